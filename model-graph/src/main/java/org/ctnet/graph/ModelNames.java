@@ -1,0 +1,64 @@
+package org.ctnet.graph;
+
+import java.util.List;
+
+/**
+ * Every name that is API: signature keys, their input/output names, and the graph-level op names
+ * that Java callers feed and fetch. Renaming any of these breaks exported models and clients.
+ */
+public final class ModelNames {
+  private ModelNames() {}
+
+  /** SavedModel tag. */
+  public static final String TAG = "serve";
+
+  /** Method name TF Serving expects on predict-style signatures. */
+  public static final String PREDICT_METHOD = "tensorflow/serving/predict";
+
+  // Signature keys.
+  public static final String SERVING_DEFAULT = "serving_default";
+  public static final String SERVING_BYTES = "serving_bytes";
+  public static final String EXPLAIN = "explain";
+  public static final String TRAIN_STEP = "train_step";
+  public static final List<String> SIGNATURES =
+      List.of(SERVING_DEFAULT, SERVING_BYTES, EXPLAIN, TRAIN_STEP);
+
+  // Signature inputs.
+  public static final String IN_IMAGES = "images";
+  public static final String IN_IMAGE_BYTES = "image_bytes";
+  public static final String IN_CLASS_INDEX = "class_index";
+  public static final String IN_LABELS = "labels";
+  public static final String IN_LEARNING_RATE = "learning_rate";
+
+  // Signature outputs.
+  public static final String OUT_PROBABILITIES = "probabilities";
+  public static final String OUT_LOGITS = "logits";
+  public static final String OUT_TARGET_CLASS = "target_class";
+  public static final String OUT_LOSS = "loss";
+  /** Per CAM method: {@code <method>_cam}, {@code <method>_heatmap}, {@code <method>_has_evidence}. */
+  public static final String OUT_CAM_SUFFIX = "_cam";
+  public static final String OUT_HEATMAP_SUFFIX = "_heatmap";
+  public static final String OUT_HAS_EVIDENCE_SUFFIX = "_has_evidence";
+
+  // Graph op names (top level, stable).
+  public static final String OP_IMAGES = "images";
+  public static final String OP_IMAGE_BYTES = "image_bytes";
+  public static final String OP_LABELS = "labels";
+  public static final String OP_LEARNING_RATE = "learning_rate";
+  public static final String OP_CLASS_INDEX = "class_index";
+  public static final String OP_CLASS_WEIGHTS = "class_weights";
+  public static final String OP_PROBABILITIES = "probabilities";
+  public static final String OP_LOGITS = "logits";
+  public static final String OP_LOSS = "loss";
+  public static final String OP_TRAIN = "train";
+  public static final String OP_TRAIN_LOSS = "train_loss";
+  public static final String OP_TRAIN_LOGITS = "train_logits";
+  public static final String OP_GLOBAL_STEP = "global_step";
+
+  // Assets beside the SavedModel (TF Serving convention: assets.extra/).
+  public static final String ASSETS_DIR = "assets.extra";
+  public static final String ASSET_SPEC = "model.json";
+  public static final String ASSET_LABELS = "labels.txt";
+  public static final String ASSET_PREPROCESSING = "preprocessing.json";
+  public static final String ASSET_TRAINING = "training.json";
+}

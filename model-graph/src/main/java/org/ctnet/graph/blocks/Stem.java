@@ -1,0 +1,20 @@
+package org.ctnet.graph.blocks;
+
+import org.ctnet.graph.layers.Layers;
+import org.ctnet.graph.spec.StemSpec;
+import org.tensorflow.Operand;
+import org.tensorflow.types.TFloat32;
+
+/** conv(k×k, stride) → BN → ReLU → optional 3×3/2 max pool. */
+public final class Stem {
+  private Stem() {}
+
+  public static Operand<TFloat32> apply(Layers layers, Operand<TFloat32> x, StemSpec spec) {
+    Operand<TFloat32> y = layers.conv2d(x, "conv", spec.filters(), spec.kernelSize(), spec.stride());
+    y = layers.batchNormRelu(y, "bn");
+    if (spec.maxPool()) {
+      y = layers.maxPool3x3Stride2(y, "pool");
+    }
+    return y;
+  }
+}

@@ -1,0 +1,115 @@
+package org.ctnet.graph.export;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import org.ctnet.graph.ModelNames;
+import org.ctnet.graph.preprocess.Preprocessing;
+import org.ctnet.graph.spec.NetworkSpec;
+import org.ctnet.graph.spec.SpecJson;
+
+/**
+ * What travels beside a SavedModel in {@code assets.extra/}: the spec that rebuilds the graph, the
+ * class labels in logit order, and the preprocessing (with the decision threshold locked on
+ * validation data) that every consumer must apply identically.
+ *
+ * @param spec the network spec
+ * @param labels class names in logit order; the last one is the positive class
+ * @param preprocessing input contract
+ * @param decision the locked decision rule for the positive class
+ */
+public record ModelAssets(
+    NetworkSpec spec, List<String> labels, Preprocessing preprocessing, Decision decision) {
+
+  /**
+   * Positive when P(positive class) ≥ threshold.
+   *
+   * @param threshold probability threshold in [0, 1]
+   * @param chosenFor how it was chosen, e.g. "sensitivity ≥ 0.95 on validation"
+   */
+  public record Decision(double threshold, String chosenFor) {
+    public Decision {
+      if (!(threshold >= 0 && threshold <= 1)) {
+        throw new IllegalArgumentException("decision threshold must be in [0, 1], got " + threshold);
+      }
+      chosenFor = chosenFor == null ? "" : chosenFor;
+    }
+
+    public static Decision argmax() {
+      return new Decision(0.5, "default 0.5 (not tuned)");
+    }
+  }
+
+  public static final List<String> DEFAULT_LABELS = List.of("non-covid", "covid");
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  public ModelAssets {
+    if (labels == null || labels.size() != spec.numClasses()) {
+      throw new IllegalArgumentException(
+          "labels must name all " + spec.numClasses() + " classes, got " + labels);
+    }
+    labels = List.copyOf(labels);
+    if (decision == null) {
+      decision = Decision.argmax();
+    }
+  }
+
+  public static ModelAssets defaults(NetworkSpec spec) {
+    return new ModelAssets(spec, DEFAULT_LABELS.size() == spec.numClasses() ? DEFAULT_LABELS
+            : java.util.stream.IntStream.range(0, spec.numClasses()).mapToObj(i -> "class" + i).toList(),
+        Preprocessing.forInput(spec.inputHeight(), spec.inputWidth(), spec.inputChannels()),
+        Decision.argmax());
+  }
+
+  public ModelAssets withDecision(Decision newDecision) {
+    return new ModelAssets(spec, labels, preprocessing, newDecision);
+  }
+
+  public ModelAssets withLabels(List<String> newLabels) {
+    return new ModelAssets(spec, newLabels, preprocessing, decision);
+  }
+
+  public int positiveClass() {
+    return labels.size() - 1;
+  }
+
+  /** Preprocessing plus decision, as stored in preprocessing.json. */
+  record PreprocessingFile(Preprocessing preprocessing, Decision decision, String resize) {}
+
+  public void write(Path versionDir) throws IOException {
+    Path dir = versionDir.resolve(ModelNames.ASSETS_DIR);
+    Files.createDirectories(dir);
+    SpecJson.write(spec, dir.resolve(ModelNames.ASSET_SPEC));
+    Files.writeString(dir.resolve(ModelNames.ASSET_LABELS), String.join("\n", labels) + "\n");
+    JSON.writeValue(dir.resolve(ModelNames.ASSET_PREPROCESSING).toFile(),
+        new PreprocessingFile(preprocessing, decision, Preprocessing.RESIZE));
+  }
+
+  /** Reads the assets of a version folder; a missing or invalid file is a clear error. */
+  public static ModelAssets read(Path versionDir) throws IOException {
+    Path dir = versionDir.resolve(ModelNames.ASSETS_DIR);
+    try {
+      NetworkSpec spec = SpecJson.read(dir.resolve(ModelNames.ASSET_SPEC));
+      List<String> labels = Files.readAllLines(dir.resolve(ModelNames.ASSET_LABELS), StandardCharsets.UTF_8)
+          .stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
+      PreprocessingFile pre = JSON.readValue(dir.resolve(ModelNames.ASSET_PREPROCESSING).toFile(), PreprocessingFile.class);
+      return new ModelAssets(spec, labels, pre.preprocessing(), pre.decision());
+    } catch (NoSuchFileException e) {
+      throw new IOException("model at " + versionDir + " lacks its asset " + e.getFile()
+          + " (expected " + ModelNames.ASSETS_DIR + "/{" + ModelNames.ASSET_SPEC + ", "
+          + ModelNames.ASSET_LABELS + ", " + ModelNames.ASSET_PREPROCESSING + "})", e);
+    } catch (IllegalArgumentException e) {
+      throw new IOException("model at " + versionDir + " has invalid assets: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package org.ctnet.graph.layers;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Op;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * What one pass of building a network path leaves behind besides its output: the named feature
+ * maps (CAM targets), the soft masks of the attention modules, and the moving-statistic updates
+ * that the training step must run. One record per path; it is filled while the path is built.
+ */
+public final class BuildRecord {
+  /** A moving-average update and the parameter scope it belongs to (for freezing). */
+  public record StatisticUpdate(String scopePath, Op update) {}
+
+  private final Map<String, Operand<TFloat32>> features = new LinkedHashMap<>();
+  private final Map<String, Operand<TFloat32>> softMasks = new LinkedHashMap<>();
+  private final List<StatisticUpdate> updates = new ArrayList<>();
+
+  void addFeature(String name, Operand<TFloat32> feature) {
+    if (features.putIfAbsent(name, feature) != null) {
+      throw new IllegalStateException("feature layer recorded twice: " + name);
+    }
+  }
+
+  void addSoftMask(String name, Operand<TFloat32> mask) {
+    softMasks.put(name, mask);
+  }
+
+  void addUpdate(String scopePath, Op update) {
+    updates.add(new StatisticUpdate(scopePath, update));
+  }
+
+  public Map<String, Operand<TFloat32>> features() {
+    return Collections.unmodifiableMap(features);
+  }
+
+  public Operand<TFloat32> feature(String name) {
+    Operand<TFloat32> f = features.get(name);
+    if (f == null) {
+      throw new IllegalArgumentException(
+          "feature layer must be one of " + features.keySet() + ", got '" + name + "'");
+    }
+    return f;
+  }
+
+  public Map<String, Operand<TFloat32>> softMasks() {
+    return Collections.unmodifiableMap(softMasks);
+  }
+
+  public List<StatisticUpdate> statisticUpdates() {
+    return Collections.unmodifiableList(updates);
+  }
+}

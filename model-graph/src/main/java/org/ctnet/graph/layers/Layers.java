@@ -1,0 +1,228 @@
+package org.ctnet.graph.layers;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.Operation;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.op.nn.FusedBatchNorm;
+import org.tensorflow.op.image.ResizeBilinear;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+import org.ctnet.graph.layers.ParameterStore.Role;
+
+/**
+ * An immutable view of "where we are" while building one path of the network: the compute scope,
+ * the variable path, the mode, and the shared parameter store. {@link #child(String)} returns a new
+ * instance one level deeper; every layer function is tensor-in, tensor-out.
+ */
+public final class Layers {
+  private final Ops tf;
+  private final String path;
+  private final ParameterStore store;
+  private final Mode mode;
+  private final BuildRecord record;
+  private final BatchNormSettings batchNorm;
+  private final long seed;
+
+  /** Batch-norm hyper-parameters shared by every layer of a network. */
+  public record BatchNormSettings(float momentum, float epsilon) {}
+
+  private Layers(
+      Ops tf,
+      String path,
+      ParameterStore store,
+      Mode mode,
+      BuildRecord record,
+      BatchNormSettings batchNorm,
+      long seed) {
+    this.tf = tf;
+    this.path = path;
+    this.store = store;
+    this.mode = mode;
+    this.record = record;
+    this.batchNorm = batchNorm;
+    this.seed = seed;
+  }
+
+  /** The root of one path: compute ops go under {@code mode.scopeName()}. */
+  public static Layers root(
+      Ops rootOps,
+      ParameterStore store,
+      Mode mode,
+      BuildRecord record,
+      BatchNormSettings batchNorm,
+      long seed) {
+    return new Layers(
+        rootOps.withSubScope(mode.scopeName()), "", store, mode, record, batchNorm, seed);
+  }
+
+  public Layers child(String name) {
+    String childPath = path.isEmpty() ? name : path + "/" + name;
+    return new Layers(tf.withSubScope(name), childPath, store, mode, record, batchNorm, seed);
+  }
+
+  public Ops tf() {
+    return tf;
+  }
+
+  public String path() {
+    return path;
+  }
+
+  public Mode mode() {
+    return mode;
+  }
+
+  /** Records this scope's output as a named feature layer (a CAM target). */
+  public Operand<TFloat32> recordFeature(Operand<TFloat32> x) {
+    record.addFeature(path, x);
+    return x;
+  }
+
+  public void recordSoftMask(Operand<TFloat32> mask) {
+    record.addSoftMask(path, mask);
+  }
+
+  static long channels(Operand<TFloat32> x) {
+    return x.shape().get(x.shape().numDimensions() - 1);
+  }
+
+  /** A seed pair that depends only on the network seed and the variable path. */
+  private Operand<TInt64> seedFor(Ops scope, String leaf) {
+    byte[] bytes = (path + "/" + leaf).getBytes(StandardCharsets.UTF_8);
+    long h = 1125899906842597L;
+    for (byte b : bytes) {
+      h = 31 * h + b;
+    }
+    return scope.constant(new long[] {seed, h});
+  }
+
+  /** He-normal initialised, bias-free convolution with SAME padding (batch norm follows). */
+  public Operand<TFloat32> conv2d(Operand<TFloat32> x, String name, int filters, int kernel, int stride) {
+    long in = channels(x);
+    long[] shape = {kernel, kernel, in, filters};
+    float std = (float) Math.sqrt(2.0 / (kernel * kernel * in));
+    Layers scope = child(name);
+    Variable<TFloat32> w =
+        store.get(
+            scope.path,
+            "kernel",
+            Role.KERNEL,
+            init -> init.math.mul(
+                init.random.statelessRandomNormal(init.constant(shape), scope.seedFor(init, "kernel")),
+                init.constant(std)));
+    return scope.tf.nn.conv2d(x, w, List.of(1L, (long) stride, (long) stride, 1L), "SAME");
+  }
+
+  /**
+   * FusedBatchNormV3. Training: batch statistics, and an update of the moving averages recorded
+   * for the training step. Inference: the moving statistics.
+   */
+  public Operand<TFloat32> batchNorm(Operand<TFloat32> x, String name) {
+    long c = channels(x);
+    Layers scope = child(name);
+    Variable<TFloat32> gamma =
+        store.get(scope.path, "gamma", Role.SHIFT_OR_SCALE, init -> init.fill(init.constant(new long[] {c}), init.constant(1f)));
+    Variable<TFloat32> beta =
+        store.get(scope.path, "beta", Role.SHIFT_OR_SCALE, init -> init.fill(init.constant(new long[] {c}), init.constant(0f)));
+    Variable<TFloat32> movingMean =
+        store.get(scope.path, "moving_mean", Role.MOVING_STATISTIC, init -> init.fill(init.constant(new long[] {c}), init.constant(0f)));
+    Variable<TFloat32> movingVariance =
+        store.get(scope.path, "moving_variance", Role.MOVING_STATISTIC, init -> init.fill(init.constant(new long[] {c}), init.constant(1f)));
+    Ops ops = scope.tf;
+    if (mode == Mode.INFERENCE) {
+      return ops.nn
+          .fusedBatchNorm(x, gamma, beta, movingMean, movingVariance,
+              FusedBatchNorm.isTraining(false), FusedBatchNorm.epsilon(batchNorm.epsilon()))
+          .y();
+    }
+    Operand<TFloat32> empty = ops.constant(new float[0]);
+    FusedBatchNorm<TFloat32, TFloat32> bn =
+        ops.nn.fusedBatchNorm(x, gamma, beta, empty, empty,
+            FusedBatchNorm.isTraining(true), FusedBatchNorm.epsilon(batchNorm.epsilon()));
+    Operand<TFloat32> decay = ops.constant(1f - batchNorm.momentum());
+    // moving -= (moving - batch) * (1 - momentum); the batch statistics carry no gradient.
+    record.addUpdate(scope.path, ops.withSubScope("update_mean").assignSub(movingMean,
+        ops.math.mul(ops.math.sub(movingMean, ops.stopGradient(bn.batchMean())), decay)));
+    record.addUpdate(scope.path, ops.withSubScope("update_variance").assignSub(movingVariance,
+        ops.math.mul(ops.math.sub(movingVariance, ops.stopGradient(bn.batchVariance())), decay)));
+    return bn.y();
+  }
+
+  public Operand<TFloat32> relu(Operand<TFloat32> x) {
+    return tf.nn.relu(x);
+  }
+
+  public Operand<TFloat32> batchNormRelu(Operand<TFloat32> x, String name) {
+    return relu(batchNorm(x, name));
+  }
+
+  /**
+   * 3x3 stride-2 SAME max pool built as the v1 {@code MaxPool} op: oneDNN takes it (and its
+   * gradient) over, unlike the {@code MaxPoolV2} that {@code tf.nn.maxPool} creates.
+   */
+  @SuppressWarnings("unchecked")
+  public Operand<TFloat32> maxPool3x3Stride2(Operand<TFloat32> x, String name) {
+    Operation op =
+        tf.scope()
+            .opBuilder("MaxPool", name)
+            .addInput(x.asOutput())
+            .setAttr("ksize", new long[] {1, 3, 3, 1})
+            .setAttr("strides", new long[] {1, 2, 2, 1})
+            .setAttr("padding", "SAME")
+            .setAttr("data_format", "NHWC")
+            .build();
+    return (Operand<TFloat32>) (Operand<?>) op.output(0);
+  }
+
+  /** Bilinear resize to a static size (half-pixel centres, as the image decoders use). */
+  public Operand<TFloat32> resizeBilinear(Operand<TFloat32> x, long height, long width) {
+    return tf.image.resizeBilinear(
+        x, tf.constant(new int[] {(int) height, (int) width}), ResizeBilinear.halfPixelCenters(true));
+  }
+
+  public Operand<TFloat32> globalAveragePool(Operand<TFloat32> x) {
+    return tf.math.mean(x, tf.constant(new int[] {1, 2}));
+  }
+
+  /** Glorot-uniform dense layer with a zero bias. */
+  public Operand<TFloat32> dense(Operand<TFloat32> x, String name, int units) {
+    long in = channels(x);
+    float limit = (float) Math.sqrt(6.0 / (in + units));
+    Layers scope = child(name);
+    Variable<TFloat32> w =
+        store.get(scope.path, "kernel", Role.KERNEL,
+            init -> init.math.sub(
+                init.math.mul(
+                    init.random.statelessRandomUniform(init.constant(new long[] {in, units}), scope.seedFor(init, "kernel")),
+                    init.constant(2 * limit)),
+                init.constant(limit)));
+    Variable<TFloat32> b =
+        store.get(scope.path, "bias", Role.SHIFT_OR_SCALE,
+            init -> init.fill(init.constant(new long[] {units}), init.constant(0f)));
+    return scope.tf.nn.biasAdd(scope.tf.linalg.matMul(x, w), b);
+  }
+
+  /** Inverted dropout in training mode, identity in inference mode. */
+  public Operand<TFloat32> dropout(Operand<TFloat32> x, double rate) {
+    if (mode == Mode.INFERENCE || rate <= 0) {
+      return x;
+    }
+    Ops d = tf.withSubScope("dropout");
+    Operand<TFloat32> uniform = d.random.randomUniform(d.shape(x), TFloat32.class);
+    Operand<TFloat32> keep = d.stopGradient(d.dtypes.cast(d.math.greaterEqual(uniform, d.constant((float) rate)), TFloat32.class));
+    return d.math.mul(x, d.math.mul(keep, d.constant((float) (1.0 / (1.0 - rate)))));
+  }
+
+  @Override
+  public String toString() {
+    return "Layers[" + mode + ":" + path + "]";
+  }
+
+  static String describe(long[] shape) {
+    return Arrays.toString(shape);
+  }
+}

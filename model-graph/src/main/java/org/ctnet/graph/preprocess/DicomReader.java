@@ -1,0 +1,359 @@
+package org.ctnet.graph.preprocess;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+
+/**
+ * A small, strict reader of single CT slices in DICOM Part 10 files (or bare datasets without a
+ * preamble): implicit VR little endian, explicit VR little and big endian, and RLE Lossless.
+ * Other compressed transfer syntaxes are refused by name. It reads the top-level image tags only
+ * (sequences are skipped whole, so tags inside them never override the dataset's), masks to
+ * BitsStored, sign-extends from HighBit, and applies RescaleSlope/RescaleIntercept to give HU.
+ * Every length is checked against the bytes present before anything is allocated.
+ */
+public final class DicomReader {
+  private static final String IMPLICIT_LE = "1.2.840.10008.1.2";
+  private static final String EXPLICIT_LE = "1.2.840.10008.1.2.1";
+  private static final String EXPLICIT_BE = "1.2.840.10008.1.2.2";
+  private static final String RLE = "1.2.840.10008.1.2.5";
+  private static final Set<String> LONG_LENGTH_VRS =
+      Set.of("OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV");
+  private static final int UNDEFINED = -1;
+  private static final long MAX_PIXELS = 8192L * 8192L;
+
+  private DicomReader() {}
+
+  /** A readable-looking DICOM: "DICM" after a 128-byte preamble, or a bare dataset start. */
+  public static boolean looksLikeDicom(byte[] data) {
+    if (data.length >= 132 && data[128] == 'D' && data[129] == 'I' && data[130] == 'C' && data[131] == 'M') {
+      return true;
+    }
+    // Bare dataset: first element of group 0x0008 (or 0x0002), little endian.
+    return data.length >= 8 && (data[0] == 0x08 || data[0] == 0x02) && data[1] == 0 && data[3] < 0x10;
+  }
+
+  public static DicomImage read(byte[] data) throws ImageDecodeException {
+    try {
+      return new Parser(data).parse();
+    } catch (ImageDecodeException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new ImageDecodeException("malformed DICOM: " + e, e);
+    }
+  }
+
+  private static final class Parser {
+    private final byte[] data;
+    private ByteBuffer buf;
+    private boolean explicitVr;
+    private String transferSyntax = IMPLICIT_LE;
+    private int rows = -1;
+    private int columns = -1;
+    private int bitsAllocated = -1;
+    private int bitsStored = -1;
+    private int highBit = -1;
+    private int pixelRepresentation = 0;
+    private int samplesPerPixel = 1;
+    private int frames = 1;
+    private double slope = 1;
+    private double intercept = 0;
+    private String photometric = "MONOCHROME2";
+    private String modality = "";
+    private int pixelOffset = -1;
+    private int pixelLength = 0;
+
+    Parser(byte[] data) {
+      this.data = data;
+    }
+
+    DicomImage parse() throws ImageDecodeException {
+      int start;
+      if (data.length >= 132 && new String(data, 128, 4, StandardCharsets.US_ASCII).equals("DICM")) {
+        start = 132;
+        buf = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+        start = readMeta(start);
+      } else if (looksLikeDicom(data)) {
+        start = 0;
+        buf = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+        // No file meta: implicit VR little endian unless the first element carries a VR.
+        transferSyntax = looksExplicit(0) ? EXPLICIT_LE : IMPLICIT_LE;
+      } else {
+        throw new ImageDecodeException("not a DICOM file (no DICM marker and no dataset at the start)");
+      }
+      switch (transferSyntax) {
+        case IMPLICIT_LE -> explicitVr = false;
+        case EXPLICIT_LE, RLE -> explicitVr = true;
+        case EXPLICIT_BE -> {
+          explicitVr = true;
+          buf.order(ByteOrder.BIG_ENDIAN);
+        }
+        default -> throw new ImageDecodeException(
+            "compressed transfer syntax " + transferSyntax + " (" + syntaxName(transferSyntax)
+                + ") is not supported; convert to uncompressed or RLE (e.g. dcmdjpeg) first");
+      }
+      readDataset(start);
+      return buildImage();
+    }
+
+    private boolean looksExplicit(int pos) {
+      if (pos + 6 > data.length) {
+        return false;
+      }
+      char a = (char) data[pos + 4];
+      char b = (char) data[pos + 5];
+      return Character.isUpperCase(a) && Character.isUpperCase(b);
+    }
+
+    private int readMeta(int pos) throws ImageDecodeException {
+      // File meta (group 0002) is always explicit VR little endian.
+      while (pos + 8 <= data.length) {
+        int group = u16(pos);
+        if (group != 0x0002) {
+          return pos;
+        }
+        int element = u16(pos + 2);
+        String vr = new String(data, pos + 4, 2, StandardCharsets.US_ASCII);
+        int headerLength;
+        long length;
+        if (LONG_LENGTH_VRS.contains(vr)) {
+          need(pos, 12);
+          length = u32(pos + 8);
+          headerLength = 12;
+        } else {
+          length = u16(pos + 6);
+          headerLength = 8;
+        }
+        int valueStart = pos + headerLength;
+        need(valueStart, length);
+        if (element == 0x0010) {
+          transferSyntax = text(valueStart, (int) length);
+        }
+        pos = valueStart + (int) length;
+      }
+      throw new ImageDecodeException("truncated DICOM: the file ends inside its file meta information");
+    }
+
+    private void readDataset(int pos) throws ImageDecodeException {
+      while (pos < data.length) {
+        need(pos, 8);
+        int group = u16(pos);
+        int element = u16(pos + 2);
+        String vr = null;
+        long length;
+        int valueStart;
+        if (explicitVr && !(group == 0xFFFE)) {
+          vr = new String(data, pos + 4, 2, StandardCharsets.US_ASCII);
+          if (LONG_LENGTH_VRS.contains(vr)) {
+            need(pos, 12);
+            length = u32(pos + 8);
+            valueStart = pos + 12;
+          } else {
+            length = u16(pos + 6);
+            valueStart = pos + 8;
+          }
+        } else {
+          length = u32(pos + 4);
+          valueStart = pos + 8;
+        }
+        if (group == 0x7FE0 && element == 0x0010) {
+          pixelOffset = valueStart;
+          pixelLength = (int) Math.min(length, Integer.MAX_VALUE);
+          if (length == 0xFFFFFFFFL) {
+            pixelLength = UNDEFINED;
+          }
+          return;
+        }
+        if (length == 0xFFFFFFFFL) {
+          // Undefined length: a sequence (or encapsulated data) ending with a delimiter. Skip it
+          // whole: tags inside sequence items must not override top-level ones.
+          pos = skipUndefined(valueStart);
+          continue;
+        }
+        need(valueStart, length);
+        if (!"SQ".equals(vr)) {
+          readValue(group, element, valueStart, (int) length);
+        }
+        pos = valueStart + (int) length;
+      }
+      throw new ImageDecodeException("DICOM file has no pixel data (7FE0,0010)");
+    }
+
+    /** Skips items until the matching sequence delimiter; returns the position after it. */
+    private int skipUndefined(int pos) throws ImageDecodeException {
+      while (true) {
+        need(pos, 8);
+        int group = u16(pos);
+        int element = u16(pos + 2);
+        long length = u32(pos + 4);
+        if (group == 0xFFFE && element == 0xE0DD) {
+          return pos + 8;
+        }
+        if (group != 0xFFFE || element != 0xE000) {
+          throw new ImageDecodeException(String.format(
+              "malformed sequence at byte %d: expected an item, found (%04X,%04X)", pos, group, element));
+        }
+        if (length == 0xFFFFFFFFL) {
+          pos = skipItemElements(pos + 8);
+        } else {
+          need(pos + 8, length);
+          pos = pos + 8 + (int) length;
+        }
+      }
+    }
+
+    /** Skips the elements of an undefined-length item up to its item delimiter. */
+    private int skipItemElements(int pos) throws ImageDecodeException {
+      while (true) {
+        need(pos, 8);
+        int group = u16(pos);
+        int element = u16(pos + 2);
+        if (group == 0xFFFE && element == 0xE00D) {
+          return pos + 8;
+        }
+        long length;
+        int valueStart;
+        if (explicitVr) {
+          String vr = new String(data, pos + 4, 2, StandardCharsets.US_ASCII);
+          if (LONG_LENGTH_VRS.contains(vr)) {
+            need(pos, 12);
+            length = u32(pos + 8);
+            valueStart = pos + 12;
+          } else {
+            length = u16(pos + 6);
+            valueStart = pos + 8;
+          }
+        } else {
+          length = u32(pos + 4);
+          valueStart = pos + 8;
+        }
+        if (length == 0xFFFFFFFFL) {
+          pos = skipUndefined(valueStart);
+        } else {
+          need(valueStart, length);
+          pos = valueStart + (int) length;
+        }
+      }
+    }
+
+    private void readValue(int group, int element, int at, int length) {
+      if (group == 0x0028) {
+        switch (element) {
+          case 0x0002 -> samplesPerPixel = u16(at);
+          case 0x0004 -> photometric = text(at, length);
+          case 0x0008 -> frames = Integer.parseInt(text(at, length));
+          case 0x0010 -> rows = u16(at);
+          case 0x0011 -> columns = u16(at);
+          case 0x0100 -> bitsAllocated = u16(at);
+          case 0x0101 -> bitsStored = u16(at);
+          case 0x0102 -> highBit = u16(at);
+          case 0x0103 -> pixelRepresentation = u16(at);
+          case 0x1052 -> intercept = Double.parseDouble(firstValue(text(at, length)));
+          case 0x1053 -> slope = Double.parseDouble(firstValue(text(at, length)));
+          default -> { }
+        }
+      } else if (group == 0x0008 && element == 0x0060) {
+        modality = text(at, length);
+      }
+    }
+
+    private DicomImage buildImage() throws ImageDecodeException {
+      if (rows <= 0 || columns <= 0) {
+        throw new ImageDecodeException("DICOM lacks Rows/Columns (got " + rows + "x" + columns + ")");
+      }
+      if (samplesPerPixel != 1 || !photometric.startsWith("MONOCHROME")) {
+        throw new ImageDecodeException("only single-channel MONOCHROME1/2 DICOM is supported, got "
+            + samplesPerPixel + " samples, " + photometric);
+      }
+      if (bitsAllocated != 8 && bitsAllocated != 16) {
+        throw new ImageDecodeException("BitsAllocated must be 8 or 16, got " + bitsAllocated);
+      }
+      if (bitsStored <= 0 || bitsStored > bitsAllocated) {
+        bitsStored = bitsAllocated;
+      }
+      if (highBit < bitsStored - 1 || highBit >= bitsAllocated) {
+        highBit = bitsStored - 1;
+      }
+      if (frames <= 0) {
+        throw new ImageDecodeException("NumberOfFrames must be positive, got " + frames);
+      }
+      long pixels = (long) rows * columns;
+      if (pixels * frames > MAX_PIXELS) {
+        throw new ImageDecodeException("DICOM has " + rows + "x" + columns + "x" + frames + " pixels, more than supported");
+      }
+      int bytesPerSample = bitsAllocated / 8;
+      long needed = pixels * frames * bytesPerSample;
+      byte[] raw;
+      ByteOrder order = buf.order();
+      if (transferSyntax.equals(RLE)) {
+        raw = RleDecoder.decode(data, pixelOffset, rows, columns, frames, bytesPerSample);
+        order = ByteOrder.BIG_ENDIAN; // decoder writes samples most significant byte first
+      } else {
+        if (pixelLength == UNDEFINED) {
+          throw new ImageDecodeException("encapsulated pixel data in an uncompressed transfer syntax");
+        }
+        if (pixelLength < needed || pixelOffset + needed > data.length) {
+          throw new ImageDecodeException("truncated DICOM: pixel data needs " + needed + " bytes, file has "
+              + Math.max(0, Math.min(pixelLength, data.length - pixelOffset)));
+        }
+        raw = java.util.Arrays.copyOfRange(data, pixelOffset, pixelOffset + (int) needed);
+      }
+      ByteBuffer pixelsBuf = ByteBuffer.wrap(raw).order(order);
+      int shift = highBit + 1 - bitsStored;
+      int mask = (1 << bitsStored) - 1;
+      double[][] hu = new double[frames][(int) pixels];
+      for (int f = 0; f < frames; f++) {
+        for (int i = 0; i < pixels; i++) {
+          int idx = (int) ((f * pixels + i) * bytesPerSample);
+          int v = bytesPerSample == 1 ? (raw[idx] & 0xff) : (pixelsBuf.getShort(idx) & 0xffff);
+          v = (v >>> shift) & mask;
+          if (pixelRepresentation == 1 && (v & (1 << (bitsStored - 1))) != 0) {
+            v -= 1 << bitsStored;
+          }
+          hu[f][i] = v * slope + intercept;
+        }
+      }
+      return new DicomImage(rows, columns, hu, photometric, modality);
+    }
+
+    private void need(int pos, long length) throws ImageDecodeException {
+      if (pos < 0 || length < 0 || pos + length > data.length) {
+        throw new ImageDecodeException("truncated DICOM: an element at byte " + pos + " needs " + length
+            + " bytes, the file has " + Math.max(0, data.length - pos));
+      }
+    }
+
+    private int u16(int pos) {
+      return buf.getShort(pos) & 0xffff;
+    }
+
+    private long u32(int pos) {
+      return buf.getInt(pos) & 0xffffffffL;
+    }
+
+    private String text(int at, int length) {
+      return new String(data, at, length, StandardCharsets.US_ASCII).replace('\0', ' ').strip();
+    }
+
+    private static String firstValue(String multi) {
+      int backslash = multi.indexOf('\\');
+      return (backslash >= 0 ? multi.substring(0, backslash) : multi).strip();
+    }
+  }
+
+  static String syntaxName(String uid) {
+    return switch (uid) {
+      case "1.2.840.10008.1.2.4.50" -> "JPEG baseline";
+      case "1.2.840.10008.1.2.4.51" -> "JPEG extended 12-bit";
+      case "1.2.840.10008.1.2.4.57" -> "JPEG lossless";
+      case "1.2.840.10008.1.2.4.70" -> "JPEG lossless SV1";
+      case "1.2.840.10008.1.2.4.80" -> "JPEG-LS lossless";
+      case "1.2.840.10008.1.2.4.81" -> "JPEG-LS near-lossless";
+      case "1.2.840.10008.1.2.4.90" -> "JPEG 2000 lossless";
+      case "1.2.840.10008.1.2.4.91" -> "JPEG 2000";
+      case "1.2.840.10008.1.2.1.99" -> "deflated explicit VR little endian";
+      default -> "unknown";
+    };
+  }
+}

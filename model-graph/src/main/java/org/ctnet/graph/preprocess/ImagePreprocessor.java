@@ -1,0 +1,156 @@
+package org.ctnet.graph.preprocess;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Iterator;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * The Java side of the preprocessing contract ({@link Preprocessing}): decode, grey, resize with
+ * the same arithmetic as TensorFlow's {@code ResizeBilinear(half_pixel_centers=true)}, scale to
+ * [0, 1]. For grey PNGs it matches the {@code serving_bytes} signature bit for bit; colour inputs
+ * are reduced with ITU-R 601 luma.
+ */
+public final class ImagePreprocessor {
+  private final Preprocessing preprocessing;
+  private final long maxPixels;
+
+  /**
+   * @param maxPixels refuse images with more pixels than this, judged from the header before the
+   *     pixels are decoded (decompression bombs)
+   */
+  public ImagePreprocessor(Preprocessing preprocessing, long maxPixels) {
+    this.preprocessing = preprocessing;
+    this.maxPixels = maxPixels;
+  }
+
+  public Preprocessing preprocessing() {
+    return preprocessing;
+  }
+
+  /** Decodes PNG/JPEG/BMP/GIF bytes (or DICOM, see {@link DicomReader}) into grey levels 0..255. */
+  public GreyImage decode(byte[] encoded) throws ImageDecodeException {
+    if (encoded == null || encoded.length == 0) {
+      throw new ImageDecodeException("empty image");
+    }
+    if (DicomReader.looksLikeDicom(encoded)) {
+      return DicomReader.read(encoded).windowed(preprocessing.windowCenter(), preprocessing.windowWidth());
+    }
+    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+      if (!readers.hasNext()) {
+        throw new ImageDecodeException("not a PNG, JPEG, BMP, GIF or DICOM image");
+      }
+      ImageReader reader = readers.next();
+      try {
+        reader.setInput(in, true, true);
+        long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+        if (pixels > maxPixels) {
+          throw new ImageDecodeException("image has " + reader.getWidth(0) + "x" + reader.getHeight(0)
+              + " = " + pixels + " pixels, more than the limit of " + maxPixels);
+        }
+        BufferedImage image = reader.read(0);
+        return toGrey(image);
+      } finally {
+        reader.dispose();
+      }
+    } catch (ImageDecodeException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      throw new ImageDecodeException("unreadable image: " + e.getMessage(), e);
+    }
+  }
+
+  /** Grey levels of a decoded image: the single band, or the luma of the colour bands. */
+  public static GreyImage toGrey(BufferedImage image) {
+    int w = image.getWidth();
+    int h = image.getHeight();
+    Raster raster = image.getRaster();
+    int bands = raster.getNumBands();
+    int bits = image.getColorModel().getComponentSize(0);
+    float[] out = new float[w * h];
+    boolean indexed = image.getColorModel() instanceof java.awt.image.IndexColorModel;
+    if (!indexed && (bands == 1 || bands == 2)) {
+      int[] row = new int[w];
+      for (int y = 0; y < h; y++) {
+        raster.getSamples(0, y, w, 1, 0, row);
+        for (int x = 0; x < w; x++) {
+          out[y * w + x] = bits > 8 ? (row[x] >> (bits - 8)) : row[x];
+        }
+      }
+    } else {
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          int rgb = image.getRGB(x, y);
+          int r = (rgb >> 16) & 0xff;
+          int g = (rgb >> 8) & 0xff;
+          int b = rgb & 0xff;
+          out[y * w + x] = (r == g && g == b) ? r : Math.round(0.299f * r + 0.587f * g + 0.114f * b);
+        }
+      }
+    }
+    return new GreyImage(w, h, out);
+  }
+
+  /** Resize to the model input and scale to [0, 1]: the model's input pixels for one image. */
+  public float[] toModelInput(GreyImage image) {
+    float[] resized = resizeBilinear(image, preprocessing.height(), preprocessing.width());
+    int channels = preprocessing.channels();
+    float[] out = new float[resized.length * channels];
+    for (int i = 0; i < resized.length; i++) {
+      float v = resized[i] / 255f;
+      for (int c = 0; c < channels; c++) {
+        out[i * channels + c] = v;
+      }
+    }
+    return out;
+  }
+
+  public float[] toModelInput(byte[] encoded) throws ImageDecodeException {
+    return toModelInput(decode(encoded));
+  }
+
+  /**
+   * TensorFlow's ResizeBilinear with half-pixel centres, in the same float arithmetic: source
+   * coordinate (i + 0.5)·scale − 0.5, lower = max(floor, 0), upper = min(ceil, size − 1).
+   */
+  public static float[] resizeBilinear(GreyImage image, int outHeight, int outWidth) {
+    int inH = image.height();
+    int inW = image.width();
+    float[] src = image.pixels();
+    float scaleY = (float) inH / outHeight;
+    float scaleX = (float) inW / outWidth;
+    int[] xLower = new int[outWidth];
+    int[] xUpper = new int[outWidth];
+    float[] xLerp = new float[outWidth];
+    for (int x = 0; x < outWidth; x++) {
+      float in = (x + 0.5f) * scaleX - 0.5f;
+      float floor = (float) Math.floor(in);
+      xLower[x] = Math.max((int) floor, 0);
+      xUpper[x] = Math.min((int) Math.ceil(in), inW - 1);
+      xLerp[x] = in - floor;
+    }
+    float[] out = new float[outHeight * outWidth];
+    for (int y = 0; y < outHeight; y++) {
+      float in = (y + 0.5f) * scaleY - 0.5f;
+      float floor = (float) Math.floor(in);
+      int yLower = Math.max((int) floor, 0);
+      int yUpper = Math.min((int) Math.ceil(in), inH - 1);
+      float yLerp = in - floor;
+      for (int x = 0; x < outWidth; x++) {
+        float topLeft = src[yLower * inW + xLower[x]];
+        float topRight = src[yLower * inW + xUpper[x]];
+        float bottomLeft = src[yUpper * inW + xLower[x]];
+        float bottomRight = src[yUpper * inW + xUpper[x]];
+        float top = topLeft + (topRight - topLeft) * xLerp[x];
+        float bottom = bottomLeft + (bottomRight - bottomLeft) * xLerp[x];
+        out[y * outWidth + x] = top + (bottom - top) * yLerp;
+      }
+    }
+    return out;
+  }
+}

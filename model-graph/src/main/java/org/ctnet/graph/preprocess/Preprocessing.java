@@ -1,0 +1,42 @@
+package org.ctnet.graph.preprocess;
+
+/**
+ * The preprocessing contract every consumer of a model applies identically (trainer, the
+ * {@code serving_bytes} signature, the server): decode to one grey channel, resize the whole image
+ * to {@code height × width} (aspect not kept, bilinear with half-pixel centres), scale pixels to
+ * [0, 1]. The graph itself then standardises with {@code mean} and {@code std}; DICOM slices are
+ * first converted to Hounsfield units and mapped through the lung window to 0..255.
+ *
+ * @param height model input height
+ * @param width model input width
+ * @param channels model input channels (1)
+ * @param mean value subtracted inside the graph from [0, 1] pixels
+ * @param std divisor applied inside the graph after subtracting the mean
+ * @param windowCenter lung window level in HU for DICOM
+ * @param windowWidth lung window width in HU for DICOM
+ */
+public record Preprocessing(
+    int height, int width, int channels, float mean, float std, double windowCenter, double windowWidth) {
+
+  public static final String RESIZE = "bilinear, half-pixel centres, whole image (aspect not kept)";
+
+  public Preprocessing {
+    if (height <= 0 || width <= 0) {
+      throw new IllegalArgumentException("preprocessing size must be positive, got " + height + "x" + width);
+    }
+    if (channels != 1 && channels != 3) {
+      throw new IllegalArgumentException("preprocessing channels must be 1 or 3, got " + channels);
+    }
+    if (!(std > 0)) {
+      throw new IllegalArgumentException("preprocessing std must be > 0, got " + std);
+    }
+    if (!(windowWidth > 0)) {
+      throw new IllegalArgumentException("preprocessing windowWidth must be > 0, got " + windowWidth);
+    }
+  }
+
+  /** Defaults for a model input size: standardise around mid-grey, lung window W 1500 / L −600. */
+  public static Preprocessing forInput(int height, int width, int channels) {
+    return new Preprocessing(height, width, channels, 0.5f, 0.25f, -600, 1500);
+  }
+}

@@ -127,6 +127,7 @@ public final class ModelGraph {
     BuildRecord inferenceRecord;
     List<Parameter> trainedVariables;
     List<BuildRecord.StatisticUpdate> trainUpdates;
+    Operand<TFloat32> dataLoss;
 
     Builder(Ops tf, NetworkSpec spec, TrainingSpec training, Preprocessing preprocessing) {
       this.tf = tf;
@@ -156,15 +157,17 @@ public final class ModelGraph {
 
       Layers.BatchNormSettings bn =
           new Layers.BatchNormSettings((float) spec.batchNormMomentum(), (float) spec.batchNormEpsilon());
+      Operand<TInt32> batchSize = tf.withSubScope("batch_size").squeeze(tf.slice(tf.shape(images),
+          tf.constant(new int[] {0}), tf.constant(new int[] {1})));
       BuildRecord trainRecord = new BuildRecord();
       Operand<TFloat32> rawTrainLogits = ResidualAttentionNetwork.logits(
-          Layers.root(tf, store, Mode.TRAINING, trainRecord, bn, spec.seed()), spec, standardised);
+          Layers.root(tf, store, Mode.TRAINING, trainRecord, bn, spec.seed(), batchSize), spec, standardised);
       trainUpdates = trainRecord.statisticUpdates();
       inferenceRecord = new BuildRecord();
       // The inference path must reuse every training-path variable and create none.
       store.setCreationAllowed(false);
       Operand<TFloat32> rawLogits = ResidualAttentionNetwork.logits(
-          Layers.root(tf, store, Mode.INFERENCE, inferenceRecord, bn, spec.seed()), spec, standardised);
+          Layers.root(tf, store, Mode.INFERENCE, inferenceRecord, bn, spec.seed(), batchSize), spec, standardised);
       store.setCreationAllowed(true);
 
       logits = tf.withName(ModelNames.OP_LOGITS).identity(rawLogits);
@@ -242,6 +245,9 @@ public final class ModelGraph {
           l.sum(l.math.mul(perSample, weights), l.constant(0)), l.sum(weights, l.constant(0)));
       Operand<TFloat32> total = dataLoss;
       if (spec.weightDecay() > 0) {
+        // The penalty is reported in the loss; its gradient (wd · W) is added to the kernels'
+        // gradients directly in buildTrainOp: differentiating Square(variable) crashes TF's C++
+        // gradient builder in this version.
         List<Operand<TFloat32>> squares = new ArrayList<>();
         for (Parameter p : store.byRole(Role.KERNEL)) {
           squares.add(l.sum(l.math.square(p.variable()), l.constant(allAxes(p.shape().numDimensions()))));
@@ -249,6 +255,7 @@ public final class ModelGraph {
         Operand<TFloat32> l2 = l.math.addN(squares);
         total = l.math.add(dataLoss, l.math.mul(l.constant((float) (spec.weightDecay() / 2)), l2));
       }
+      this.dataLoss = dataLoss;
       trainLoss = tf.withName(ModelNames.OP_TRAIN_LOSS).identity(total);
     }
 
@@ -273,10 +280,16 @@ public final class ModelGraph {
       Ops t = tf.withSubScope("gradients");
       List<Operand<?>> xs = new ArrayList<>();
       trainedVariables.forEach(p -> xs.add(p.variable()));
-      var grads = t.gradients(trainLoss, xs);
+      var grads = t.gradients(dataLoss, xs);
       List<Operand<TFloat32>> gradients = new ArrayList<>();
+      Operand<TFloat32> decay = t.constant((float) spec.weightDecay());
       for (int i = 0; i < xs.size(); i++) {
-        gradients.add((Operand<TFloat32>) (Operand<?>) grads.dy(i));
+        Operand<TFloat32> g = (Operand<TFloat32>) (Operand<?>) grads.dy(i);
+        Parameter p = trainedVariables.get(i);
+        if (spec.weightDecay() > 0 && p.role() == Role.KERNEL) {
+          g = t.math.add(g, t.math.mul(decay, p.variable()));
+        }
+        gradients.add(g);
       }
       globalStep = store.get("", ModelNames.OP_GLOBAL_STEP, Role.OPTIMIZER, init -> init.constant(0f));
       List<Op> applies = Optimizers.updates(tf, store, training, trainedVariables,

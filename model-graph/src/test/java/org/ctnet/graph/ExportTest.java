@@ -1,0 +1,171 @@
+package org.ctnet.graph;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.ctnet.graph.cam.CamMethod;
+import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.preprocess.ImagePreprocessor;
+import org.ctnet.graph.runtime.Explanation;
+import org.ctnet.graph.runtime.ModelExport;
+import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.Prediction;
+import org.ctnet.graph.runtime.SessionOptions;
+import org.ctnet.graph.testing.SyntheticImages;
+import org.ctnet.graph.testing.TestModels;
+import org.ctnet.graph.train.OptimizerKind;
+import org.ctnet.graph.train.TrainingSpec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ExportTest {
+  @TempDir static Path dir;
+  private static ModelSession trained;
+  private static Path version1;
+  private static final SyntheticImages.Batch BATCH = SyntheticImages.blobs(6, 32, 5);
+
+  @BeforeAll
+  static void exportOnce() throws IOException {
+    trained = TestModels.trainedOnBlobs(30, 8);
+    ModelAssets assets = trained.assets().withDecision(new ModelAssets.Decision(0.4, "test"));
+    version1 = trained.export(dir.resolve("tiny"), 1, assets);
+  }
+
+  @AfterAll
+  static void close() {
+    trained.close();
+  }
+
+  private static void assertSame(Prediction a, Prediction b, double tolerance) {
+    assertEquals(a.size(), b.size());
+    for (int i = 0; i < a.size(); i++) {
+      assertArrayEquals(a.probabilities()[i], b.probabilities()[i], (float) tolerance);
+      assertArrayEquals(a.logits()[i], b.logits()[i], (float) tolerance);
+    }
+  }
+
+  @Test
+  void exportLaysOutTfServingVersionFolderWithAssetsAndNoStagingLeft() throws IOException {
+    assertEquals(dir.resolve("tiny/1"), version1);
+    assertTrue(Files.isRegularFile(version1.resolve("saved_model.pb")));
+    assertTrue(Files.isRegularFile(version1.resolve("variables/variables.index")));
+    for (String asset : List.of("model.json", "labels.txt", "preprocessing.json")) {
+      assertTrue(Files.isRegularFile(version1.resolve("assets.extra").resolve(asset)), asset);
+    }
+    try (Stream<Path> children = Files.list(dir.resolve("tiny"))) {
+      assertEquals(List.of("1"), children.map(p -> p.getFileName().toString()).toList());
+    }
+    assertEquals(1, ModelExport.latestVersion(dir.resolve("tiny")).getAsLong());
+    ModelAssets assets = ModelAssets.read(version1);
+    assertEquals(0.4, assets.decision().threshold());
+    assertEquals(List.of("non-covid", "covid"), assets.labels());
+    assertEquals(trained.spec(), assets.spec());
+  }
+
+  @Test
+  void versionsAreImmutable() {
+    assertThrows(FileAlreadyExistsException.class, () -> trained.export(dir.resolve("tiny"), 1, trained.assets()));
+    var e = assertThrows(IllegalArgumentException.class, () -> trained.export(dir.resolve("tiny"), 0, trained.assets()));
+    assertTrue(e.getMessage().contains("got 0"));
+  }
+
+  @Test
+  void loadedModelGivesIdenticalOutputsForEverySignature() throws IOException {
+    try (ModelSession loaded = ModelSession.load(version1, SessionOptions.DEFAULT)) {
+      assertEquals(List.copyOf(ModelNames.SIGNATURES).stream().sorted().toList(),
+          loaded.signatures().keySet().stream().sorted().toList());
+      assertEquals(ModelNames.PREDICT_METHOD, loaded.signatures().get(ModelNames.SERVING_DEFAULT).methodName());
+      assertSame(trained.predict(BATCH.pixels(), 6), loaded.predict(BATCH.pixels(), 6), 0);
+      int[] classes = {-1, 0, 1, -1, 1, 0};
+      Explanation a = trained.explain(BATCH.pixels(), 6, classes);
+      Explanation b = loaded.explain(BATCH.pixels(), 6, classes);
+      assertArrayEquals(a.targetClass(), b.targetClass());
+      for (CamMethod m : CamMethod.values()) {
+        for (int i = 0; i < 6; i++) {
+          assertArrayEquals(a.maps().get(m).heatmap()[i], b.maps().get(m).heatmap()[i], 0f);
+          assertArrayEquals(a.maps().get(m).cam()[i], b.maps().get(m).cam()[i], 0f);
+        }
+      }
+    }
+  }
+
+  @Test
+  void servingBytesOnPngEqualsServingDefaultOnTheDecodedPixels() throws IOException {
+    try (ModelSession loaded = ModelSession.load(version1, SessionOptions.DEFAULT)) {
+      float[] pixels = SyntheticImages.quantised(BATCH.pixels());
+      List<byte[]> pngs = new java.util.ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        float[] one = new float[32 * 32];
+        System.arraycopy(pixels, i * 32 * 32, one, 0, one.length);
+        pngs.add(SyntheticImages.png(one, 32, 32));
+      }
+      assertSame(loaded.predict(pixels, 6), loaded.predictEncoded(pngs), 1e-5);
+    }
+  }
+
+  @Test
+  void javaPreprocessingMatchesTheInGraphDecoderOnOtherSizes() throws IOException {
+    // A 57x41 grey PNG and an RGB JPEG: resized in the graph vs by ImagePreprocessor.
+    java.util.Random random = new java.util.Random(3);
+    BufferedImage grey = new BufferedImage(57, 41, BufferedImage.TYPE_BYTE_GRAY);
+    for (int y = 0; y < 41; y++) {
+      for (int x = 0; x < 57; x++) {
+        grey.getRaster().setSample(x, y, 0, (x * 7 + y * 3 + random.nextInt(20)) % 256);
+      }
+    }
+    byte[] png = SyntheticImages.encode(grey, "png");
+    ImagePreprocessor pre = new ImagePreprocessor(trained.assets().preprocessing(), 10_000_000);
+    float[] javaPixels = pre.toModelInput(png);
+    Prediction inGraph = trained.predictEncoded(List.of(png));
+    Prediction viaJava = trained.predict(javaPixels, 1);
+    assertSame(inGraph, viaJava, 1e-5);
+  }
+
+  @Test
+  void loadedModelKeepsTrainingThroughItsTrainStepAndReexports() throws IOException {
+    Path copyBase = dir.resolve("finetune");
+    try (ModelSession loaded = ModelSession.load(version1, SessionOptions.DEFAULT)) {
+      Prediction before = loaded.predict(BATCH.pixels(), 6);
+      float first = loaded.trainStep(BATCH.pixels(), 6, BATCH.labels(), 0.01f, null).loss();
+      float last = first;
+      for (int i = 0; i < 30; i++) {
+        last = loaded.trainStep(BATCH.pixels(), 6, BATCH.labels(), 0.01f, null).loss();
+      }
+      assertTrue(last < first, "loss " + first + " -> " + last);
+      Prediction after = loaded.predict(BATCH.pixels(), 6);
+      assertNotEquals(before.logits()[0][0], after.logits()[0][0]);
+      Path v2 = loaded.export(copyBase, 2, loaded.assets());
+      try (ModelSession reloaded = ModelSession.load(v2, SessionOptions.DEFAULT)) {
+        assertSame(after, reloaded.predict(BATCH.pixels(), 6), 0);
+      }
+    }
+  }
+
+  @Test
+  void rebuildingFromTheSpecRestoresTheSameNetwork() throws IOException {
+    TrainingSpec frozen = TrainingSpec.defaults(OptimizerKind.SGD_MOMENTUM).withFrozenScopes(List.of("stem"));
+    try (ModelSession rebuilt = ModelSession.rebuild(version1, frozen, SessionOptions.DEFAULT)) {
+      assertSame(trained.predict(BATCH.pixels(), 6), rebuilt.predict(BATCH.pixels(), 6), 0);
+      assertEquals(0, rebuilt.globalStep(), "optimizer state is fresh");
+    }
+  }
+
+  @Test
+  void missingOrBrokenModelsFailWithClearMessages() throws IOException {
+    var e = assertThrows(IOException.class, () -> ModelSession.load(dir.resolve("nothing"), SessionOptions.DEFAULT));
+    assertTrue(e.getMessage().contains("no saved_model.pb"), e.getMessage());
+    Path broken = dir.resolve("broken/1");
+    Files.createDirectories(broken);
+    Files.copy(version1.resolve("saved_model.pb"), broken.resolve("saved_model.pb"));
+    e = assertThrows(IOException.class, () -> ModelSession.load(broken, SessionOptions.DEFAULT));
+    assertTrue(e.getMessage().contains("lacks its asset"), e.getMessage());
+  }
+}

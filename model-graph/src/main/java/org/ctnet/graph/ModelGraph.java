@@ -159,15 +159,19 @@ public final class ModelGraph {
           new Layers.BatchNormSettings((float) spec.batchNormMomentum(), (float) spec.batchNormEpsilon());
       Operand<TInt32> batchSize = tf.withSubScope("batch_size").squeeze(tf.slice(tf.shape(images),
           tf.constant(new int[] {0}), tf.constant(new int[] {1})));
+      // Created first: dropout masks are seeded by it (stateless, so resumed runs repeat them).
+      globalStep = store.get("", ModelNames.OP_GLOBAL_STEP, Role.OPTIMIZER, init -> init.constant(0f));
+      Operand<org.tensorflow.types.TInt64> stepSeed =
+          tf.withSubScope("step_seed").dtypes.cast(globalStep, org.tensorflow.types.TInt64.class);
       BuildRecord trainRecord = new BuildRecord();
       Operand<TFloat32> rawTrainLogits = ResidualAttentionNetwork.logits(
-          Layers.root(tf, store, Mode.TRAINING, trainRecord, bn, spec.seed(), batchSize), spec, standardised);
+          Layers.root(tf, store, Mode.TRAINING, trainRecord, bn, spec.seed(), batchSize, stepSeed), spec, standardised);
       trainUpdates = trainRecord.statisticUpdates();
       inferenceRecord = new BuildRecord();
       // The inference path must reuse every training-path variable and create none.
       store.setCreationAllowed(false);
       Operand<TFloat32> rawLogits = ResidualAttentionNetwork.logits(
-          Layers.root(tf, store, Mode.INFERENCE, inferenceRecord, bn, spec.seed(), batchSize), spec, standardised);
+          Layers.root(tf, store, Mode.INFERENCE, inferenceRecord, bn, spec.seed(), batchSize, stepSeed), spec, standardised);
       store.setCreationAllowed(true);
 
       logits = tf.withName(ModelNames.OP_LOGITS).identity(rawLogits);
@@ -291,7 +295,6 @@ public final class ModelGraph {
         }
         gradients.add(g);
       }
-      globalStep = store.get("", ModelNames.OP_GLOBAL_STEP, Role.OPTIMIZER, init -> init.constant(0f));
       List<Op> applies = Optimizers.updates(tf, store, training, trainedVariables,
           gradients, learningRate, globalStep);
       Op increment = tf.withControlDependencies(applies).withName("increment_step")

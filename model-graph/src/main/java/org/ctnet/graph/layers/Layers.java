@@ -28,6 +28,7 @@ public final class Layers {
   private final BatchNormSettings batchNorm;
   private final long seed;
   private final Operand<TInt32> batchSize;
+  private final Operand<TInt64> stepSeed;
 
   /** Batch-norm hyper-parameters shared by every layer of a network. */
   public record BatchNormSettings(float momentum, float epsilon) {}
@@ -40,7 +41,8 @@ public final class Layers {
       BuildRecord record,
       BatchNormSettings batchNorm,
       long seed,
-      Operand<TInt32> batchSize) {
+      Operand<TInt32> batchSize,
+      Operand<TInt64> stepSeed) {
     this.tf = tf;
     this.path = path;
     this.store = store;
@@ -49,6 +51,7 @@ public final class Layers {
     this.batchNorm = batchNorm;
     this.seed = seed;
     this.batchSize = batchSize;
+    this.stepSeed = stepSeed;
   }
 
   /**
@@ -57,6 +60,8 @@ public final class Layers {
    * @param batchSize the batch size as a scalar taken from the input placeholder; random masks
    *     are shaped from it, because a Shape op downstream of the variables crashes TF's C++
    *     gradient builder
+   * @param stepSeed the training step as int64: random masks are a stateless function of
+   *     (seed, step), so a run resumed from a checkpoint draws the same masks
    */
   public static Layers root(
       Ops rootOps,
@@ -65,14 +70,15 @@ public final class Layers {
       BuildRecord record,
       BatchNormSettings batchNorm,
       long seed,
-      Operand<TInt32> batchSize) {
+      Operand<TInt32> batchSize,
+      Operand<TInt64> stepSeed) {
     return new Layers(
-        rootOps.withSubScope(mode.scopeName()), "", store, mode, record, batchNorm, seed, batchSize);
+        rootOps.withSubScope(mode.scopeName()), "", store, mode, record, batchNorm, seed, batchSize, stepSeed);
   }
 
   public Layers child(String name) {
     String childPath = path.isEmpty() ? name : path + "/" + name;
-    return new Layers(tf.withSubScope(name), childPath, store, mode, record, batchNorm, seed, batchSize);
+    return new Layers(tf.withSubScope(name), childPath, store, mode, record, batchNorm, seed, batchSize, stepSeed);
   }
 
   public Ops tf() {
@@ -224,7 +230,9 @@ public final class Layers {
     }
     Ops d = tf.withSubScope("dropout");
     Operand<TInt32> maskShape = d.stack(java.util.List.of(batchSize, d.constant((int) channels(x))));
-    Operand<TFloat32> uniform = d.random.randomUniform(maskShape, TFloat32.class);
+    Operand<TInt64> seedPair = d.stack(java.util.List.of(
+        d.constant(seed ^ (path.hashCode() * 0x9E3779B97F4A7C15L)), stepSeed));
+    Operand<TFloat32> uniform = d.random.statelessRandomUniform(maskShape, seedPair);
     Operand<TFloat32> keep = d.stopGradient(d.dtypes.cast(d.math.greaterEqual(uniform, d.constant((float) rate)), TFloat32.class));
     return d.math.mul(x, d.math.mul(keep, d.constant((float) (1.0 / (1.0 - rate)))));
   }

@@ -21,7 +21,14 @@ public final class ModelExport {
 
   private ModelExport() {}
 
-  static Path export(ModelSession model, Path modelDir, long version, ModelAssets assets) throws IOException {
+  /** Writes additional files (reports, model card) into the staging folder before publication. */
+  @FunctionalInterface
+  public interface ExtraFiles {
+    void write(Path stagingVersionDir) throws IOException;
+  }
+
+  static Path export(ModelSession model, Path modelDir, long version, ModelAssets assets, ExtraFiles extra)
+      throws IOException {
     if (version <= 0) {
       throw new IllegalArgumentException("model version must be a positive integer, got " + version);
     }
@@ -40,6 +47,7 @@ public final class ModelExport {
       }
       exporter.export();
       assets.write(staging);
+      extra.write(staging);
       try {
         Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
       } catch (AtomicMoveNotSupportedException e) {

@@ -350,7 +350,13 @@ public final class ModelSession implements AutoCloseable {
    * model folder never sees a half-written version.
    */
   public Path export(Path modelDir, long version, ModelAssets exportedAssets) throws IOException {
-    return ModelExport.export(this, modelDir, version, exportedAssets);
+    return ModelExport.export(this, modelDir, version, exportedAssets, staging -> { });
+  }
+
+  /** As {@link #export(Path, long, ModelAssets)}, writing extra files into the version before it is published. */
+  public Path export(Path modelDir, long version, ModelAssets exportedAssets, ModelExport.ExtraFiles extra)
+      throws IOException {
+    return ModelExport.export(this, modelDir, version, exportedAssets, extra);
   }
 
   Session sessionForExport() {

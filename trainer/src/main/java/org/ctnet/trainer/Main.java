@@ -1,0 +1,48 @@
+package org.ctnet.trainer;
+
+import org.ctnet.trainer.cli.EvaluateCommand;
+import org.ctnet.trainer.cli.FineTuneCommand;
+import org.ctnet.trainer.cli.PredictCommand;
+import org.ctnet.trainer.cli.SplitCommand;
+import org.ctnet.trainer.cli.TrainCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code ctnet} command line. Exit codes: 0 success, 1 failure, 2 bad usage. */
+@Command(
+    name = "ctnet",
+    mixinStandardHelpOptions = true,
+    version = "ctnet 0.1.0",
+    description = "Train, evaluate, fine-tune and run the CT-Net residual attention network on CT slices.",
+    subcommands = {TrainCommand.class, EvaluateCommand.class, FineTuneCommand.class, PredictCommand.class,
+        SplitCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+  public static final int OK = 0;
+  public static final int FAILED = 1;
+  public static final int USAGE = 2;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+  }
+
+  /** Builds the command line; tests run it in-process. */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler((e, cmd, parseResult) -> {
+      cmd.getErr().println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+      if (System.getenv("CTNET_DEBUG") != null) {
+        e.printStackTrace(cmd.getErr());
+      }
+      return FAILED;
+    });
+    return cli;
+  }
+
+  public static void main(String[] args) {
+    System.setProperty("java.awt.headless", "true");
+    System.exit(commandLine().execute(args));
+  }
+}

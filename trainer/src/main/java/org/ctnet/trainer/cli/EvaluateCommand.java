@@ -1,0 +1,73 @@
+package org.ctnet.trainer.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.SessionOptions;
+import org.ctnet.trainer.Main;
+import org.ctnet.trainer.data.Dataset;
+import org.ctnet.trainer.data.ImageStore;
+import org.ctnet.trainer.data.Split;
+import org.ctnet.trainer.eval.Evaluation;
+import org.ctnet.trainer.eval.Report;
+import org.ctnet.trainer.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** A SavedModel on a dataset → metrics.json, plots, HTML report. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+    description = "Evaluate an exported model at its locked threshold: metrics with group-bootstrap intervals, plots, HTML.")
+public final class EvaluateCommand implements Callable<Integer> {
+  @Mixin ModelOption model;
+  @Mixin DataOptions data;
+
+  @Option(names = "--subset", defaultValue = "all", description = "all, train, validation or test of the split (default ${DEFAULT-VALUE}).")
+  String subset;
+
+  @Option(names = "--out", defaultValue = "evaluation", paramLabel = "DIR", description = "Report folder (default ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--bootstrap", defaultValue = "1000", description = "Bootstrap replicates (default ${DEFAULT-VALUE}).")
+  int bootstrap;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintStream console = System.out;
+    Path version = model.versionDir();
+    try (ModelSession session = ModelSession.load(version, SessionOptions.DEFAULT)) {
+      Dataset dataset = data.read();
+      if (!dataset.classes().equals(session.assets().labels())) {
+        dataset = new Dataset(dataset.samples(), session.assets().labels(), dataset.hasGroups(), dataset.source());
+      }
+      Dataset chosen = switch (subset) {
+        case "all" -> dataset;
+        case "train" -> data.split(dataset, console).train();
+        case "validation" -> data.split(dataset, console).validation();
+        case "test" -> data.split(dataset, console).test();
+        default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            "--subset must be all, train, validation or test, got '" + subset + "'");
+      };
+      ImageStore images = data.load(chosen, session.assets().preprocessing(), subset, console);
+      Trainer.Evaluated e = Trainer.evaluate(session, images, 32);
+      Evaluation evaluation = Evaluation.of(subset, e.positiveScores(), e.labels(),
+          images.dataset().samples().stream().map(s -> s.group()).toList(), session.assets().decision().threshold(),
+          bootstrap, 7);
+      console.println(evaluation.summary());
+      Map<String, Object> details = new LinkedHashMap<>();
+      details.put("model", version.toString());
+      details.put("data", dataset.source());
+      details.put("subset", subset);
+      details.put("decision", session.assets().decision());
+      Report.write(out, "CT-Net evaluation — " + version, List.of(evaluation),
+          Map.of(subset, new double[][] {e.positiveScores(), java.util.Arrays.stream(e.labels()).asDoubleStream().toArray()}),
+          List.of(), details);
+      console.println("report: " + out.resolve(Report.HTML));
+      return Main.OK;
+    }
+  }
+}

@@ -1,0 +1,109 @@
+package org.ctnet.trainer.cli;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.preprocess.ImageDecodeException;
+import org.ctnet.graph.preprocess.ImagePreprocessor;
+import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.Prediction;
+import org.ctnet.graph.runtime.SessionOptions;
+import org.ctnet.trainer.Main;
+import org.ctnet.trainer.data.Csv;
+import org.ctnet.trainer.data.DatasetReader;
+import org.ctnet.trainer.data.Sample;
+import org.ctnet.trainer.train.Progress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Scores images → CSV with the probability and the label at the locked threshold. */
+@Command(name = "predict", mixinStandardHelpOptions = true,
+    description = "Score a folder of images, a manifest or single files; write path, probability and label at the model's locked threshold.")
+public final class PredictCommand implements Callable<Integer> {
+  @Mixin ModelOption model;
+
+  @Option(names = "--input", required = true, paramLabel = "PATH", description = "Image file, folder (searched recursively) or manifest.csv.")
+  Path input;
+
+  @Option(names = "--output", defaultValue = "predictions.csv", paramLabel = "FILE", description = "CSV to write (default ${DEFAULT-VALUE}).")
+  Path output;
+
+  @Option(names = "--batch-size", defaultValue = "16", description = "Images per session run (default ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Override
+  public Integer call() throws Exception {
+    List<Path> files = inputs();
+    if (files.isEmpty()) {
+      System.err.println("error: no images found at " + input);
+      return Main.FAILED;
+    }
+    try (ModelSession session = ModelSession.load(model.versionDir(), SessionOptions.DEFAULT);
+        Writer out = Files.newBufferedWriter(output, StandardCharsets.UTF_8);
+        Progress progress = new Progress("predict", files.size(), System.out)) {
+      ModelAssets assets = session.assets();
+      ImagePreprocessor pre = new ImagePreprocessor(assets.preprocessing(), 64L * 1024 * 1024);
+      int positive = assets.positiveClass();
+      String positiveLabel = assets.labels().get(positive);
+      out.write(Csv.row("path", "probability_" + positiveLabel, "label", "threshold", "error") + "\n");
+      int failed = 0;
+      int pixels = assets.spec().inputHeight() * assets.spec().inputWidth() * assets.spec().inputChannels();
+      for (int start = 0; start < files.size(); start += batchSize) {
+        List<Path> chunk = files.subList(start, Math.min(files.size(), start + batchSize));
+        List<Path> ok = new ArrayList<>();
+        List<float[]> images = new ArrayList<>();
+        for (Path f : chunk) {
+          try {
+            images.add(pre.toModelInput(Files.readAllBytes(f)));
+            ok.add(f);
+          } catch (IOException e) {
+            failed++;
+            out.write(Csv.row(f, "", "", assets.decision().threshold(), e.getMessage()) + "\n");
+          }
+        }
+        if (!ok.isEmpty()) {
+          float[] batch = new float[ok.size() * pixels];
+          for (int i = 0; i < ok.size(); i++) {
+            System.arraycopy(images.get(i), 0, batch, i * pixels, pixels);
+          }
+          Prediction p = session.predict(batch, ok.size());
+          for (int i = 0; i < ok.size(); i++) {
+            double prob = p.probabilities()[i][positive];
+            String label = prob >= assets.decision().threshold() ? positiveLabel : assets.labels().get(0);
+            out.write(Csv.row(ok.get(i), String.format("%.6f", prob), label, assets.decision().threshold(), "") + "\n");
+          }
+        }
+        progress.step(chunk.size(), failed == 0 ? "" : failed + " unreadable");
+      }
+      System.out.printf("wrote %s (%d images, %d unreadable)%n", output, files.size(), failed);
+      return Main.OK;
+    }
+  }
+
+  private List<Path> inputs() throws IOException {
+    if (!Files.exists(input)) {
+      throw new IOException("input not found: " + input);
+    }
+    if (Files.isRegularFile(input) && input.getFileName().toString().toLowerCase().endsWith(".csv")) {
+      return DatasetReader.read(input, null, null).samples().stream().map(Sample::path).toList();
+    }
+    if (Files.isRegularFile(input)) {
+      return List.of(input);
+    }
+    try (Stream<Path> walk = Files.walk(input)) {
+      return walk.filter(Files::isRegularFile).filter(p -> {
+        String n = p.getFileName().toString().toLowerCase();
+        int dot = n.lastIndexOf('.');
+        return dot > 0 && DatasetReader.IMAGE_EXTENSIONS.contains(n.substring(dot + 1));
+      }).sorted().toList();
+    }
+  }
+}

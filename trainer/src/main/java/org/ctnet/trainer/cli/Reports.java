@@ -1,0 +1,67 @@
+package org.ctnet.trainer.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.trainer.data.ImageStore;
+import org.ctnet.trainer.eval.Evaluation;
+import org.ctnet.trainer.eval.Metrics;
+import org.ctnet.trainer.eval.Report;
+import org.ctnet.trainer.train.EpochRecord;
+import org.ctnet.trainer.train.Trainer;
+
+/** Threshold locking, evaluation of validation and test sets, and the report files. */
+final class Reports {
+  record Result(ModelAssets assets, List<Evaluation> evaluations) {}
+
+  private Reports() {}
+
+  static Result evaluateAndWrite(ModelSession model, ModelAssets assets, ImageStore validation, ImageStore test,
+      double targetSensitivity, int bootstrap, List<EpochRecord> history, Map<String, Object> details, Path reportDir,
+      PrintStream out) throws IOException {
+    Trainer.Evaluated val = Trainer.evaluate(model, validation, 32);
+    ModelAssets locked = assets;
+    if (validation.size() > 0) {
+      double threshold = Metrics.thresholdForSensitivity(val.positiveScores(), val.labels(), targetSensitivity);
+      locked = assets.withDecision(new ModelAssets.Decision(threshold,
+          String.format("validation sensitivity >= %.2f (%d images)", targetSensitivity, validation.size())));
+    }
+    List<Evaluation> evaluations = new ArrayList<>();
+    Map<String, double[][]> scores = new LinkedHashMap<>();
+    for (var part : List.of(Map.entry("validation", validation), Map.entry("test", test))) {
+      if (part.getValue().size() == 0) {
+        continue;
+      }
+      Trainer.Evaluated e = part.getKey().equals("validation") ? val : Trainer.evaluate(model, part.getValue(), 32);
+      List<String> groups = part.getValue().dataset().samples().stream().map(s -> s.group()).toList();
+      Evaluation evaluation = Evaluation.of(part.getKey(), e.positiveScores(), e.labels(), groups,
+          locked.decision().threshold(), bootstrap, 7);
+      evaluations.add(evaluation);
+      scores.put(part.getKey(), new double[][] {e.positiveScores(), java.util.Arrays.stream(e.labels()).asDoubleStream().toArray()});
+      out.println(evaluation.summary());
+    }
+    Map<String, Object> extra = new LinkedHashMap<>(details);
+    extra.put("decision", locked.decision());
+    extra.put("labels", locked.labels());
+    Report.write(reportDir, "CT-Net evaluation — " + details.getOrDefault("model", ""), evaluations, scores, history, extra);
+    out.println("report: " + reportDir.resolve(Report.HTML));
+    return new Result(locked, evaluations);
+  }
+
+  static void copyInto(Path from, Path to) throws IOException {
+    Files.createDirectories(to);
+    try (Stream<Path> files = Files.list(from)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        Files.copy(f, to.resolve(f.getFileName()));
+      }
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package org.ctnet.trainer.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.runtime.ModelExport;
+import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.SessionOptions;
+import org.ctnet.graph.spec.HeadKind;
+import org.ctnet.graph.spec.NetworkSpec;
+import org.ctnet.graph.spec.SpecJson;
+import org.ctnet.graph.train.OptimizerKind;
+import org.ctnet.graph.train.TrainingSpec;
+import org.ctnet.trainer.Main;
+import org.ctnet.trainer.data.Augmentation;
+import org.ctnet.trainer.data.Dataset;
+import org.ctnet.trainer.data.ImageStore;
+import org.ctnet.trainer.data.Split;
+import org.ctnet.trainer.train.RunState;
+import org.ctnet.trainer.train.TrainConfig;
+import org.ctnet.trainer.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** data → split → augment → train → checkpoints → threshold → test report → export. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = "Train a model on a dataset split by group, evaluate it on the held-out groups and export it.")
+public final class TrainCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec cmd;
+  @Mixin DataOptions data;
+  @Mixin TrainingOptions training;
+  @Mixin ExportOptions export;
+
+  @Option(names = "--preset", defaultValue = "ctnet", description = "Network preset: ctnet, attention56, tiny (default ${DEFAULT-VALUE}).")
+  String preset;
+
+  @Option(names = "--spec", paramLabel = "FILE", description = "Network spec JSON (overrides --preset).")
+  Path specFile;
+
+  @Option(names = "--head", description = "softmax (2 logits, cross-entropy) or sigmoid (1 logit, the paper's BCE).")
+  String head;
+
+  @Option(names = "--run-dir", paramLabel = "DIR", description = "Checkpoints, logs and reports (default runs/<name>).")
+  Path runDir;
+
+  @Option(names = "--resume", description = "Continue the run in --run-dir after its last completed epoch.")
+  boolean resume;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintStream out = System.out;
+    NetworkSpec spec = specFile != null ? SpecJson.read(specFile) : SpecJson.preset(preset);
+    if (head != null) {
+      spec = spec.withHead(HeadKind.valueOf(head.toUpperCase(java.util.Locale.ROOT)));
+    }
+    spec = spec.withName(export.name);
+    Path run = runDir != null ? runDir : Path.of("runs", export.name);
+    Files.createDirectories(run);
+    Dataset dataset = data.read();
+    Split split = data.split(dataset, out);
+    split.write(run.resolve("split.csv"));
+    out.println("data: " + dataset.source() + " — " + dataset.samples().size() + " images " + dataset.classCounts());
+    out.println("split (seed " + data.splitSeed + "): " + split.summary());
+    ModelAssets assets = ModelAssets.defaults(spec).withLabels(dataset.classes());
+    ImageStore train = data.load(split.train(), assets.preprocessing(), "train", out);
+    ImageStore validation = data.load(split.validation(), assets.preprocessing(), "validation", out);
+    ImageStore test = data.load(split.test(), assets.preprocessing(), "test", out);
+    TrainConfig config = training.config(List.of());
+    try (ModelSession model = ModelSession.create(assets,
+        TrainingSpec.defaults(config.optimizer()).withFrozenScopes(config.frozenScopes()), training.sessionOptions())) {
+      RunState state = new Trainer(model, config, run, out).train(train, validation, resume);
+      Map<String, Object> details = new LinkedHashMap<>();
+      details.put("model", export.name);
+      details.put("spec", spec);
+      details.put("data", dataset.source());
+      details.put("split", Map.of("seed", data.splitSeed, "summary", split.summary(), "grouped", dataset.hasGroups()));
+      details.put("training", config);
+      details.put("best_epoch", state.bestEpoch());
+      details.put("skipped_images", train.skipped().size() + validation.skipped().size() + test.skipped().size());
+      Reports.Result result = Reports.evaluateAndWrite(model, assets, validation, test, export.targetSensitivity,
+          export.bootstrap, state.history(), details, run.resolve("report"), out);
+      if (export.noExport) {
+        return Main.OK;
+      }
+      Path modelDir = export.models.resolve(export.name);
+      long version = export.version > 0 ? export.version : ModelExport.latestVersion(modelDir).orElse(0) + 1;
+      Path published = model.export(modelDir, version, result.assets(), staging -> {
+        Reports.copyInto(run.resolve("report"), staging.resolve("assets.extra").resolve("report"));
+        Trainer.writeJson(staging.resolve("assets.extra").resolve("training.json"), details);
+      });
+      out.println("exported " + published);
+      return Main.OK;
+    }
+  }
+}

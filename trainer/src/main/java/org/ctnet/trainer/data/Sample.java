@@ -1,0 +1,13 @@
+package org.ctnet.trainer.data;
+
+import java.nio.file.Path;
+
+/**
+ * One labelled image.
+ *
+ * @param path the image file
+ * @param label class name
+ * @param group scan/patient group (samples of one group never straddle a split); the path itself
+ *     when the dataset has no groups
+ */
+public record Sample(Path path, String label, String group) {}

@@ -1,0 +1,251 @@
+package org.ctnet.trainer.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.trainer.data.ImageStore;
+import org.ctnet.trainer.eval.Metrics;
+
+/**
+ * The training loop: shuffled, augmented batches; a learning rate fed per step; validation AUC
+ * after every epoch; a checkpoint and an atomically written {@code state.json} after every epoch;
+ * early stopping; and at the end the best epoch's weights restored into the model.
+ *
+ * <p>Everything random is derived from (seed, epoch, position), and the graph's own randomness
+ * from its step counter, so a run killed at any point and resumed repeats the same batches.
+ */
+public final class Trainer {
+  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+      .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  public static final String STATE = "state.json";
+  public static final String LOG = "training-log.jsonl";
+  private static final String CHECKPOINTS = "checkpoints";
+
+  private final ModelSession model;
+  private final TrainConfig config;
+  private final Path runDir;
+  private final PrintStream out;
+
+  public Trainer(ModelSession model, TrainConfig config, Path runDir, PrintStream out) {
+    this.model = model;
+    this.config = config;
+    this.runDir = runDir;
+    this.out = out;
+  }
+
+  /** Runs (or resumes) training and leaves the best weights in the model. */
+  public RunState train(ImageStore train, ImageStore validation, boolean resume) throws IOException {
+    Files.createDirectories(runDir.resolve(CHECKPOINTS));
+    RunState state = new RunState(0, 0, Double.NEGATIVE_INFINITY, List.of(), config);
+    Path statePath = runDir.resolve(STATE);
+    if (Files.exists(statePath)) {
+      if (!resume) {
+        throw new IOException("run directory " + runDir + " already holds a run; pass --resume to continue it or choose another --run-dir");
+      }
+      state = JSON.readValue(statePath.toFile(), RunState.class);
+      if (!state.config().equals(config)) {
+        throw new IOException("cannot resume: the run in " + runDir + " was started with a different configuration:\n  "
+            + state.config() + "\nnow:\n  " + config);
+      }
+      model.restoreCheckpoint(checkpoint(state.completedEpochs()));
+      out.printf("resumed after epoch %d (best validation AUC %.4f at epoch %d)%n", state.completedEpochs(),
+          state.bestAuc(), state.bestEpoch());
+    }
+    if (train.size() == 0) {
+      throw new IOException("no training images");
+    }
+    float[] classWeights = config.balanceClasses() ? balancedWeights(train.labels(), model.spec().numClasses()) : null;
+    int pixels = model.spec().inputHeight() * model.spec().inputWidth() * model.spec().inputChannels();
+    int stale = state.bestEpoch() == 0 ? 0 : state.completedEpochs() - state.bestEpoch();
+    for (int epoch = state.completedEpochs() + 1; epoch <= config.epochs(); epoch++) {
+      if (config.patience() > 0 && stale >= config.patience()) {
+        out.printf("early stop: no better validation AUC for %d epochs%n", stale);
+        break;
+      }
+      long started = System.nanoTime();
+      int copies = config.augmentation().copies();
+      int total = train.size() * copies;
+      int[] order = permutation(total, new Random(config.seed() * 1_000_003L + epoch));
+      double lossSum = 0;
+      int correct = 0;
+      int seen = 0;
+      double lr = 0;
+      float[] augmented = new float[pixels];
+      try (Progress progress = new Progress(String.format("epoch %d/%d", epoch, config.epochs()), total, out)) {
+        for (int start = 0; start < total; start += config.batchSize()) {
+          int n = Math.min(config.batchSize(), total - start);
+          float[] batch = new float[n * pixels];
+          int[] labels = new int[n];
+          for (int i = 0; i < n; i++) {
+            int entry = order[start + i];
+            int image = entry % train.size();
+            int copy = entry / train.size();
+            labels[i] = train.label(image);
+            if (copy == 0) {
+              System.arraycopy(train.pixels(image), 0, batch, i * pixels, pixels);
+            } else {
+              long seed = config.seed() * 0x9E3779B97F4A7C15L + epoch * 1_000_003L + entry;
+              config.augmentation().apply(train.pixels(image), augmented, model.spec().inputHeight(),
+                  model.spec().inputWidth(), seed);
+              System.arraycopy(augmented, 0, batch, i * pixels, pixels);
+            }
+          }
+          lr = config.learningRateAt(epoch - 1 + (double) start / total);
+          ModelSession.StepResult step = model.trainStep(batch, n, labels, (float) lr, classWeights);
+          if (!Float.isFinite(step.loss())) {
+            throw new IOException("training diverged: loss is " + step.loss() + " at epoch " + epoch
+                + " (lower the learning rate); the last good checkpoint is epoch " + (epoch - 1));
+          }
+          lossSum += step.loss() * n;
+          for (int i = 0; i < n; i++) {
+            float[] l = step.logits()[i];
+            if (argmax(l) == labels[i]) {
+              correct++;
+            }
+          }
+          seen += n;
+          double seconds = (System.nanoTime() - started) / 1e9;
+          progress.step(n, String.format("loss %.4f acc %.3f lr %.2e %.1f img/s", lossSum / seen,
+              (double) correct / seen, lr, seen / seconds));
+        }
+      }
+      double trainSeconds = (System.nanoTime() - started) / 1e9;
+      Evaluated val = evaluate(model, validation, 32);
+      double seconds = (System.nanoTime() - started) / 1e9;
+      EpochRecord record = new EpochRecord(epoch, lossSum / seen, (double) correct / seen, val.loss, val.accuracy,
+          val.auc, lr, seen / trainSeconds, seconds);
+      boolean better = val.auc > state.bestAuc() || state.bestEpoch() == 0;
+      model.saveCheckpoint(checkpoint(epoch));
+      List<EpochRecord> history = new ArrayList<>(state.history());
+      history.add(record);
+      state = new RunState(epoch, better ? epoch : state.bestEpoch(), better ? val.auc : state.bestAuc(), history, config);
+      writeAtomically(statePath, JSON.writeValueAsString(state));
+      Files.writeString(runDir.resolve(LOG), JSON.writer().without(SerializationFeature.INDENT_OUTPUT)
+          .writeValueAsString(record) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      pruneCheckpoints(state);
+      stale = better ? 0 : stale + 1;
+      out.printf("epoch %d: train loss %.4f acc %.4f | validation loss %.4f acc %.4f AUC %.4f%s | %.0f s%n", epoch,
+          record.trainLoss(), record.trainAccuracy(), val.loss, val.accuracy, val.auc, better ? " (best)" : "", seconds);
+    }
+    if (state.bestEpoch() > 0 && state.bestEpoch() != state.completedEpochs()) {
+      out.printf("restoring the best epoch %d (validation AUC %.4f)%n", state.bestEpoch(), state.bestAuc());
+    }
+    if (state.bestEpoch() > 0) {
+      model.restoreCheckpoint(checkpoint(state.bestEpoch()));
+    }
+    return state;
+  }
+
+  /** Scores on a held-out set. */
+  public record Evaluated(double[] positiveScores, int[] labels, double loss, double accuracy, double auc) {}
+
+  /** Positive-class probabilities for every image (inference mode), with loss, accuracy and AUC. */
+  public static Evaluated evaluate(ModelSession model, ImageStore data, int batchSize) {
+    int n = data.size();
+    int positive = model.spec().numClasses() - 1;
+    double[] scores = new double[n];
+    int[] labels = data.labels();
+    double loss = 0;
+    int correct = 0;
+    for (int start = 0; start < n; start += batchSize) {
+      int m = Math.min(batchSize, n - start);
+      int[] indices = java.util.stream.IntStream.range(start, start + m).toArray();
+      var p = model.predict(data.batch(indices), m);
+      for (int i = 0; i < m; i++) {
+        float[] probs = p.probabilities()[i];
+        scores[start + i] = probs[positive];
+        loss -= Math.log(Math.max(probs[labels[start + i]], 1e-12));
+        if (argmax(probs) == labels[start + i]) {
+          correct++;
+        }
+      }
+    }
+    int[] binary = java.util.Arrays.stream(labels).map(l -> l == positive ? 1 : 0).toArray();
+    double auc = n == 0 ? Double.NaN : Metrics.rocAuc(scores, binary);
+    return new Evaluated(scores, binary, n == 0 ? Double.NaN : loss / n, n == 0 ? Double.NaN : (double) correct / n,
+        Double.isNaN(auc) ? 0 : auc);
+  }
+
+  static int argmax(float[] v) {
+    int best = 0;
+    for (int i = 1; i < v.length; i++) {
+      if (v[i] > v[best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  static float[] balancedWeights(int[] labels, int classes) {
+    int[] counts = new int[classes];
+    for (int l : labels) {
+      counts[l]++;
+    }
+    float[] w = new float[classes];
+    for (int c = 0; c < classes; c++) {
+      w[c] = counts[c] == 0 ? 0 : (float) labels.length / (classes * counts[c]);
+    }
+    return w;
+  }
+
+  static int[] permutation(int n, Random random) {
+    int[] p = new int[n];
+    for (int i = 0; i < n; i++) {
+      p[i] = i;
+    }
+    for (int i = n - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      int t = p[i];
+      p[i] = p[j];
+      p[j] = t;
+    }
+    return p;
+  }
+
+  private Path checkpoint(int epoch) {
+    return runDir.resolve(CHECKPOINTS).resolve(String.format("epoch-%03d", epoch)).resolve("ckpt");
+  }
+
+  /** Keeps the newest and the best epoch's checkpoints. */
+  private void pruneCheckpoints(RunState state) throws IOException {
+    try (Stream<Path> dirs = Files.list(runDir.resolve(CHECKPOINTS))) {
+      for (Path d : dirs.toList()) {
+        String name = d.getFileName().toString();
+        if (!name.equals(checkpoint(state.completedEpochs()).getParent().getFileName().toString())
+            && !name.equals(checkpoint(state.bestEpoch()).getParent().getFileName().toString())) {
+          try (Stream<Path> walk = Files.walk(d)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+              Files.deleteIfExists(p);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Writes any value as indented JSON. */
+  public static void writeJson(Path target, Object value) throws IOException {
+    Files.createDirectories(target.toAbsolutePath().getParent());
+    JSON.writeValue(target.toFile(), value);
+  }
+
+  static void writeAtomically(Path target, String content) throws IOException {
+    Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+    try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+      w.write(content);
+    }
+    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+}

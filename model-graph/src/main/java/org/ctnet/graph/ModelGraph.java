@@ -295,8 +295,16 @@ public final class ModelGraph {
         }
         gradients.add(g);
       }
-      List<Op> applies = Optimizers.updates(tf, store, training, trainedVariables,
-          gradients, learningRate, globalStep);
+      // Updates write variables in place that backprop ops (e.g. Conv2DBackpropInput) still read:
+      // without a barrier an early update races a later read and runs are not reproducible. One
+      // NoOp waits for every gradient and the loss; every update waits for it (O(vars) edges).
+      List<Op> computed = new ArrayList<>();
+      computed.addAll(gradients);
+      computed.add(trainLoss);
+      computed.add(trainLogits);
+      Op gradientsReady = tf.withControlDependencies(computed).withName("gradients_ready").noOp();
+      List<Op> applies = Optimizers.updates(tf.withControlDependencies(List.of(gradientsReady)), store, training,
+          trainedVariables, gradients, learningRate, globalStep);
       Op increment = tf.withControlDependencies(applies).withName("increment_step")
           .assignAdd(globalStep, tf.constant(1f));
       List<Op> all = new ArrayList<>();

@@ -126,7 +126,12 @@ public final class Trainer {
       double seconds = (System.nanoTime() - started) / 1e9;
       EpochRecord record = new EpochRecord(epoch, lossSum / seen, (double) correct / seen, val.loss, val.accuracy,
           val.auc, lr, seen / trainSeconds, seconds);
-      boolean better = val.auc > state.bestAuc() || state.bestEpoch() == 0;
+      // Ties in AUC (common when it saturates at 1) go to the lower validation loss.
+      int bestSoFar = state.bestEpoch();
+      double bestLoss = state.history().stream().filter(r -> r.epoch() == bestSoFar)
+          .mapToDouble(EpochRecord::validationLoss).findFirst().orElse(Double.POSITIVE_INFINITY);
+      boolean better = state.bestEpoch() == 0 || val.auc > state.bestAuc() + 1e-12
+          || (Math.abs(val.auc - state.bestAuc()) <= 1e-12 && val.loss < bestLoss);
       model.saveCheckpoint(checkpoint(epoch));
       List<EpochRecord> history = new ArrayList<>(state.history());
       history.add(record);

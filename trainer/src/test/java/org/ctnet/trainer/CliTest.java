@@ -1,0 +1,137 @@
+package org.ctnet.trainer;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.SessionOptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real CLI, in-process, end to end on a generated dataset. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CliTest {
+  @TempDir static Path dir;
+  static Path data;
+  static Path models;
+
+  record Run(int exitCode, String out, String err) {}
+
+  static Run run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+      System.setOut(o);
+      System.setErr(e);
+      var cli = org.ctnet.trainer.Main.commandLine();
+      cli.setOut(new java.io.PrintWriter(o, true));
+      cli.setErr(new java.io.PrintWriter(e, true));
+      int code = cli.execute(args);
+      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @BeforeAll
+  static void data() throws IOException {
+    data = SyntheticDataset.write(dir.resolve("data"), 96, 1, true);
+    models = dir.resolve("models");
+  }
+
+  @Test
+  @Order(1)
+  void trainExportsVersionOneWithReportAndSkipsTheCorruptFile() throws IOException {
+    Run r = run("train", "--data", data.toString(), "--preset", "tiny", "--name", "blobs", "--models", models.toString(),
+        "--run-dir", dir.resolve("run1").toString(), "--epochs", "2", "--batch-size", "8", "--lr", "0.01",
+        "--augment-copies", "2", "--bootstrap", "50");
+    assertEquals(0, r.exitCode(), r.out() + r.err());
+    assertTrue(r.out().contains("skipped 1 unreadable image") && r.out().contains("corrupt.png"), r.out());
+    Path v1 = models.resolve("blobs/1");
+    assertTrue(Files.isRegularFile(v1.resolve("saved_model.pb")));
+    for (String f : List.of("report/report.html", "report/metrics.json", "report/test-roc.png", "report/test-pr.png",
+        "report/test-scores.png", "report/test-reliability.png", "report/training-loss.png", "training.json")) {
+      assertTrue(Files.isRegularFile(v1.resolve("assets.extra").resolve(f)), f);
+    }
+    assertTrue(Files.readString(dir.resolve("run1/split.csv")).startsWith("path,label,group,subset"));
+    ModelAssets assets = ModelAssets.read(v1);
+    assertEquals(List.of("non-covid", "covid"), assets.labels());
+    assertTrue(assets.decision().chosenFor().contains("sensitivity"));
+  }
+
+  @Test
+  @Order(2)
+  void evaluateWritesMetricsJsonAndReport() throws IOException {
+    Path out = dir.resolve("eval");
+    Run r = run("evaluate", "--model", models.resolve("blobs").toString(), "--data", data.toString(),
+        "--subset", "test", "--out", out.toString(), "--bootstrap", "50");
+    assertEquals(0, r.exitCode(), r.out() + r.err());
+    String json = Files.readString(out.resolve("metrics.json"));
+    for (String key : List.of("roc_auc", "pr_auc", "sensitivity", "specificity", "accuracy", "brier", "lower", "upper")) {
+      assertTrue(json.contains("\"" + key + "\""), key);
+    }
+    assertTrue(Files.readString(out.resolve("report.html")).contains("data:image/png;base64,"));
+  }
+
+  @Test
+  @Order(3)
+  void fineTuneWritesVersionTwoThatLoads() throws IOException {
+    Path newData = SyntheticDataset.write(dir.resolve("hospital"), 48, 77, false);
+    Run r = run("fine-tune", "--model", models.resolve("blobs/1").toString(), "--data", newData.toString(),
+        "--reference", data.resolve("manifest.csv").toString(), "--epochs", "1", "--batch-size", "8", "--lr", "0.001",
+        "--augment-copies", "1", "--bootstrap", "20", "--run-dir", dir.resolve("ft").toString());
+    assertEquals(0, r.exitCode(), r.out() + r.err());
+    assertTrue(r.out().contains("before:") && r.out().contains("after:") && r.out().contains("reference_auc"), r.out());
+    Path v2 = models.resolve("blobs/2");
+    try (ModelSession loaded = ModelSession.load(v2, SessionOptions.DEFAULT)) {
+      assertEquals(2, loaded.predict(new float[32 * 32], 1).probabilities()[0].length);
+    }
+    assertTrue(Files.readString(v2.resolve("assets.extra/training.json")).contains("fine_tuned_from"));
+  }
+
+  @Test
+  @Order(4)
+  void predictWritesOneRowPerImageAndReportsUnreadableOnes() throws IOException {
+    Path csv = dir.resolve("pred.csv");
+    Run r = run("predict", "--model", models.resolve("blobs").toString(), "--input", data.toString(),
+        "--output", csv.toString());
+    assertEquals(0, r.exitCode(), r.out() + r.err());
+    List<String> lines = Files.readAllLines(csv);
+    assertEquals(1 + 97, lines.size());
+    assertTrue(lines.get(0).startsWith("path,probability_covid,label"));
+    assertTrue(lines.stream().anyMatch(l -> l.contains("corrupt.png") && l.contains("not a PNG")));
+  }
+
+  @Test
+  @Order(5)
+  void badUsageExitsTwoAndFailuresExitOneWithAMessage() {
+    assertEquals(2, run("train").exitCode(), "missing --data");
+    assertEquals(2, run("train", "--data", data.toString(), "--epochs", "many").exitCode());
+    Run missing = run("evaluate", "--model", dir.resolve("nope").toString(), "--data", data.toString());
+    assertEquals(1, missing.exitCode());
+    assertTrue(missing.err().contains("no model at"), missing.err());
+    Run strict = run("train", "--data", data.toString(), "--preset", "tiny", "--strict", "--epochs", "1",
+        "--run-dir", dir.resolve("strict").toString(), "--no-export");
+    assertEquals(1, strict.exitCode());
+    assertTrue(strict.err().contains("unreadable image") && strict.err().contains("corrupt.png"), strict.err());
+    Run again = run("train", "--data", data.toString(), "--preset", "tiny", "--epochs", "2",
+        "--run-dir", dir.resolve("run1").toString(), "--no-export");
+    assertEquals(1, again.exitCode());
+    assertTrue(again.err().contains("--resume"), again.err());
+  }
+}

@@ -9,6 +9,10 @@ DATA="${1:-../shared/data/sarscov2-ct}"
 RUN=runs/ctnet
 RESUME=()
 [[ -f $RUN/state.json ]] && RESUME=(--resume)
-exec ./dev ctnet train --data "$DATA" --preset ctnet --name ctnet --models saved_models --version 1 \
+# Run from a private copy of the jars so rebuilding the project cannot disturb the running job.
+./dev build
+APP=$RUN/app
+mkdir -p "$APP" && rm -rf "$APP"/* && cp -r trainer/target/trainer.jar trainer/target/lib "$APP"/
+exec ./dev java -jar "$APP/trainer.jar" train --data "$DATA" --preset ctnet --name ctnet --models saved_models --version 1 \
   --run-dir "$RUN" --epochs 14 --patience 5 --batch-size 16 --optimizer adam --lr 0.001 --schedule cosine \
   --warmup-epochs 1 --augment-copies 4 --seed 1 --split-seed 42 --target-sensitivity 0.95 "${RESUME[@]}"

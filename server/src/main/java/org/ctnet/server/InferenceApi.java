@@ -1,0 +1,551 @@
+package org.ctnet.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import org.ctnet.graph.ModelNames;
+import org.ctnet.graph.cam.CamMethod;
+import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.preprocess.DicomReader;
+import org.ctnet.graph.preprocess.ImageDecodeException;
+import org.ctnet.graph.preprocess.ImagePreprocessor;
+import org.ctnet.graph.runtime.Explanation;
+import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.Prediction;
+import org.ctnet.graph.spec.NetworkSpec;
+import org.tensorflow.Signature;
+
+/**
+ * The serving logic behind the HTTP routes, free of HTTP: parses TF Serving / KServe / image
+ * requests, runs them through micro-batching or a bounded direct call, and builds the responses.
+ */
+public final class InferenceApi {
+  private final ModelRepository repository;
+  private final ServerSettings settings;
+  private final Semaphore direct;
+
+  public InferenceApi(ModelRepository repository, ServerSettings settings) {
+    this.repository = repository;
+    this.settings = settings;
+    this.direct = new Semaphore(settings.inferenceThreads(), true);
+  }
+
+  public ModelRepository repository() {
+    return repository;
+  }
+
+  // ---------------------------------------------------------------- TF Serving: status, metadata
+
+  public JsonNode status(String model, String version, String label) {
+    Map<Long, ModelRepository.VersionStatus> statuses = repository.status(model);
+    Long only = null;
+    if (label != null) {
+      only = repository.labels(model).get(label);
+      if (only == null) {
+        throw ApiException.notFound("Unrecognized servable version label: " + label);
+      }
+    } else if (version != null) {
+      if (!version.matches("[0-9]{1,18}")) {
+        throw ApiException.badRequest("model version must be a positive integer, got '" + version + "'");
+      }
+      only = Long.parseLong(version);
+      if (!statuses.containsKey(only)) {
+        throw ApiException.notFound("Could not find version " + version + " of model " + model);
+      }
+    }
+    ArrayNode list = Json.array();
+    for (ModelRepository.VersionStatus s : statuses.values()) {
+      if (only != null && s.version() != only) {
+        continue;
+      }
+      ObjectNode entry = list.addObject();
+      entry.put("version", Long.toString(s.version()));
+      entry.put("state", s.state());
+      entry.putObject("status").put("error_code", s.errorCode()).put("error_message", s.errorMessage());
+    }
+    ObjectNode out = Json.object();
+    out.set("model_version_status", list);
+    return out;
+  }
+
+  public JsonNode metadata(String model, String version, String label) {
+    try (ModelRepository.Lease lease = repository.acquire(model, version, label)) {
+      ObjectNode out = Json.object();
+      out.putObject("model_spec").put("name", model).put("signature_name", "")
+          .put("version", Long.toString(lease.version().version()));
+      ObjectNode defs = out.putObject("metadata").putObject("signature_def").putObject("signature_def");
+      for (Map.Entry<String, Signature> e : lease.version().session().signatures().entrySet()) {
+        ObjectNode def = defs.putObject(e.getKey());
+        tensorInfo(def.putObject("inputs"), e.getValue().getInputs());
+        tensorInfo(def.putObject("outputs"), e.getValue().getOutputs());
+        def.put("method_name", e.getValue().methodName());
+      }
+      return out;
+    }
+  }
+
+  private static void tensorInfo(ObjectNode target, Map<String, Signature.TensorDescription> tensors) {
+    tensors.forEach((name, d) -> {
+      ObjectNode t = target.putObject(name);
+      t.put("dtype", d.dataType.name());
+      ObjectNode shape = t.putObject("tensor_shape");
+      ArrayNode dims = shape.putArray("dim");
+      for (long size : d.shape.asArray()) {
+        dims.addObject().put("size", Long.toString(size)).put("name", "");
+      }
+      shape.put("unknown_rank", false);
+      t.put("name", d.name);
+    });
+  }
+
+  // ---------------------------------------------------------------- TF Serving: predict, explain
+
+  /** Images decoded from a request, with the original order preserved. */
+  private record Batch(float[] pixels, int count, List<byte[]> encoded) {}
+
+  public JsonNode predict(String model, String version, String label, JsonNode body) {
+    try (ModelRepository.Lease lease = repository.acquire(model, version, label)) {
+      RequestBody request = RequestBody.parse(body, settings.maxInstances());
+      String signature = request.signature() == null ? ModelNames.SERVING_DEFAULT : request.signature();
+      Prediction p = switch (signature) {
+        case ModelNames.SERVING_DEFAULT -> {
+          Batch b = images(lease.version().session(), request, ModelNames.IN_IMAGES);
+          yield await(lease.version().batcher().submit(b.pixels(), b.count()));
+        }
+        case ModelNames.SERVING_BYTES -> predictEncoded(lease.version().session(), request);
+        default -> throw ApiException.badRequest("signature_name '" + signature + "' cannot be used with :predict here; use "
+            + ModelNames.SERVING_DEFAULT + " or " + ModelNames.SERVING_BYTES
+            + (signature.equals(ModelNames.EXPLAIN) ? " (or POST :explain)" : ""));
+      };
+      return predictionResponse(p, request.columnar());
+    }
+  }
+
+  private JsonNode predictionResponse(Prediction p, boolean columnar) {
+    ObjectNode out = Json.object();
+    if (columnar) {
+      ObjectNode outputs = out.putObject("outputs");
+      outputs.set(ModelNames.OUT_PROBABILITIES, Json.matrix(p.probabilities()));
+      outputs.set(ModelNames.OUT_LOGITS, Json.matrix(p.logits()));
+    } else {
+      ArrayNode predictions = out.putArray("predictions");
+      for (int i = 0; i < p.size(); i++) {
+        ObjectNode row = predictions.addObject();
+        row.set(ModelNames.OUT_PROBABILITIES, Json.row(p.probabilities()[i]));
+        row.set(ModelNames.OUT_LOGITS, Json.row(p.logits()[i]));
+      }
+    }
+    return out;
+  }
+
+  private Prediction predictEncoded(ModelSession session, RequestBody request) {
+    List<byte[]> encoded = new ArrayList<>();
+    for (JsonNode instance : request.instances(ModelNames.IN_IMAGE_BYTES)) {
+      encoded.add(base64(instance));
+    }
+    boolean allGraphDecodable = true;
+    for (byte[] e : encoded) {
+      if (DicomReader.looksLikeDicom(e)) {
+        allGraphDecodable = false;
+      } else {
+        checkImageHeader(e);
+      }
+    }
+    if (!allGraphDecodable) {
+      // DICOM is decoded in Java (the graph has no DICOM decoder), then served like pixels.
+      Batch b = decodeInJava(session, encoded);
+      return callDirect(() -> session.predict(b.pixels(), b.count()));
+    }
+    return callDirect(() -> session.predictEncoded(encoded));
+  }
+
+  public JsonNode explain(String model, String version, String label, JsonNode body) {
+    try (ModelRepository.Lease lease = repository.acquire(model, version, label)) {
+      ModelSession session = lease.version().session();
+      RequestBody request = RequestBody.parse(body, settings.maxInstances());
+      Batch b = images(session, request, ModelNames.IN_IMAGES);
+      ExplainOptions options = ExplainOptions.from(body, session.spec());
+      int[] classes = options.classIndices(b.count(), session.spec().numClasses());
+      Explanation e = callDirect(() -> session.explain(b.pixels(), b.count(), classes));
+      ObjectNode out = (ObjectNode) predictionResponse(e.prediction(), false);
+      ArrayNode explanations = out.putArray("explanations");
+      for (int i = 0; i < b.count(); i++) {
+        explanations.add(explanationJson(session, e, i, b.pixels(), options));
+      }
+      return out;
+    }
+  }
+
+  private ObjectNode explanationJson(ModelSession session, Explanation e, int i, float[] pixels, ExplainOptions options) {
+    NetworkSpec spec = session.spec();
+    Explanation.Maps maps = e.maps().get(options.method());
+    ObjectNode x = Json.object();
+    x.put("method", options.method().key());
+    x.put("target_class", e.targetClass()[i]);
+    x.put("target_label", session.assets().labels().get(e.targetClass()[i]));
+    x.put("has_evidence", maps.hasEvidence()[i]);
+    x.put("layer", spec.effectiveCamLayer());
+    x.set("cam", Json.grid(maps.cam()[i], maps.camHeight(), maps.camWidth()));
+    float[][] grid = Overlay.grid(maps.heatmap()[i], maps.width(), maps.height(), options.grid(), options.grid());
+    x.set("heatmap", Json.matrix(grid));
+    if (options.overlay()) {
+      int hw = spec.inputHeight() * spec.inputWidth();
+      float[] grey = new float[hw];
+      for (int p = 0; p < hw; p++) {
+        grey[p] = pixels[(i * hw + p) * spec.inputChannels()];
+      }
+      Base64.Encoder b64 = Base64.getEncoder();
+      x.put("overlay_png", b64.encodeToString(Overlay.png(grey, maps.heatmap()[i], spec.inputWidth(), spec.inputHeight(), options.opacity())));
+      x.put("heatmap_png", b64.encodeToString(Overlay.heatPng(maps.heatmap()[i], spec.inputWidth(), spec.inputHeight())));
+      x.put("image_png", b64.encodeToString(Overlay.greyPng(grey, spec.inputWidth(), spec.inputHeight())));
+    }
+    return x;
+  }
+
+  /** Explain request options: method, class index, heatmap grid size, overlay and its opacity. */
+  record ExplainOptions(CamMethod method, JsonNode classIndex, int grid, boolean overlay, double opacity) {
+    static ExplainOptions from(JsonNode body, NetworkSpec spec) {
+      String methodName = body.path("method").asText(CamMethod.GRAD_CAM_PLUS_PLUS.key());
+      CamMethod method;
+      try {
+        method = CamMethod.fromKey(methodName);
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badRequest(e.getMessage());
+      }
+      int grid = body.path("grid").asInt(14);
+      if (grid < 1 || grid > Math.max(spec.inputHeight(), spec.inputWidth())) {
+        throw ApiException.badRequest("grid must be in [1, " + spec.inputHeight() + "], got " + grid);
+      }
+      double opacity = body.path("opacity").asDouble(0.5);
+      if (!(opacity >= 0 && opacity <= 1)) {
+        throw ApiException.badRequest("opacity must be in [0, 1], got " + opacity);
+      }
+      return new ExplainOptions(method, body.get("class_index"), grid, body.path("overlay").asBoolean(false), opacity);
+    }
+
+    int[] classIndices(int n, int classes) {
+      int[] out = new int[n];
+      java.util.Arrays.fill(out, -1);
+      if (classIndex == null || classIndex.isNull()) {
+        return out;
+      }
+      if (classIndex.isInt()) {
+        java.util.Arrays.fill(out, check(classIndex.asInt(), classes));
+        return out;
+      }
+      if (classIndex.isArray() && classIndex.size() == n) {
+        for (int i = 0; i < n; i++) {
+          if (!classIndex.get(i).isInt()) {
+            throw ApiException.badRequest("class_index entries must be integers");
+          }
+          out[i] = check(classIndex.get(i).asInt(), classes);
+        }
+        return out;
+      }
+      throw ApiException.badRequest("class_index must be an integer or a list with one per instance (" + n + ")");
+    }
+
+    private static int check(int c, int classes) {
+      if (c < -1 || c >= classes) {
+        throw ApiException.badRequest("class_index must be -1 (predicted class) or in [0, " + classes + "), got " + c);
+      }
+      return c;
+    }
+  }
+
+  // ---------------------------------------------------------------- KServe v2
+
+  public JsonNode kserveModel(String model, String version) {
+    try (ModelRepository.Lease lease = repository.acquire(model, version, null)) {
+      ObjectNode out = Json.object();
+      out.put("name", model);
+      ArrayNode versions = out.putArray("versions");
+      repository.status(model).values().stream().filter(s -> s.state().equals("AVAILABLE"))
+          .forEach(s -> versions.add(Long.toString(s.version())));
+      out.put("platform", "tensorflow_savedmodel");
+      NetworkSpec spec = lease.version().session().spec();
+      ArrayNode inputs = out.putArray("inputs");
+      inputs.addObject().put("name", ModelNames.IN_IMAGES).put("datatype", "FP32")
+          .set("shape", Json.MAPPER.valueToTree(List.of(-1, spec.inputHeight(), spec.inputWidth(), spec.inputChannels())));
+      inputs.addObject().put("name", ModelNames.IN_IMAGE_BYTES).put("datatype", "BYTES")
+          .set("shape", Json.MAPPER.valueToTree(List.of(-1)));
+      ArrayNode outputs = out.putArray("outputs");
+      for (String name : List.of(ModelNames.OUT_PROBABILITIES, ModelNames.OUT_LOGITS)) {
+        outputs.addObject().put("name", name).put("datatype", "FP32")
+            .set("shape", Json.MAPPER.valueToTree(List.of(-1, spec.numClasses())));
+      }
+      return out;
+    }
+  }
+
+  public JsonNode kserveInfer(String model, String version, JsonNode body) {
+    try (ModelRepository.Lease lease = repository.acquire(model, version, null)) {
+      ModelSession session = lease.version().session();
+      NetworkSpec spec = session.spec();
+      JsonNode inputs = body.get("inputs");
+      if (inputs == null || !inputs.isArray() || inputs.size() != 1) {
+        throw ApiException.badRequest("inputs must be a list with one tensor: '" + ModelNames.IN_IMAGES + "' (FP32) or '"
+            + ModelNames.IN_IMAGE_BYTES + "' (BYTES)");
+      }
+      JsonNode input = inputs.get(0);
+      String datatype = input.path("datatype").asText("");
+      JsonNode shape = input.get("shape");
+      JsonNode data = input.get("data");
+      if (shape == null || !shape.isArray() || data == null || !data.isArray()) {
+        throw ApiException.badRequest("each input needs 'shape' and 'data' arrays");
+      }
+      Prediction p;
+      int n;
+      if (datatype.equals("FP32")) {
+        int[] expected = {shape.path(0).asInt(-1), spec.inputHeight(), spec.inputWidth(), spec.inputChannels()};
+        if (shape.size() != 4 || expected[0] < 1 || expected[0] > settings.maxInstances()
+            || shape.get(1).asInt() != expected[1] || shape.get(2).asInt() != expected[2] || shape.get(3).asInt() != expected[3]) {
+          throw ApiException.badRequest("FP32 input shape must be [n, " + expected[1] + ", " + expected[2] + ", "
+              + expected[3] + "] with 1 <= n <= " + settings.maxInstances() + ", got " + shape);
+        }
+        n = expected[0];
+        float[] pixels = new float[n * expected[1] * expected[2] * expected[3]];
+        JsonNode flat = data;
+        if (data.size() > 0 && data.get(0).isArray()) {
+          Json.flatten(data, expected, 0, pixels, 0, "inputs[0].data");
+        } else {
+          if (flat.size() != pixels.length) {
+            throw ApiException.badRequest("inputs[0].data has " + flat.size() + " values, shape needs " + pixels.length);
+          }
+          for (int i = 0; i < pixels.length; i++) {
+            if (!flat.get(i).isNumber()) {
+              throw ApiException.badRequest("inputs[0].data[" + i + "] is not a number");
+            }
+            pixels[i] = flat.get(i).floatValue();
+          }
+        }
+        p = await(lease.version().batcher().submit(pixels, n));
+      } else if (datatype.equals("BYTES")) {
+        n = data.size();
+        if (n < 1 || n > settings.maxInstances()) {
+          throw ApiException.badRequest("BYTES input needs 1.." + settings.maxInstances() + " base64 strings, got " + n);
+        }
+        List<byte[]> encoded = new ArrayList<>();
+        for (JsonNode d : data) {
+          encoded.add(decodeBase64(d.asText(), "inputs[0].data"));
+        }
+        Batch b = decodeInJava(session, encoded);
+        p = await(lease.version().batcher().submit(b.pixels(), b.count()));
+      } else {
+        throw ApiException.badRequest("datatype must be FP32 or BYTES, got '" + datatype + "'");
+      }
+      List<String> wanted = new ArrayList<>();
+      if (body.has("outputs") && body.get("outputs").isArray()) {
+        body.get("outputs").forEach(o -> wanted.add(o.path("name").asText()));
+      }
+      ObjectNode out = Json.object();
+      out.put("model_name", model);
+      out.put("model_version", Long.toString(lease.version().version()));
+      if (body.has("id")) {
+        out.set("id", body.get("id"));
+      }
+      ArrayNode outputs = out.putArray("outputs");
+      for (var e : Map.of(ModelNames.OUT_PROBABILITIES, p.probabilities(), ModelNames.OUT_LOGITS, p.logits()).entrySet()
+          .stream().sorted(Map.Entry.comparingByKey(java.util.Comparator.reverseOrder())).toList()) {
+        if (!wanted.isEmpty() && !wanted.contains(e.getKey())) {
+          continue;
+        }
+        ObjectNode o = outputs.addObject();
+        o.put("name", e.getKey()).put("datatype", "FP32");
+        o.set("shape", Json.MAPPER.valueToTree(List.of(n, spec.numClasses())));
+        ArrayNode flat = o.putArray("data");
+        for (float[] row : e.getValue()) {
+          for (float v : row) {
+            flat.add(v);
+          }
+        }
+      }
+      for (String w : wanted) {
+        if (!w.equals(ModelNames.OUT_PROBABILITIES) && !w.equals(ModelNames.OUT_LOGITS)) {
+          throw ApiException.badRequest("unknown output '" + w + "'; outputs are probabilities, logits");
+        }
+      }
+      return out;
+    }
+  }
+
+  // ---------------------------------------------------------------- image endpoints
+
+  public JsonNode classifyImage(String model, String version, byte[] image) {
+    try (ModelRepository.Lease lease = repository.acquire(model, version, null)) {
+      ModelSession session = lease.version().session();
+      Batch b = decodeInJava(session, List.of(image));
+      Prediction p = await(lease.version().batcher().submit(b.pixels(), 1));
+      return decision(model, lease.version().version(), session.assets(), p.probabilities()[0]);
+    }
+  }
+
+  public JsonNode explainImage(String model, String version, byte[] image, JsonNode options) {
+    try (ModelRepository.Lease lease = repository.acquire(model, version, null)) {
+      ModelSession session = lease.version().session();
+      Batch b = decodeInJava(session, List.of(image));
+      ExplainOptions o = ExplainOptions.from(options, session.spec());
+      o = new ExplainOptions(o.method(), o.classIndex(), o.grid(), true, o.opacity());
+      int[] classes = o.classIndices(1, session.spec().numClasses());
+      Explanation e = callDirect(() -> session.explain(b.pixels(), 1, classes));
+      ObjectNode out = decision(model, lease.version().version(), session.assets(), e.prediction().probabilities()[0]);
+      out.set("explanation", explanationJson(session, e, 0, b.pixels(), o));
+      return out;
+    }
+  }
+
+  private static ObjectNode decision(String model, long version, ModelAssets assets, float[] probabilities) {
+    ObjectNode out = Json.object();
+    out.put("model", model);
+    out.put("version", Long.toString(version));
+    ObjectNode probs = out.putObject("probabilities");
+    for (int c = 0; c < probabilities.length; c++) {
+      probs.put(assets.labels().get(c), probabilities[c]);
+    }
+    int positive = assets.positiveClass();
+    boolean isPositive = probabilities[positive] >= assets.decision().threshold();
+    out.put("label", isPositive ? assets.labels().get(positive) : assets.labels().get(0));
+    out.putObject("decision").put("positive_class", assets.labels().get(positive))
+        .put("threshold", assets.decision().threshold()).put("chosen_for", assets.decision().chosenFor())
+        .put("positive", isPositive);
+    out.put("notice", "Research software, not a medical device: not for diagnosis.");
+    return out;
+  }
+
+  // ---------------------------------------------------------------- shared plumbing
+
+  private Batch images(ModelSession session, RequestBody request, String inputName) {
+    NetworkSpec spec = session.spec();
+    List<JsonNode> instances = request.instances(inputName);
+    int pixels = spec.inputHeight() * spec.inputWidth() * spec.inputChannels();
+    boolean encoded = instances.stream().allMatch(i -> i.isObject() && i.has("b64"));
+    if (encoded) {
+      List<byte[]> bytes = new ArrayList<>();
+      instances.forEach(i -> bytes.add(base64(i)));
+      return decodeInJava(session, bytes);
+    }
+    float[] out = new float[instances.size() * pixels];
+    int[] shape = spec.inputChannels() == 1 && instances.get(0).isArray() && instances.get(0).size() > 0
+        && instances.get(0).get(0).isArray() && instances.get(0).get(0).size() > 0 && instances.get(0).get(0).get(0).isNumber()
+        ? new int[] {spec.inputHeight(), spec.inputWidth()}
+        : new int[] {spec.inputHeight(), spec.inputWidth(), spec.inputChannels()};
+    int offset = 0;
+    for (int i = 0; i < instances.size(); i++) {
+      offset = Json.flatten(instances.get(i), shape, 0, out, offset, "instance " + i + " (" + inputName + ")");
+    }
+    return new Batch(out, instances.size(), null);
+  }
+
+  private Batch decodeInJava(ModelSession session, List<byte[]> encoded) {
+    ImagePreprocessor pre = new ImagePreprocessor(session.assets().preprocessing(), settings.maxImagePixels());
+    NetworkSpec spec = session.spec();
+    int pixels = spec.inputHeight() * spec.inputWidth() * spec.inputChannels();
+    float[] out = new float[encoded.size() * pixels];
+    for (int i = 0; i < encoded.size(); i++) {
+      try {
+        System.arraycopy(pre.toModelInput(encoded.get(i)), 0, out, i * pixels, pixels);
+      } catch (ImageDecodeException e) {
+        throw pixelLimit(e.getMessage(), i);
+      }
+    }
+    return new Batch(out, encoded.size(), encoded);
+  }
+
+  private static ApiException pixelLimit(String message, int index) {
+    boolean tooLarge = message.contains("more than the limit");
+    return new ApiException(tooLarge ? 413 : 400, "image " + index + ": " + message);
+  }
+
+  /** Reads only the header: refuses non-images and images above the pixel limit before decoding. */
+  private void checkImageHeader(byte[] encoded) {
+    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+      if (!readers.hasNext()) {
+        throw ApiException.badRequest("not a PNG, JPEG, BMP, GIF or DICOM image");
+      }
+      ImageReader reader = readers.next();
+      try {
+        reader.setInput(in, true, true);
+        long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+        if (pixels > settings.maxImagePixels()) {
+          throw new ApiException(413, "image has " + pixels + " pixels, more than the limit of " + settings.maxImagePixels());
+        }
+      } finally {
+        reader.dispose();
+      }
+    } catch (IOException e) {
+      throw ApiException.badRequest("unreadable image: " + e.getMessage());
+    }
+  }
+
+  private static byte[] base64(JsonNode instance) {
+    JsonNode b64 = instance.isObject() ? instance.get("b64") : null;
+    if (b64 == null || !b64.isTextual()) {
+      throw ApiException.badRequest("binary inputs must be given as {\"b64\": \"<base64>\"}, got " + Json.describe(instance));
+    }
+    return decodeBase64(b64.asText(), "b64");
+  }
+
+  private static byte[] decodeBase64(String text, String what) {
+    try {
+      return Base64.getDecoder().decode(text.replace("\n", "").replace("\r", ""));
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest(what + " is not valid base64: " + e.getMessage());
+    }
+  }
+
+  private <T> T callDirect(java.util.function.Supplier<T> call) {
+    boolean acquired = false;
+    try {
+      acquired = direct.tryAcquire(settings.requestTimeoutMillis(), TimeUnit.MILLISECONDS);
+      if (!acquired) {
+        throw new ApiException(503, "server is busy; retry later");
+      }
+      return call.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiException(503, "interrupted");
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest(e.getMessage());
+    } finally {
+      if (acquired) {
+        direct.release();
+      }
+    }
+  }
+
+  private <T> T await(java.util.concurrent.CompletableFuture<T> future) {
+    try {
+      return future.get(settings.requestTimeoutMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      future.cancel(false);
+      throw new ApiException(504, "inference timed out after " + settings.requestTimeoutMillis() + " ms");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiException(503, "interrupted");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof ApiException api) {
+        throw api;
+      }
+      if (cause instanceof IllegalArgumentException bad) {
+        throw ApiException.badRequest(bad.getMessage());
+      }
+      throw new ApiException(500, "inference failed: " + cause);
+    }
+  }
+}

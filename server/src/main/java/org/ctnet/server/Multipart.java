@@ -1,0 +1,52 @@
+package org.ctnet.server;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/** Takes the first file part of a multipart/form-data body, or the raw body otherwise. */
+final class Multipart {
+  private Multipart() {}
+
+  static byte[] imageFrom(String contentType, byte[] body) {
+    if (!contentType.toLowerCase().startsWith("multipart/form-data")) {
+      return body;
+    }
+    int b = contentType.indexOf("boundary=");
+    if (b < 0) {
+      throw ApiException.badRequest("multipart body without a boundary");
+    }
+    String boundary = contentType.substring(b + 9).split(";")[0].trim().replace("\"", "");
+    byte[] delimiter = ("--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
+    int start = indexOf(body, delimiter, 0);
+    while (start >= 0) {
+      int headersStart = start + delimiter.length + 2;
+      int headersEnd = indexOf(body, "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1), headersStart);
+      if (headersEnd < 0) {
+        break;
+      }
+      String headers = new String(body, headersStart, headersEnd - headersStart, StandardCharsets.ISO_8859_1);
+      int next = indexOf(body, ("\r\n--" + boundary).getBytes(StandardCharsets.ISO_8859_1), headersEnd + 4);
+      if (next < 0) {
+        break;
+      }
+      if (headers.toLowerCase().contains("filename=") || headers.toLowerCase().contains("name=\"file\"")) {
+        return Arrays.copyOfRange(body, headersEnd + 4, next);
+      }
+      start = next + 2;
+    }
+    throw ApiException.badRequest("multipart body has no file part (use a form field named 'file')");
+  }
+
+  private static int indexOf(byte[] data, byte[] pattern, int from) {
+    outer:
+    for (int i = Math.max(0, from); i <= data.length - pattern.length; i++) {
+      for (int j = 0; j < pattern.length; j++) {
+        if (data[i + j] != pattern[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+}

@@ -1,0 +1,89 @@
+package org.ctnet.server;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import javax.imageio.ImageIO;
+
+/** Heatmap rendering: a jet colormap blended over the grey model input, as PNG. */
+public final class Overlay {
+  private Overlay() {}
+
+  /** Jet colormap of v in [0, 1] as 0xRRGGBB. */
+  static int jet(double v) {
+    v = Math.max(0, Math.min(1, v));
+    double r = clamp(1.5 - Math.abs(4 * v - 3));
+    double g = clamp(1.5 - Math.abs(4 * v - 2));
+    double b = clamp(1.5 - Math.abs(4 * v - 1));
+    return ((int) Math.round(r * 255) << 16) | ((int) Math.round(g * 255) << 8) | (int) Math.round(b * 255);
+  }
+
+  private static double clamp(double x) {
+    return Math.max(0, Math.min(1, x));
+  }
+
+  /**
+   * @param grey model-input pixels in [0, 1], row-major
+   * @param heatmap normalised heatmap in [0, 1], same size
+   * @param opacity weight of the heatmap colour, 0..1
+   */
+  public static byte[] png(float[] grey, float[] heatmap, int width, int height, double opacity) {
+    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+    for (int i = 0; i < width * height; i++) {
+      int g = Math.round(Math.max(0, Math.min(1, grey[i])) * 255);
+      int c = jet(heatmap[i]);
+      double a = opacity * heatmap[i] > 0 ? opacity : 0;
+      int r = (int) Math.round((1 - a) * g + a * ((c >> 16) & 0xff));
+      int gg = (int) Math.round((1 - a) * g + a * ((c >> 8) & 0xff));
+      int b = (int) Math.round((1 - a) * g + a * (c & 0xff));
+      image.setRGB(i % width, i / width, (r << 16) | (gg << 8) | b);
+    }
+    return encode(image);
+  }
+
+  /** The grey input alone as PNG. */
+  public static byte[] greyPng(float[] grey, int width, int height) {
+    return png(grey, new float[grey.length], width, height, 0);
+  }
+
+  /** The heatmap alone as RGBA PNG whose alpha follows the heat (for client-side opacity). */
+  public static byte[] heatPng(float[] heatmap, int width, int height) {
+    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_ARGB);
+    for (int i = 0; i < width * height; i++) {
+      int alpha = (int) Math.round(Math.max(0, Math.min(1, heatmap[i])) * 255);
+      image.setRGB(i % width, i / width, (alpha << 24) | jet(heatmap[i]));
+    }
+    return encode(image);
+  }
+
+  /** Averages a [H×W] map down to [rows×cols] (area averaging). */
+  public static float[][] grid(float[] map, int width, int height, int rows, int cols) {
+    float[][] out = new float[rows][cols];
+    for (int r = 0; r < rows; r++) {
+      int y0 = r * height / rows;
+      int y1 = Math.max(y0 + 1, (r + 1) * height / rows);
+      for (int c = 0; c < cols; c++) {
+        int x0 = c * width / cols;
+        int x1 = Math.max(x0 + 1, (c + 1) * width / cols);
+        double s = 0;
+        for (int y = y0; y < y1; y++) {
+          for (int x = x0; x < x1; x++) {
+            s += map[y * width + x];
+          }
+        }
+        out[r][c] = (float) (s / ((y1 - y0) * (x1 - x0)));
+      }
+    }
+    return out;
+  }
+
+  private static byte[] encode(BufferedImage image) {
+    try (ByteArrayOutputStream out = new ByteArrayOutputStream()) {
+      ImageIO.write(image, "png", out);
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

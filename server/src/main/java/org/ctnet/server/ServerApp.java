@@ -1,0 +1,54 @@
+package org.ctnet.server;
+
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import org.ctnet.graph.runtime.SessionOptions;
+
+/**
+ * The assembled server: repository, inference API, routes and the web server, with one owner that
+ * closes everything (models last, after the listener stops taking requests).
+ */
+public final class ServerApp implements AutoCloseable {
+  private final ModelRepository repository;
+  private final HttpApi http;
+  private WebServer server;
+
+  public ServerApp(ServerSettings settings) {
+    Metrics metrics = new Metrics();
+    // Serving runs batch-1 requests concurrently: one intra-op thread per session run measured
+    // faster than sharing all cores per call (see TFJAVA-NOTES); micro-batches use the same pool.
+    this.repository = new ModelRepository(settings, metrics, new SessionOptions(1, 0, false));
+    this.http = new HttpApi(new InferenceApi(repository, settings), settings, metrics);
+    this.settings = settings;
+  }
+
+  private final ServerSettings settings;
+
+  /** The routes, for tests that start their own server. */
+  public void routing(HttpRouting.Builder routing) {
+    http.register(routing);
+  }
+
+  public ModelRepository repository() {
+    return repository;
+  }
+
+  public WebServer start() {
+    server = WebServer.builder()
+        .host(settings.host())
+        .port(settings.port())
+        .maxPayloadSize(settings.maxBodyBytes())
+        .routing(this::routing)
+        .build()
+        .start();
+    return server;
+  }
+
+  @Override
+  public void close() {
+    if (server != null) {
+      server.stop();
+    }
+    repository.close();
+  }
+}

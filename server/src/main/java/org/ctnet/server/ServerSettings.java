@@ -1,0 +1,107 @@
+package org.ctnet.server;
+
+import io.helidon.config.Config;
+import java.nio.file.Path;
+
+/**
+ * Server configuration, from {@code application.yaml} (section {@code ctnet}), overridden by
+ * environment variables ({@code CTNET_MODEL_BASE_PATH}, ...) and command-line flags.
+ *
+ * @param host interface to bind
+ * @param port HTTP port (8501, TF Serving's REST port, by default)
+ * @param modelBasePath folder with one sub-folder per model, each with integer version folders
+ * @param versionPolicy latest, all, or specific:N[,M...]
+ * @param pollSeconds how often the base path is re-scanned for new versions (0 = never)
+ * @param maxBatchSize most images one micro-batched session run takes
+ * @param maxBatchDelayMillis how long the first request of a batch waits for company
+ * @param inferenceThreads concurrent session runs (TF calls pin their carrier threads)
+ * @param queueLimit queued images beyond which requests get 429
+ * @param maxBodyBytes largest accepted request body
+ * @param maxImagePixels largest accepted image (width × height), checked before decoding
+ * @param maxInstances most instances in one request
+ * @param requestTimeoutMillis how long a request may wait for its result
+ * @param bearerToken if set, inference and explain endpoints require {@code Authorization: Bearer <token>}
+ */
+public record ServerSettings(
+    String host,
+    int port,
+    Path modelBasePath,
+    String versionPolicy,
+    double pollSeconds,
+    int maxBatchSize,
+    int maxBatchDelayMillis,
+    int inferenceThreads,
+    int queueLimit,
+    long maxBodyBytes,
+    long maxImagePixels,
+    int maxInstances,
+    long requestTimeoutMillis,
+    String bearerToken) {
+
+  public ServerSettings {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0..65535, got " + port);
+    }
+    if (maxBatchSize < 1 || inferenceThreads < 1 || queueLimit < 1 || maxInstances < 1) {
+      throw new IllegalArgumentException("batch size, inference threads, queue limit and max instances must be >= 1");
+    }
+    VersionPolicy.parse(versionPolicy);
+    bearerToken = bearerToken == null || bearerToken.isBlank() ? null : bearerToken;
+  }
+
+  public static ServerSettings defaults(Path modelBasePath) {
+    return new ServerSettings("0.0.0.0", 8501, modelBasePath, "latest", 5, 8, 2, 2, 256, 32L << 20, 50_000_000L,
+        64, 60_000, null);
+  }
+
+  /** Reads {@code ctnet.*} keys (environment variables CTNET_* override them through Helidon's config). */
+  public static ServerSettings from(Config root) {
+    Config c = root.get("ctnet");
+    ServerSettings d = defaults(Path.of("saved_models"));
+    return new ServerSettings(
+        c.get("host").asString().orElse(d.host()),
+        c.get("port").asInt().orElse(d.port()),
+        Path.of(c.get("model-base-path").asString().orElse(d.modelBasePath().toString())),
+        c.get("version-policy").asString().orElse(d.versionPolicy()),
+        c.get("poll-seconds").asDouble().orElse(d.pollSeconds()),
+        c.get("max-batch-size").asInt().orElse(d.maxBatchSize()),
+        c.get("max-batch-delay-millis").asInt().orElse(d.maxBatchDelayMillis()),
+        c.get("inference-threads").asInt().orElse(d.inferenceThreads()),
+        c.get("queue-limit").asInt().orElse(d.queueLimit()),
+        c.get("max-body-bytes").asLong().orElse(d.maxBodyBytes()),
+        c.get("max-image-pixels").asLong().orElse(d.maxImagePixels()),
+        c.get("max-instances").asInt().orElse(d.maxInstances()),
+        c.get("request-timeout-millis").asLong().orElse(d.requestTimeoutMillis()),
+        c.get("bearer-token").asString().orElse(null));
+  }
+
+  public ServerSettings withPort(int newPort) {
+    return new ServerSettings(host, newPort, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken);
+  }
+
+  public ServerSettings withModelBasePath(Path path) {
+    return new ServerSettings(host, port, path, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken);
+  }
+
+  public ServerSettings withPolling(double seconds) {
+    return new ServerSettings(host, port, modelBasePath, versionPolicy, seconds, maxBatchSize, maxBatchDelayMillis,
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken);
+  }
+
+  public ServerSettings withLimits(long bodyBytes, long imagePixels, int instances, int queue) {
+    return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
+        inferenceThreads, queue, bodyBytes, imagePixels, instances, requestTimeoutMillis, bearerToken);
+  }
+
+  public ServerSettings withBearerToken(String token) {
+    return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, token);
+  }
+
+  public ServerSettings withVersionPolicy(String policy) {
+    return new ServerSettings(host, port, modelBasePath, policy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken);
+  }
+}

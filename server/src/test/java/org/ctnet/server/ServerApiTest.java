@@ -1,0 +1,303 @@
+package org.ctnet.server;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.testing.junit5.ServerTest;
+import io.helidon.webserver.testing.junit5.SetUpRoute;
+import io.helidon.webserver.testing.junit5.SetUpServer;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.ctnet.graph.cam.CamMethod;
+import org.ctnet.graph.runtime.Explanation;
+import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.Prediction;
+import org.ctnet.graph.runtime.SessionOptions;
+import org.ctnet.graph.testing.SyntheticImages;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** Real HTTP against a started server with a tiny model built here. */
+@ServerTest
+class ServerApiTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Path BASE;
+  private static final ServerApp APP;
+  private static final ModelSession IN_PROCESS;
+  private static final SyntheticImages.Batch IMAGES = SyntheticImages.blobs(4, 32, 12);
+
+  static {
+    try {
+      BASE = TestServers.exportTiny(Files.createTempDirectory("ctnet-server"), "tiny", 1, 4);
+      ServerSettings settings = ServerSettings.defaults(BASE).withPolling(0)
+          .withLimits(200_000, 10_000, 16, 256);
+      APP = new ServerApp(settings);
+      IN_PROCESS = ModelSession.load(BASE.resolve("tiny/1"), SessionOptions.DEFAULT);
+    } catch (IOException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private final URI uri;
+
+  ServerApiTest(URI uri) {
+    this.uri = uri;
+  }
+
+  @SetUpServer
+  static void server(WebServerConfig.Builder server) {
+    server.maxPayloadSize(200_000);
+  }
+
+  @SetUpRoute
+  static void routing(HttpRouting.Builder routing) {
+    APP.routing(routing);
+  }
+
+  @AfterAll
+  static void close() {
+    IN_PROCESS.close();
+    APP.close();
+  }
+
+  private static String instancesJson(float[] pixels, int n) throws IOException {
+    List<float[][][]> instances = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      float[][][] img = new float[32][32][1];
+      for (int y = 0; y < 32; y++) {
+        for (int x = 0; x < 32; x++) {
+          img[y][x][0] = pixels[i * 1024 + y * 32 + x];
+        }
+      }
+      instances.add(img);
+    }
+    return JSON.writeValueAsString(java.util.Map.of("instances", instances));
+  }
+
+  private static JsonNode json(HttpResponse<String> r) throws IOException {
+    return JSON.readTree(r.body());
+  }
+
+  private static void assertRow(float[] expected, JsonNode actual) {
+    assertEquals(expected.length, actual.size());
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], actual.get(i).floatValue(), 1e-6f);
+    }
+  }
+
+  @Test
+  void statusAndMetadataInTfServingShape() throws Exception {
+    JsonNode status = json(TestServers.get(uri, "/v1/models/tiny"));
+    JsonNode v = status.get("model_version_status").get(0);
+    assertEquals("1", v.get("version").asText());
+    assertEquals("AVAILABLE", v.get("state").asText());
+    assertEquals("OK", v.get("status").get("error_code").asText());
+    JsonNode meta = json(TestServers.get(uri, "/v1/models/tiny/versions/1/metadata"));
+    JsonNode defs = meta.at("/metadata/signature_def/signature_def");
+    for (String key : List.of("serving_default", "serving_bytes", "explain", "train_step")) {
+      assertTrue(defs.has(key), key);
+    }
+    assertEquals("DT_FLOAT", defs.at("/serving_default/inputs/images/dtype").asText());
+    assertEquals("tensorflow/serving/predict", defs.at("/serving_default/method_name").asText());
+  }
+
+  @Test
+  void predictRowColumnarAndB64EqualInProcessOutputs() throws Exception {
+    Prediction expected = IN_PROCESS.predict(IMAGES.pixels(), 4);
+    JsonNode rows = json(TestServers.post(uri, "/v1/models/tiny:predict", instancesJson(IMAGES.pixels(), 4)));
+    for (int i = 0; i < 4; i++) {
+      assertRow(expected.probabilities()[i], rows.get("predictions").get(i).get("probabilities"));
+      assertRow(expected.logits()[i], rows.get("predictions").get(i).get("logits"));
+    }
+    String columnar = "{\"signature_name\":\"serving_default\",\"inputs\":{\"images\":"
+        + JSON.readTree(instancesJson(IMAGES.pixels(), 4)).get("instances") + "}}";
+    JsonNode cols = json(TestServers.post(uri, "/v1/models/tiny/versions/1:predict", columnar));
+    for (int i = 0; i < 4; i++) {
+      assertRow(expected.probabilities()[i], cols.get("outputs").get("probabilities").get(i));
+    }
+    // Encoded PNGs through the in-graph decoder (serving_bytes) equal the pixels they decode to.
+    float[] quantised = SyntheticImages.quantised(IMAGES.pixels());
+    Prediction q = IN_PROCESS.predict(quantised, 4);
+    StringBuilder b64 = new StringBuilder("{\"signature_name\":\"serving_bytes\",\"instances\":[");
+    for (int i = 0; i < 4; i++) {
+      float[] one = new float[1024];
+      System.arraycopy(quantised, i * 1024, one, 0, 1024);
+      b64.append(i > 0 ? "," : "").append("{\"b64\":\"")
+          .append(Base64.getEncoder().encodeToString(SyntheticImages.png(one, 32, 32))).append("\"}");
+    }
+    JsonNode bytes = json(TestServers.post(uri, "/v1/models/tiny:predict", b64 + "]}"));
+    for (int i = 0; i < 4; i++) {
+      assertRow(q.probabilities()[i], bytes.get("predictions").get(i).get("probabilities"));
+    }
+  }
+
+  @Test
+  void explainHeatmapEqualsInProcessExplanation() throws Exception {
+    String body = "{\"instances\":" + JSON.readTree(instancesJson(IMAGES.pixels(), 2)).get("instances")
+        + ",\"class_index\":1,\"method\":\"gradcampp\",\"grid\":32,\"overlay\":true}";
+    HttpResponse<String> r = TestServers.post(uri, "/v1/models/tiny:explain", body);
+    assertEquals(200, r.statusCode(), r.body());
+    JsonNode out = json(r);
+    float[] first = new float[2048];
+    System.arraycopy(IMAGES.pixels(), 0, first, 0, 2048);
+    Explanation e = IN_PROCESS.explain(first, 2, new int[] {1, 1});
+    for (int i = 0; i < 2; i++) {
+      JsonNode x = out.get("explanations").get(i);
+      assertEquals(1, x.get("target_class").asInt());
+      float[] heat = e.maps().get(CamMethod.GRAD_CAM_PLUS_PLUS).heatmap()[i];
+      JsonNode grid = x.get("heatmap");
+      for (int y = 0; y < 32; y++) {
+        for (int xx = 0; xx < 32; xx++) {
+          assertEquals(heat[y * 32 + xx], grid.get(y).get(xx).floatValue(), 1e-6f);
+        }
+      }
+      byte[] png = Base64.getDecoder().decode(x.get("overlay_png").asText());
+      assertEquals(32, javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png)).getWidth());
+    }
+  }
+
+  @Test
+  void kserveV2HealthMetadataAndInfer() throws Exception {
+    assertEquals(200, TestServers.get(uri, "/v2/health/live").statusCode());
+    assertEquals(200, TestServers.get(uri, "/v2/health/ready").statusCode());
+    assertTrue(json(TestServers.get(uri, "/v2/models/tiny/ready")).get("ready").asBoolean());
+    JsonNode meta = json(TestServers.get(uri, "/v2/models/tiny"));
+    assertEquals("images", meta.get("inputs").get(0).get("name").asText());
+    StringBuilder data = new StringBuilder();
+    for (int i = 0; i < 2048; i++) {
+      data.append(i > 0 ? "," : "").append(IMAGES.pixels()[i]);
+    }
+    String body = "{\"id\":\"r1\",\"inputs\":[{\"name\":\"images\",\"shape\":[2,32,32,1],\"datatype\":\"FP32\",\"data\":["
+        + data + "]}],\"outputs\":[{\"name\":\"probabilities\"}]}";
+    JsonNode out = json(TestServers.post(uri, "/v2/models/tiny/versions/1/infer", body));
+    assertEquals("r1", out.get("id").asText());
+    assertEquals(1, out.get("outputs").size());
+    Prediction expected = IN_PROCESS.predict(java.util.Arrays.copyOf(IMAGES.pixels(), 2048), 2);
+    JsonNode flat = out.get("outputs").get(0).get("data");
+    assertEquals(expected.probabilities()[1][1], flat.get(3).floatValue(), 1e-6f);
+  }
+
+  @Test
+  void imageEndpointsTakeRawAndMultipartUploads() throws Exception {
+    byte[] png = SyntheticImages.png(IMAGES.image(1), 32, 32);
+    JsonNode raw = json(TestServers.postBytes(uri, "/api/models/tiny/classify", png, "image/png"));
+    assertTrue(raw.get("label").asText().equals("covid") || raw.get("label").asText().equals("non-covid"));
+    assertTrue(raw.has("decision") && raw.get("decision").has("threshold"));
+    String boundary = "XyZ123";
+    byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n"
+        + "Content-Type: image/png\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    byte[] multipart = new byte[head.length + png.length + tail.length];
+    System.arraycopy(head, 0, multipart, 0, head.length);
+    System.arraycopy(png, 0, multipart, head.length, png.length);
+    System.arraycopy(tail, 0, multipart, head.length + png.length, tail.length);
+    HttpResponse<String> r = TestServers.postBytes(uri, "/api/models/tiny/explain?opacity=0.7&method=gradcam", multipart,
+        "multipart/form-data; boundary=" + boundary);
+    assertEquals(200, r.statusCode(), r.body());
+    JsonNode x = json(r);
+    assertEquals(raw.get("probabilities"), x.get("probabilities"));
+    assertEquals("gradcam", x.get("explanation").get("method").asText());
+    assertFalse(x.get("explanation").get("heatmap_png").asText().isEmpty());
+  }
+
+  @Test
+  void webPageMetricsAndHealth() throws Exception {
+    HttpResponse<String> page = TestServers.get(uri, "/");
+    assertEquals(200, page.statusCode());
+    assertTrue(page.body().contains("Grad-CAM++") && page.body().contains("opacity"));
+    TestServers.get(uri, "/v1/models/tiny");
+    String metrics = TestServers.get(uri, "/metrics").body();
+    assertTrue(metrics.contains("ctnet_requests_total{"), metrics);
+    assertTrue(metrics.contains("ctnet_request_seconds_bucket{"), metrics);
+    assertEquals(200, TestServers.get(uri, "/health/ready").statusCode());
+    assertTrue(json(TestServers.get(uri, "/api/models")).has("tiny"));
+  }
+
+  private void assertError(HttpResponse<String> r, int status, String fragment) throws IOException {
+    assertEquals(status, r.statusCode(), r.body());
+    JsonNode body = json(r);
+    assertTrue(body.has("error"), r.body());
+    assertTrue(body.get("error").asText().contains(fragment), "'" + fragment + "' not in " + r.body());
+  }
+
+  @Test
+  void everyBadRequestGetsItsDocumentedStatusAndBody() throws Exception {
+    assertError(TestServers.post(uri, "/v1/models/tiny:predict", "{\"instances\": [1, 2"), 400, "malformed JSON");
+    assertError(TestServers.post(uri, "/v1/models/tiny:predict", "{\"instances\": [[[1,2],[3,4]]]}"), 400, "dimension 0 has 2");
+    assertError(TestServers.post(uri, "/v1/models/tiny:predict", "{\"instances\": [\"x\"]}"), 400, "expected an array");
+    assertError(TestServers.post(uri, "/v1/models/tiny:predict", "{\"foo\": 1}"), 400, "exactly one of 'instances'");
+    assertError(TestServers.post(uri, "/v1/models/nope:predict", instancesJson(IMAGES.pixels(), 1)), 404, "Servable not found");
+    assertError(TestServers.post(uri, "/v1/models/tiny/versions/7:predict", instancesJson(IMAGES.pixels(), 1)), 404, "Servable not found");
+    assertError(TestServers.get(uri, "/v1/models/tiny/versions/x"), 400, "positive integer");
+    assertError(TestServers.get(uri, "/v1/models/..%2F..%2Fetc"), 404, "");
+    assertError(TestServers.post(uri, "/v1/models/tiny:predict", "{\"signature_name\":\"serving_bytes\",\"instances\":[{\"b64\":\""
+        + Base64.getEncoder().encodeToString("not an image".getBytes()) + "\"}]}"), 400, "not a PNG");
+    byte[] png = SyntheticImages.png(IMAGES.image(0), 32, 32);
+    byte[] truncated = java.util.Arrays.copyOf(png, png.length / 2);
+    assertError(TestServers.postBytes(uri, "/api/models/tiny/classify", truncated, "image/png"), 400, "image 0");
+    assertError(TestServers.postBytes(uri, "/api/models/tiny/classify", "hello".getBytes(), "image/png"), 400, "not a PNG");
+    // 200x200 = 40,000 pixels > the 10,000 limit: refused from the header, before decoding.
+    java.awt.image.BufferedImage big = new java.awt.image.BufferedImage(200, 200, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+    assertError(TestServers.postBytes(uri, "/api/models/tiny/classify", SyntheticImages.encode(big, "png"), "image/png"),
+        413, "more than the limit");
+    HttpResponse<String> huge = TestServers.postBytes(uri, "/api/models/tiny/classify", new byte[300_000], "image/png");
+    assertEquals(413, huge.statusCode());
+    StringBuilder many = new StringBuilder("{\"instances\":[");
+    for (int i = 0; i < 17; i++) {
+      many.append(i > 0 ? "," : "").append("[[0]]");
+    }
+    assertError(TestServers.post(uri, "/v1/models/tiny:predict", many + "]}"), 413, "more than the limit of 16");
+    assertError(TestServers.post(uri, "/v1/models/tiny:explain", instancesJson(IMAGES.pixels(), 1)
+        .replace("}", ",\"class_index\":5}")), 400, "class_index");
+    assertError(TestServers.post(uri, "/v1/models/tiny:explain", instancesJson(IMAGES.pixels(), 1)
+        .replace("}", ",\"method\":\"magic\"}")), 400, "CAM method");
+    assertError(TestServers.post(uri, "/v2/models/tiny/infer", "{\"inputs\":[{\"name\":\"images\",\"shape\":[1,3],\"datatype\":\"FP32\",\"data\":[1,2,3]}]}"),
+        400, "FP32 input shape");
+    // The server is still fine afterwards.
+    assertEquals(200, TestServers.post(uri, "/v1/models/tiny:predict", instancesJson(IMAGES.pixels(), 1)).statusCode());
+  }
+
+  @Test
+  void thirtyTwoParallelClientsGetWhatSerialClientsGet() throws Exception {
+    SyntheticImages.Batch many = SyntheticImages.blobs(32, 32, 77);
+    List<String> bodies = new ArrayList<>();
+    for (int i = 0; i < 32; i++) {
+      bodies.add(instancesJson(many.image(i), 1));
+    }
+    List<JsonNode> serial = new ArrayList<>();
+    for (String b : bodies) {
+      serial.add(json(TestServers.post(uri, "/v1/models/tiny:predict", b)).get("predictions"));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(32);
+    try {
+      for (int round = 0; round < 3; round++) {
+        List<Future<JsonNode>> futures = new ArrayList<>();
+        for (String b : bodies) {
+          futures.add(pool.submit(() -> json(TestServers.post(uri, "/v1/models/tiny:predict", b)).get("predictions")));
+        }
+        for (int i = 0; i < 32; i++) {
+          JsonNode parallel = futures.get(i).get();
+          for (int k = 0; k < 2; k++) {
+            assertEquals(serial.get(i).get(0).get("probabilities").get(k).floatValue(),
+                parallel.get(0).get("probabilities").get(k).floatValue(), 1e-5f, "client " + i);
+          }
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}

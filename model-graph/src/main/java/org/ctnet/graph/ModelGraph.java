@@ -182,8 +182,16 @@ public final class ModelGraph {
       buildTrainOp();
       cam = CamGraph.build(tf.withSubScope("cam"), rawLogits,
           inferenceRecord.feature(spec.effectiveCamLayer()), classIndex,
-          spec.inputHeight(), spec.inputWidth(), List.of(CamMethod.values()));
+          spec.inputHeight(), spec.inputWidth(), List.of(CamMethod.values()), lastSoftMask());
       return new ModelGraph(this);
+    }
+
+    private Operand<TFloat32> lastSoftMask() {
+      Operand<TFloat32> last = null;
+      for (Operand<TFloat32> m : inferenceRecord.softMasks().values()) {
+        last = m;
+      }
+      return last;
     }
 
     /** Decodes a batch of PNG/JPEG/BMP/GIF strings in a while loop (no map_fn in the C API). */

@@ -2,6 +2,7 @@ package org.ctnet.graph;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.util.List;
 import java.util.Random;
 import org.ctnet.graph.cam.CamMethod;
 import org.ctnet.graph.preprocess.GreyImage;
@@ -44,7 +45,7 @@ class CamTest {
     int w = (int) layer.shape().get(2);
     int c = (int) layer.shape().get(3);
     SyntheticImages.Batch images = SyntheticImages.blobs(N, 32, 99);
-    CamMethod[] methods = CamMethod.values();
+    CamMethod[] methods = model.camMethods().toArray(new CamMethod[0]);
     try (TFloat32 a = TensorIo.floats(activations, N, h, w, c);
         TFloat32 img = TensorIo.floats(images.pixels(), N, 32, 32, 1);
         TInt32 cls = TensorIo.ints(classIndex)) {
@@ -88,7 +89,15 @@ class CamTest {
           sumG += f.g[(n * hw + p) * f.c + k];
           sumA += f.a[(n * hw + p) * f.c + k];
         }
-        if (method == CamMethod.GRAD_CAM) {
+        if (method == CamMethod.HIRES_CAM || method == CamMethod.LAYER_CAM) {
+          weights[k] = Double.NaN; // element-wise methods: no channel weight
+        } else if (method == CamMethod.XGRAD_CAM) {
+          double sumAG = 0;
+          for (int p = 0; p < hw; p++) {
+            sumAG += (double) f.a[(n * hw + p) * f.c + k] * f.g[(n * hw + p) * f.c + k];
+          }
+          weights[k] = sumA == 0 ? 0 : sumAG / sumA;
+        } else if (method == CamMethod.GRAD_CAM) {
           weights[k] = sumG / hw;
         } else {
           // Same float arithmetic as the graph, op by op: alpha's denominator can nearly cancel.
@@ -108,12 +117,51 @@ class CamTest {
       for (int p = 0; p < hw; p++) {
         double s = 0;
         for (int k = 0; k < f.c; k++) {
-          s += weights[k] * f.a[(n * hw + p) * f.c + k];
+          double a = f.a[(n * hw + p) * f.c + k];
+          double g = f.g[(n * hw + p) * f.c + k];
+          if (method == CamMethod.HIRES_CAM) {
+            s += g * a;
+          } else if (method == CamMethod.LAYER_CAM) {
+            s += Math.max(g, 0) * a;
+          } else {
+            s += weights[k] * a;
+          }
         }
         maps[n][p] = Math.max(s, 0);
       }
     }
     return maps;
+  }
+
+  /** Reference for the soft-mask map: channel mean of M minus its per-image minimum. */
+  private static double[][] attentionReference(Fetched f) {
+    ModelGraph g = model.modelGraph();
+    Operand<TFloat32> mask = g.softMasks().values().iterator().next();
+    SyntheticImages.Batch images = SyntheticImages.blobs(N, 32, 99);
+    int h = (int) mask.shape().get(1);
+    int w = (int) mask.shape().get(2);
+    int c = (int) mask.shape().get(3);
+    float[] m;
+    try (TFloat32 img = TensorIo.floats(images.pixels(), N, 32, 32, 1);
+        Result r = model.session().runner().feed(g.images(), img).fetch(mask).run()) {
+      m = TensorIo.readFloats(r.get(0));
+    }
+    double[][] out = new double[N][h * w];
+    for (int n = 0; n < N; n++) {
+      double min = Double.MAX_VALUE;
+      for (int p = 0; p < h * w; p++) {
+        double s = 0;
+        for (int k = 0; k < c; k++) {
+          s += m[(n * h * w + p) * c + k];
+        }
+        out[n][p] = s / c;
+        min = Math.min(min, out[n][p]);
+      }
+      for (int p = 0; p < h * w; p++) {
+        out[n][p] -= min;
+      }
+    }
+    return out;
   }
 
   private static void assertNormalisedEquals(double[] expectedRaw, float[] actual, int offset, String what) {
@@ -130,16 +178,24 @@ class CamTest {
   @Test
   void methodsMatchPlainJavaReferenceOnFedActivations() {
     Fetched f = run(realActivations(), new int[] {-1, 1, 0});
-    CamMethod[] methods = CamMethod.values();
+    CamMethod[] methods = model.camMethods().toArray(new CamMethod[0]);
+    assertEquals(CamMethod.values().length, methods.length, "tiny has an attention module: every method");
     for (int k = 0; k < methods.length; k++) {
-      double[][] ref = reference(methods[k], f);
+      double[][] ref = methods[k] == CamMethod.ATTENTION ? attentionReference(f) : reference(methods[k], f);
+      int mh = f.h;
+      int mw = f.w;
+      if (methods[k] == CamMethod.ATTENTION) {
+        Operand<TFloat32> mask = model.modelGraph().softMasks().values().iterator().next();
+        mh = (int) mask.shape().get(1);
+        mw = (int) mask.shape().get(2);
+      }
       for (int n = 0; n < N; n++) {
-        assertNormalisedEquals(ref[n], f.cams[k], n * f.h * f.w, methods[k] + " cam image " + n);
-        float[] raw = new float[f.h * f.w];
+        assertNormalisedEquals(ref[n], f.cams[k], n * mh * mw, methods[k] + " cam image " + n);
+        float[] raw = new float[mh * mw];
         for (int p = 0; p < raw.length; p++) {
           raw[p] = (float) ref[n][p];
         }
-        float[] up = ImagePreprocessor.resizeBilinear(new GreyImage(f.w, f.h, raw), 32, 32);
+        float[] up = ImagePreprocessor.resizeBilinear(new GreyImage(mw, mh, raw), 32, 32);
         double[] upD = new double[up.length];
         for (int p = 0; p < up.length; p++) {
           upD[p] = up[p];
@@ -184,9 +240,13 @@ class CamTest {
     Operand<TFloat32> layer = g.inferenceFeatures().get(g.spec().effectiveCamLayer());
     float[] zeros = new float[(int) (N * layer.shape().get(1) * layer.shape().get(2) * layer.shape().get(3))];
     Fetched f = run(zeros, new int[] {0, 1, -1});
-    for (float[] heat : f.heatmaps) {
-      for (float v : heat) {
-        assertEquals(0f, v);
+    List<CamMethod> methods = model.camMethods();
+    for (int k = 0; k < methods.size(); k++) {
+      if (!methods.get(k).gradientBased()) {
+        continue; // the soft mask does not depend on the fed activations
+      }
+      for (float v : f.heatmaps[k]) {
+        assertEquals(0f, v, methods.get(k).toString());
       }
     }
     // Through the public API: a flat grey image may or may not have evidence, but never NaN.

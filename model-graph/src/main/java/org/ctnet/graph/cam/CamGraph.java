@@ -47,6 +47,8 @@ public final class CamGraph {
    * @param classIndex requested class per image [N]; negative = predicted class
    * @param inputHeight height of the heatmap
    * @param inputWidth width of the heatmap
+   * @param methods the methods to build
+   * @param softMask the last attention module's soft mask M [N, h', w', C'], or null
    */
   public static CamGraph build(
       Ops tf,
@@ -55,7 +57,8 @@ public final class CamGraph {
       Operand<TInt32> classIndex,
       long inputHeight,
       long inputWidth,
-      List<CamMethod> methods) {
+      List<CamMethod> methods,
+      Operand<TFloat32> softMask) {
     int classes = (int) logits.shape().get(1);
     Operand<TInt32> predicted = tf.math.argMax(tf.stopGradient(logits), tf.constant(1), TInt32.class);
     Operand<TInt32> target =
@@ -69,9 +72,18 @@ public final class CamGraph {
 
     Map<CamMethod, CamOutputs> result = new EnumMap<>(CamMethod.class);
     for (CamMethod method : methods) {
+      if (!method.gradientBased() && softMask == null) {
+        continue; // a network without attention modules has no soft mask to show
+      }
       Ops m = tf.withSubScope(method.key());
-      Operand<TFloat32> raw =
-          m.nn.relu(m.sum(method.contributions(m, activations, g), m.constant(3), org.tensorflow.op.core.Sum.keepDims(true)));
+      Operand<TFloat32> raw;
+      if (method.gradientBased()) {
+        raw = m.nn.relu(m.sum(method.contributions(m, activations, g), m.constant(3), org.tensorflow.op.core.Sum.keepDims(true)));
+      } else {
+        Operand<TFloat32> mean = m.math.mean(softMask, m.constant(3), org.tensorflow.op.math.Mean.keepDims(true));
+        Operand<TFloat32> min = m.min(mean, m.constant(new int[] {1, 2}), org.tensorflow.op.core.Min.keepDims(true));
+        raw = m.math.sub(mean, min);
+      }
       Operand<TFloat32> up =
           m.image.resizeBilinear(raw, m.constant(new int[] {(int) inputHeight, (int) inputWidth}),
               ResizeBilinear.halfPixelCenters(true));

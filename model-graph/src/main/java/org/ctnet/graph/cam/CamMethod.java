@@ -35,12 +35,56 @@ public enum CamMethod {
           tf.sum(tf.math.mul(alpha, tf.nn.relu(g)), tf.constant(new int[] {1, 2}), org.tensorflow.op.core.Sum.keepDims(true));
       return tf.math.mul(weights, a);
     }
+  },
+  /** Draelos &amp; Carin 2020: element-wise g · A (faithful to the score for this layer). */
+  HIRES_CAM("hirescam") {
+    @Override
+    Operand<TFloat32> contributions(Ops tf, Operand<TFloat32> a, Operand<TFloat32> g) {
+      return tf.math.mul(g, a);
+    }
+  },
+  /** Jiang et al. 2021: element-wise ReLU(g) · A. */
+  LAYER_CAM("layercam") {
+    @Override
+    Operand<TFloat32> contributions(Ops tf, Operand<TFloat32> a, Operand<TFloat32> g) {
+      return tf.math.mul(tf.nn.relu(g), a);
+    }
+  },
+  /** Fu et al. 2020: w_k = Σ_ab A·g / Σ_ab A (0 where Σ A = 0); contribution w_k · A. */
+  XGRAD_CAM("xgradcam") {
+    @Override
+    Operand<TFloat32> contributions(Ops tf, Operand<TFloat32> a, Operand<TFloat32> g) {
+      Operand<TFloat32> weighted = tf.sum(tf.math.mul(a, g), tf.constant(new int[] {1, 2}), org.tensorflow.op.core.Sum.keepDims(true));
+      Operand<TFloat32> total = tf.sum(a, tf.constant(new int[] {1, 2}), org.tensorflow.op.core.Sum.keepDims(true));
+      return tf.math.mul(tf.math.divNoNan(weighted, total), a);
+    }
+  },
+  /**
+   * Not gradient-based: the soft mask M of the last attention module (channel mean of the
+   * sigmoid), min–max normalised per image. Class-independent: it shows where the network
+   * chose to look, not what made it decide.
+   */
+  ATTENTION("attention") {
+    @Override
+    Operand<TFloat32> contributions(Ops tf, Operand<TFloat32> a, Operand<TFloat32> g) {
+      throw new UnsupportedOperationException("the attention map is not built from gradients");
+    }
+
+    @Override
+    public boolean gradientBased() {
+      return false;
+    }
   };
 
   private final String key;
 
   CamMethod(String key) {
     this.key = key;
+  }
+
+  /** Whether the map comes from gradients of the class score (all but {@link #ATTENTION}). */
+  public boolean gradientBased() {
+    return true;
   }
 
   /** Short name used in signature outputs, CLI options and REST parameters. */

@@ -200,7 +200,7 @@ public final class ModelSession implements AutoCloseable {
       }
     }
     Session.Runner runner;
-    List<CamMethod> methods = List.of(CamMethod.values());
+    List<CamMethod> methods = camMethods();
     try (TFloat32 input = imageTensor(images, n); TInt32 classes = TensorIo.ints(classIndex)) {
       runner = session.runner()
           .feed(tensorName(ModelNames.EXPLAIN, ModelNames.IN_IMAGES, true), input)
@@ -232,6 +232,13 @@ public final class ModelSession implements AutoCloseable {
         return new Explanation(p, target, maps);
       }
     }
+  }
+
+  /** The CAM methods this model's explain signature carries (older exports may have fewer). */
+  public List<CamMethod> camMethods() {
+    Signature explain = signatures.get(ModelNames.EXPLAIN);
+    return java.util.Arrays.stream(CamMethod.values())
+        .filter(m -> explain.getOutputs().containsKey(m.key() + ModelNames.OUT_HEATMAP_SUFFIX)).toList();
   }
 
   /** Result of one optimisation step: the loss before the update and the training-mode logits. */

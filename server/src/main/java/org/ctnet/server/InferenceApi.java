@@ -28,6 +28,7 @@ import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.Prediction;
 import org.ctnet.graph.spec.NetworkSpec;
 import org.tensorflow.Signature;
+import org.ctnet.graph.render.HeatmapRenderer;
 
 /**
  * The serving logic behind the HTTP routes, free of HTTP: parses TF Serving / KServe / image
@@ -200,7 +201,7 @@ public final class InferenceApi {
     x.put("has_evidence", maps.hasEvidence()[i]);
     x.put("layer", spec.effectiveCamLayer());
     x.set("cam", Json.grid(maps.cam()[i], maps.camHeight(), maps.camWidth()));
-    float[][] grid = Overlay.grid(maps.heatmap()[i], maps.width(), maps.height(), options.grid(), options.grid());
+    float[][] grid = HeatmapRenderer.grid(maps.heatmap()[i], maps.width(), maps.height(), options.grid(), options.grid());
     x.set("heatmap", Json.matrix(grid));
     if (options.overlay()) {
       int hw = spec.inputHeight() * spec.inputWidth();
@@ -209,9 +210,9 @@ public final class InferenceApi {
         grey[p] = pixels[(i * hw + p) * spec.inputChannels()];
       }
       Base64.Encoder b64 = Base64.getEncoder();
-      x.put("overlay_png", b64.encodeToString(Overlay.png(grey, maps.heatmap()[i], spec.inputWidth(), spec.inputHeight(), options.opacity())));
-      x.put("heatmap_png", b64.encodeToString(Overlay.heatPng(maps.heatmap()[i], spec.inputWidth(), spec.inputHeight())));
-      x.put("image_png", b64.encodeToString(Overlay.greyPng(grey, spec.inputWidth(), spec.inputHeight())));
+      x.put("overlay_png", b64.encodeToString(HeatmapRenderer.png(grey, maps.heatmap()[i], spec.inputWidth(), spec.inputHeight(), options.opacity())));
+      x.put("heatmap_png", b64.encodeToString(HeatmapRenderer.heatPng(maps.heatmap()[i], spec.inputWidth(), spec.inputHeight())));
+      x.put("image_png", b64.encodeToString(HeatmapRenderer.greyPng(grey, spec.inputWidth(), spec.inputHeight())));
     }
     return x;
   }

@@ -1,6 +1,10 @@
 package org.ctnet.trainer;
 
 import org.ctnet.trainer.cli.EvaluateCommand;
+import org.ctnet.trainer.cli.ExplainCommand;
+import org.ctnet.trainer.cli.ExplainEvalCommand;
+import org.ctnet.trainer.cli.ExportCommand;
+import org.ctnet.trainer.cli.OcclusionCommand;
 import org.ctnet.trainer.cli.FineTuneCommand;
 import org.ctnet.trainer.cli.PredictCommand;
 import org.ctnet.trainer.cli.SplitCommand;
@@ -15,7 +19,8 @@ import picocli.CommandLine.Command;
     version = "ctnet 0.1.0",
     description = "Train, evaluate, fine-tune and run the CT-Net residual attention network on CT slices.",
     subcommands = {TrainCommand.class, EvaluateCommand.class, FineTuneCommand.class, PredictCommand.class,
-        SplitCommand.class, CommandLine.HelpCommand.class})
+        SplitCommand.class, ExplainCommand.class, OcclusionCommand.class, ExplainEvalCommand.class, ExportCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   public static final int OK = 0;
   public static final int FAILED = 1;

@@ -89,21 +89,6 @@ public final class PredictCommand implements Callable<Integer> {
   }
 
   private List<Path> inputs() throws IOException {
-    if (!Files.exists(input)) {
-      throw new IOException("input not found: " + input);
-    }
-    if (Files.isRegularFile(input) && input.getFileName().toString().toLowerCase().endsWith(".csv")) {
-      return DatasetReader.read(input, null, null).samples().stream().map(Sample::path).toList();
-    }
-    if (Files.isRegularFile(input)) {
-      return List.of(input);
-    }
-    try (Stream<Path> walk = Files.walk(input)) {
-      return walk.filter(Files::isRegularFile).filter(p -> {
-        String n = p.getFileName().toString().toLowerCase();
-        int dot = n.lastIndexOf('.');
-        return dot > 0 && DatasetReader.IMAGE_EXTENSIONS.contains(n.substring(dot + 1));
-      }).sorted().toList();
-    }
+    return Inputs.list(input);
   }
 }

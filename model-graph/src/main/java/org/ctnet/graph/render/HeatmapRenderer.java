@@ -1,4 +1,4 @@
-package org.ctnet.server;
+package org.ctnet.graph.render;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -7,11 +7,11 @@ import java.io.UncheckedIOException;
 import javax.imageio.ImageIO;
 
 /** Heatmap rendering: a jet colormap blended over the grey model input, as PNG. */
-public final class Overlay {
-  private Overlay() {}
+public final class HeatmapRenderer {
+  private HeatmapRenderer() {}
 
   /** Jet colormap of v in [0, 1] as 0xRRGGBB. */
-  static int jet(double v) {
+  public static int jet(double v) {
     v = Math.max(0, Math.min(1, v));
     double r = clamp(1.5 - Math.abs(4 * v - 3));
     double g = clamp(1.5 - Math.abs(4 * v - 2));
@@ -76,6 +76,28 @@ public final class Overlay {
       }
     }
     return out;
+  }
+
+  /**
+   * The grey image with the heatmap blended in and the mask's outline drawn in white (for
+   * comparing maps with radiologist masks).
+   */
+  public static byte[] pngWithContour(float[] grey, float[] heatmap, boolean[] mask, int width, int height, double opacity) {
+    try {
+      BufferedImage image = ImageIO.read(new java.io.ByteArrayInputStream(png(grey, heatmap, width, height, opacity)));
+      for (int y = 0; y < height; y++) {
+        for (int x = 0; x < width; x++) {
+          int i = y * width + x;
+          if (mask[i] && ((x > 0 && !mask[i - 1]) || (x < width - 1 && !mask[i + 1])
+              || (y > 0 && !mask[i - width]) || (y < height - 1 && !mask[i + width]))) {
+            image.setRGB(x, y, 0xffffff);
+          }
+        }
+      }
+      return encode(image);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static byte[] encode(BufferedImage image) {

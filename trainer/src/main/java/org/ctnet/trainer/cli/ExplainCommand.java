@@ -1,0 +1,126 @@
+package org.ctnet.trainer.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.ctnet.graph.cam.CamMethod;
+import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.preprocess.ImagePreprocessor;
+import org.ctnet.graph.render.HeatmapRenderer;
+import org.ctnet.graph.runtime.Explanation;
+import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.SessionOptions;
+import org.ctnet.trainer.Main;
+import org.ctnet.trainer.train.Progress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Folder → overlay PNGs and raw maps for every selected CAM method. */
+@Command(name = "explain", mixinStandardHelpOptions = true,
+    description = "Write heatmap overlays (PNG) and raw maps (float32, little-endian, H×W) for images.")
+public final class ExplainCommand implements Callable<Integer> {
+  @Mixin ModelOption model;
+
+  @Option(names = "--input", required = true, paramLabel = "PATH", description = "Image file, folder or manifest.csv.")
+  Path input;
+
+  @Option(names = "--out", defaultValue = "explanations", paramLabel = "DIR", description = "Output folder (default ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--methods", split = ",", defaultValue = "gradcampp",
+      description = "CAM methods: gradcam, gradcampp, hirescam, layercam, xgradcam, attention, or all (default ${DEFAULT-VALUE}).")
+  List<String> methods;
+
+  @Option(names = "--class-index", defaultValue = "-1", description = "Class to explain; -1 = the predicted class (default).")
+  int classIndex;
+
+  @Option(names = "--opacity", defaultValue = "0.5", description = "Heatmap opacity in the overlays (default ${DEFAULT-VALUE}).")
+  double opacity;
+
+  @Override
+  public Integer call() throws Exception {
+    List<Path> files = Inputs.list(input);
+    if (files.isEmpty()) {
+      throw new IOException("no images found at " + input);
+    }
+    Files.createDirectories(out);
+    try (ModelSession session = ModelSession.load(model.versionDir(), SessionOptions.DEFAULT);
+        Progress progress = new Progress("explain", files.size(), System.out)) {
+      List<CamMethod> chosen = chooseMethods(methods, session);
+      ModelAssets assets = session.assets();
+      ImagePreprocessor pre = new ImagePreprocessor(assets.preprocessing(), 64L * 1024 * 1024);
+      int w = assets.spec().inputWidth();
+      int h = assets.spec().inputHeight();
+      List<Map<String, Object>> summary = new ArrayList<>();
+      for (Path f : files) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("path", f.toString());
+        try {
+          float[] image = pre.toModelInput(Files.readAllBytes(f));
+          Explanation e = session.explain(image, 1, new int[] {classIndex});
+          row.put("probabilities", e.prediction().probabilities()[0]);
+          row.put("target_class", assets.labels().get(e.targetClass()[0]));
+          String stem = Inputs.stem(f);
+          for (CamMethod m : chosen) {
+            Explanation.Maps maps = e.maps().get(m);
+            Files.write(out.resolve(stem + "." + m.key() + ".png"),
+                HeatmapRenderer.png(grey(image, assets), maps.heatmap()[0], w, h, opacity));
+            writeFloats(out.resolve(stem + "." + m.key() + ".f32"), maps.heatmap()[0]);
+            row.put(m.key() + "_has_evidence", maps.hasEvidence()[0]);
+          }
+        } catch (IOException e) {
+          row.put("error", e.getMessage());
+        }
+        summary.add(row);
+        progress.step(1, "");
+      }
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("explanations.json").toFile(),
+          Map.of("model", model.versionDir().toString(), "height", h, "width", w, "images", summary));
+      System.out.println("wrote " + out);
+      return Main.OK;
+    }
+  }
+
+  static List<CamMethod> chooseMethods(List<String> names, ModelSession session) {
+    if (names.size() == 1 && names.get(0).equalsIgnoreCase("all")) {
+      return session.camMethods();
+    }
+    List<CamMethod> out = new ArrayList<>();
+    for (String n : names) {
+      CamMethod m = CamMethod.fromKey(n.trim());
+      if (!session.camMethods().contains(m)) {
+        throw new IllegalArgumentException("this model's explain signature has no '" + m.key() + "' map (has "
+            + session.camMethods().stream().map(CamMethod::key).toList() + ")");
+      }
+      out.add(m);
+    }
+    return out;
+  }
+
+  static float[] grey(float[] image, ModelAssets assets) {
+    int c = assets.spec().inputChannels();
+    float[] g = new float[image.length / c];
+    for (int i = 0; i < g.length; i++) {
+      g[i] = image[i * c];
+    }
+    return g;
+  }
+
+  static void writeFloats(Path file, float[] values) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    for (float v : values) {
+      b.putFloat(v);
+    }
+    Files.write(file, b.array());
+  }
+}

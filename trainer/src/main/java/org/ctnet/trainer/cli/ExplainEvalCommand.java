@@ -1,0 +1,258 @@
+package org.ctnet.trainer.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import org.ctnet.graph.cam.CamMethod;
+import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.preprocess.GreyImage;
+import org.ctnet.graph.preprocess.ImagePreprocessor;
+import org.ctnet.graph.render.HeatmapRenderer;
+import org.ctnet.graph.runtime.Explanation;
+import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.Occlusion;
+import org.ctnet.graph.runtime.SessionOptions;
+import org.ctnet.trainer.Main;
+import org.ctnet.trainer.data.Csv;
+import org.ctnet.trainer.explain.Faithfulness;
+import org.ctnet.trainer.explain.MapMetrics;
+import org.ctnet.trainer.train.Progress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Heatmaps against radiologist masks, per method, with baselines. */
+@Command(name = "explain-eval", mixinStandardHelpOptions = true,
+    description = "Score heatmaps against binary infection masks: pointing game, energy in mask, top-k IoU/Dice, pixel AUROC, ROAD-like faithfulness.")
+public final class ExplainEvalCommand implements Callable<Integer> {
+  @Mixin ModelOption model;
+
+  @Option(names = "--data", required = true, paramLabel = "DIR",
+      description = "Folder with manifest.csv (columns image, mask), images/ and masks/ (mask > 127 = infection).")
+  Path data;
+
+  @Option(names = "--out", defaultValue = "explain-eval", paramLabel = "DIR", description = "Report folder (default ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--top-fraction", defaultValue = "0.15", description = "Heatmap region for IoU/Dice: top share of pixels (default ${DEFAULT-VALUE}).")
+  double topFraction;
+
+  @Option(names = "--removal-fraction", defaultValue = "0.1", description = "Share of pixels removed in the faithfulness check (default ${DEFAULT-VALUE}).")
+  double removalFraction;
+
+  @Option(names = "--occlusion", description = "Also score sliding-window occlusion (window 1/7 of the image, stride half a window).")
+  boolean occlusion;
+
+  @Option(names = "--grid-images", defaultValue = "12", description = "Images shown in the HTML grid (default ${DEFAULT-VALUE}).")
+  int gridImages;
+
+  private static final String[] METRICS = {"pointing_game", "energy_in_mask", "iou_top", "dice_top", "pixel_auroc",
+      "faithfulness_drop_most", "faithfulness_drop_least", "faithfulness_gap"};
+
+  @Override
+  public Integer call() throws Exception {
+    List<String[]> rows = readManifest();
+    Files.createDirectories(out);
+    try (ModelSession session = ModelSession.load(model.versionDir(), SessionOptions.DEFAULT);
+        Progress progress = new Progress("explain-eval", rows.size(), System.out)) {
+      ModelAssets assets = session.assets();
+      int w = assets.spec().inputWidth();
+      int h = assets.spec().inputHeight();
+      int target = assets.positiveClass();
+      ImagePreprocessor pre = new ImagePreprocessor(assets.preprocessing(), 64L * 1024 * 1024);
+      List<String> methods = new ArrayList<>();
+      session.camMethods().forEach(m -> methods.add(m.key()));
+      if (occlusion) {
+        methods.add("occlusion");
+      }
+      methods.add("baseline_centre_gaussian");
+      methods.add("baseline_random");
+      Map<String, double[]> sums = new LinkedHashMap<>();
+      Map<String, int[]> counts = new LinkedHashMap<>();
+      methods.forEach(m -> {
+        sums.put(m, new double[METRICS.length]);
+        counts.put(m, new int[METRICS.length]);
+      });
+      int empty = 0;
+      int used = 0;
+      double areaSum = 0;
+      double probabilitySum = 0;
+      StringBuilder grid = new StringBuilder();
+      for (int r = 0; r < rows.size(); r++) {
+        String[] row = rows.get(r);
+        float[] image = pre.toModelInput(Files.readAllBytes(data.resolve(row[0])));
+        boolean[] mask = readMask(data.resolve(row[1]), w, h);
+        double area = MapMetrics.areaFraction(mask);
+        if (area == 0) {
+          empty++;
+          progress.step(1, "empty mask skipped");
+          continue;
+        }
+        used++;
+        areaSum += area;
+        Explanation e = session.explain(image, 1, new int[] {target});
+        probabilitySum += e.prediction().probabilities()[0][target];
+        Map<String, float[]> maps = new LinkedHashMap<>();
+        for (CamMethod m : session.camMethods()) {
+          maps.put(m.key(), e.maps().get(m).heatmap()[0]);
+        }
+        if (occlusion) {
+          // A window of a seventh of the image (32 px at 224), moved by half a window.
+          int window = Math.max(4, Math.min(w, h) / 7);
+          maps.put("occlusion", Occlusion.run(session, image, target,
+              new Occlusion.Settings(window, Math.max(1, window / 2), 0f, 32), d -> { }).normalised());
+        }
+        maps.put("baseline_centre_gaussian", MapMetrics.centreGaussian(w, h));
+        maps.put("baseline_random", MapMetrics.randomMap(w, h, 1000 + r));
+        float[] grey = ExplainCommand.grey(image, assets);
+        if (used <= gridImages) {
+          grid.append("<tr><td>").append(Report2.escape(row[0])).append("<br>")
+              .append(img(HeatmapRenderer.pngWithContour(grey, new float[grey.length], mask, w, h, 0))).append("</td>");
+        }
+        for (var m : maps.entrySet()) {
+          float[] heat = m.getValue();
+          boolean[] top = MapMetrics.topRegion(heat, topFraction);
+          Faithfulness.Result f = Faithfulness.measure(session, image, heat, target, removalFraction);
+          double[] values = {MapMetrics.pointingGame(heat, mask), MapMetrics.energyInMask(heat, mask),
+              MapMetrics.iou(top, mask), MapMetrics.dice(top, mask), MapMetrics.pixelAuroc(heat, mask),
+              f.dropMostRelevant(), f.dropLeastRelevant(), f.gap()};
+          for (int k = 0; k < values.length; k++) {
+            if (!Double.isNaN(values[k])) {
+              sums.get(m.getKey())[k] += values[k];
+              counts.get(m.getKey())[k]++;
+            }
+          }
+          if (used <= gridImages) {
+            grid.append("<td>").append(img(HeatmapRenderer.pngWithContour(grey, heat, mask, w, h, 0.5))).append("</td>");
+          }
+        }
+        if (used <= gridImages) {
+          grid.append("</tr>\n");
+        }
+        progress.step(1, "");
+      }
+      Map<String, Map<String, Double>> table = new LinkedHashMap<>();
+      for (String m : methods) {
+        Map<String, Double> values = new LinkedHashMap<>();
+        for (int k = 0; k < METRICS.length; k++) {
+          values.put(METRICS[k], counts.get(m)[k] == 0 ? Double.NaN : sums.get(m)[k] / counts.get(m)[k]);
+        }
+        table.put(m, values);
+      }
+      Map<String, Object> result = new LinkedHashMap<>();
+      result.put("model", model.versionDir().toString());
+      result.put("data", data.toString());
+      result.put("images", used);
+      result.put("empty_masks_skipped", empty);
+      result.put("mean_mask_area_fraction", used == 0 ? Double.NaN : areaSum / used);
+      result.put("mean_probability_" + assets.labels().get(target), used == 0 ? Double.NaN : probabilitySum / used);
+      result.put("top_fraction", topFraction);
+      result.put("removal_fraction", removalFraction);
+      result.put("explained_layer", assets.spec().effectiveCamLayer());
+      result.put("methods", table);
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("explain-metrics.json").toFile(), result);
+      String header = methods.stream().map(m -> "<th>" + m + "</th>").reduce("", String::concat);
+      StringBuilder html = new StringBuilder("<!doctype html><html><head><meta charset=\"utf-8\"><title>Explanations vs masks</title>"
+          + "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:3px;text-align:right}"
+          + "img{width:160px}</style></head><body><h1>Heatmaps against infection masks</h1>");
+      html.append(String.format("<p>%d images (%d empty masks skipped); mean infected area %.3f of the image; "
+          + "top region = %.0f%% of pixels; faithfulness removes %.0f%%.</p><table><tr><th>method</th>", used, empty,
+          used == 0 ? Double.NaN : areaSum / used, 100 * topFraction, 100 * removalFraction));
+      for (String k : METRICS) {
+        html.append("<th>").append(k).append("</th>");
+      }
+      html.append("</tr>");
+      table.forEach((m, v) -> {
+        html.append("<tr><td>").append(m).append("</td>");
+        v.values().forEach(x -> html.append(String.format("<td>%.3f</td>", x)));
+        html.append("</tr>");
+      });
+      html.append("</table><h2>Examples (white: mask outline)</h2><table><tr><th>image + mask</th>").append(header)
+          .append("</tr>").append(grid).append("</table></body></html>");
+      Files.writeString(out.resolve("explain-eval.html"), html.toString(), StandardCharsets.UTF_8);
+      System.out.printf("%-26s", "method");
+      for (String k : METRICS) {
+        System.out.printf(" %12s", k.length() > 12 ? k.substring(0, 12) : k);
+      }
+      System.out.println();
+      table.forEach((m, v) -> {
+        System.out.printf("%-26s", m);
+        v.values().forEach(x -> System.out.printf(" %12.3f", x));
+        System.out.println();
+      });
+      System.out.println("wrote " + out.resolve("explain-metrics.json") + " and " + out.resolve("explain-eval.html"));
+      return Main.OK;
+    }
+  }
+
+  private static String img(byte[] png) {
+    return "<img src=\"data:image/png;base64," + Base64.getEncoder().encodeToString(png) + "\">";
+  }
+
+  private List<String[]> readManifest() throws IOException {
+    Path manifest = data.resolve("manifest.csv");
+    if (!Files.isRegularFile(manifest)) {
+      throw new IOException("no manifest.csv in " + data + " (columns image,mask)");
+    }
+    List<String> lines = Files.readAllLines(manifest, StandardCharsets.UTF_8);
+    String[] header = Csv.parseLine(lines.get(0));
+    int image = -1;
+    int mask = -1;
+    for (int i = 0; i < header.length; i++) {
+      if (header[i].equals("image")) {
+        image = i;
+      }
+      if (header[i].equals("mask")) {
+        mask = i;
+      }
+    }
+    if (image < 0 || mask < 0) {
+      throw new IOException(manifest + " needs 'image' and 'mask' columns");
+    }
+    List<String[]> rows = new ArrayList<>();
+    for (String line : lines.subList(1, lines.size())) {
+      if (!line.isBlank()) {
+        String[] r = Csv.parseLine(line);
+        rows.add(new String[] {r[image], r[mask]});
+      }
+    }
+    return rows;
+  }
+
+  /** Reads a mask and resizes it to the model input by nearest neighbour (the image is stretched the same way). */
+  static boolean[] readMask(Path file, int width, int height) throws IOException {
+    BufferedImage image = ImageIO.read(new ByteArrayInputStream(Files.readAllBytes(file)));
+    if (image == null) {
+      throw new IOException("unreadable mask " + file);
+    }
+    GreyImage grey = ImagePreprocessor.toGrey(image);
+    boolean[] out = new boolean[width * height];
+    for (int y = 0; y < height; y++) {
+      int sy = Math.min(grey.height() - 1, (int) ((y + 0.5) * grey.height() / height));
+      for (int x = 0; x < width; x++) {
+        int sx = Math.min(grey.width() - 1, (int) ((x + 0.5) * grey.width() / width));
+        out[y * width + x] = grey.at(sx, sy) > 127;
+      }
+    }
+    return out;
+  }
+
+  /** HTML escaping shared with the report. */
+  static final class Report2 {
+    static String escape(String s) {
+      return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+  }
+}

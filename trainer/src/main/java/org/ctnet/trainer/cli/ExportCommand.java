@@ -1,0 +1,55 @@
+package org.ctnet.trainer.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.ctnet.graph.runtime.ModelExport;
+import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.SessionOptions;
+import org.ctnet.graph.train.OptimizerKind;
+import org.ctnet.graph.train.TrainingSpec;
+import org.ctnet.trainer.Main;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Rebuilds an exported model's graph with this version of the code and exports it again. */
+@Command(name = "export", mixinStandardHelpOptions = true,
+    description = "Re-export a model with the current graph (e.g. to gain new explain methods), weights unchanged.")
+public final class ExportCommand implements Callable<Integer> {
+  @Mixin ModelOption model;
+
+  @Option(names = "--to", required = true, paramLabel = "DIR", description = "Model folder to write into (a new version).")
+  Path to;
+
+  @Option(names = "--version", defaultValue = "0", description = "Version to write; 0 = next free (default).")
+  long version;
+
+  @Option(names = "--optimizer", defaultValue = "adam", description = "Optimizer of the exported train_step signature (default ${DEFAULT-VALUE}).")
+  String optimizer;
+
+  @Override
+  public Integer call() throws Exception {
+    Path from = model.versionDir();
+    long v = version > 0 ? version : ModelExport.latestVersion(to).orElse(0) + 1;
+    try (ModelSession session = ModelSession.rebuild(from, TrainingSpec.defaults(OptimizerKind.parse(optimizer)),
+        SessionOptions.DEFAULT)) {
+      Path published = session.export(to, v, session.assets(), staging -> {
+        Path extra = from.resolve("assets.extra");
+        try (Stream<Path> files = Files.walk(extra)) {
+          for (Path p : files.toList()) {
+            Path target = staging.resolve("assets.extra").resolve(extra.relativize(p).toString());
+            if (Files.isDirectory(p)) {
+              Files.createDirectories(target);
+            } else if (!Files.exists(target)) {
+              Files.copy(p, target);
+            }
+          }
+        }
+      });
+      System.out.println("exported " + published + " (weights of " + from + ")");
+      return Main.OK;
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package org.ctnet.trainer.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.preprocess.ImagePreprocessor;
+import org.ctnet.graph.render.HeatmapRenderer;
+import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.Occlusion;
+import org.ctnet.graph.runtime.SessionOptions;
+import org.ctnet.trainer.Main;
+import org.ctnet.trainer.train.Progress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Sliding-window occlusion maps: the drop in the class probability per position. */
+@Command(name = "occlusion", mixinStandardHelpOptions = true,
+    description = "Sliding-window occlusion: how much the class probability drops when each region is covered.")
+public final class OcclusionCommand implements Callable<Integer> {
+  @Mixin ModelOption model;
+
+  @Option(names = "--input", required = true, paramLabel = "PATH", description = "Image file, folder or manifest.csv.")
+  Path input;
+
+  @Option(names = "--out", defaultValue = "occlusion", paramLabel = "DIR", description = "Output folder (default ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--window", defaultValue = "32", description = "Window side in model-input pixels (default ${DEFAULT-VALUE}).")
+  int window;
+
+  @Option(names = "--stride", defaultValue = "16", description = "Window step (default ${DEFAULT-VALUE}).")
+  int stride;
+
+  @Option(names = "--fill", defaultValue = "0", description = "Fill value in [0, 1] (default ${DEFAULT-VALUE}: black).")
+  float fill;
+
+  @Option(names = "--class-index", defaultValue = "-1", description = "Class to watch; -1 = the positive class (default).")
+  int classIndex;
+
+  @Option(names = "--batch-size", defaultValue = "32", description = "Occluded copies per session run (default ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Override
+  public Integer call() throws Exception {
+    List<Path> files = Inputs.list(input);
+    if (files.isEmpty()) {
+      throw new IOException("no images found at " + input);
+    }
+    Occlusion.Settings settings = new Occlusion.Settings(window, stride, fill, batchSize);
+    Files.createDirectories(out);
+    try (ModelSession session = ModelSession.load(model.versionDir(), SessionOptions.DEFAULT);
+        Progress progress = new Progress("occlusion", files.size(), System.out)) {
+      ModelAssets assets = session.assets();
+      int target = classIndex < 0 ? assets.positiveClass() : classIndex;
+      ImagePreprocessor pre = new ImagePreprocessor(assets.preprocessing(), 64L * 1024 * 1024);
+      int w = assets.spec().inputWidth();
+      int h = assets.spec().inputHeight();
+      for (Path f : files) {
+        try {
+          float[] image = pre.toModelInput(Files.readAllBytes(f));
+          Occlusion.Result r = Occlusion.run(session, image, target, settings, done -> { });
+          String stem = Inputs.stem(f);
+          Files.write(out.resolve(stem + ".occlusion.png"),
+              HeatmapRenderer.png(ExplainCommand.grey(image, assets), r.normalised(), w, h, 0.5));
+          ExplainCommand.writeFloats(out.resolve(stem + ".occlusion.f32"), r.drop());
+          progress.step(1, String.format("p=%.3f over %d windows", r.baseProbability(), r.windows()));
+        } catch (IOException e) {
+          System.out.println("warning: skipped " + f + ": " + e.getMessage());
+          progress.step(1, "");
+        }
+      }
+      System.out.println("wrote " + out);
+      return Main.OK;
+    }
+  }
+}

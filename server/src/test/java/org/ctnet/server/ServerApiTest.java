@@ -170,6 +170,20 @@ class ServerApiTest {
   }
 
   @Test
+  void explainServesEveryMethodOfTheSignature() throws Exception {
+    String images = JSON.readTree(instancesJson(IMAGES.pixels(), 1)).get("instances").toString();
+    Explanation e = IN_PROCESS.explain(java.util.Arrays.copyOf(IMAGES.pixels(), 1024), 1, new int[] {-1});
+    for (CamMethod m : IN_PROCESS.camMethods()) {
+      HttpResponse<String> r = TestServers.post(uri, "/v1/models/tiny:explain",
+          "{\"instances\":" + images + ",\"method\":\"" + m.key() + "\",\"grid\":32}");
+      assertEquals(200, r.statusCode(), m + ": " + r.body());
+      JsonNode x = json(r).get("explanations").get(0);
+      assertEquals(m.key(), x.get("method").asText());
+      assertEquals(e.maps().get(m).heatmap()[0][100], x.get("heatmap").get(3).get(4).floatValue(), 1e-6f, m.toString());
+    }
+  }
+
+  @Test
   void kserveV2HealthMetadataAndInfer() throws Exception {
     assertEquals(200, TestServers.get(uri, "/v2/health/live").statusCode());
     assertEquals(200, TestServers.get(uri, "/v2/health/ready").statusCode());

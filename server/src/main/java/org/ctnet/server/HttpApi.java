@@ -287,6 +287,9 @@ public final class HttpApi {
         if (options.has("grid")) {
           options.put("grid", parseInt(options.get("grid").asText(), "grid"));
         }
+        if ("true".equals(call.query("smooth"))) {
+          options.put("smooth", true);
+        }
         if (options.has("opacity")) {
           options.put("opacity", parseDouble(options.get("opacity").asText(), "opacity"));
         }

@@ -181,7 +181,9 @@ public final class InferenceApi {
       Batch b = images(session, request, ModelNames.IN_IMAGES);
       ExplainOptions options = ExplainOptions.from(body, session.spec());
       int[] classes = options.classIndices(b.count(), session.spec().numClasses());
-      Explanation e = callDirect(() -> session.explain(b.pixels(), b.count(), classes));
+      Explanation e = callDirect(() -> options.smooth()
+          ? org.ctnet.graph.runtime.Smoothing.flipAveraged(session, b.pixels(), b.count(), classes)
+          : session.explain(b.pixels(), b.count(), classes));
       ObjectNode out = (ObjectNode) predictionResponse(e.prediction(), false);
       ArrayNode explanations = out.putArray("explanations");
       for (int i = 0; i < b.count(); i++) {
@@ -218,7 +220,7 @@ public final class InferenceApi {
   }
 
   /** Explain request options: method, class index, heatmap grid size, overlay and its opacity. */
-  record ExplainOptions(CamMethod method, JsonNode classIndex, int grid, boolean overlay, double opacity) {
+  record ExplainOptions(CamMethod method, JsonNode classIndex, int grid, boolean overlay, double opacity, boolean smooth) {
     static ExplainOptions from(JsonNode body, NetworkSpec spec) {
       String methodName = body.path("method").asText(CamMethod.GRAD_CAM_PLUS_PLUS.key());
       CamMethod method;
@@ -235,7 +237,8 @@ public final class InferenceApi {
       if (!(opacity >= 0 && opacity <= 1)) {
         throw ApiException.badRequest("opacity must be in [0, 1], got " + opacity);
       }
-      return new ExplainOptions(method, body.get("class_index"), grid, body.path("overlay").asBoolean(false), opacity);
+      return new ExplainOptions(method, body.get("class_index"), grid, body.path("overlay").asBoolean(false), opacity,
+          body.path("smooth").asBoolean(false));
     }
 
     int[] classIndices(int n, int classes) {
@@ -400,9 +403,12 @@ public final class InferenceApi {
       ModelSession session = lease.version().session();
       Batch b = decodeInJava(session, List.of(image));
       ExplainOptions o = ExplainOptions.from(options, session.spec());
-      o = new ExplainOptions(o.method(), o.classIndex(), o.grid(), true, o.opacity());
+      o = new ExplainOptions(o.method(), o.classIndex(), o.grid(), true, o.opacity(), o.smooth());
       int[] classes = o.classIndices(1, session.spec().numClasses());
-      Explanation e = callDirect(() -> session.explain(b.pixels(), 1, classes));
+      boolean smooth = o.smooth();
+      Explanation e = callDirect(() -> smooth
+          ? org.ctnet.graph.runtime.Smoothing.flipAveraged(session, b.pixels(), 1, classes)
+          : session.explain(b.pixels(), 1, classes));
       ObjectNode out = decision(model, lease.version().version(), session.assets(), e.prediction().probabilities()[0]);
       out.set("explanation", explanationJson(session, e, 0, b.pixels(), o));
       return out;

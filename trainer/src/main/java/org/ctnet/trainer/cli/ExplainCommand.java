@@ -47,6 +47,9 @@ public final class ExplainCommand implements Callable<Integer> {
   @Option(names = "--opacity", defaultValue = "0.5", description = "Heatmap opacity in the overlays (default ${DEFAULT-VALUE}).")
   double opacity;
 
+  @Option(names = "--smooth", description = "Average each map with the map of the mirrored image (test-time smoothing).")
+  boolean smooth;
+
   @Override
   public Integer call() throws Exception {
     List<Path> files = Inputs.list(input);
@@ -67,7 +70,8 @@ public final class ExplainCommand implements Callable<Integer> {
         row.put("path", f.toString());
         try {
           float[] image = pre.toModelInput(Files.readAllBytes(f));
-          Explanation e = session.explain(image, 1, new int[] {classIndex});
+          Explanation e = smooth ? org.ctnet.graph.runtime.Smoothing.flipAveraged(session, image, 1, new int[] {classIndex})
+              : session.explain(image, 1, new int[] {classIndex});
           row.put("probabilities", e.prediction().probabilities()[0]);
           row.put("target_class", assets.labels().get(e.targetClass()[0]));
           String stem = Inputs.stem(f);

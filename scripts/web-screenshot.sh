@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Checks the web page in headless Chromium: starts the server on the shipped model, uploads a slice
+# through the page's file input, waits for the prediction and writes a screenshot.
+#   scripts/web-screenshot.sh path/to/slice.png [out.png]
+# Needs Debian's chromium (installed here if missing) and playwright-core from the npm registry
+# (installed into a temporary folder; it drives the system Chromium, it downloads no browser).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+IMAGE="$(readlink -f "${1:?usage: scripts/web-screenshot.sh slice.png [out.png]}")"
+OUT="$(readlink -f "${2:-runs/web-screenshot.png}")"
+mkdir -p "$(dirname "$OUT")"
+command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+PORT=18501
+./dev build
+./dev java -jar server/target/server.jar --port $PORT --poll-seconds 0 > runs/web-screenshot-server.log 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do curl -sf localhost:$PORT/health/ready >/dev/null && break; sleep 1; done
+WORK=$(mktemp -d)
+(cd "$WORK" && npm init -y >/dev/null && npm install --silent playwright-core@1 >/dev/null)
+cat > "$WORK/shot.js" <<JS
+const { chromium } = require('playwright-core');
+(async () => {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+           '--disable-component-update', '--disable-sync'] });
+  const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
+  await page.goto('http://localhost:$PORT/');
+  await page.waitForSelector('#model option');
+  await page.setInputFiles('#file', '$IMAGE');
+  await page.waitForSelector('#label', { timeout: 60000 });
+  await page.fill('#opacity', '70');
+  await page.dispatchEvent('#opacity', 'input');
+  const label = await page.textContent('#label');
+  const heatLoaded = await page.evaluate(() => document.getElementById('heat').naturalWidth);
+  await page.screenshot({ path: '$OUT' });
+  console.log('label: ' + label + ', heatmap width: ' + heatLoaded);
+  await browser.close();
+  if (!label || heatLoaded === 0) process.exit(1);
+})().catch(e => { console.error(e); process.exit(1); });
+JS
+(cd "$WORK" && node shot.js)
+echo "screenshot: $OUT"

@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * The paper's metrics, done properly: point estimates with 95% group-bootstrap intervals at the
- * locked threshold, the ROC and PR areas, calibration and the curves behind the plots.
+ * locked threshold (and accuracy, sensitivity, specificity at 0.5 for comparison with the paper),
+ * the ROC and PR areas, calibration and the curves behind the plots.
  *
  * @param dataset name of the evaluated set
  * @param count images
@@ -42,6 +43,10 @@ public record Evaluation(
     m.put("specificity", bootstrap.estimate(scores, labels, (s, l) -> Metrics.confusion(s, l, threshold).specificity()));
     m.put("precision", bootstrap.estimate(scores, labels, (s, l) -> Metrics.confusion(s, l, threshold).precision()));
     m.put("f1", bootstrap.estimate(scores, labels, (s, l) -> Metrics.confusion(s, l, threshold).f1()));
+    // The same at the plain argmax threshold 0.5, the way the paper reports accuracy.
+    m.put("accuracy_at_0.5", bootstrap.estimate(scores, labels, (s, l) -> Metrics.confusion(s, l, 0.5).accuracy()));
+    m.put("sensitivity_at_0.5", bootstrap.estimate(scores, labels, (s, l) -> Metrics.confusion(s, l, 0.5).sensitivity()));
+    m.put("specificity_at_0.5", bootstrap.estimate(scores, labels, (s, l) -> Metrics.confusion(s, l, 0.5).specificity()));
     m.put("roc_auc", bootstrap.estimate(scores, labels, Metrics::rocAuc));
     m.put("pr_auc", bootstrap.estimate(scores, labels, Metrics::averagePrecision));
     m.put("brier", bootstrap.estimate(scores, labels, Metrics::brier));

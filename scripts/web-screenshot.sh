@@ -26,7 +26,7 @@ const { chromium } = require('playwright-core');
            '--disable-component-update', '--disable-sync'] });
   const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
   await page.goto('http://localhost:$PORT/');
-  await page.waitForSelector('#model option');
+  await page.waitForSelector('#model option', { state: 'attached' });
   await page.setInputFiles('#file', '$IMAGE');
   await page.waitForSelector('#label', { timeout: 60000 });
   await page.fill('#opacity', '70');

@@ -81,7 +81,15 @@ public final class ModelSession implements AutoCloseable {
    */
   public static ModelSession rebuild(Path versionDir, TrainingSpec training, SessionOptions options)
       throws IOException {
-    ModelAssets assets = ModelAssets.read(versionDir);
+    return rebuild(versionDir, training, options, null);
+  }
+
+  /** As {@link #rebuild(Path, TrainingSpec, SessionOptions)}, explaining another layer (null keeps the spec's). */
+  public static ModelSession rebuild(Path versionDir, TrainingSpec training, SessionOptions options, String camLayer)
+      throws IOException {
+    ModelAssets stored = ModelAssets.read(versionDir);
+    ModelAssets assets = camLayer == null ? stored
+        : new ModelAssets(stored.spec().withCamLayer(camLayer), stored.labels(), stored.preprocessing(), stored.decision());
     ModelSession model = create(assets, training, options);
     try {
       model.restoreNetworkWeights(versionDir.resolve("variables").resolve("variables"));

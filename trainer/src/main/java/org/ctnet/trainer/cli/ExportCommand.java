@@ -29,12 +29,16 @@ public final class ExportCommand implements Callable<Integer> {
   @Option(names = "--optimizer", defaultValue = "adam", description = "Optimizer of the exported train_step signature (default ${DEFAULT-VALUE}).")
   String optimizer;
 
+  @Option(names = "--cam-layer", paramLabel = "LAYER",
+      description = "Feature layer the CAM methods explain (a block name such as features, stage2/unit1, stage1/attention0).")
+  String camLayer;
+
   @Override
   public Integer call() throws Exception {
     Path from = model.versionDir();
     long v = version > 0 ? version : ModelExport.latestVersion(to).orElse(0) + 1;
     try (ModelSession session = ModelSession.rebuild(from, TrainingSpec.defaults(OptimizerKind.parse(optimizer)),
-        SessionOptions.DEFAULT)) {
+        SessionOptions.DEFAULT, camLayer)) {
       Path published = session.export(to, v, session.assets(), staging -> {
         Path extra = from.resolve("assets.extra");
         try (Stream<Path> files = Files.walk(extra)) {

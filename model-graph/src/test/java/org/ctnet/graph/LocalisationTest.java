@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class LocalisationTest {
   @Test
   void gradCamPlusPlusPeakFallsInsideTheBlob() {
-    try (ModelSession model = TestModels.trainedOnBlobs(600, 21)) {
+    try (ModelSession model = TestModels.trainedOnBlobs(1000, 5)) {
       // 100 new positive images (odd indices of 200 are positives).
       SyntheticImages.Batch test = SyntheticImages.blobs(200, 32, 424242);
       int hits = 0;

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class OcclusionTest {
   @Test
   void maximumDropSitsOnTheBlob() {
-    try (ModelSession model = TestModels.trainedOnBlobs(300, 21)) {
+    try (ModelSession model = TestModels.trainedOnBlobs(1000, 5)) {
       SyntheticImages.Batch images = SyntheticImages.blobs(20, 32, 555);
       int hits = 0;
       int positives = 0;

@@ -23,7 +23,7 @@ class ExplainCliTest {
 
   @BeforeAll
   static void setUp() throws IOException {
-    try (ModelSession m = TestModels.trainedOnBlobs(600, 21)) {
+    try (ModelSession m = TestModels.trainedOnBlobs(1000, 5)) {
       model = m.export(dir.resolve("models/blobs"), 1, m.assets());
     }
     // A mask dataset in the medseg layout: positives with their blob as the mask (image size 48 ≠ 32

@@ -14,5 +14,5 @@ RESUME=()
 APP=$RUN/app
 mkdir -p "$APP" && rm -rf "$APP"/* && cp -r trainer/target/trainer.jar trainer/target/lib "$APP"/
 exec ./dev java -jar "$APP/trainer.jar" train --data "$DATA" --preset ctnet --name ctnet --models saved_models --version 1 \
-  --run-dir "$RUN" --epochs 14 --patience 5 --batch-size 16 --optimizer adam --lr 0.001 --schedule cosine \
+  --run-dir "$RUN" --epochs 14 --patience 5 --batch-size 32 --optimizer adam --lr 0.0005 --schedule cosine \
   --warmup-epochs 1 --augment-copies 4 --seed 1 --split-seed 42 --target-sensitivity 0.95 "${RESUME[@]}"

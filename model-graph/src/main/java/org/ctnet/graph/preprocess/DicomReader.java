@@ -140,23 +140,10 @@ public final class DicomReader {
         need(pos, 8);
         int group = u16(pos);
         int element = u16(pos + 2);
-        String vr = null;
-        long length;
-        int valueStart;
-        if (explicitVr && !(group == 0xFFFE)) {
-          vr = new String(data, pos + 4, 2, StandardCharsets.US_ASCII);
-          if (LONG_LENGTH_VRS.contains(vr)) {
-            need(pos, 12);
-            length = u32(pos + 8);
-            valueStart = pos + 12;
-          } else {
-            length = u16(pos + 6);
-            valueStart = pos + 8;
-          }
-        } else {
-          length = u32(pos + 4);
-          valueStart = pos + 8;
-        }
+        Header header = header(pos, explicitVr && group != 0xFFFE);
+        String vr = header.vr();
+        long length = header.length();
+        int valueStart = header.valueStart();
         if (group == 0x7FE0 && element == 0x0010) {
           pixelOffset = valueStart;
           pixelLength = (int) Math.min(length, Integer.MAX_VALUE);
@@ -178,6 +165,21 @@ public final class DicomReader {
         pos = valueStart + (int) length;
       }
       throw new ImageDecodeException("DICOM file has no pixel data (7FE0,0010)");
+    }
+
+    /** An element header: its VR (null when implicit), value length and where the value starts. */
+    private record Header(String vr, long length, int valueStart) {}
+
+    private Header header(int pos, boolean explicit) throws ImageDecodeException {
+      if (!explicit) {
+        return new Header(null, u32(pos + 4), pos + 8);
+      }
+      String vr = new String(data, pos + 4, 2, StandardCharsets.US_ASCII);
+      if (LONG_LENGTH_VRS.contains(vr)) {
+        need(pos, 12);
+        return new Header(vr, u32(pos + 8), pos + 12);
+      }
+      return new Header(vr, u16(pos + 6), pos + 8);
     }
 
     /** Skips items until the matching sequence delimiter; returns the position after it. */
@@ -212,22 +214,9 @@ public final class DicomReader {
         if (group == 0xFFFE && element == 0xE00D) {
           return pos + 8;
         }
-        long length;
-        int valueStart;
-        if (explicitVr) {
-          String vr = new String(data, pos + 4, 2, StandardCharsets.US_ASCII);
-          if (LONG_LENGTH_VRS.contains(vr)) {
-            need(pos, 12);
-            length = u32(pos + 8);
-            valueStart = pos + 12;
-          } else {
-            length = u16(pos + 6);
-            valueStart = pos + 8;
-          }
-        } else {
-          length = u32(pos + 4);
-          valueStart = pos + 8;
-        }
+        Header header = header(pos, explicitVr);
+        long length = header.length();
+        int valueStart = header.valueStart();
         if (length == 0xFFFFFFFFL) {
           pos = skipUndefined(valueStart);
         } else {

@@ -136,6 +136,22 @@ public final class InferenceApi {
     }
   }
 
+  /**
+   * The streaming fast path for row-format float instances (see {@link FastInstances}); null when
+   * the body is of another shape, so the caller takes the general path.
+   */
+  public JsonNode predictFast(String model, String version, String label, byte[] body) {
+    try (ModelRepository.Lease lease = repository.acquire(model, version, label)) {
+      NetworkSpec spec = lease.version().session().spec();
+      FastInstances.Parsed parsed = FastInstances.parse(body,
+          spec.inputHeight() * spec.inputWidth() * spec.inputChannels(), settings.maxInstances());
+      if (parsed == null) {
+        return null;
+      }
+      return predictionResponse(await(lease.version().batcher().submit(parsed.values(), parsed.count())), false);
+    }
+  }
+
   private JsonNode predictionResponse(Prediction p, boolean columnar) {
     ObjectNode out = Json.object();
     if (columnar) {

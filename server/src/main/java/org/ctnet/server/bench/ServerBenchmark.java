@@ -90,6 +90,8 @@ public final class ServerBenchmark {
       Stats single = load(client, base.resolve("/v1/models/" + model + ":predict"), predictBody, 1, seconds);
       System.out.printf("single-image predict p50 %.2f ms = %.2f x in-process batch-1 (%.2f ms)%n", single.p50(),
           single.p50() / inBatch1Latency, inBatch1Latency);
+      // Soak warm-up: let the heap reach its working size before RSS is taken.
+      load(client, base.resolve("/v1/models/" + model + ":predict"), predictBody, 8, seconds);
       long before = rssKb();
       AtomicInteger done = new AtomicInteger();
       ExecutorService pool;

@@ -61,7 +61,18 @@ public final class ServerBenchmark {
       }
       String predictBody = body(image, h, w, false);
       String explainBody = body(image, h, w, true);
-      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+      java.awt.image.BufferedImage grey = new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          grey.getRaster().setSample(x, y, 0, Math.round(image[y * w + x] * 255));
+        }
+      }
+      java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+      javax.imageio.ImageIO.write(grey, "png", png);
+      String pngBody = "{\"signature_name\":\"serving_bytes\",\"instances\":[{\"b64\":\""
+          + java.util.Base64.getEncoder().encodeToString(png.toByteArray()) + "\"}]}";
+      // HTTP/1.1 as TF Serving clients use it (the JDK client would otherwise try an h2c upgrade).
+      HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
       System.out.printf("CT-Net server benchmark — model %s (%s), %d cores, %.0f s per point%n", model, version,
           Runtime.getRuntime().availableProcessors(), seconds);
       // warm-up
@@ -77,13 +88,14 @@ public final class ServerBenchmark {
       double inBatch1Latency = 1000.0 / inBatch1;
       System.out.printf("in-process: predict batch 1 %.1f img/s (%.2f ms), batch 8 %.1f img/s, explain batch 1 %.1f img/s%n",
           inBatch1, inBatch1Latency, inBatch8, inExplain);
-      System.out.printf("%-8s %11s %10s %10s %10s %7s %22s%n", "call", "concurrency", "req/s", "p50 ms", "p99 ms", "errors", "HTTP / in-process");
-      for (String call : List.of("predict", "explain")) {
+      System.out.printf("%-11s %11s %10s %10s %10s %7s %22s%n", "call", "concurrency", "req/s", "p50 ms", "p99 ms", "errors", "HTTP / in-process");
+      for (String call : List.of("predict", "explain", "predict-png")) {
         for (int c : new int[] {1, 8, 32}) {
-          Stats s = load(client, base.resolve("/v1/models/" + model + ":" + call), call.equals("predict") ? predictBody : explainBody,
-              c, seconds);
-          double reference = call.equals("predict") ? (c == 1 ? inBatch1 : inBatch8) : inExplain;
-          System.out.printf("%-8s %11d %10.1f %10.2f %10.2f %7d %22.2f%n", call, c, s.throughput(), s.p50(), s.p99(), s.errors(),
+          String verb = call.startsWith("predict") ? "predict" : "explain";
+          String payload = call.equals("predict") ? predictBody : call.equals("explain") ? explainBody : pngBody;
+          Stats s = load(client, base.resolve("/v1/models/" + model + ":" + verb), payload, c, seconds);
+          double reference = call.startsWith("predict") ? (c == 1 ? inBatch1 : inBatch8) : inExplain;
+          System.out.printf("%-11s %11d %10.1f %10.2f %10.2f %7d %22.2f%n", call, c, s.throughput(), s.p50(), s.p99(), s.errors(),
               s.throughput() / reference);
         }
       }

@@ -174,11 +174,7 @@ public final class HttpApi {
   }
 
   private JsonNode models() {
-    ObjectNode out = Json.object();
-    for (String m : api.repository().models()) {
-      out.set(m, api.status(m, null, null));
-    }
-    return out;
+    return api.overview();
   }
 
   /** {m}[/versions/{v}|/labels/{l}][/metadata] or ...:verb */

@@ -51,6 +51,26 @@ public final class InferenceApi {
 
   // ---------------------------------------------------------------- TF Serving: status, metadata
 
+  /** Status of every model with the devices each served version runs on (GET /api/models). */
+  public JsonNode overview() {
+    ObjectNode out = Json.object();
+    for (String m : repository.models()) {
+      ObjectNode entry = (ObjectNode) status(m, null, null);
+      ObjectNode devices = entry.putObject("devices");
+      for (ModelRepository.VersionStatus s : repository.status(m).values()) {
+        if (s.state().equals("AVAILABLE")) {
+          try (ModelRepository.Lease lease = repository.acquire(m, Long.toString(s.version()), null)) {
+            devices.set(Long.toString(s.version()), Json.MAPPER.valueToTree(lease.version().devices()));
+          } catch (ApiException e) {
+            // unloaded between the two calls: nothing to report
+          }
+        }
+      }
+      out.set(m, entry);
+    }
+    return out;
+  }
+
   public JsonNode status(String model, String version, String label) {
     Map<Long, ModelRepository.VersionStatus> statuses = repository.status(model);
     Long only = null;
@@ -297,6 +317,7 @@ public final class InferenceApi {
       repository.status(model).values().stream().filter(s -> s.state().equals("AVAILABLE"))
           .forEach(s -> versions.add(Long.toString(s.version())));
       out.put("platform", "tensorflow_savedmodel");
+      out.putObject("parameters").set("devices", Json.MAPPER.valueToTree(lease.version().devices()));
       NetworkSpec spec = lease.version().session().spec();
       ArrayNode inputs = out.putArray("inputs");
       inputs.addObject().put("name", ModelNames.IN_IMAGES).put("datatype", "FP32")

@@ -14,11 +14,13 @@ public final class ServedVersion {
   private final Batcher batcher;
   private final AtomicInteger users = new AtomicInteger(1); // the repository's own reference
   private volatile boolean closed;
+  private final java.util.List<String> devices;
 
   ServedVersion(String model, long version, ModelSession session, ServerSettings settings, Metrics metrics) {
     this.model = model;
     this.version = version;
     this.session = session;
+    this.devices = session.servingDevices();
     this.batcher = new Batcher(session, settings, metrics, model, version);
   }
 
@@ -32,6 +34,11 @@ public final class ServedVersion {
 
   public ModelSession session() {
     return session;
+  }
+
+  /** Where the serving ops run (CPU, or GPU with the gpu build and a visible device). */
+  public java.util.List<String> devices() {
+    return devices;
   }
 
   public Batcher batcher() {

@@ -189,6 +189,7 @@ class ServerApiTest {
     assertEquals(200, TestServers.get(uri, "/v2/health/ready").statusCode());
     assertTrue(json(TestServers.get(uri, "/v2/models/tiny/ready")).get("ready").asBoolean());
     JsonNode meta = json(TestServers.get(uri, "/v2/models/tiny"));
+    assertTrue(meta.at("/parameters/devices/0").asText().contains("device:CPU:0"), meta.toString());
     assertEquals("images", meta.get("inputs").get(0).get("name").asText());
     StringBuilder data = new StringBuilder();
     for (int i = 0; i < 2048; i++) {
@@ -237,7 +238,8 @@ class ServerApiTest {
     assertTrue(metrics.contains("ctnet_requests_total{"), metrics);
     assertTrue(metrics.contains("ctnet_request_seconds_bucket{"), metrics);
     assertEquals(200, TestServers.get(uri, "/health/ready").statusCode());
-    assertTrue(json(TestServers.get(uri, "/api/models")).has("tiny"));
+    JsonNode overview = json(TestServers.get(uri, "/api/models"));
+    assertTrue(overview.get("tiny").get("devices").get("1").get(0).asText().contains("CPU"), overview.toString());
   }
 
   private void assertError(HttpResponse<String> r, int status, String fragment) throws IOException {

@@ -286,6 +286,24 @@ public final class ModelSession implements AutoCloseable {
     }
   }
 
+  /**
+   * The devices the serving signature's ops run on (e.g. {@code .../device:CPU:0} or
+   * {@code .../device:GPU:0}), read from a traced run on one blank image.
+   */
+  public List<String> servingDevices() {
+    NetworkSpec s = spec();
+    try (TFloat32 input = imageTensor(new float[imagePixels()], 1);
+        Result r = session.runner()
+            .feed(tensorName(ModelNames.SERVING_DEFAULT, ModelNames.IN_IMAGES, true), input)
+            .fetch(tensorName(ModelNames.SERVING_DEFAULT, ModelNames.OUT_PROBABILITIES, false))
+            .setOptions(org.tensorflow.proto.RunOptions.newBuilder()
+                .setTraceLevel(org.tensorflow.proto.RunOptions.TraceLevel.FULL_TRACE).build())
+            .runAndFetchMetadata()) {
+      return r.getMetadata().map(m -> m.getStepStats().getDevStatsList().stream()
+          .map(d -> d.getDevice()).distinct().sorted().toList()).orElse(List.of());
+    }
+  }
+
   /** Number of training steps taken so far (the graph's global step). */
   public long globalStep() {
     try (Result r = session.runner().fetch(ModelNames.OP_GLOBAL_STEP).run()) {

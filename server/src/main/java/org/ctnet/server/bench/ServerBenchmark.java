@@ -38,8 +38,12 @@ public final class ServerBenchmark {
     String model = "ctnet";
     double seconds = 10;
     int soak = 10_000;
+    String external = null;
+    long serverPid = -1;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
+        case "--external" -> external = args[++i];
+        case "--server-pid" -> serverPid = Long.parseLong(args[++i]);
         case "--models" -> models = Path.of(args[++i]);
         case "--model" -> model = args[++i];
         case "--seconds" -> seconds = Double.parseDouble(args[++i]);
@@ -49,9 +53,9 @@ public final class ServerBenchmark {
     }
     Path version = models.resolve(model).resolve(Long.toString(ModelExport.latestVersion(models.resolve(model)).orElseThrow()));
     ServerSettings settings = ServerSettings.defaults(models).withPort(0).withPolling(0).withLimits(64L << 20, 50_000_000L, 64, 4096);
-    try (ServerApp app = new ServerApp(settings); ModelSession inProcess = ModelSession.load(version, SessionOptions.DEFAULT)) {
-      int port = app.start().port();
-      URI base = URI.create("http://127.0.0.1:" + port);
+    try (ServerApp app = new ServerApp(settings.withModelBasePath(external != null ? Path.of("/nonexistent") : models));
+        ModelSession inProcess = ModelSession.load(version, SessionOptions.DEFAULT)) {
+      URI base = external != null ? URI.create(external) : URI.create("http://127.0.0.1:" + app.start().port());
       int h = inProcess.spec().inputHeight();
       int w = inProcess.spec().inputWidth();
       float[] image = new float[h * w];
@@ -104,7 +108,8 @@ public final class ServerBenchmark {
           single.p50() / inBatch1Latency, inBatch1Latency);
       // Soak warm-up: let the heap reach its working size before RSS is taken.
       load(client, base.resolve("/v1/models/" + model + ":predict"), predictBody, 8, seconds);
-      long before = rssKb();
+      long pid = serverPid > 0 ? serverPid : ProcessHandle.current().pid();
+      long before = rssKb(pid);
       AtomicInteger done = new AtomicInteger();
       ExecutorService pool;
       List<Future<?>> futures = new ArrayList<>();
@@ -126,8 +131,8 @@ public final class ServerBenchmark {
         f.get();
       }
       pool.shutdown();
-      long after = rssKb();
-      System.out.printf("RSS over %d requests after warm-up: %.1f MiB -> %.1f MiB (%+.2f%%)%n", total, before / 1024.0, after / 1024.0,
+      long after = rssKb(pid);
+      System.out.printf((serverPid > 0 ? "server process " : "this process ") + "RSS over %d requests after warm-up: %.1f MiB -> %.1f MiB (%+.2f%%)%n", total, before / 1024.0, after / 1024.0,
           100.0 * (after - before) / before);
     }
   }
@@ -197,8 +202,8 @@ public final class ServerBenchmark {
     return new Stats(sorted.length / elapsed, sorted[sorted.length / 2], sorted[(int) (sorted.length * 0.99)], errors.get());
   }
 
-  private static long rssKb() throws Exception {
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+  private static long rssKb(long pid) throws Exception {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
       if (line.startsWith("VmRSS:")) {
         return Long.parseLong(line.replaceAll("[^0-9]", ""));
       }

@@ -100,14 +100,13 @@ public final class Metrics {
   /** A point of a curve. */
   public record Point(double x, double y, double threshold) {}
 
-  /** ROC curve (x = false-positive rate, y = true-positive rate), from (0,0) to (1,1). */
-  public static List<Point> rocCurve(double[] scores, int[] labels) {
+  /** Counts of positives and negatives scoring at or above each distinct threshold, highest first. */
+  private record Cut(int tp, int fp, double threshold) {}
+
+  private static List<Cut> cuts(double[] scores, int[] labels) {
     check(scores, labels);
     Integer[] order = sortedIndices(scores);
-    long positives = Arrays.stream(labels).filter(l -> l == 1).count();
-    long negatives = labels.length - positives;
-    List<Point> points = new ArrayList<>();
-    points.add(new Point(0, 0, Double.POSITIVE_INFINITY));
+    List<Cut> cuts = new ArrayList<>();
     int tp = 0;
     int fp = 0;
     for (int k = order.length - 1; k >= 0; k--) {
@@ -117,30 +116,31 @@ public final class Metrics {
         fp++;
       }
       if (k == 0 || scores[order[k - 1]] != scores[order[k]]) {
-        points.add(new Point(negatives == 0 ? 0 : (double) fp / negatives, positives == 0 ? 0 : (double) tp / positives,
-            scores[order[k]]));
+        cuts.add(new Cut(tp, fp, scores[order[k]]));
       }
+    }
+    return cuts;
+  }
+
+  /** ROC curve (x = false-positive rate, y = true-positive rate), from (0,0) to (1,1). */
+  public static List<Point> rocCurve(double[] scores, int[] labels) {
+    long positives = Arrays.stream(labels).filter(l -> l == 1).count();
+    long negatives = labels.length - positives;
+    List<Point> points = new ArrayList<>();
+    points.add(new Point(0, 0, Double.POSITIVE_INFINITY));
+    for (Cut c : cuts(scores, labels)) {
+      points.add(new Point(negatives == 0 ? 0 : (double) c.fp() / negatives, positives == 0 ? 0 : (double) c.tp() / positives,
+          c.threshold()));
     }
     return points;
   }
 
   /** Precision–recall curve (x = recall, y = precision), one point per distinct threshold. */
   public static List<Point> prCurve(double[] scores, int[] labels) {
-    check(scores, labels);
-    Integer[] order = sortedIndices(scores);
     long positives = Arrays.stream(labels).filter(l -> l == 1).count();
     List<Point> points = new ArrayList<>();
-    int tp = 0;
-    int fp = 0;
-    for (int k = order.length - 1; k >= 0; k--) {
-      if (labels[order[k]] == 1) {
-        tp++;
-      } else {
-        fp++;
-      }
-      if (k == 0 || scores[order[k - 1]] != scores[order[k]]) {
-        points.add(new Point(positives == 0 ? 0 : (double) tp / positives, (double) tp / (tp + fp), scores[order[k]]));
-      }
+    for (Cut c : cuts(scores, labels)) {
+      points.add(new Point(positives == 0 ? 0 : (double) c.tp() / positives, (double) c.tp() / (c.tp() + c.fp()), c.threshold()));
     }
     return points;
   }

@@ -9,6 +9,7 @@ import org.ctnet.graph.runtime.SessionOptions;
  * closes everything (models last, after the listener stops taking requests).
  */
 public final class ServerApp implements AutoCloseable {
+  private final ServerSettings settings;
   private final ModelRepository repository;
   private final HttpApi http;
   private WebServer server;
@@ -21,8 +22,6 @@ public final class ServerApp implements AutoCloseable {
     this.http = new HttpApi(new InferenceApi(repository, settings), settings, metrics);
     this.settings = settings;
   }
-
-  private final ServerSettings settings;
 
   /** The routes, for tests that start their own server. */
   public void routing(HttpRouting.Builder routing) {

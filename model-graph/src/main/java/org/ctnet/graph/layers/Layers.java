@@ -1,7 +1,6 @@
 package org.ctnet.graph.layers;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.Operation;
@@ -240,9 +239,5 @@ public final class Layers {
   @Override
   public String toString() {
     return "Layers[" + mode + ":" + path + "]";
-  }
-
-  static String describe(long[] shape) {
-    return Arrays.toString(shape);
   }
 }

@@ -29,17 +29,21 @@ public final class HeatmapRenderer {
    * @param opacity weight of the heatmap colour, 0..1
    */
   public static byte[] png(float[] grey, float[] heatmap, int width, int height, double opacity) {
+    return encode(blend(grey, heatmap, width, height, opacity));
+  }
+
+  private static BufferedImage blend(float[] grey, float[] heatmap, int width, int height, double opacity) {
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
     for (int i = 0; i < width * height; i++) {
       int g = Math.round(Math.max(0, Math.min(1, grey[i])) * 255);
       int c = jet(heatmap[i]);
-      double a = opacity * heatmap[i] > 0 ? opacity : 0;
+      double a = heatmap[i] > 0 ? opacity : 0; // no heat: the plain grey pixel
       int r = (int) Math.round((1 - a) * g + a * ((c >> 16) & 0xff));
       int gg = (int) Math.round((1 - a) * g + a * ((c >> 8) & 0xff));
       int b = (int) Math.round((1 - a) * g + a * (c & 0xff));
       image.setRGB(i % width, i / width, (r << 16) | (gg << 8) | b);
     }
-    return encode(image);
+    return image;
   }
 
   /** The grey input alone as PNG. */
@@ -83,21 +87,17 @@ public final class HeatmapRenderer {
    * comparing maps with radiologist masks).
    */
   public static byte[] pngWithContour(float[] grey, float[] heatmap, boolean[] mask, int width, int height, double opacity) {
-    try {
-      BufferedImage image = ImageIO.read(new java.io.ByteArrayInputStream(png(grey, heatmap, width, height, opacity)));
-      for (int y = 0; y < height; y++) {
-        for (int x = 0; x < width; x++) {
-          int i = y * width + x;
-          if (mask[i] && ((x > 0 && !mask[i - 1]) || (x < width - 1 && !mask[i + 1])
-              || (y > 0 && !mask[i - width]) || (y < height - 1 && !mask[i + width]))) {
-            image.setRGB(x, y, 0xffffff);
-          }
+    BufferedImage image = blend(grey, heatmap, width, height, opacity);
+    for (int y = 0; y < height; y++) {
+      for (int x = 0; x < width; x++) {
+        int i = y * width + x;
+        if (mask[i] && ((x > 0 && !mask[i - 1]) || (x < width - 1 && !mask[i + 1])
+            || (y > 0 && !mask[i - width]) || (y < height - 1 && !mask[i + width]))) {
+          image.setRGB(x, y, 0xffffff);
         }
       }
-      return encode(image);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
+    return encode(image);
   }
 
   private static byte[] encode(BufferedImage image) {

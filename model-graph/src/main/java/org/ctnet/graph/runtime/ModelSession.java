@@ -167,13 +167,8 @@ public final class ModelSession implements AutoCloseable {
 
   /** Runs serving_default on n images ([n, H, W, C] flattened, pixels in [0, 1]). */
   public Prediction predict(float[] images, int n) {
-    try (TFloat32 input = imageTensor(images, n);
-        Result r = session.runner()
-            .feed(tensorName(ModelNames.SERVING_DEFAULT, ModelNames.IN_IMAGES, true), input)
-            .fetch(tensorName(ModelNames.SERVING_DEFAULT, ModelNames.OUT_PROBABILITIES, false))
-            .fetch(tensorName(ModelNames.SERVING_DEFAULT, ModelNames.OUT_LOGITS, false))
-            .run()) {
-      return new Prediction(rows(TensorIo.readFloats(r.get(0)), n), rows(TensorIo.readFloats(r.get(1)), n));
+    try (TFloat32 input = imageTensor(images, n)) {
+      return runPrediction(ModelNames.SERVING_DEFAULT, ModelNames.IN_IMAGES, input, n);
     }
   }
 
@@ -182,13 +177,18 @@ public final class ModelSession implements AutoCloseable {
     if (encodedImages.isEmpty()) {
       throw new IllegalArgumentException("at least one encoded image is required");
     }
-    try (TString input = TensorIo.strings(encodedImages);
-        Result r = session.runner()
-            .feed(tensorName(ModelNames.SERVING_BYTES, ModelNames.IN_IMAGE_BYTES, true), input)
-            .fetch(tensorName(ModelNames.SERVING_BYTES, ModelNames.OUT_PROBABILITIES, false))
-            .fetch(tensorName(ModelNames.SERVING_BYTES, ModelNames.OUT_LOGITS, false))
-            .run()) {
-      int n = encodedImages.size();
+    try (TString input = TensorIo.strings(encodedImages)) {
+      return runPrediction(ModelNames.SERVING_BYTES, ModelNames.IN_IMAGE_BYTES, input, encodedImages.size());
+    }
+  }
+
+  /** One predict-style signature run; the caller owns (and closes) the input tensor. */
+  private Prediction runPrediction(String signature, String inputName, Tensor input, int n) {
+    try (Result r = session.runner()
+        .feed(tensorName(signature, inputName, true), input)
+        .fetch(tensorName(signature, ModelNames.OUT_PROBABILITIES, false))
+        .fetch(tensorName(signature, ModelNames.OUT_LOGITS, false))
+        .run()) {
       return new Prediction(rows(TensorIo.readFloats(r.get(0)), n), rows(TensorIo.readFloats(r.get(1)), n));
     }
   }
@@ -398,10 +398,6 @@ public final class ModelSession implements AutoCloseable {
 
   List<Signature> signaturesForExport() {
     return List.copyOf(signatures.values());
-  }
-
-  Graph graph() {
-    return graph;
   }
 
   private static float[][] rows(float[] flat, int n) {

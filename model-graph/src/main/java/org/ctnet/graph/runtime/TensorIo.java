@@ -69,8 +69,4 @@ public final class TensorIo {
   public static float readScalar(Tensor t) {
     return ((TFloat32) t).getFloat();
   }
-
-  static long[] dims(Tensor t) {
-    return t.shape().asArray();
-  }
 }

@@ -26,6 +26,7 @@ import org.ctnet.graph.runtime.Occlusion;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.ctnet.trainer.Main;
 import org.ctnet.trainer.data.Csv;
+import org.ctnet.trainer.eval.Report;
 import org.ctnet.trainer.explain.Faithfulness;
 import org.ctnet.trainer.explain.MapMetrics;
 import org.ctnet.trainer.train.Progress;
@@ -118,7 +119,7 @@ public final class ExplainEvalCommand implements Callable<Integer> {
         maps.put("baseline_random", MapMetrics.randomMap(w, h, 1000 + r));
         float[] grey = ExplainCommand.grey(image, assets);
         if (used <= gridImages) {
-          grid.append("<tr><td>").append(Report2.escape(row[0])).append("<br>")
+          grid.append("<tr><td>").append(Report.escape(row[0])).append("<br>")
               .append(img(HeatmapRenderer.pngWithContour(grey, new float[grey.length], mask, w, h, 0))).append("</td>");
         }
         for (var m : maps.entrySet()) {
@@ -247,12 +248,5 @@ public final class ExplainEvalCommand implements Callable<Integer> {
       }
     }
     return out;
-  }
-
-  /** HTML escaping shared with the report. */
-  static final class Report2 {
-    static String escape(String s) {
-      return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
-    }
   }
 }

@@ -8,17 +8,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import org.ctnet.graph.export.ModelAssets;
-import org.ctnet.graph.preprocess.ImageDecodeException;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.Prediction;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.ctnet.trainer.Main;
 import org.ctnet.trainer.data.Csv;
-import org.ctnet.trainer.data.DatasetReader;
-import org.ctnet.trainer.data.Sample;
 import org.ctnet.trainer.train.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,7 +37,7 @@ public final class PredictCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    List<Path> files = inputs();
+    List<Path> files = Inputs.list(input);
     if (files.isEmpty()) {
       System.err.println("error: no images found at " + input);
       return Main.FAILED;
@@ -88,7 +84,4 @@ public final class PredictCommand implements Callable<Integer> {
     }
   }
 
-  private List<Path> inputs() throws IOException {
-    return Inputs.list(input);
-  }
 }

@@ -167,7 +167,7 @@ public final class Report {
     plot.getRenderer().setSeriesStroke(0, new BasicStroke(2f));
   }
 
-  static String escape(String s) {
+  public static String escape(String s) {
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
   }
 }

@@ -10,10 +10,11 @@ import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.Prediction;
 
 /**
- * Micro-batching: concurrent predict requests are queued and grouped up to
- * {@code maxBatchSize} images or {@code maxBatchDelayMillis} before one session run, by a fixed
- * number of platform worker threads (a TF call pins its thread for its whole length, so the
- * workers also bound inference concurrency). A full queue rejects with 429 instead of growing.
+ * Micro-batching: concurrent predict requests are queued and grouped up to {@code maxBatchSize}
+ * images before one session run, by a fixed number of platform worker threads (a TF call pins its
+ * thread for its whole length, so the workers also bound inference concurrency). A batch waits up
+ * to {@code maxBatchDelayMillis} for more requests only while another run is in progress. A full
+ * queue rejects with 429 instead of growing.
  */
 public final class Batcher implements AutoCloseable {
   private record Job(float[] images, int count, CompletableFuture<Prediction> result) {}
@@ -25,8 +26,10 @@ public final class Batcher implements AutoCloseable {
   private final String version;
   private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
   private final AtomicInteger queuedImages = new AtomicInteger();
+  /** Session runs in progress. */
+  private final AtomicInteger running = new AtomicInteger();
   private final List<Thread> workers = new ArrayList<>();
-  private volatile boolean running = true;
+  private volatile boolean open = true;
 
   Batcher(ModelSession session, ServerSettings settings, Metrics metrics, String model, long version) {
     this.session = session;
@@ -42,7 +45,7 @@ public final class Batcher implements AutoCloseable {
 
   /** Queues n images ([n,H,W,C] flattened); completes with their prediction rows. */
   public CompletableFuture<Prediction> submit(float[] images, int count) {
-    if (!running) {
+    if (!open) {
       throw new ApiException(503, "model " + model + " version " + version + " is unloading; retry");
     }
     int after = queuedImages.addAndGet(count);
@@ -59,7 +62,7 @@ public final class Batcher implements AutoCloseable {
   }
 
   private void work() {
-    while (running) {
+    while (open) {
       try {
         Job first = queue.poll(200, TimeUnit.MILLISECONDS);
         if (first == null) {
@@ -68,9 +71,12 @@ public final class Batcher implements AutoCloseable {
         List<Job> jobs = new ArrayList<>();
         jobs.add(first);
         int images = first.count();
+        // Wait for company only while another session run keeps the cores busy anyway: an idle
+        // server answers a lone request at once instead of adding the batch delay to it.
+        boolean othersRunning = running.get() > 0;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.maxBatchDelayMillis());
         while (images < settings.maxBatchSize()) {
-          long wait = deadline - System.nanoTime();
+          long wait = othersRunning ? deadline - System.nanoTime() : 0;
           Job next = wait <= 0 ? queue.poll() : queue.poll(wait, TimeUnit.NANOSECONDS);
           if (next == null) {
             break;
@@ -80,7 +86,12 @@ public final class Batcher implements AutoCloseable {
         }
         queuedImages.addAndGet(-images);
         metrics.queueDepth(model, queuedImages.get());
-        run(jobs, images);
+        running.incrementAndGet();
+        try {
+          run(jobs, images);
+        } finally {
+          running.decrementAndGet();
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
@@ -121,7 +132,7 @@ public final class Batcher implements AutoCloseable {
 
   @Override
   public void close() {
-    running = false;
+    open = false;
     for (Thread t : workers) {
       t.interrupt();
     }

@@ -1,90 +1,350 @@
 package org.ctnet.server;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
- * A streaming fast path for the common TF Serving body {@code {"instances": [<numeric arrays>]}}
- * (optionally with {@code "signature_name": "serving_default"}): numbers go straight into a float
- * array without building a JSON tree of tens of thousands of nodes. Anything else returns null and
- * takes the general path, which also produces the detailed error messages.
+ * A byte-level fast path for the common TF Serving row body {@code {"instances": [<image>, ...],
+ * ...}} where every image is a nest of exactly {@code [H][W][C]} (or {@code [H][W]} when C = 1)
+ * JSON numbers. A 224×224 image is 50,176 decimal numbers; a general JSON tree (or even a streaming
+ * tokenizer handing out one String per number) costs several times the inference, so this scanner
+ * reads the numbers straight into a float array. The other top-level members are small; they are
+ * handed to Jackson as one object.
+ *
+ * <p>Anything this scanner does not accept returns null and takes the general path, which produces
+ * the detailed error messages. Numbers become {@code (float) Double.parseDouble(text)}, exactly like
+ * the general path (Jackson tree → {@code floatValue()}) and TF Serving (parse as double, cast).
  */
 final class FastInstances {
-  private static final JsonFactory FACTORY = new JsonFactory();
+  /** Flat [count, H, W, C] values and the other top-level members of the body. */
+  record Parsed(float[] values, int count, ObjectNode others) {}
 
-  /** Flat values and the count of instances, each of exactly {@code perInstance} numbers. */
-  record Parsed(float[] values, int count) {}
+  private static final String INSTANCES = "instances";
+  /** Exact powers of ten as doubles: 10^22 is the largest one a double holds exactly. */
+  private static final double[] POW10 = new double[23];
 
-  private FastInstances() {}
+  static {
+    POW10[0] = 1;
+    for (int i = 1; i < POW10.length; i++) {
+      POW10[i] = POW10[i - 1] * 10;
+    }
+  }
 
-  static Parsed parse(byte[] body, int perInstance, int maxInstances) {
-    try (JsonParser p = FACTORY.createParser(body)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        return null;
-      }
-      Parsed parsed = null;
-      JsonToken t;
-      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
-        JsonToken value = p.nextToken();
-        if (name.equals("signature_name") && value == JsonToken.VALUE_STRING
-            && p.getText().equals(org.ctnet.graph.ModelNames.SERVING_DEFAULT)) {
-          continue;
-        }
-        if (!name.equals("instances") || value != JsonToken.START_ARRAY || parsed != null) {
-          return null;
-        }
-        parsed = instances(p, perInstance, maxInstances);
-        if (parsed == null) {
-          return null;
-        }
-      }
-      return t == JsonToken.END_OBJECT && p.nextToken() == null ? parsed : null;
-    } catch (IOException | RuntimeException e) {
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+  private final byte[] b;
+  private int pos;
+
+  private FastInstances(byte[] body) {
+    this.b = body;
+  }
+
+  /**
+   * Parses the body, or returns null when it is not a JSON object whose {@code instances} holds
+   * 1..maxInstances images of the given shape as numeric nests.
+   */
+  static Parsed parse(byte[] body, int height, int width, int channels, int maxInstances) {
+    try {
+      return new FastInstances(body).object(height, width, channels, maxInstances);
+    } catch (NotFast e) {
       return null;
     }
   }
 
-  /** Reads the instances array: each element an array nest holding exactly perInstance numbers. */
-  private static Parsed instances(JsonParser p, int perInstance, int maxInstances) throws IOException {
-    float[] values = new float[perInstance * 4];
-    int n = 0;
+  /** Thrown inside the scanner when the body leaves the fast path; never escapes this class. */
+  private static final class NotFast extends Exception {
+    private static final NotFast INSTANCE = new NotFast();
+
+    private NotFast() {
+      super(null, null, false, false);
+    }
+  }
+
+  private Parsed object(int height, int width, int channels, int maxInstances) throws NotFast {
+    expect('{');
+    float[] values = null;
     int count = 0;
-    JsonToken t;
-    while ((t = p.nextToken()) == JsonToken.START_ARRAY) {
-      if (count == maxInstances) {
-        return null;
-      }
-      int depth = 1;
-      int start = n;
-      while (depth > 0) {
-        t = p.nextToken();
-        if (t == JsonToken.START_ARRAY) {
-          depth++;
-        } else if (t == JsonToken.END_ARRAY) {
-          depth--;
-        } else if (t == JsonToken.VALUE_NUMBER_FLOAT || t == JsonToken.VALUE_NUMBER_INT) {
-          if (n - start == perInstance) {
-            return null;
+    StringBuilder others = new StringBuilder("{");
+    if (peek() != '}') {
+      do {
+        String key = key();
+        expect(':');
+        if (key.equals(INSTANCES)) {
+          if (values != null) {
+            throw NotFast.INSTANCE;
           }
-          if (n == values.length) {
-            values = java.util.Arrays.copyOf(values, values.length * 2);
-          }
-          values[n++] = p.getFloatValue();
+          int perInstance = height * width * channels;
+          values = new float[perInstance];
+          expect('[');
+          do {
+            if (count == maxInstances) {
+              throw NotFast.INSTANCE;
+            }
+            if ((count + 1) * perInstance > values.length) {
+              values = Arrays.copyOf(values, Math.max((count + 1) * perInstance, values.length * 2));
+            }
+            image(values, count * perInstance, height, width, channels);
+            count++;
+          } while (comma(']'));
         } else {
-          return null;
+          int start = skipValue();
+          if (others.length() > 1) {
+            others.append(',');
+          }
+          others.append('"').append(key).append("\":").append(new String(b, start, pos - start, StandardCharsets.UTF_8));
+        }
+      } while (comma('}'));
+    } else {
+      pos++;
+    }
+    skipWhitespace();
+    if (values == null || pos != b.length) {
+      throw NotFast.INSTANCE;
+    }
+    JsonNode rest;
+    try {
+      rest = Json.MAPPER.readTree(others.append('}').toString());
+    } catch (IOException e) {
+      throw NotFast.INSTANCE;
+    }
+    return new Parsed(count * height * width * channels == values.length ? values
+        : Arrays.copyOf(values, count * height * width * channels), count, (ObjectNode) rest);
+  }
+
+  /** One image: [H][W][C], or [H][W] when C = 1, written at offset. */
+  private void image(float[] out, int offset, int height, int width, int channels) throws NotFast {
+    expect('[');
+    expect('[');
+    boolean nested = peek() == '[';
+    if (!nested && channels != 1) {
+      throw NotFast.INSTANCE;
+    }
+    pos--; // back onto the first row's '['
+    int o = offset;
+    for (int y = 0; y < height; y++) {
+      if (y > 0) {
+        expect(',');
+      }
+      expect('[');
+      for (int x = 0; x < width; x++) {
+        if (x > 0) {
+          expect(',');
+        }
+        if (nested) {
+          expect('[');
+          for (int c = 0; c < channels; c++) {
+            if (c > 0) {
+              expect(',');
+            }
+            out[o++] = number();
+          }
+          expect(']');
+        } else {
+          out[o++] = number();
         }
       }
-      if (n - start != perInstance) {
-        return null;
+      expect(']');
+    }
+    expect(']');
+  }
+
+  /** Reads a JSON number as (float) of its nearest double. */
+  private float number() throws NotFast {
+    byte[] b = this.b;
+    int n = b.length;
+    int p = pos;
+    if (p < n && whitespace(b[p])) {
+      skipWhitespace();
+      p = pos;
+    }
+    int start = p;
+    boolean negative = p < n && b[p] == '-';
+    if (negative) {
+      p++;
+    }
+    long significand = 0;
+    int digits = 0; // significant digits taken into the significand
+    int exponent = 0;
+    boolean exact = true;
+    int d = p < n ? b[p] - '0' : -1;
+    if (d == 0) {
+      p++;
+    } else if (d > 0 && d <= 9) {
+      while (p < n && (d = b[p] - '0') >= 0 && d <= 9) {
+        if (digits < 18) {
+          significand = significand * 10 + d;
+          digits++;
+        } else {
+          exact = false;
+        }
+        p++;
       }
-      count++;
+    } else {
+      throw NotFast.INSTANCE;
     }
-    if (t != JsonToken.END_ARRAY || count == 0) {
-      return null;
+    if (p < n && b[p] == '.') {
+      int fractionStart = ++p;
+      // eight digits at a time while they fit the significand (most of a float's fraction)
+      long chunk;
+      while (digits <= 10 && p + 8 <= n && eightDigits(chunk = (long) LONGS.get(b, p))) {
+        significand = significand * 100_000_000L + eightDigitsValue(chunk);
+        digits += 8;
+        exponent -= 8;
+        p += 8;
+      }
+      while (p < n && (d = b[p] - '0') >= 0 && d <= 9) {
+        if (digits < 18) {
+          if (significand != 0 || d != 0) {
+            significand = significand * 10 + d;
+            digits++;
+          }
+          exponent--; // a leading zero only moves the point
+        } else {
+          exact = false;
+        }
+        p++;
+      }
+      if (p == fractionStart) {
+        throw NotFast.INSTANCE;
+      }
     }
-    return new Parsed(java.util.Arrays.copyOf(values, n), count);
+    if (p < n && (b[p] == 'e' || b[p] == 'E')) {
+      p++;
+      boolean negativeExponent = false;
+      if (p < n && (b[p] == '+' || b[p] == '-')) {
+        negativeExponent = b[p] == '-';
+        p++;
+      }
+      int exponentStart = p;
+      int e = 0;
+      while (p < n && (d = b[p] - '0') >= 0 && d <= 9) {
+        e = Math.min(e * 10 + d, 100_000);
+        p++;
+      }
+      if (p == exponentStart) {
+        throw NotFast.INSTANCE;
+      }
+      exponent += negativeExponent ? -e : e;
+    }
+    pos = p;
+    double value;
+    if (significand == 0 && exact) {
+      value = 0;
+    } else if (exact && significand < (1L << 53) && exponent >= -22 && exponent <= 22) {
+      // Clinger's fast path: both operands exact, so one IEEE operation rounds correctly.
+      value = exponent < 0 ? significand / POW10[-exponent] : significand * POW10[exponent];
+    } else {
+      return (float) Double.parseDouble(new String(b, start, p - start, StandardCharsets.ISO_8859_1));
+    }
+    return (float) (negative ? -value : value);
+  }
+
+  /** True when all eight bytes of a little-endian word are ASCII digits. */
+  private static boolean eightDigits(long word) {
+    return ((word & 0xF0F0F0F0F0F0F0F0L) | (((word + 0x0606060606060606L) & 0xF0F0F0F0F0F0F0F0L) >>> 4))
+        == 0x3333333333333333L;
+  }
+
+  /** The value of eight ASCII digits, the first in the lowest byte (SWAR: three multiplies). */
+  private static long eightDigitsValue(long word) {
+    long v = word - 0x3030303030303030L;
+    v = (v * 10 + (v >>> 8)) & 0x00FF00FF00FF00FFL;
+    v = (v * 100 + (v >>> 16)) & 0x0000FFFF0000FFFFL;
+    return (v * 10000 + (v >>> 32)) & 0xFFFFFFFFL;
+  }
+
+  /** A member name without escapes (names with escapes leave the fast path). */
+  private String key() throws NotFast {
+    expect('"');
+    int start = pos;
+    while (pos < b.length && b[pos] != '"') {
+      if (b[pos] == '\\' || (b[pos] & 0xff) < 0x20) {
+        throw NotFast.INSTANCE;
+      }
+      pos++;
+    }
+    if (pos == b.length) {
+      throw NotFast.INSTANCE;
+    }
+    return new String(b, start, pos++ - start, StandardCharsets.UTF_8);
+  }
+
+  /** Skips any JSON value (Jackson validates it afterwards); returns where it started. */
+  private int skipValue() throws NotFast {
+    skipWhitespace();
+    int start = pos;
+    int depth = 0;
+    do {
+      if (pos >= b.length) {
+        throw NotFast.INSTANCE;
+      }
+      byte c = b[pos++];
+      if (c == '"') {
+        while (pos < b.length && b[pos] != '"') {
+          pos += b[pos] == '\\' ? 2 : 1;
+        }
+        pos++;
+      } else if (c == '[' || c == '{') {
+        depth++;
+      } else if (c == ']' || c == '}') {
+        depth--;
+      } else if (depth == 0) {
+        // a scalar at top level: runs until a delimiter
+        while (pos < b.length && b[pos] != ',' && b[pos] != '}' && b[pos] != ']' && !whitespace(b[pos])) {
+          pos++;
+        }
+      }
+      if (depth < 0 || pos > b.length) {
+        throw NotFast.INSTANCE;
+      }
+    } while (depth > 0);
+    return start;
+  }
+
+  /** After an element: true on ',' (another follows), false on the closing bracket. */
+  private boolean comma(char close) throws NotFast {
+    skipWhitespace();
+    if (pos < b.length && b[pos] == ',') {
+      pos++;
+      return true;
+    }
+    expect(close);
+    return false;
+  }
+
+  private void expect(char c) throws NotFast {
+    if (pos < b.length && b[pos] == c) {
+      pos++; // the common case: no whitespace before the token
+      return;
+    }
+    skipWhitespace();
+    if (pos >= b.length || b[pos] != c) {
+      throw NotFast.INSTANCE;
+    }
+    pos++;
+  }
+
+  private int peek() throws NotFast {
+    skipWhitespace();
+    if (pos >= b.length) {
+      throw NotFast.INSTANCE;
+    }
+    return b[pos];
+  }
+
+  private void skipWhitespace() {
+    while (pos < b.length && whitespace(b[pos])) {
+      pos++;
+    }
+  }
+
+  private static boolean whitespace(byte c) {
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
   }
 }

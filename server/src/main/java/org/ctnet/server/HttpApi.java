@@ -223,11 +223,13 @@ public final class HttpApi {
     if (!t.tail().isEmpty() || t.verb() == null) {
       throw ApiException.notFound("expected POST /v1/models/{model}[/versions/{v}|/labels/{l}]:predict or :explain");
     }
-    if (t.verb().equals(RestPaths.VERB_PREDICT)) {
-      JsonNode fast = api.predictFast(t.model(), t.version(), t.label(), call.body());
-      if (fast != null) {
-        return fast;
-      }
+    JsonNode fast = switch (t.verb()) {
+      case RestPaths.VERB_PREDICT -> api.predictFast(t.model(), t.version(), t.label(), call.body());
+      case RestPaths.VERB_EXPLAIN -> api.explainFast(t.model(), t.version(), t.label(), call.body());
+      default -> null;
+    };
+    if (fast != null) {
+      return fast;
     }
     JsonNode body = Json.parse(call.body());
     return switch (t.verb()) {

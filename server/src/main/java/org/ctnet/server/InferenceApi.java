@@ -157,19 +157,43 @@ public final class InferenceApi {
   }
 
   /**
-   * The streaming fast path for row-format float instances (see {@link FastInstances}); null when
+   * The byte-level fast path for row-format float instances (see {@link FastInstances}); null when
    * the body is of another shape, so the caller takes the general path.
    */
   public JsonNode predictFast(String model, String version, String label, byte[] body) {
     try (ModelRepository.Lease lease = repository.acquire(model, version, label)) {
-      NetworkSpec spec = lease.version().session().spec();
-      FastInstances.Parsed parsed = FastInstances.parse(body,
-          spec.inputHeight() * spec.inputWidth() * spec.inputChannels(), settings.maxInstances());
-      if (parsed == null) {
+      FastInstances.Parsed parsed = fastInstances(lease.version().session().spec(), body);
+      if (parsed == null || !isDefaultSignature(parsed.others().get("signature_name"))) {
         return null;
       }
       return predictionResponse(await(lease.version().batcher().submit(parsed.values(), parsed.count())), false);
     }
+  }
+
+  /** As {@link #predictFast} for :explain; the other members of the body are the explain options. */
+  public JsonNode explainFast(String model, String version, String label, byte[] body) {
+    try (ModelRepository.Lease lease = repository.acquire(model, version, label)) {
+      ModelSession session = lease.version().session();
+      FastInstances.Parsed parsed = fastInstances(session.spec(), body);
+      if (parsed == null) {
+        return null;
+      }
+      JsonNode signature = parsed.others().get("signature_name");
+      if (signature != null && !signature.isTextual()) {
+        return null;
+      }
+      return explainImages(session, parsed.values(), parsed.count(), parsed.others());
+    }
+  }
+
+  private FastInstances.Parsed fastInstances(NetworkSpec spec, byte[] body) {
+    FastInstances.Parsed parsed = FastInstances.parse(body, spec.inputHeight(), spec.inputWidth(), spec.inputChannels(),
+        settings.maxInstances());
+    return parsed == null || parsed.others().has("inputs") ? null : parsed;
+  }
+
+  private static boolean isDefaultSignature(JsonNode signature) {
+    return signature == null || (signature.isTextual() && signature.asText().equals(ModelNames.SERVING_DEFAULT));
   }
 
   private JsonNode predictionResponse(Prediction p, boolean columnar) {
@@ -215,18 +239,23 @@ public final class InferenceApi {
       ModelSession session = lease.version().session();
       RequestBody request = RequestBody.parse(body, settings.maxInstances());
       Batch b = images(session, request, ModelNames.IN_IMAGES);
-      ExplainOptions options = ExplainOptions.from(body, session.spec());
-      int[] classes = options.classIndices(b.count(), session.spec().numClasses());
-      Explanation e = callDirect(() -> options.smooth()
-          ? org.ctnet.graph.runtime.Smoothing.flipAveraged(session, b.pixels(), b.count(), classes)
-          : session.explain(b.pixels(), b.count(), classes));
-      ObjectNode out = (ObjectNode) predictionResponse(e.prediction(), false);
-      ArrayNode explanations = out.putArray("explanations");
-      for (int i = 0; i < b.count(); i++) {
-        explanations.add(explanationJson(session, e, i, b.pixels(), options));
-      }
-      return out;
+      return explainImages(session, b.pixels(), b.count(), body);
     }
+  }
+
+  /** Explains count images ([n,H,W,C] flattened) with the options found in {@code options}. */
+  private JsonNode explainImages(ModelSession session, float[] pixels, int count, JsonNode optionsBody) {
+    ExplainOptions options = ExplainOptions.from(optionsBody, session.spec());
+    int[] classes = options.classIndices(count, session.spec().numClasses());
+    Explanation e = callDirect(() -> options.smooth()
+        ? org.ctnet.graph.runtime.Smoothing.flipAveraged(session, pixels, count, classes)
+        : session.explain(pixels, count, classes));
+    ObjectNode out = (ObjectNode) predictionResponse(e.prediction(), false);
+    ArrayNode explanations = out.putArray("explanations");
+    for (int i = 0; i < count; i++) {
+      explanations.add(explanationJson(session, e, i, pixels, options));
+    }
+    return out;
   }
 
   private ObjectNode explanationJson(ModelSession session, Explanation e, int i, float[] pixels, ExplainOptions options) {

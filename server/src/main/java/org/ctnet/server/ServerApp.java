@@ -14,11 +14,17 @@ public final class ServerApp implements AutoCloseable {
   private final HttpApi http;
   private WebServer server;
 
+  /**
+   * One intra-op thread per session run: several runs go in parallel (batcher workers, explain
+   * calls), and on this CPU one thread per run was faster even for a lone batch-1 call than two
+   * threads sharing it (see the README's benchmarks). The pool is process-wide, fixed by the first
+   * session.
+   */
+  public static final SessionOptions SESSION_OPTIONS = new SessionOptions(1, 0, false);
+
   public ServerApp(ServerSettings settings) {
     Metrics metrics = new Metrics();
-    // Serving runs batch-1 requests concurrently: one intra-op thread per session run measured
-    // faster than sharing all cores per call (see TFJAVA-NOTES); micro-batches use the same pool.
-    this.repository = new ModelRepository(settings, metrics, new SessionOptions(1, 0, false));
+    this.repository = new ModelRepository(settings, metrics, SESSION_OPTIONS);
     this.http = new HttpApi(new InferenceApi(repository, settings), settings, metrics);
     this.settings = settings;
   }

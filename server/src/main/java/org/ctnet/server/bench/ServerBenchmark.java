@@ -1,42 +1,51 @@
 package org.ctnet.server.bench;
 
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Base64;
+import java.util.DoubleSummaryStatistics;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.imageio.ImageIO;
 import org.ctnet.graph.runtime.ModelExport;
 import org.ctnet.graph.runtime.ModelSession;
-import org.ctnet.graph.runtime.SessionOptions;
 import org.ctnet.server.ServerApp;
 import org.ctnet.server.ServerSettings;
 
 /**
  * Throughput and p50/p99 latency of predict and explain over HTTP at concurrency 1, 8 and 32,
  * against the same work run in-process through the SavedModel in the same run, and RSS growth over
- * many requests after warm-up. Loopback only.
+ * many requests after warm-up. Loopback only, with a lean keep-alive client ({@link LeanHttpClient}).
+ *
+ * <p>This machine's speed drifts by tens of percent within minutes, so the in-process references
+ * and the HTTP points are measured in interleaved rounds and each ratio is taken within its round;
+ * the table shows medians over rounds.
  *
  * <p>Usage: {@code ./dev java -cp "server/target/server.jar:server/target/lib/*"
- * org.ctnet.server.bench.ServerBenchmark [--models saved_models] [--model ctnet] [--seconds 10]
- * [--soak 10000]}
+ * org.ctnet.server.bench.ServerBenchmark [--models saved_models] [--model ctnet] [--seconds 4]
+ * [--rounds 3] [--soak 10000] [--external http://host:port --server-pid PID]}
  */
 public final class ServerBenchmark {
   private record Stats(double throughput, double p50, double p99, int errors) {}
 
+  private record Call(String name, String verb, byte[] body, boolean batchedReference) {}
+
   public static void main(String[] args) throws Exception {
     Path models = Path.of("saved_models");
     String model = "ctnet";
-    double seconds = 10;
+    double seconds = 4;
+    int rounds = 3;
     int soak = 10_000;
     String external = null;
     long serverPid = -1;
@@ -47,6 +56,7 @@ public final class ServerBenchmark {
         case "--models" -> models = Path.of(args[++i]);
         case "--model" -> model = args[++i];
         case "--seconds" -> seconds = Double.parseDouble(args[++i]);
+        case "--rounds" -> rounds = Integer.parseInt(args[++i]);
         case "--soak" -> soak = Integer.parseInt(args[++i]);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
@@ -54,7 +64,8 @@ public final class ServerBenchmark {
     Path version = models.resolve(model).resolve(Long.toString(ModelExport.latestVersion(models.resolve(model)).orElseThrow()));
     ServerSettings settings = ServerSettings.defaults(models).withPort(0).withPolling(0).withLimits(64L << 20, 50_000_000L, 64, 4096);
     try (ServerApp app = new ServerApp(settings.withModelBasePath(external != null ? Path.of("/nonexistent") : models));
-        ModelSession inProcess = ModelSession.load(version, SessionOptions.DEFAULT)) {
+        // the same session options as the server's (the intra-op pool is process-wide anyway)
+        ModelSession inProcess = ModelSession.load(version, ServerApp.SESSION_OPTIONS)) {
       URI base = external != null ? URI.create(external) : URI.create("http://127.0.0.1:" + app.start().port());
       int h = inProcess.spec().inputHeight();
       int w = inProcess.spec().inputWidth();
@@ -63,81 +74,104 @@ public final class ServerBenchmark {
       for (int i = 0; i < image.length; i++) {
         image[i] = r.nextFloat();
       }
-      String predictBody = body(image, h, w, false);
-      String explainBody = body(image, h, w, true);
-      java.awt.image.BufferedImage grey = new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
-      for (int y = 0; y < h; y++) {
-        for (int x = 0; x < w; x++) {
-          grey.getRaster().setSample(x, y, 0, Math.round(image[y * w + x] * 255));
-        }
+      List<Call> calls = List.of(
+          new Call("predict (JSON floats)", "predict", body(image, h, w, false), true),
+          new Call("explain (JSON floats)", "explain", body(image, h, w, true), false),
+          new Call("predict-png (b64)", "predict", pngBody(image, h, w), true));
+      System.out.printf("CT-Net server benchmark — model %s (%s), %d cores, %d rounds of %.0f s per point%n", model, version,
+          Runtime.getRuntime().availableProcessors(), rounds, seconds);
+      for (Call call : calls) {
+        load(base, "/v1/models/" + model + ":" + call.verb(), call.body(), 8, 2); // warm-up
       }
-      java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
-      javax.imageio.ImageIO.write(grey, "png", png);
-      String pngBody = "{\"signature_name\":\"serving_bytes\",\"instances\":[{\"b64\":\""
-          + java.util.Base64.getEncoder().encodeToString(png.toByteArray()) + "\"}]}";
-      // HTTP/1.1 as TF Serving clients use it (the JDK client would otherwise try an h2c upgrade).
-      HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
-      System.out.printf("CT-Net server benchmark — model %s (%s), %d cores, %.0f s per point%n", model, version,
-          Runtime.getRuntime().availableProcessors(), seconds);
-      // warm-up
-      load(client, base.resolve("/v1/models/" + model + ":predict"), predictBody, 8, 3);
-      load(client, base.resolve("/v1/models/" + model + ":explain"), explainBody, 2, 3);
-      double inBatch1 = inProcess(() -> inProcess.predict(image, 1), 1, seconds / 2);
       float[] eight = new float[8 * image.length];
       for (int i = 0; i < 8; i++) {
         System.arraycopy(image, 0, eight, i * image.length, image.length);
       }
-      double inBatch8 = inProcess(() -> inProcess.predict(eight, 8), 8, seconds / 2);
-      double inExplain = inProcess(() -> inProcess.explain(image, 1, new int[] {1}), 1, seconds / 2);
-      double inBatch1Latency = 1000.0 / inBatch1;
-      System.out.printf("in-process: predict batch 1 %.1f img/s (%.2f ms), batch 8 %.1f img/s, explain batch 1 %.1f img/s%n",
-          inBatch1, inBatch1Latency, inBatch8, inExplain);
-      System.out.printf("%-11s %11s %10s %10s %10s %7s %22s%n", "call", "concurrency", "req/s", "p50 ms", "p99 ms", "errors", "HTTP / in-process");
-      for (String call : List.of("predict", "explain", "predict-png")) {
-        for (int c : new int[] {1, 8, 32}) {
-          String verb = call.startsWith("predict") ? "predict" : "explain";
-          String payload = call.equals("predict") ? predictBody : call.equals("explain") ? explainBody : pngBody;
-          Stats s = load(client, base.resolve("/v1/models/" + model + ":" + verb), payload, c, seconds);
-          double reference = call.startsWith("predict") ? (c == 1 ? inBatch1 : inBatch8) : inExplain;
-          System.out.printf("%-11s %11d %10.1f %10.2f %10.2f %7d %22.2f%n", call, c, s.throughput(), s.p50(), s.p99(), s.errors(),
-              s.throughput() / reference);
+      int[] concurrencies = {1, 8, 32};
+      Map<String, List<Double>> results = new LinkedHashMap<>();
+      for (int round = 0; round < rounds; round++) {
+        Stats batch1 = inProcess(() -> inProcess.predict(image, 1), 1, seconds / 2);
+        Stats batch8 = inProcess(() -> inProcess.predict(eight, 8), 8, seconds / 2);
+        Stats explain1 = inProcess(() -> inProcess.explain(image, 1, new int[] {1}), 1, seconds / 2);
+        add(results, "in-process batch 1 img/s", batch1.throughput());
+        add(results, "in-process batch 1 p50 ms", batch1.p50());
+        add(results, "in-process batch 8 img/s", batch8.throughput());
+        add(results, "in-process explain img/s", explain1.throughput());
+        for (Call call : calls) {
+          for (int c : concurrencies) {
+            Stats s = load(base, "/v1/models/" + model + ":" + call.verb(), call.body(), c, seconds);
+            Stats reference = !call.batchedReference() ? explain1 : c == 1 ? batch1 : batch8;
+            String key = call.name() + "|" + c;
+            add(results, key + "|req/s", s.throughput());
+            add(results, key + "|p50", s.p50());
+            add(results, key + "|p99", s.p99());
+            add(results, key + "|errors", s.errors());
+            add(results, key + "|ratio", s.throughput() / reference.throughput());
+            if (c == 1 && call.batchedReference()) {
+              add(results, call.name() + "|single p50 ratio", s.p50() / batch1.p50());
+            }
+          }
+        }
+        System.out.printf("round %d: in-process batch 1 %.2f ms, batch 8 %.1f img/s, explain %.1f img/s%n", round + 1,
+            batch1.p50(), batch8.throughput(), explain1.throughput());
+      }
+      System.out.printf("%nin-process (median of rounds): predict batch 1 %.1f img/s (p50 %.2f ms), batch 8 %.1f img/s, explain batch 1 %.1f img/s%n",
+          median(results, "in-process batch 1 img/s"), median(results, "in-process batch 1 p50 ms"),
+          median(results, "in-process batch 8 img/s"), median(results, "in-process explain img/s"));
+      System.out.printf("| call | concurrency | req/s | p50 ms | p99 ms | errors | HTTP / in-process (rounds) |%n");
+      System.out.printf("|---|---:|---:|---:|---:|---:|---:|%n");
+      for (Call call : calls) {
+        for (int c : concurrencies) {
+          String key = call.name() + "|" + c;
+          System.out.printf("| %s | %d | %.1f | %.2f | %.2f | %.0f | %.2f (%s) |%n", call.name(), c, median(results, key + "|req/s"),
+              median(results, key + "|p50"), median(results, key + "|p99"), sum(results, key + "|errors"),
+              median(results, key + "|ratio"), range(results, key + "|ratio"));
         }
       }
-      Stats single = load(client, base.resolve("/v1/models/" + model + ":predict"), predictBody, 1, seconds);
-      System.out.printf("single-image predict p50 %.2f ms = %.2f x in-process batch-1 (%.2f ms)%n", single.p50(),
-          single.p50() / inBatch1Latency, inBatch1Latency);
-      // Soak warm-up: let the heap reach its working size before RSS is taken.
-      load(client, base.resolve("/v1/models/" + model + ":predict"), predictBody, 8, seconds);
-      long pid = serverPid > 0 ? serverPid : ProcessHandle.current().pid();
-      long before = rssKb(pid);
-      AtomicInteger done = new AtomicInteger();
-      ExecutorService pool;
-      List<Future<?>> futures = new ArrayList<>();
-      int total = soak;
-
-      pool = Executors.newFixedThreadPool(8);
-      futures.clear();
-      String target = "/v1/models/" + model + ":predict";
-      for (int t = 0; t < 8; t++) {
-        futures.add(pool.submit(() -> {
-          while (done.incrementAndGet() <= total) {
-            client.send(HttpRequest.newBuilder(base.resolve(target)).POST(HttpRequest.BodyPublishers.ofString(predictBody)).build(),
-                HttpResponse.BodyHandlers.discarding());
-          }
-          return null;
-        }));
+      for (Call call : calls) {
+        if (call.batchedReference()) {
+          System.out.printf("single-image %s p50 = %.2f x in-process batch-1 p50 (rounds %s)%n", call.name(),
+              median(results, call.name() + "|single p50 ratio"), range(results, call.name() + "|single p50 ratio"));
+        }
       }
-      for (Future<?> f : futures) {
-        f.get();
-      }
-      pool.shutdown();
-      long after = rssKb(pid);
-      System.out.printf((serverPid > 0 ? "server process " : "this process ") + "RSS over %d requests after warm-up: %.1f MiB -> %.1f MiB (%+.2f%%)%n", total, before / 1024.0, after / 1024.0,
-          100.0 * (after - before) / before);
+      soak(base, "/v1/models/" + model + ":predict", calls.get(0).body(), soak, seconds,
+          serverPid > 0 ? serverPid : ProcessHandle.current().pid(), serverPid > 0);
     }
   }
 
-  private static String body(float[] image, int h, int w, boolean explain) {
+  /** RSS before and after {@code total} predict requests at concurrency 8, after a warm-up. */
+  private static void soak(URI base, String path, byte[] body, int total, double seconds, long pid, boolean external)
+      throws Exception {
+    load(base, path, body, 8, seconds); // let the heap reach its working size first
+    long before = rssKb(pid);
+    byte[] request = LeanHttpClient.post(base, path, body);
+    AtomicInteger issued = new AtomicInteger();
+    AtomicInteger failed = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    List<Future<?>> futures = new ArrayList<>();
+    for (int t = 0; t < 8; t++) {
+      futures.add(pool.submit(() -> {
+        try (LeanHttpClient client = new LeanHttpClient(base)) {
+          while (issued.incrementAndGet() <= total) {
+            if (client.exchange(request) != 200) {
+              failed.incrementAndGet();
+            }
+          }
+        }
+        return null;
+      }));
+    }
+    for (Future<?> f : futures) {
+      f.get();
+    }
+    pool.shutdown();
+    long after = rssKb(pid);
+    System.out.printf("%s RSS over %d requests after warm-up (%d failed): %.1f MiB -> %.1f MiB (%+.2f%%)%n",
+        external ? "server process" : "this process (server and load generator)", total, failed.get(), before / 1024.0,
+        after / 1024.0, 100.0 * (after - before) / before);
+  }
+
+  private static byte[] body(float[] image, int h, int w, boolean explain) {
     StringBuilder sb = new StringBuilder("{\"instances\":[[");
     for (int y = 0; y < h; y++) {
       sb.append(y > 0 ? ",[" : "[");
@@ -150,28 +184,46 @@ public final class ServerBenchmark {
     if (explain) {
       sb.append(",\"class_index\":1,\"method\":\"gradcampp\"");
     }
-    return sb.append('}').toString();
+    return sb.append('}').toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The same image as an 8-bit PNG in a TF Serving {"b64": ...} instance for serving_bytes. */
+  private static byte[] pngBody(float[] image, int h, int w) throws Exception {
+    BufferedImage grey = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        grey.getRaster().setSample(x, y, 0, Math.round(image[y * w + x] * 255));
+      }
+    }
+    ByteArrayOutputStream png = new ByteArrayOutputStream();
+    ImageIO.write(grey, "png", png);
+    return ("{\"signature_name\":\"serving_bytes\",\"instances\":[{\"b64\":\""
+        + Base64.getEncoder().encodeToString(png.toByteArray()) + "\"}]}").getBytes(StandardCharsets.UTF_8);
   }
 
   private interface Work {
     void run();
   }
 
-  private static double inProcess(Work work, int imagesPerCall, double seconds) {
+  /** Images per second and per-call latency of repeated in-process calls. */
+  private static Stats inProcess(Work work, int imagesPerCall, double seconds) {
     for (int i = 0; i < 3; i++) {
       work.run();
     }
+    List<Double> latencies = new ArrayList<>();
     long start = System.nanoTime();
     long deadline = start + (long) (seconds * 1e9);
-    int calls = 0;
     while (System.nanoTime() < deadline) {
+      long t0 = System.nanoTime();
       work.run();
-      calls++;
+      latencies.add((System.nanoTime() - t0) / 1e6);
     }
-    return calls * imagesPerCall / ((System.nanoTime() - start) / 1e9);
+    return stats(latencies, latencies.size() * imagesPerCall / ((System.nanoTime() - start) / 1e9), 0);
   }
 
-  private static Stats load(HttpClient client, URI uri, String body, int concurrency, double seconds) throws Exception {
+  /** {@code concurrency} connections, each sending the request back to back for {@code seconds}. */
+  private static Stats load(URI base, String path, byte[] body, int concurrency, double seconds) throws Exception {
+    byte[] request = LeanHttpClient.post(base, path, body);
     long deadline = System.nanoTime() + (long) (seconds * 1e9);
     ExecutorService pool = Executors.newFixedThreadPool(concurrency);
     List<Future<List<Double>>> futures = new ArrayList<>();
@@ -180,13 +232,14 @@ public final class ServerBenchmark {
     for (int c = 0; c < concurrency; c++) {
       futures.add(pool.submit(() -> {
         List<Double> latencies = new ArrayList<>();
-        while (System.nanoTime() < deadline) {
-          long t0 = System.nanoTime();
-          HttpResponse<Void> r = client.send(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-              HttpResponse.BodyHandlers.discarding());
-          latencies.add((System.nanoTime() - t0) / 1e6);
-          if (r.statusCode() != 200) {
-            errors.incrementAndGet();
+        try (LeanHttpClient client = new LeanHttpClient(base)) {
+          while (System.nanoTime() < deadline) {
+            long t0 = System.nanoTime();
+            int status = client.exchange(request);
+            latencies.add((System.nanoTime() - t0) / 1e6);
+            if (status != 200) {
+              errors.incrementAndGet();
+            }
           }
         }
         return latencies;
@@ -198,8 +251,30 @@ public final class ServerBenchmark {
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
     pool.shutdown();
-    double[] sorted = all.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-    return new Stats(sorted.length / elapsed, sorted[sorted.length / 2], sorted[(int) (sorted.length * 0.99)], errors.get());
+    return stats(all, all.size() / elapsed, errors.get());
+  }
+
+  private static Stats stats(List<Double> latencies, double throughput, int errors) {
+    double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    return new Stats(throughput, sorted[sorted.length / 2], sorted[(int) (sorted.length * 0.99)], errors);
+  }
+
+  private static void add(Map<String, List<Double>> results, String key, double value) {
+    results.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+  }
+
+  private static double median(Map<String, List<Double>> results, String key) {
+    double[] v = results.get(key).stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  }
+
+  private static double sum(Map<String, List<Double>> results, String key) {
+    return results.get(key).stream().mapToDouble(Double::doubleValue).sum();
+  }
+
+  private static String range(Map<String, List<Double>> results, String key) {
+    DoubleSummaryStatistics s = results.get(key).stream().mapToDouble(Double::doubleValue).summaryStatistics();
+    return String.format("%.2f–%.2f", s.getMin(), s.getMax());
   }
 
   private static long rssKb(long pid) throws Exception {

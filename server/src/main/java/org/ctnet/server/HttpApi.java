@@ -19,6 +19,8 @@ import java.util.logging.Logger;
  * {@code {"error": "..."}} body in one place.
  */
 public final class HttpApi {
+  /** Most bytes of a refused body read and dropped before answering 413. */
+  private static final long DRAIN_LIMIT_BYTES = 64L << 20;
   private static final Logger ACCESS = Logger.getLogger("ctnet.access");
   private static final String JSON = "application/json";
 
@@ -153,15 +155,35 @@ public final class HttpApi {
 
   private byte[] readBody(ServerRequest req) throws IOException {
     long declared = req.headers().contentLength().orElse(-1);
-    if (declared > settings.maxBodyBytes()) {
-      throw new ApiException(413, "request body of " + declared + " bytes exceeds the limit of " + settings.maxBodyBytes());
-    }
     try (InputStream in = req.content().inputStream()) {
+      if (declared > settings.maxBodyBytes()) {
+        drain(in);
+        throw new ApiException(413, "request body of " + declared + " bytes exceeds the limit of " + settings.maxBodyBytes());
+      }
       byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, settings.maxBodyBytes() + 1));
       if (body.length > settings.maxBodyBytes()) {
+        drain(in);
         throw new ApiException(413, "request body exceeds the limit of " + settings.maxBodyBytes() + " bytes");
       }
       return body;
+    }
+  }
+
+  /**
+   * Reads and drops the rest of a refused body (up to a bound): closing a connection with unread
+   * bytes makes the kernel reset it, and the client would lose the 413 it was sent.
+   */
+  private static void drain(InputStream in) throws IOException {
+    long left = DRAIN_LIMIT_BYTES;
+    while (left > 0) {
+      long skipped = in.skip(left);
+      if (skipped <= 0) {
+        if (in.read() < 0) {
+          return;
+        }
+        skipped = 1;
+      }
+      left -= skipped;
     }
   }
 

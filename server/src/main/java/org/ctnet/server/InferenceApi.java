@@ -11,7 +11,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javax.imageio.ImageIO;
@@ -32,17 +31,15 @@ import org.ctnet.graph.render.HeatmapRenderer;
 
 /**
  * The serving logic behind the HTTP routes, free of HTTP: parses TF Serving / KServe / image
- * requests, runs them through micro-batching or a bounded direct call, and builds the responses.
+ * requests, runs them through the served version's inference scheduler, and builds the responses.
  */
 public final class InferenceApi {
   private final ModelRepository repository;
   private final ServerSettings settings;
-  private final Semaphore direct;
 
   public InferenceApi(ModelRepository repository, ServerSettings settings) {
     this.repository = repository;
     this.settings = settings;
-    this.direct = new Semaphore(settings.inferenceThreads(), true);
   }
 
   public ModelRepository repository() {
@@ -145,9 +142,9 @@ public final class InferenceApi {
       Prediction p = switch (signature) {
         case ModelNames.SERVING_DEFAULT -> {
           Batch b = images(lease.version().session(), request, ModelNames.IN_IMAGES);
-          yield await(lease.version().batcher().submit(b.pixels(), b.count()));
+          yield await(lease.version().predict(b.pixels(), b.count()));
         }
-        case ModelNames.SERVING_BYTES -> predictEncoded(lease.version().session(), request);
+        case ModelNames.SERVING_BYTES -> predictEncoded(lease.version(), request);
         default -> throw ApiException.badRequest("signature_name '" + signature + "' cannot be used with :predict here; use "
             + ModelNames.SERVING_DEFAULT + " or " + ModelNames.SERVING_BYTES
             + (signature.equals(ModelNames.EXPLAIN) ? " (or POST :explain)" : ""));
@@ -166,7 +163,7 @@ public final class InferenceApi {
       if (parsed == null || !isDefaultSignature(parsed.others().get("signature_name"))) {
         return null;
       }
-      return predictionResponse(await(lease.version().batcher().submit(parsed.values(), parsed.count())), false);
+      return predictionResponse(await(lease.version().predict(parsed.values(), parsed.count())), false);
     }
   }
 
@@ -182,7 +179,7 @@ public final class InferenceApi {
       if (signature != null && !signature.isTextual()) {
         return null;
       }
-      return explainImages(session, parsed.values(), parsed.count(), parsed.others());
+      return explainImages(lease.version(), parsed.values(), parsed.count(), parsed.others());
     }
   }
 
@@ -213,7 +210,7 @@ public final class InferenceApi {
     return out;
   }
 
-  private Prediction predictEncoded(ModelSession session, RequestBody request) {
+  private Prediction predictEncoded(ServedVersion served, RequestBody request) {
     List<byte[]> encoded = new ArrayList<>();
     for (JsonNode instance : request.instances(ModelNames.IN_IMAGE_BYTES)) {
       encoded.add(base64(instance));
@@ -228,10 +225,10 @@ public final class InferenceApi {
     }
     if (!allGraphDecodable) {
       // DICOM is decoded in Java (the graph has no DICOM decoder), then served like pixels.
-      Batch b = decodeInJava(session, encoded);
-      return callDirect(() -> session.predict(b.pixels(), b.count()));
+      Batch b = decodeInJava(served.session(), encoded);
+      return await(served.predict(b.pixels(), b.count()));
     }
-    return callDirect(() -> session.predictEncoded(encoded));
+    return await(served.predictEncoded(encoded));
   }
 
   public JsonNode explain(String model, String version, String label, JsonNode body) {
@@ -239,17 +236,16 @@ public final class InferenceApi {
       ModelSession session = lease.version().session();
       RequestBody request = RequestBody.parse(body, settings.maxInstances());
       Batch b = images(session, request, ModelNames.IN_IMAGES);
-      return explainImages(session, b.pixels(), b.count(), body);
+      return explainImages(lease.version(), b.pixels(), b.count(), body);
     }
   }
 
   /** Explains count images ([n,H,W,C] flattened) with the options found in {@code options}. */
-  private JsonNode explainImages(ModelSession session, float[] pixels, int count, JsonNode optionsBody) {
+  private JsonNode explainImages(ServedVersion served, float[] pixels, int count, JsonNode optionsBody) {
+    ModelSession session = served.session();
     ExplainOptions options = ExplainOptions.from(optionsBody, session.spec());
     int[] classes = options.classIndices(count, session.spec().numClasses());
-    Explanation e = callDirect(() -> options.smooth()
-        ? org.ctnet.graph.runtime.Smoothing.flipAveraged(session, pixels, count, classes)
-        : session.explain(pixels, count, classes));
+    Explanation e = explanation(served, pixels, count, classes, options.smooth());
     ObjectNode out = (ObjectNode) predictionResponse(e.prediction(), false);
     ArrayNode explanations = out.putArray("explanations");
     for (int i = 0; i < count; i++) {
@@ -403,7 +399,7 @@ public final class InferenceApi {
             pixels[i] = flat.get(i).floatValue();
           }
         }
-        p = await(lease.version().batcher().submit(pixels, n));
+        p = await(lease.version().predict(pixels, n));
       } else if (datatype.equals("BYTES")) {
         n = data.size();
         if (n < 1 || n > settings.maxInstances()) {
@@ -414,7 +410,7 @@ public final class InferenceApi {
           encoded.add(decodeBase64(d.asText(), "inputs[0].data"));
         }
         Batch b = decodeInJava(session, encoded);
-        p = await(lease.version().batcher().submit(b.pixels(), b.count()));
+        p = await(lease.version().predict(b.pixels(), b.count()));
       } else {
         throw ApiException.badRequest("datatype must be FP32 or BYTES, got '" + datatype + "'");
       }
@@ -459,7 +455,7 @@ public final class InferenceApi {
     try (ModelRepository.Lease lease = repository.acquire(model, version, null)) {
       ModelSession session = lease.version().session();
       Batch b = decodeInJava(session, List.of(image));
-      Prediction p = await(lease.version().batcher().submit(b.pixels(), 1));
+      Prediction p = await(lease.version().predict(b.pixels(), 1));
       return decision(model, lease.version().version(), session.assets(), p.probabilities()[0]);
     }
   }
@@ -471,10 +467,7 @@ public final class InferenceApi {
       ExplainOptions o = ExplainOptions.from(options, session.spec());
       o = new ExplainOptions(o.method(), o.classIndex(), o.grid(), true, o.opacity(), o.smooth());
       int[] classes = o.classIndices(1, session.spec().numClasses());
-      boolean smooth = o.smooth();
-      Explanation e = callDirect(() -> smooth
-          ? org.ctnet.graph.runtime.Smoothing.flipAveraged(session, b.pixels(), 1, classes)
-          : session.explain(b.pixels(), 1, classes));
+      Explanation e = explanation(lease.version(), b.pixels(), 1, classes, o.smooth());
       ObjectNode out = decision(model, lease.version().version(), session.assets(), e.prediction().probabilities()[0]);
       out.set("explanation", explanationJson(session, e, 0, b.pixels(), o));
       return out;
@@ -581,24 +574,11 @@ public final class InferenceApi {
     }
   }
 
-  private <T> T callDirect(java.util.function.Supplier<T> call) {
-    boolean acquired = false;
-    try {
-      acquired = direct.tryAcquire(settings.requestTimeoutMillis(), TimeUnit.MILLISECONDS);
-      if (!acquired) {
-        throw new ApiException(503, "server is busy; retry later");
-      }
-      return call.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ApiException(503, "interrupted");
-    } catch (IllegalArgumentException e) {
-      throw ApiException.badRequest(e.getMessage());
-    } finally {
-      if (acquired) {
-        direct.release();
-      }
-    }
+  /** The explain signature through the scheduler; flip smoothing runs as one two-pass call. */
+  private Explanation explanation(ServedVersion served, float[] pixels, int count, int[] classes, boolean smooth) {
+    return await(smooth
+        ? served.call(() -> org.ctnet.graph.runtime.Smoothing.flipAveraged(served.session(), pixels, count, classes))
+        : served.explain(pixels, classes));
   }
 
   private <T> T await(java.util.concurrent.CompletableFuture<T> future) {

@@ -15,8 +15,8 @@ public final class ServerApp implements AutoCloseable {
   private WebServer server;
 
   /**
-   * One intra-op thread per session run: several runs go in parallel (batcher workers, explain
-   * calls), and on this CPU one thread per run was faster even for a lone batch-1 call than two
+   * One intra-op thread per session run: several runs go in parallel (the inference scheduler's
+   * workers), and on this CPU one thread per run was faster even for a lone batch-1 call than two
    * threads sharing it (see the README's benchmarks). The pool is process-wide, fixed by the first
    * session.
    */

@@ -13,7 +13,8 @@ import java.nio.file.Path;
  * @param versionPolicy latest, all, or specific:N[,M...]
  * @param pollSeconds how often the base path is re-scanned for new versions (0 = never)
  * @param maxBatchSize most images one micro-batched session run takes
- * @param maxBatchDelayMillis how long the first request of a batch waits for company
+ * @param maxBatchDelayMillis how long the oldest request of a batch may wait for company (only
+ *     while another session run is in progress)
  * @param inferenceThreads concurrent session runs (TF calls pin their carrier threads)
  * @param queueLimit queued images beyond which requests get 429
  * @param maxBodyBytes largest accepted request body
@@ -44,6 +45,9 @@ public record ServerSettings(
     }
     if (maxBatchSize < 1 || inferenceThreads < 1 || queueLimit < 1 || maxInstances < 1) {
       throw new IllegalArgumentException("batch size, inference threads, queue limit and max instances must be >= 1");
+    }
+    if (maxBatchDelayMillis < 0) {
+      throw new IllegalArgumentException("max batch delay must be >= 0 ms, got " + maxBatchDelayMillis);
     }
     VersionPolicy.parse(versionPolicy);
     bearerToken = bearerToken == null || bearerToken.isBlank() ? null : bearerToken;
@@ -93,6 +97,11 @@ public record ServerSettings(
   public ServerSettings withLimits(long bodyBytes, long imagePixels, int instances, int queue) {
     return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
         inferenceThreads, queue, bodyBytes, imagePixels, instances, requestTimeoutMillis, bearerToken);
+  }
+
+  public ServerSettings withBatching(int batchSize, int batchDelayMillis, int threads) {
+    return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, batchSize, batchDelayMillis,
+        threads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken);
   }
 
   public ServerSettings withBearerToken(String token) {

@@ -288,27 +288,46 @@ class ServerApiTest {
 
   @Test
   void thirtyTwoParallelClientsGetWhatSerialClientsGet() throws Exception {
+    // predict on pixels, predict on PNG bytes and explain (alternating classes): three scheduler
+    // lanes whose requests share micro-batches, each answer must be the request's own.
     SyntheticImages.Batch many = SyntheticImages.blobs(32, 32, 77);
-    List<String> bodies = new ArrayList<>();
+    List<String[]> requests = new ArrayList<>();
     for (int i = 0; i < 32; i++) {
-      bodies.add(instancesJson(many.image(i), 1));
+      String pixels = instancesJson(many.image(i), 1);
+      requests.add(new String[] {"/v1/models/tiny:predict", pixels});
+      requests.add(new String[] {"/v1/models/tiny:predict", "{\"signature_name\":\"serving_bytes\",\"instances\":[{\"b64\":\""
+          + Base64.getEncoder().encodeToString(SyntheticImages.png(many.image(i), 32, 32)) + "\"}]}"});
+      requests.add(new String[] {"/v1/models/tiny:explain",
+          pixels.substring(0, pixels.length() - 1) + ",\"class_index\":" + (i % 2) + ",\"grid\":4}"});
     }
     List<JsonNode> serial = new ArrayList<>();
-    for (String b : bodies) {
-      serial.add(json(TestServers.post(uri, "/v1/models/tiny:predict", b)).get("predictions"));
+    for (String[] r : requests) {
+      serial.add(json(TestServers.post(uri, r[0], r[1])));
     }
     ExecutorService pool = Executors.newFixedThreadPool(32);
     try {
       for (int round = 0; round < 3; round++) {
         List<Future<JsonNode>> futures = new ArrayList<>();
-        for (String b : bodies) {
-          futures.add(pool.submit(() -> json(TestServers.post(uri, "/v1/models/tiny:predict", b)).get("predictions")));
+        for (String[] r : requests) {
+          futures.add(pool.submit(() -> json(TestServers.post(uri, r[0], r[1]))));
         }
-        for (int i = 0; i < 32; i++) {
+        for (int i = 0; i < requests.size(); i++) {
+          JsonNode expected = serial.get(i);
           JsonNode parallel = futures.get(i).get();
+          String what = "request " + i + " " + requests.get(i)[0];
           for (int k = 0; k < 2; k++) {
-            assertEquals(serial.get(i).get(0).get("probabilities").get(k).floatValue(),
-                parallel.get(0).get("probabilities").get(k).floatValue(), 1e-5f, "client " + i);
+            assertEquals(expected.get("predictions").get(0).get("probabilities").get(k).floatValue(),
+                parallel.get("predictions").get(0).get("probabilities").get(k).floatValue(), 1e-5f, what);
+          }
+          if (expected.has("explanations")) {
+            JsonNode e = expected.get("explanations").get(0);
+            JsonNode p = parallel.get("explanations").get(0);
+            assertEquals(e.get("target_class").asInt(), p.get("target_class").asInt(), what);
+            for (int y = 0; y < 4; y++) {
+              for (int x = 0; x < 4; x++) {
+                assertEquals(e.get("heatmap").get(y).get(x).floatValue(), p.get("heatmap").get(y).get(x).floatValue(), 1e-4f, what);
+              }
+            }
           }
         }
       }

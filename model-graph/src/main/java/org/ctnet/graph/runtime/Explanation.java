@@ -1,5 +1,7 @@
 package org.ctnet.graph.runtime;
 
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.Map;
 import org.ctnet.graph.cam.CamMethod;
 
@@ -11,6 +13,14 @@ import org.ctnet.graph.cam.CamMethod;
  * @param maps per method, per image
  */
 public record Explanation(Prediction prediction, int[] targetClass, Map<CamMethod, Maps> maps) {
+
+  /** Images [from, to) of this batch, e.g. one request's share of a micro-batch. */
+  public Explanation rows(int from, int to) {
+    Map<CamMethod, Maps> sliced = new EnumMap<>(CamMethod.class);
+    maps.forEach((method, m) -> sliced.put(method, new Maps(Arrays.copyOfRange(m.cam(), from, to), m.camHeight(), m.camWidth(),
+        Arrays.copyOfRange(m.heatmap(), from, to), m.height(), m.width(), Arrays.copyOfRange(m.hasEvidence(), from, to))));
+    return new Explanation(prediction.rows(from, to), Arrays.copyOfRange(targetClass, from, to), sliced);
+  }
 
   /**
    * One method's maps for the batch, each normalised to [0, 1] per image.

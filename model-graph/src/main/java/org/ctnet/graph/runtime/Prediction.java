@@ -10,4 +10,9 @@ public record Prediction(float[][] probabilities, float[][] logits) {
   public int size() {
     return probabilities.length;
   }
+
+  /** Rows [from, to) of this batch (the arrays are shared, not copied). */
+  public Prediction rows(int from, int to) {
+    return new Prediction(java.util.Arrays.copyOfRange(probabilities, from, to), java.util.Arrays.copyOfRange(logits, from, to));
+  }
 }

@@ -26,6 +26,8 @@ final class FastInstances {
   record Parsed(float[] values, int count, ObjectNode others) {}
 
   private static final String INSTANCES = "instances";
+  /** Images whose text is at least this large are read by two threads. */
+  private static final long PARALLEL_MIN_BYTES = 128 * 1024;
   /** Exact powers of ten as doubles: 10^22 is the largest one a double holds exactly. */
   private static final double[] POW10 = new double[23];
 
@@ -126,32 +128,127 @@ final class FastInstances {
       throw NotFast.INSTANCE;
     }
     pos--; // back onto the first row's '['
-    int o = offset;
-    for (int y = 0; y < height; y++) {
-      if (y > 0) {
-        expect(',');
+    int rowValues = width * channels;
+    int firstRow = pos;
+    row(out, offset, width, channels, nested);
+    // A large image is read by two threads: a second one starts at a row boundary near the middle
+    // (found by its byte pattern) while this one reads up to it. The guess is checked: this thread
+    // must arrive exactly at that boundary, or the second thread's work is dropped.
+    Tail tail = null;
+    if (height >= 4 && (long) (pos - firstRow) * height >= PARALLEL_MIN_BYTES) {
+      int split = rowStartAfter((int) Math.min(b.length, firstRow + (long) (pos - firstRow) * (height / 2)), nested);
+      if (split > 0) {
+        tail = new Tail(b, split, height - 1, width, channels, nested);
       }
-      expect('[');
-      for (int x = 0; x < width; x++) {
-        if (x > 0) {
-          expect(',');
+    }
+    int y = 1;
+    while (y < height) {
+      expect(',');
+      if (tail != null) {
+        skipWhitespace();
+        if (pos == tail.start) {
+          y += tail.join(out, offset + y * rowValues, height - y);
+          pos = tail.end;
+          break;
         }
-        if (nested) {
-          expect('[');
-          for (int c = 0; c < channels; c++) {
-            if (c > 0) {
-              expect(',');
-            }
-            out[o++] = number();
-          }
-          expect(']');
-        } else {
-          out[o++] = number();
+        if (pos > tail.start) {
+          tail = null; // a wrong guess: read on alone
         }
       }
-      expect(']');
+      row(out, offset + y * rowValues, width, channels, nested);
+      y++;
     }
     expect(']');
+  }
+
+  /** One row: [W] numbers, or [W][C] when nested. */
+  private void row(float[] out, int o, int width, int channels, boolean nested) throws NotFast {
+    expect('[');
+    for (int x = 0; x < width; x++) {
+      if (x > 0) {
+        expect(',');
+      }
+      if (nested) {
+        expect('[');
+        for (int c = 0; c < channels; c++) {
+          if (c > 0) {
+            expect(',');
+          }
+          out[o++] = number();
+        }
+        expect(']');
+      } else {
+        out[o++] = number();
+      }
+    }
+    expect(']');
+  }
+
+  /**
+   * The first compact row boundary at or after {@code from}: {@code "]],[["} in a [H][W][C] nest,
+   * {@code "],["} in a [H][W] one (where pixels are bare numbers); -1 if none is near.
+   */
+  private int rowStartAfter(int from, boolean nested) {
+    int limit = Math.min(b.length - 5, from + 65_536);
+    for (int i = Math.max(from, 0); i < limit; i++) {
+      if (nested) {
+        if (b[i] == ']' && b[i + 1] == ']' && b[i + 2] == ',' && b[i + 3] == '[' && b[i + 4] == '[') {
+          return i + 3;
+        }
+      } else if (b[i] == ']' && b[i + 1] == ',' && b[i + 2] == '[') {
+        return i + 2;
+      }
+    }
+    return -1;
+  }
+
+  /** The rows from a guessed boundary to the end of the image, read on a virtual thread. */
+  private static final class Tail {
+    final int start;
+    private final float[] values;
+    private final int rowValues;
+    private final Thread thread;
+    private int rows;
+    private int end = -1;
+
+    Tail(byte[] body, int start, int maxRows, int width, int channels, boolean nested) {
+      this.start = start;
+      this.rowValues = width * channels;
+      this.values = new float[maxRows * rowValues];
+      this.thread = Thread.ofVirtual().start(() -> {
+        FastInstances scanner = new FastInstances(body);
+        scanner.pos = start;
+        try {
+          int n = 0;
+          do {
+            if (n == maxRows) {
+              return;
+            }
+            scanner.row(values, n * rowValues, width, channels, nested);
+            n++;
+          } while (scanner.comma(']'));
+          rows = n;
+          end = scanner.pos - 1; // back onto the image's ']' for the caller to read
+        } catch (NotFast e) {
+          // end stays -1: the caller gives up the fast path
+        }
+      });
+    }
+
+    /** Waits, checks the tail ends the image with exactly {@code rowsLeft} rows, copies them. */
+    int join(float[] out, int offset, int rowsLeft) throws NotFast {
+      try {
+        thread.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw NotFast.INSTANCE;
+      }
+      if (end < 0 || rows != rowsLeft) {
+        throw NotFast.INSTANCE;
+      }
+      System.arraycopy(values, 0, out, offset, rows * rowValues);
+      return rows;
+    }
   }
 
   /** Reads a JSON number as (float) of its nearest double. */

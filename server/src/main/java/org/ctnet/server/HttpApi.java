@@ -2,6 +2,7 @@ package org.ctnet.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.common.buffers.DataReader;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
@@ -154,11 +155,27 @@ public final class HttpApi {
   }
 
   private byte[] readBody(ServerRequest req) throws IOException {
+    try {
+      return readBodyOrFail(req);
+    } catch (DataReader.InsufficientDataAvailableException | java.io.UncheckedIOException e) {
+      throw ApiException.badRequest("the request body ended before its declared length (connection closed by the client?)");
+    }
+  }
+
+  private byte[] readBodyOrFail(ServerRequest req) throws IOException {
     long declared = req.headers().contentLength().orElse(-1);
     try (InputStream in = req.content().inputStream()) {
       if (declared > settings.maxBodyBytes()) {
         drain(in);
         throw new ApiException(413, "request body of " + declared + " bytes exceeds the limit of " + settings.maxBodyBytes());
+      }
+      if (declared >= 0) {
+        byte[] body = new byte[(int) declared]; // one copy, straight into an array of the right size
+        int read = in.readNBytes(body, 0, body.length);
+        if (read < body.length) {
+          throw ApiException.badRequest("request body ended after " + read + " of " + declared + " bytes");
+        }
+        return body;
       }
       byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, settings.maxBodyBytes() + 1));
       if (body.length > settings.maxBodyBytes()) {

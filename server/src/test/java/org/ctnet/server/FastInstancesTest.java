@@ -155,6 +155,66 @@ class FastInstancesTest {
     assertNull(parse(body, 1, 2, 1), body);
   }
 
+  /** A [h][w] or [h][w][1] image as JSON rows; {@code separator} between values and rows. */
+  private static String imageJson(float[] pixels, int h, int w, boolean nested, String separator) {
+    StringBuilder sb = new StringBuilder("[");
+    for (int y = 0; y < h; y++) {
+      sb.append(y > 0 ? "," + separator : "").append('[');
+      for (int x = 0; x < w; x++) {
+        sb.append(x > 0 ? "," + separator : "").append(nested ? "[" : "").append(pixels[y * w + x]).append(nested ? "]" : "");
+      }
+      sb.append(']');
+    }
+    return sb.append(']').toString();
+  }
+
+  @Test
+  void largeImagesReadByTwoThreadsEqualTheGeneralPath() {
+    Random r = new Random(11);
+    int h = 224;
+    int w = 224;
+    float[][] images = new float[3][h * w];
+    for (float[] image : images) {
+      for (int i = 0; i < image.length; i++) {
+        image[i] = r.nextFloat();
+      }
+    }
+    for (boolean nested : new boolean[] {true, false}) {
+      // one compact image (split in two), three images, and a pretty-printed first image followed
+      // by compact ones (the boundary guess lands in the next image and must be dropped)
+      List<String> bodies = List.of(
+          "{\"instances\":[" + imageJson(images[0], h, w, nested, "") + "]}",
+          "{\"instances\":[" + imageJson(images[0], h, w, nested, "") + "," + imageJson(images[1], h, w, nested, "") + ","
+              + imageJson(images[2], h, w, nested, "") + "]}",
+          "{\"instances\":[" + imageJson(images[0], h, w, nested, "\n ") + "," + imageJson(images[1], h, w, nested, "") + ","
+              + imageJson(images[2], h, w, nested, "") + "]}");
+      for (String body : bodies) {
+        FastInstances.Parsed parsed = parse(body, h, w, 1);
+        assertNotNull(parsed);
+        JsonNode tree = Json.parse(body.getBytes(StandardCharsets.UTF_8));
+        float[] general = new float[parsed.count() * h * w];
+        int offset = 0;
+        for (JsonNode instance : tree.get("instances")) {
+          offset = Json.flatten(instance, nested ? new int[] {h, w, 1} : new int[] {h, w}, 0, general, offset, "test");
+        }
+        assertEquals(general.length, parsed.values().length);
+        for (int i = 0; i < general.length; i++) {
+          assertEquals(Float.floatToRawIntBits(general[i]), Float.floatToRawIntBits(parsed.values()[i]), "value " + i);
+        }
+      }
+      // a short row, an extra row or a bad number in the second half leaves the fast path
+      String good = imageJson(images[0], h, w, nested, "");
+      int late = good.length() * 3 / 4;
+      int rowEnd = good.indexOf(nested ? "]]," : "],", late) + (nested ? 1 : 0);
+      String shortRow = good.substring(0, good.lastIndexOf(',', rowEnd)) + good.substring(rowEnd);
+      String extraRow = good.substring(0, good.length() - 1) + "," + good.substring(1, good.indexOf(nested ? "]]" : "]") + (nested ? 2 : 1)) + "]";
+      String badNumber = good.substring(0, late) + good.substring(late).replaceFirst("0\\.", "0..");
+      for (String bad : List.of(shortRow, extraRow, badNumber)) {
+        assertNull(parse("{\"instances\":[" + bad + "]}", h, w, 1));
+      }
+    }
+  }
+
   @Test
   void acceptsTheLargestAllowedNumberOfInstances() {
     String eight = "{\"instances\":[" + String.join(",", java.util.Collections.nCopies(8, "[[1,2]]")) + "]}";

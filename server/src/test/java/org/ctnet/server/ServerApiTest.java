@@ -282,6 +282,15 @@ class ServerApiTest {
         .replace("}", ",\"method\":\"magic\"}")), 400, "CAM method");
     assertError(TestServers.post(uri, "/v2/models/tiny/infer", "{\"inputs\":[{\"name\":\"images\",\"shape\":[1,3],\"datatype\":\"FP32\",\"data\":[1,2,3]}]}"),
         400, "FP32 input shape");
+    // A client that declares 100 bytes, sends 22 and stops writing.
+    try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+      socket.getOutputStream().write(("POST /v1/models/tiny:predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          + "Content-Length: 100\r\n\r\n{\"instances\":[[1,2,3]]").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      socket.shutdownOutput();
+      String response = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertTrue(response.startsWith("HTTP/1.1 400"), response);
+      assertTrue(response.contains("ended before its declared length"), response);
+    }
     // The server is still fine afterwards.
     assertEquals(200, TestServers.post(uri, "/v1/models/tiny:predict", instancesJson(IMAGES.pixels(), 1)).statusCode());
   }

@@ -79,6 +79,7 @@ public final class HttpApi {
 
   private void handle(String endpoint, ServerRequest req, ServerResponse res, boolean inference, Handler handler) {
     long start = System.nanoTime();
+    RequestScope.begin();
     String path = req.path().path();
     int status = 200;
     String model = "";
@@ -115,9 +116,10 @@ public final class HttpApi {
     }
     res.status(Status.create(status)).header(HeaderNames.CONTENT_TYPE, JSON).send(response);
     double seconds = (System.nanoTime() - start) / 1e9;
-    metrics.request(endpoint, modelOf(path), "", status, seconds);
-    String line = String.format("%s %s %d %d bytes %.1f ms", req.prologue().method().text(), path, status,
-        response.length, seconds * 1000);
+    String version = RequestScope.end();
+    metrics.request(endpoint, modelOf(path), version, status, seconds);
+    String line = String.format("%s %s %d %d bytes %.1f ms%s", req.prologue().method().text(), path, status,
+        response.length, seconds * 1000, version.isEmpty() ? "" : " version " + version);
     ACCESS.info(line);
   }
 

@@ -173,6 +173,7 @@ public final class ModelRepository implements AutoCloseable {
 
     private Lease(ServedVersion version) {
       this.version = version;
+      RequestScope.servedBy(version.version());
     }
 
     public ServedVersion version() {

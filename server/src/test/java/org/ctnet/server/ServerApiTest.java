@@ -234,8 +234,12 @@ class ServerApiTest {
     assertEquals(200, page.statusCode());
     assertTrue(page.body().contains("Grad-CAM++") && page.body().contains("opacity"));
     TestServers.get(uri, "/v1/models/tiny");
+    assertEquals(200, TestServers.post(uri, "/v1/models/tiny:predict", instancesJson(IMAGES.pixels(), 1)).statusCode());
     String metrics = TestServers.get(uri, "/metrics").body();
     assertTrue(metrics.contains("ctnet_requests_total{"), metrics);
+    // inference requests are counted per model version
+    assertTrue(java.util.regex.Pattern.compile("ctnet_requests_total\\{endpoint=\"[^\"]+\",model=\"tiny\",version=\"1\",code=\"200\"} [1-9]")
+        .matcher(metrics).find(), metrics);
     assertTrue(metrics.contains("ctnet_request_seconds_bucket{"), metrics);
     assertEquals(200, TestServers.get(uri, "/health/ready").statusCode());
     JsonNode overview = json(TestServers.get(uri, "/api/models"));

@@ -54,9 +54,16 @@ class InferenceSchedulerTest {
     });
   }
 
-  /** A lane whose one job blocks its worker until released. */
-  private static InferenceScheduler.Lane<CountDownLatch, Boolean> blocking(InferenceScheduler s, CountDownLatch started) {
-    return s.lane("blocking", 1, (inputs, images) -> {
+  /** A job occupying one worker, and how the test ends it. */
+  private record Busy(CompletableFuture<Boolean> done, CountDownLatch release) {}
+
+  /**
+   * Declares a lane whose job blocks its worker, starts the scheduler (declare the test's lanes
+   * first) and returns once that job runs, so the other workers see a busy run.
+   */
+  private static Busy startWithBusyWorker(InferenceScheduler s) throws InterruptedException {
+    CountDownLatch started = new CountDownLatch(1);
+    var blocking = s.lane("blocking", 1, (List<CountDownLatch> inputs, int images) -> {
       started.countDown();
       try {
         return List.of(inputs.get(0).await(30, TimeUnit.SECONDS));
@@ -64,6 +71,11 @@ class InferenceSchedulerTest {
         throw new IllegalStateException(e);
       }
     });
+    s.start();
+    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<Boolean> done = s.submit(blocking, release, 1);
+    assertTrue(started.await(10, TimeUnit.SECONDS));
+    return new Busy(done, release);
   }
 
   @Test
@@ -71,12 +83,7 @@ class InferenceSchedulerTest {
     InferenceScheduler s = scheduler(4, 60_000, 2, 256);
     List<Integer> batches = Collections.synchronizedList(new ArrayList<>());
     var lane = timesTen(s, 4, batches);
-    CountDownLatch started = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    var block = blocking(s, started);
-    s.start();
-    CompletableFuture<Boolean> blocker = s.submit(block, release, 1);
-    assertTrue(started.await(10, TimeUnit.SECONDS));
+    Busy busy = startWithBusyWorker(s);
     List<CompletableFuture<int[]>> results = new ArrayList<>();
     results.add(s.submit(lane, new int[] {1}, 1));
     results.add(s.submit(lane, new int[] {2, 3}, 2));
@@ -86,8 +93,8 @@ class InferenceSchedulerTest {
     results.add(s.submit(lane, new int[] {6}, 1)); // waits for company until the busy run ends
     Thread.sleep(200);
     assertTrue(!results.get(3).isDone(), "a partial batch waits while another run is busy");
-    release.countDown();
-    assertTrue(blocker.get(10, TimeUnit.SECONDS));
+    busy.release().countDown();
+    assertTrue(busy.done().get(10, TimeUnit.SECONDS));
     assertEquals(20, results.get(1).get(10, TimeUnit.SECONDS)[0]);
     assertEquals(30, results.get(1).get()[1]);
     assertEquals(40, results.get(2).get()[0]);
@@ -110,16 +117,11 @@ class InferenceSchedulerTest {
     InferenceScheduler s = scheduler(4, 60_000, 2, 256);
     List<Integer> batches = Collections.synchronizedList(new ArrayList<>());
     var lane = timesTen(s, 4, batches);
-    CountDownLatch started = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    var block = blocking(s, started);
-    s.start();
-    s.submit(block, release, 1);
-    assertTrue(started.await(10, TimeUnit.SECONDS));
+    Busy busy = startWithBusyWorker(s);
     CompletableFuture<int[]> good1 = s.submit(lane, new int[] {1}, 1);
     CompletableFuture<int[]> bad = s.submit(lane, new int[] {-1}, 1);
     CompletableFuture<int[]> good2 = s.submit(lane, new int[] {2}, 1);
-    release.countDown();
+    busy.release().countDown();
     assertEquals(10, good1.get(10, TimeUnit.SECONDS)[0]);
     assertEquals(20, good2.get(10, TimeUnit.SECONDS)[0]);
     ExecutionException e = assertThrows(ExecutionException.class, () -> bad.get(10, TimeUnit.SECONDS));
@@ -139,16 +141,11 @@ class InferenceSchedulerTest {
       order.addAll(in);
       return in;
     });
-    CountDownLatch started = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    var block = blocking(s, started);
-    s.start();
-    s.submit(block, release, 1);
-    assertTrue(started.await(10, TimeUnit.SECONDS));
+    Busy busy = startWithBusyWorker(s);
     CompletableFuture<String> b = s.submit(second, "b", 1);
     CompletableFuture<String> a = s.submit(first, "a", 1);
     CompletableFuture<String> c = s.submit(second, "c", 1);
-    release.countDown();
+    busy.release().countDown();
     CompletableFuture.allOf(a, b, c).get(10, TimeUnit.SECONDS);
     // "second" holds the oldest job, so its two jobs run (together) before "first"
     assertEquals(List.of("b", "c", "a"), order);
@@ -158,21 +155,16 @@ class InferenceSchedulerTest {
   void aFullQueueRejectsWith429AndClosingFailsQueuedJobsWith503() throws Exception {
     InferenceScheduler s = scheduler(4, 60_000, 1, 3);
     var lane = timesTen(s, 4, new ArrayList<>());
-    CountDownLatch started = new CountDownLatch(1);
-    var block = blocking(s, started);
-    s.start();
-    CountDownLatch release = new CountDownLatch(1);
-    s.submit(block, release, 1);
-    assertTrue(started.await(10, TimeUnit.SECONDS));
+    Busy running = startWithBusyWorker(s);
     CompletableFuture<int[]> queued = s.submit(lane, new int[] {1, 2}, 2);
-    ApiException busy = assertThrows(ApiException.class, () -> s.submit(lane, new int[] {3, 4}, 2));
-    assertEquals(429, busy.status());
+    ApiException full = assertThrows(ApiException.class, () -> s.submit(lane, new int[] {3, 4}, 2));
+    assertEquals(429, full.status());
     s.submit(lane, new int[] {5}, 1); // still within the limit of 3
     Thread closer = Thread.ofPlatform().start(s::close); // waits for the running job
     ExecutionException e = assertThrows(ExecutionException.class, () -> queued.get(10, TimeUnit.SECONDS));
     assertEquals(503, ((ApiException) e.getCause()).status());
     assertEquals(503, assertThrows(ApiException.class, () -> s.submit(lane, new int[] {6}, 1)).status());
-    release.countDown();
+    running.release().countDown();
     closer.join(10_000);
   }
 

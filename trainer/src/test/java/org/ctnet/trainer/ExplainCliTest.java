@@ -78,6 +78,13 @@ class ExplainCliTest {
         "--out", occ.toString(), "--window", "8", "--stride", "4");
     assertEquals(0, r.exitCode(), r.out() + r.err());
     assertTrue(Files.isRegularFile(occ.resolve("s_01.occlusion.png")));
+    r = CliTest.run("occlusion", "--model", model.toString(), "--input", masks.resolve("images/s_01.png").toString(),
+        "--out", dir.resolve("occ-p").toString(), "--window", "8", "--stride", "4", "--score", "probability");
+    assertEquals(0, r.exitCode(), r.out() + r.err());
+    r = CliTest.run("occlusion", "--model", model.toString(), "--input", masks.resolve("images/s_01.png").toString(),
+        "--score", "odds");
+    assertEquals(2, r.exitCode(), r.out() + r.err());
+    assertTrue(r.err().contains("expected log-odds or probability"), r.err());
     Path out = dir.resolve("eval");
     r = CliTest.run("explain-eval", "--model", model.toString(), "--data", masks.toString(), "--out", out.toString(),
         "--occlusion");

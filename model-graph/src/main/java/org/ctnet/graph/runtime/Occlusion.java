@@ -6,22 +6,55 @@ import java.util.function.IntConsumer;
 
 /**
  * Sliding-window occlusion (Zeiler &amp; Fergus 2014; the paper's map of potentially infected
- * regions): a window of {@code fill} slides over the image; the drop in the class probability at
- * each position is spread over the pixels the window covered and averaged. Occluded copies are
- * scored in batches, one session run per batch.
+ * regions): a window of {@code fill} slides over the image; the drop in the class score at each
+ * position is spread over the pixels the window covered and averaged. Occluded copies are scored
+ * in batches, one session run per batch.
  */
 public final class Occlusion {
+  /** What the map measures the drop of. */
+  public enum Score {
+    /** The class probability, as in the paper; flat where the model is saturated (p ≈ 1). */
+    PROBABILITY,
+    /** The class's log-odds (its logit minus the log-sum-exp of the others): keeps moving when p ≈ 1. */
+    LOG_ODDS;
+
+    /** This score of one row of a prediction. */
+    public float of(Prediction p, int row, int targetClass) {
+      if (this == PROBABILITY) {
+        return p.probabilities()[row][targetClass];
+      }
+      float[] logits = p.logits()[row];
+      double max = Double.NEGATIVE_INFINITY;
+      for (int k = 0; k < logits.length; k++) {
+        if (k != targetClass) {
+          max = Math.max(max, logits[k]);
+        }
+      }
+      double sum = 0;
+      for (int k = 0; k < logits.length; k++) {
+        if (k != targetClass) {
+          sum += Math.exp(logits[k] - max);
+        }
+      }
+      return (float) (logits[targetClass] - (max + Math.log(sum)));
+    }
+  }
+
   /**
    * @param window square window side in model-input pixels
    * @param stride step between windows
    * @param fill value written into the window (model-input scale, [0, 1])
    * @param batchSize occluded copies per session run
+   * @param score the class score whose drop is mapped
    */
-  public record Settings(int window, int stride, float fill, int batchSize) {
+  public record Settings(int window, int stride, float fill, int batchSize, Score score) {
     public Settings {
       if (window < 1 || stride < 1 || batchSize < 1) {
         throw new IllegalArgumentException("occlusion window, stride and batch size must be >= 1, got "
             + window + ", " + stride + ", " + batchSize);
+      }
+      if (score == null) {
+        throw new IllegalArgumentException("occlusion score must be given (probability or log-odds)");
       }
       if (!(fill >= 0 && fill <= 1)) {
         throw new IllegalArgumentException("occlusion fill must be in [0, 1], got " + fill);
@@ -29,8 +62,8 @@ public final class Occlusion {
     }
   }
 
-  /** The map and the unoccluded probability it is relative to. */
-  public record Result(float[] drop, float baseProbability, int windows) {
+  /** The map and the unoccluded score it is relative to. */
+  public record Result(float[] drop, float baseScore, int windows) {
     /** Positive drops divided by their maximum (0 where occluding never lowered the score). */
     public float[] normalised() {
       float max = 0;
@@ -64,7 +97,7 @@ public final class Occlusion {
 
   /**
    * @param image one model-input image [H·W·C]
-   * @param targetClass the class whose probability is watched
+   * @param targetClass the class whose score is watched
    * @param progress called with the number of windows done
    */
   public static Result run(ModelSession model, float[] image, int targetClass, Settings s, IntConsumer progress) {
@@ -77,7 +110,7 @@ public final class Occlusion {
     if (targetClass < 0 || targetClass >= model.spec().numClasses()) {
       throw new IllegalArgumentException("target class must be in [0, " + model.spec().numClasses() + "), got " + targetClass);
     }
-    float base = model.predict(image, 1).probabilities()[0][targetClass];
+    float base = s.score().of(model.predict(image, 1), 0, targetClass);
     List<int[]> positions = new ArrayList<>();
     for (int y : starts(h, s.window(), s.stride())) {
       for (int x : starts(w, s.window(), s.stride())) {
@@ -103,7 +136,7 @@ public final class Occlusion {
       }
       Prediction pred = model.predict(batch, n);
       for (int i = 0; i < n; i++) {
-        float drop = base - pred.probabilities()[i][targetClass];
+        float drop = base - s.score().of(pred, i, targetClass);
         int[] p = positions.get(start + i);
         for (int y = p[0]; y < Math.min(h, p[0] + s.window()); y++) {
           for (int x = p[1]; x < Math.min(w, p[1] + s.window()); x++) {

@@ -113,7 +113,7 @@ public final class ExplainEvalCommand implements Callable<Integer> {
           // A window of a seventh of the image (32 px at 224), moved by half a window.
           int window = Math.max(4, Math.min(w, h) / 7);
           maps.put("occlusion", Occlusion.run(session, image, target,
-              new Occlusion.Settings(window, Math.max(1, window / 2), 0f, 32), d -> { }).normalised());
+              new Occlusion.Settings(window, Math.max(1, window / 2), 0f, 32, Occlusion.Score.LOG_ODDS), d -> { }).normalised());
         }
         maps.put("baseline_centre_gaussian", MapMetrics.centreGaussian(w, h));
         maps.put("baseline_random", MapMetrics.randomMap(w, h, 1000 + r));
@@ -169,7 +169,7 @@ public final class ExplainEvalCommand implements Callable<Integer> {
           + "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:3px;text-align:right}"
           + "img{width:160px}</style></head><body><h1>Heatmaps against infection masks</h1>");
       html.append(String.format("<p>%d images (%d empty masks skipped); mean infected area %.3f of the image; "
-          + "top region = %.0f%% of pixels; faithfulness removes %.0f%%.</p><table><tr><th>method</th>", used, empty,
+          + "top region = %.0f%% of pixels; faithfulness removes %.0f%% (drops in the class log-odds); occlusion maps the log-odds drop.</p><table><tr><th>method</th>", used, empty,
           used == 0 ? Double.NaN : areaSum / used, 100 * topFraction, 100 * removalFraction));
       for (String k : METRICS) {
         html.append("<th>").append(k).append("</th>");

@@ -17,9 +17,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Sliding-window occlusion maps: the drop in the class probability per position. */
+/** Sliding-window occlusion maps: the drop in the class score per position. */
 @Command(name = "occlusion", mixinStandardHelpOptions = true,
-    description = "Sliding-window occlusion: how much the class probability drops when each region is covered.")
+    description = "Sliding-window occlusion: how much the class score drops when each region is covered.")
 public final class OcclusionCommand implements Callable<Integer> {
   @Mixin ModelOption model;
 
@@ -44,13 +44,30 @@ public final class OcclusionCommand implements Callable<Integer> {
   @Option(names = "--batch-size", defaultValue = "32", description = "Occluded copies per session run (default ${DEFAULT-VALUE}).")
   int batchSize;
 
+  @Option(names = "--score", defaultValue = "log-odds", converter = ScoreConverter.class,
+      description = "Score whose drop is mapped: log-odds (default; still moves when the model is sure) or "
+          + "probability (the paper's; flat when p is close to 1).")
+  Occlusion.Score score;
+
+  /** log-odds | probability. */
+  static final class ScoreConverter implements picocli.CommandLine.ITypeConverter<Occlusion.Score> {
+    @Override
+    public Occlusion.Score convert(String value) {
+      return switch (value) {
+        case "log-odds" -> Occlusion.Score.LOG_ODDS;
+        case "probability" -> Occlusion.Score.PROBABILITY;
+        default -> throw new picocli.CommandLine.TypeConversionException("expected log-odds or probability, got '" + value + "'");
+      };
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     List<Path> files = Inputs.list(input);
     if (files.isEmpty()) {
       throw new IOException("no images found at " + input);
     }
-    Occlusion.Settings settings = new Occlusion.Settings(window, stride, fill, batchSize);
+    Occlusion.Settings settings = new Occlusion.Settings(window, stride, fill, batchSize, score);
     Files.createDirectories(out);
     try (ModelSession session = ModelSession.load(model.versionDir(), SessionOptions.DEFAULT);
         Progress progress = new Progress("occlusion", files.size(), System.out)) {
@@ -67,7 +84,7 @@ public final class OcclusionCommand implements Callable<Integer> {
           Files.write(out.resolve(stem + ".occlusion.png"),
               HeatmapRenderer.png(ExplainCommand.grey(image, assets), r.normalised(), w, h, 0.5));
           ExplainCommand.writeFloats(out.resolve(stem + ".occlusion.f32"), r.drop());
-          progress.step(1, String.format("p=%.3f over %d windows", r.baseProbability(), r.windows()));
+          progress.step(1, String.format("score %.3f over %d windows", r.baseScore(), r.windows()));
         } catch (IOException e) {
           System.out.println("warning: skipped " + f + ": " + e.getMessage());
           progress.step(1, "");

@@ -1,14 +1,17 @@
 package org.ctnet.trainer.explain;
 
 import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.Occlusion;
+import org.ctnet.graph.runtime.Prediction;
 
 /**
  * A ROAD-like faithfulness check (Rong et al. 2022): replace the most relevant x% of pixels (by
  * the map) with a local blur, and separately the least relevant x%, and compare the change in the
- * class probability. A faithful map loses more when its most relevant pixels go.
+ * class's log-odds (the probability of a confident model hardly moves). A faithful map loses more
+ * when its most relevant pixels go.
  */
 public final class Faithfulness {
-  /** Probability drops when the most (MoRF) and least (LeRF) relevant pixels are removed. */
+  /** Log-odds drops when the most (MoRF) and least (LeRF) relevant pixels are removed. */
   public record Result(double base, double dropMostRelevant, double dropLeastRelevant) {
     public double gap() {
       return dropMostRelevant - dropLeastRelevant;
@@ -33,8 +36,10 @@ public final class Faithfulness {
       batch[image.length + i] = most[i] ? blurred[i] : image[i];
       batch[2 * image.length + i] = least[i] ? blurred[i] : image[i];
     }
-    float[][] p = model.predict(batch, 3).probabilities();
-    return new Result(p[0][targetClass], p[0][targetClass] - p[1][targetClass], p[0][targetClass] - p[2][targetClass]);
+    Prediction p = model.predict(batch, 3);
+    Occlusion.Score logOdds = Occlusion.Score.LOG_ODDS;
+    float base = logOdds.of(p, 0, targetClass);
+    return new Result(base, base - logOdds.of(p, 1, targetClass), base - logOdds.of(p, 2, targetClass));
   }
 
   /** Mean over a (2r+1)² window, clamped at the borders (single channel). */

@@ -1,5 +1,6 @@
 package org.ctnet.trainer;
 
+import org.ctnet.trainer.cli.CrossValidateCommand;
 import org.ctnet.trainer.cli.EvaluateCommand;
 import org.ctnet.trainer.cli.ExplainCommand;
 import org.ctnet.trainer.cli.ExplainEvalCommand;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "ctnet 0.1.0",
     description = "Train, evaluate, fine-tune and run the CT-Net residual attention network on CT slices.",
-    subcommands = {TrainCommand.class, EvaluateCommand.class, FineTuneCommand.class, PredictCommand.class,
+    subcommands = {TrainCommand.class, CrossValidateCommand.class, EvaluateCommand.class, FineTuneCommand.class, PredictCommand.class,
         SplitCommand.class, ExplainCommand.class, OcclusionCommand.class, ExplainEvalCommand.class, ExportCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

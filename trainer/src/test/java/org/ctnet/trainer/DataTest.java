@@ -67,6 +67,32 @@ class DataTest {
   }
 
   @Test
+  void foldsKeepGroupsWholeCoverEveryImageOnceAndBalanceTheClasses() throws IOException {
+    Dataset d = DatasetReader.read(manifest(20, 5), null, null);
+    List<Dataset> folds = Split.folds(d, 5, 42);
+    assertEquals(folds, Split.folds(d, 5, 42), "reproducible");
+    assertEquals(5, folds.size());
+    Set<Sample> seen = new HashSet<>();
+    for (int i = 0; i < folds.size(); i++) {
+      for (Sample s : folds.get(i).samples()) {
+        assertTrue(seen.add(s), "in one fold only: " + s);
+      }
+      for (int j = i + 1; j < folds.size(); j++) {
+        assertTrue(disjoint(groups(folds.get(i)), groups(folds.get(j))), "no group in two folds");
+      }
+      for (String cls : d.classes()) {
+        long total = d.samples().stream().filter(s -> s.label().equals(cls)).count();
+        long inFold = folds.get(i).samples().stream().filter(s -> s.label().equals(cls)).count();
+        assertEquals(0.2, (double) inFold / total, 0.07, cls + " share in fold " + i);
+      }
+    }
+    assertEquals(new HashSet<>(d.samples()), seen, "every image in some fold");
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> Split.folds(d, 2, 42)).getMessage().contains("at least 3"));
+    // 20 groups per class (one covid group absorbed by a duplicate link) cannot fill 25 folds
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> Split.folds(d, 25, 42)).getMessage().contains("fewer than the 25 folds"));
+  }
+
+  @Test
   void classFoldersAndClearErrors() throws IOException {
     Files.createDirectories(dir.resolve("imgs/normal"));
     Files.createDirectories(dir.resolve("imgs/abnormal"));

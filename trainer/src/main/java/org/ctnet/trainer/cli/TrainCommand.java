@@ -10,14 +10,9 @@ import java.util.concurrent.Callable;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.runtime.ModelExport;
 import org.ctnet.graph.runtime.ModelSession;
-import org.ctnet.graph.runtime.SessionOptions;
-import org.ctnet.graph.spec.HeadKind;
 import org.ctnet.graph.spec.NetworkSpec;
-import org.ctnet.graph.spec.SpecJson;
-import org.ctnet.graph.train.OptimizerKind;
 import org.ctnet.graph.train.TrainingSpec;
 import org.ctnet.trainer.Main;
-import org.ctnet.trainer.data.Augmentation;
 import org.ctnet.trainer.data.Dataset;
 import org.ctnet.trainer.data.ImageStore;
 import org.ctnet.trainer.data.Split;
@@ -27,25 +22,15 @@ import org.ctnet.trainer.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** data → split → augment → train → checkpoints → threshold → test report → export. */
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = "Train a model on a dataset split by group, evaluate it on the held-out groups and export it.")
 public final class TrainCommand implements Callable<Integer> {
-  @Spec picocli.CommandLine.Model.CommandSpec cmd;
   @Mixin DataOptions data;
   @Mixin TrainingOptions training;
   @Mixin ExportOptions export;
-
-  @Option(names = "--preset", defaultValue = "ctnet", description = "Network preset: ctnet, attention56, tiny (default ${DEFAULT-VALUE}).")
-  String preset;
-
-  @Option(names = "--spec", paramLabel = "FILE", description = "Network spec JSON (overrides --preset).")
-  Path specFile;
-
-  @Option(names = "--head", description = "softmax (2 logits, cross-entropy) or sigmoid (1 logit, the paper's BCE).")
-  String head;
+  @Mixin NetworkOptions network;
 
   @Option(names = "--run-dir", paramLabel = "DIR", description = "Checkpoints, logs and reports (default runs/<name>).")
   Path runDir;
@@ -56,11 +41,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
-    NetworkSpec spec = specFile != null ? SpecJson.read(specFile) : SpecJson.preset(preset);
-    if (head != null) {
-      spec = spec.withHead(HeadKind.valueOf(head.toUpperCase(java.util.Locale.ROOT)));
-    }
-    spec = spec.withName(export.name);
+    NetworkSpec spec = network.spec(export.name);
     Path run = runDir != null ? runDir : Path.of("runs", export.name);
     Files.createDirectories(run);
     Dataset dataset = data.read();

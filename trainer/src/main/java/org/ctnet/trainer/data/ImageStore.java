@@ -117,6 +117,28 @@ public final class ImageStore {
     return skipped;
   }
 
+  /**
+   * The images of {@code part} (samples of this store's dataset; ones skipped at loading are left
+   * out), sharing the decoded pixels.
+   */
+  public ImageStore subset(Dataset part) {
+    java.util.Map<Sample, Integer> index = new java.util.HashMap<>();
+    for (int i = 0; i < size(); i++) {
+      index.put(sample(i), i);
+    }
+    List<Sample> kept = new ArrayList<>();
+    List<float[]> keptPixels = new ArrayList<>();
+    for (Sample s : part.samples()) {
+      Integer i = index.get(s);
+      if (i != null) {
+        kept.add(s);
+        keptPixels.add(pixels[i]);
+      }
+    }
+    Dataset keptData = part.subset(kept);
+    return new ImageStore(keptData, keptPixels.toArray(new float[0][]), keptData.labels(), List.of());
+  }
+
   /** Copies images {@code indices} into one flat batch. */
   public float[] batch(int[] indices) {
     int n = pixels.length == 0 ? 0 : pixels[0].length;

@@ -29,11 +29,40 @@ public record Split(Dataset train, Dataset validation, Dataset test) {
       throw new IllegalArgumentException("validation and test fractions must be >= 0 and sum to < 1, got "
           + validationFraction + " and " + testFraction);
     }
+    List<List<Sample>> parts = assign(data, new double[] {1 - validationFraction - testFraction, validationFraction, testFraction}, seed);
+    return new Split(data.subset(parts.get(0)), data.subset(parts.get(1)), data.subset(parts.get(2)));
+  }
+
+  /**
+   * k folds of whole groups for cross-validation, each class's groups spread evenly over the
+   * folds. Every class needs at least k groups, or some fold could not be scored for it.
+   */
+  public static List<Dataset> folds(Dataset data, int k, long seed) {
+    if (k < 3) {
+      throw new IllegalArgumentException("cross-validation needs at least 3 folds (test, validation, training), got " + k);
+    }
+    Map<String, List<String>> groupsByClass = groupsByClass(groupsOf(data));
+    for (var e : groupsByClass.entrySet()) {
+      if (e.getValue().size() < k) {
+        throw new IllegalArgumentException("class '" + e.getKey() + "' has " + e.getValue().size() + " group(s), fewer than the "
+            + k + " folds; use fewer folds");
+      }
+    }
+    double[] fractions = new double[k];
+    java.util.Arrays.fill(fractions, 1.0 / k);
+    return assign(data, fractions, seed).stream().map(data::subset).toList();
+  }
+
+  private static Map<String, List<Sample>> groupsOf(Dataset data) {
     Map<String, List<Sample>> groups = new LinkedHashMap<>();
     for (Sample s : data.samples()) {
       groups.computeIfAbsent(s.group(), g -> new ArrayList<>()).add(s);
     }
-    // Each group is assigned with its majority class; groups are shuffled per class by the seed.
+    return groups;
+  }
+
+  /** Each group under its majority class (ties: the later class name). */
+  private static Map<String, List<String>> groupsByClass(Map<String, List<Sample>> groups) {
     Map<String, List<String>> groupsByClass = new TreeMap<>();
     for (var e : groups.entrySet()) {
       Map<String, Integer> votes = new HashMap<>();
@@ -42,19 +71,30 @@ public record Split(Dataset train, Dataset validation, Dataset test) {
           .thenComparing(Map.Entry.comparingByKey(java.util.Comparator.reverseOrder()))).getKey();
       groupsByClass.computeIfAbsent(majority, k -> new ArrayList<>()).add(e.getKey());
     }
-    double[] fractions = {1 - validationFraction - testFraction, validationFraction, testFraction};
-    List<List<Sample>> subsets = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
-    for (var e : groupsByClass.entrySet()) {
+    return groupsByClass;
+  }
+
+  /**
+   * Deals whole groups into parts of the given shares of images, class by class: groups shuffled
+   * by the seed, each to the part furthest below its share.
+   */
+  private static List<List<Sample>> assign(Dataset data, double[] fractions, long seed) {
+    Map<String, List<Sample>> groups = groupsOf(data);
+    List<List<Sample>> subsets = new ArrayList<>();
+    for (int k = 0; k < fractions.length; k++) {
+      subsets.add(new ArrayList<>());
+    }
+    for (var e : groupsByClass(groups).entrySet()) {
       List<String> classGroups = new ArrayList<>(e.getValue());
       Collections.sort(classGroups);
       Collections.shuffle(classGroups, new Random(seed ^ e.getKey().hashCode()));
       int total = classGroups.stream().mapToInt(g -> groups.get(g).size()).sum();
-      int[] assigned = new int[3];
+      int[] assigned = new int[fractions.length];
       for (String g : classGroups) {
         int size = groups.get(g).size();
         int best = 0;
         double bestDeficit = Double.NEGATIVE_INFINITY;
-        for (int k = 0; k < 3; k++) {
+        for (int k = 0; k < fractions.length; k++) {
           if (fractions[k] <= 0) {
             continue;
           }
@@ -68,7 +108,7 @@ public record Split(Dataset train, Dataset validation, Dataset test) {
         subsets.get(best).addAll(groups.get(g));
       }
     }
-    return new Split(data.subset(subsets.get(0)), data.subset(subsets.get(1)), data.subset(subsets.get(2)));
+    return subsets;
   }
 
   /** Writes path,label,group,subset for inspection (and for reuse with --split-file). */

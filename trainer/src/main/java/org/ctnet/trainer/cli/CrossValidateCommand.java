@@ -1,0 +1,223 @@
+package org.ctnet.trainer.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.spec.NetworkSpec;
+import org.ctnet.graph.train.TrainingSpec;
+import org.ctnet.trainer.Main;
+import org.ctnet.trainer.data.Csv;
+import org.ctnet.trainer.data.Dataset;
+import org.ctnet.trainer.data.ImageStore;
+import org.ctnet.trainer.data.Sample;
+import org.ctnet.trainer.data.Split;
+import org.ctnet.trainer.eval.Evaluation;
+import org.ctnet.trainer.eval.Metrics;
+import org.ctnet.trainer.eval.Report;
+import org.ctnet.trainer.train.RunState;
+import org.ctnet.trainer.train.TrainConfig;
+import org.ctnet.trainer.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * k-fold cross-validation by group: with few scans per held-out set one split's figures swing
+ * widely; here every group is tested once, by a model that never saw it.
+ */
+@Command(name = "cross-validate", mixinStandardHelpOptions = true,
+    description = "k-fold cross-validation by group: each fold is the test set once while the next fold validates "
+        + "(early stopping, locked threshold) and the rest trains; out-of-fold scores are pooled into one evaluation "
+        + "with group-bootstrap intervals. Exports nothing.")
+public final class CrossValidateCommand implements Callable<Integer> {
+  private static final String RESULT = "result.json";
+  private static final String SCORES = "scores.csv";
+
+  @Mixin DataSource data;
+  @Mixin TrainingOptions training;
+  @Mixin NetworkOptions network;
+
+  @Option(names = "--folds", defaultValue = "5", description = "Number of folds, >= 3 (default ${DEFAULT-VALUE}).")
+  int folds;
+
+  @Option(names = "--split-seed", defaultValue = "42", description = "Seed of the fold assignment (default ${DEFAULT-VALUE}).")
+  long splitSeed;
+
+  @Option(names = "--name", defaultValue = "ctnet", description = "Model name in the reports (default ${DEFAULT-VALUE}).")
+  String name;
+
+  @Option(names = "--target-sensitivity", defaultValue = "0.95",
+      description = "Each fold locks its threshold where its validation sensitivity reaches this (default ${DEFAULT-VALUE}).")
+  double targetSensitivity;
+
+  @Option(names = "--bootstrap", defaultValue = "1000", description = "Bootstrap replicates for the intervals (default ${DEFAULT-VALUE}).")
+  int bootstrap;
+
+  @Option(names = "--run-dir", paramLabel = "DIR", description = "Per-fold checkpoints, scores and the report (default runs/cv-<name>).")
+  Path runDir;
+
+  @Option(names = "--resume", description = "Keep the folds already finished in --run-dir and resume the interrupted one.")
+  boolean resume;
+
+  /** One fold's test-set outcome. */
+  record FoldResult(int fold, int testImages, int testGroups, int bestEpoch, double threshold, double rocAuc,
+      double accuracyAtHalf, double sensitivityAtThreshold, double specificityAtThreshold) {}
+
+  @Override
+  public Integer call() throws Exception {
+    PrintStream out = System.out;
+    NetworkSpec spec = network.spec(name);
+    Path run = runDir != null ? runDir : Path.of("runs", "cv-" + name);
+    Files.createDirectories(run);
+    Dataset dataset = data.read();
+    if (!dataset.hasGroups()) {
+      out.println("warning: no group column; folds are made of single images. Slices of one scan may be tested by a "
+          + "model trained on its neighbours.");
+    }
+    List<Dataset> parts = Split.folds(dataset, folds, splitSeed);
+    writeFolds(run.resolve("folds.csv"), parts);
+    out.println("data: " + dataset.source() + " — " + dataset.samples().size() + " images " + dataset.classCounts());
+    for (int k = 0; k < folds; k++) {
+      out.printf("fold %d: %d images %s%n", k + 1, parts.get(k).samples().size(), parts.get(k).classCounts());
+    }
+    ModelAssets assets = ModelAssets.defaults(spec).withLabels(dataset.classes());
+    ImageStore all = data.load(dataset, assets.preprocessing(), "all folds", out);
+    TrainConfig config = training.config(List.of());
+    List<FoldResult> results = new ArrayList<>();
+    List<String[]> outOfFold = new ArrayList<>();
+    for (int k = 0; k < folds; k++) {
+      Path foldDir = run.resolve("fold-" + (k + 1));
+      if (!(resume && Files.isRegularFile(foldDir.resolve(RESULT)))) {
+        runFold(k, parts, all, assets, config, foldDir, out);
+      } else {
+        out.printf("fold %d: finished in an earlier run, kept%n", k + 1);
+      }
+      results.add(new ObjectMapper().readValue(foldDir.resolve(RESULT).toFile(), FoldResult.class));
+      List<String> lines = Files.readAllLines(foldDir.resolve(SCORES), StandardCharsets.UTF_8);
+      for (String line : lines.subList(1, lines.size())) {
+        outOfFold.add(Csv.parseLine(line));
+      }
+    }
+    report(run, dataset, results, outOfFold, config, out);
+    return Main.OK;
+  }
+
+  /** Trains on all folds but k and k+1, validates on k+1, tests on k; writes the fold's result and scores. */
+  private void runFold(int k, List<Dataset> parts, ImageStore all, ModelAssets assets, TrainConfig config, Path foldDir,
+      PrintStream out) throws IOException {
+    int validationFold = (k + 1) % folds;
+    List<Sample> trainSamples = new ArrayList<>();
+    for (int j = 0; j < folds; j++) {
+      if (j != k && j != validationFold) {
+        trainSamples.addAll(parts.get(j).samples());
+      }
+    }
+    ImageStore train = all.subset(parts.get(k).subset(trainSamples));
+    ImageStore validation = all.subset(parts.get(validationFold));
+    ImageStore test = all.subset(parts.get(k));
+    out.printf("fold %d of %d: train %d, validation %d (fold %d), test %d%n", k + 1, folds, train.size(), validation.size(),
+        validationFold + 1, test.size());
+    Files.createDirectories(foldDir);
+    boolean resumeFold = resume && Files.isRegularFile(foldDir.resolve("state.json"));
+    try (ModelSession model = ModelSession.create(assets,
+        TrainingSpec.defaults(config.optimizer()).withFrozenScopes(config.frozenScopes()), training.sessionOptions())) {
+      RunState state = new Trainer(model, config, foldDir, out).train(train, validation, resumeFold);
+      Trainer.Evaluated val = Trainer.evaluate(model, validation, 32);
+      double threshold = Metrics.thresholdForSensitivity(val.positiveScores(), val.labels(), targetSensitivity);
+      Trainer.Evaluated e = Trainer.evaluate(model, test, 32);
+      Metrics.Confusion locked = Metrics.confusion(e.positiveScores(), e.labels(), threshold);
+      FoldResult result = new FoldResult(k + 1, test.size(),
+          (int) test.dataset().samples().stream().map(Sample::group).distinct().count(), state.bestEpoch(), threshold,
+          Metrics.rocAuc(e.positiveScores(), e.labels()), Metrics.confusion(e.positiveScores(), e.labels(), 0.5).accuracy(),
+          locked.sensitivity(), locked.specificity());
+      try (Writer w = Files.newBufferedWriter(foldDir.resolve(SCORES), StandardCharsets.UTF_8)) {
+        w.write("path,label,group,fold,score,threshold\n");
+        for (int i = 0; i < test.size(); i++) {
+          Sample s = test.sample(i);
+          w.write(Csv.row(s.path(), s.label(), s.group(), Integer.toString(k + 1), Double.toString(e.positiveScores()[i]),
+              Double.toString(threshold)) + "\n");
+        }
+      }
+      // written last: its presence marks the fold as finished for --resume
+      Trainer.writeJson(foldDir.resolve(RESULT), result);
+      out.printf("fold %d: test ROC-AUC %.3f, accuracy at 0.5 %.3f, locked threshold %.4f (sensitivity %.3f, specificity %.3f)%n",
+          k + 1, result.rocAuc(), result.accuracyAtHalf(), threshold, result.sensitivityAtThreshold(),
+          result.specificityAtThreshold());
+    }
+  }
+
+  private void report(Path run, Dataset dataset, List<FoldResult> results, List<String[]> outOfFold, TrainConfig config,
+      PrintStream out) throws IOException {
+    int n = outOfFold.size();
+    double[] scores = new double[n];
+    int[] labels = new int[n];
+    List<String> groups = new ArrayList<>();
+    int[] counts = new int[4]; // tp, fn, tn, fp at each fold's own locked threshold
+    try (Writer w = Files.newBufferedWriter(run.resolve("out-of-fold.csv"), StandardCharsets.UTF_8)) {
+      w.write("path,label,group,fold,score,threshold\n");
+      for (int i = 0; i < n; i++) {
+        String[] row = outOfFold.get(i);
+        w.write(Csv.row(row) + "\n");
+        scores[i] = Double.parseDouble(row[4]);
+        labels[i] = dataset.classIndex(row[1]) == dataset.classes().size() - 1 ? 1 : 0;
+        groups.add(row[2]);
+        boolean positive = scores[i] >= Double.parseDouble(row[5]);
+        counts[labels[i] == 1 ? (positive ? 0 : 1) : (positive ? 3 : 2)]++;
+      }
+    }
+    Evaluation pooled = Evaluation.of("out-of-fold", scores, labels, groups, 0.5, bootstrap, 7);
+    Map<String, Object> extra = new LinkedHashMap<>();
+    extra.put("model", name);
+    extra.put("data", dataset.source());
+    extra.put("folds", results);
+    extra.put("split_seed", splitSeed);
+    extra.put("training", config);
+    double sensitivity = counts[0] / (double) Math.max(1, counts[0] + counts[1]);
+    double specificity = counts[2] / (double) Math.max(1, counts[2] + counts[3]);
+    extra.put("at_fold_locked_thresholds", Map.of("sensitivity", sensitivity, "specificity", specificity,
+        "accuracy", (counts[0] + counts[2]) / (double) Math.max(1, n)));
+    Report.write(run.resolve("report"), "CT-Net cross-validation — " + name + " (" + folds + " folds by group)",
+        List.of(pooled), Map.of("out-of-fold", new double[][] {scores, java.util.Arrays.stream(labels).asDoubleStream().toArray()}),
+        List.of(), extra);
+    out.println();
+    out.println("| fold | test images | groups | best epoch | ROC-AUC | accuracy at 0.5 | locked threshold | sensitivity | specificity |");
+    out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (FoldResult r : results) {
+      out.printf("| %d | %d | %d | %d | %.3f | %.3f | %.4f | %.3f | %.3f |%n", r.fold(), r.testImages(), r.testGroups(),
+          r.bestEpoch(), r.rocAuc(), r.accuracyAtHalf(), r.threshold(), r.sensitivityAtThreshold(), r.specificityAtThreshold());
+    }
+    out.printf("fold mean ± sd: ROC-AUC %s, accuracy at 0.5 %s%n", meanSd(results.stream().mapToDouble(FoldResult::rocAuc).toArray()),
+        meanSd(results.stream().mapToDouble(FoldResult::accuracyAtHalf).toArray()));
+    out.println("pooled out-of-fold: " + pooled.summary());
+    out.printf("pooled at each fold's locked threshold: sensitivity %.3f, specificity %.3f%n", sensitivity, specificity);
+    out.println("report: " + run.resolve("report").resolve(Report.HTML));
+  }
+
+  private static String meanSd(double[] v) {
+    double mean = java.util.Arrays.stream(v).average().orElse(Double.NaN);
+    double var = java.util.Arrays.stream(v).map(x -> (x - mean) * (x - mean)).sum() / Math.max(1, v.length - 1);
+    return String.format("%.3f ± %.3f", mean, Math.sqrt(var));
+  }
+
+  private static void writeFolds(Path csv, List<Dataset> parts) throws IOException {
+    try (Writer w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8)) {
+      w.write("path,label,group,fold\n");
+      for (int k = 0; k < parts.size(); k++) {
+        for (Sample s : parts.get(k).samples()) {
+          w.write(Csv.row(s.path(), s.label(), s.group(), Integer.toString(k + 1)) + "\n");
+        }
+      }
+    }
+  }
+}

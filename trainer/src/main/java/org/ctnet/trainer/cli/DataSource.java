@@ -1,0 +1,54 @@
+package org.ctnet.trainer.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import org.ctnet.graph.preprocess.ImagePreprocessor;
+import org.ctnet.graph.preprocess.Preprocessing;
+import org.ctnet.trainer.data.Dataset;
+import org.ctnet.trainer.data.DatasetReader;
+import org.ctnet.trainer.data.ImageStore;
+import org.ctnet.trainer.train.Progress;
+import picocli.CommandLine.Option;
+
+/** Where the images are and how they are read. */
+public final class DataSource {
+  @Option(names = "--data", required = true, paramLabel = "PATH",
+      description = "Class-folder root, manifest.csv, or a folder holding manifest.csv (columns path,label[,group]).")
+  Path data;
+
+  @Option(names = "--group-column", paramLabel = "NAME",
+      description = "Manifest column with the scan/patient id (default: the first of pseudo_scan_group, group, patient_id, ...).")
+  String groupColumn;
+
+  @Option(names = "--classes", split = ",", paramLabel = "NEG,POS",
+      description = "Class names in logit order, positive last (default: non-X before X, else alphabetical).")
+  List<String> classes;
+
+  @Option(names = "--strict", description = "Fail on the first unreadable image instead of skipping it with a warning.")
+  boolean strict;
+
+  Dataset read() throws IOException {
+    return DatasetReader.read(data, groupColumn, classes);
+  }
+
+  ImageStore load(Dataset dataset, Preprocessing preprocessing, String what, PrintStream out) throws IOException {
+    ImagePreprocessor pre = new ImagePreprocessor(preprocessing, 64L * 1024 * 1024);
+    ImageStore store;
+    try (Progress progress = new Progress("loading " + what, dataset.samples().size(), out)) {
+      int[] last = {0};
+      store = ImageStore.load(dataset, pre, strict, done -> {
+        synchronized (last) {
+          progress.step(done - last[0], "");
+          last[0] = done;
+        }
+      });
+    }
+    if (!store.skipped().isEmpty()) {
+      out.printf("warning: skipped %d unreadable image(s) in %s:%n", store.skipped().size(), what);
+      store.skipped().forEach(s -> out.printf("  %s: %s%n", s.sample().path(), s.reason()));
+    }
+    return store;
+  }
+}

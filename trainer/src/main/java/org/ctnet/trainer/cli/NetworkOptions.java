@@ -1,0 +1,30 @@
+package org.ctnet.trainer.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.ctnet.graph.spec.HeadKind;
+import org.ctnet.graph.spec.NetworkSpec;
+import org.ctnet.graph.spec.SpecJson;
+import picocli.CommandLine.Option;
+
+/** Which network to build for a new model. */
+public final class NetworkOptions {
+  @Option(names = "--preset", defaultValue = "ctnet", description = "Network preset: ctnet, attention56, tiny (default ${DEFAULT-VALUE}).")
+  String preset;
+
+  @Option(names = "--spec", paramLabel = "FILE", description = "Network spec JSON (overrides --preset).")
+  Path specFile;
+
+  @Option(names = "--head", description = "softmax (2 logits, cross-entropy) or sigmoid (1 logit, the paper's BCE).")
+  String head;
+
+  /** The spec from --spec or --preset, with --head applied, named {@code name}. */
+  NetworkSpec spec(String name) throws IOException {
+    NetworkSpec spec = specFile != null ? SpecJson.read(specFile) : SpecJson.preset(preset);
+    if (head != null) {
+      spec = spec.withHead(HeadKind.valueOf(head.toUpperCase(Locale.ROOT)));
+    }
+    return spec.withName(name);
+  }
+}

@@ -264,18 +264,9 @@ public final class HttpApi {
     if (!t.tail().isEmpty() || t.verb() == null) {
       throw ApiException.notFound("expected POST /v1/models/{model}[/versions/{v}|/labels/{l}]:predict or :explain");
     }
-    JsonNode fast = switch (t.verb()) {
-      case RestPaths.VERB_PREDICT -> api.predictFast(t.model(), t.version(), t.label(), call.body());
-      case RestPaths.VERB_EXPLAIN -> api.explainFast(t.model(), t.version(), t.label(), call.body());
-      default -> null;
-    };
-    if (fast != null) {
-      return fast;
-    }
-    JsonNode body = Json.parse(call.body());
     return switch (t.verb()) {
-      case RestPaths.VERB_PREDICT -> api.predict(t.model(), t.version(), t.label(), body);
-      case RestPaths.VERB_EXPLAIN -> api.explain(t.model(), t.version(), t.label(), body);
+      case RestPaths.VERB_PREDICT -> api.predict(t.model(), t.version(), t.label(), call.body());
+      case RestPaths.VERB_EXPLAIN -> api.explain(t.model(), t.version(), t.label(), call.body());
       case "classify", "regress" -> throw ApiException.badRequest(":" + t.verb() + " is not supported; use :predict");
       default -> throw ApiException.notFound("unknown verb :" + t.verb());
     };

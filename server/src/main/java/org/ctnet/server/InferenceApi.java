@@ -135,51 +135,49 @@ public final class InferenceApi {
   /** Images decoded from a request, with the original order preserved. */
   private record Batch(float[] pixels, int count, List<byte[]> encoded) {}
 
-  public JsonNode predict(String model, String version, String label, JsonNode body) {
-    try (ModelRepository.Lease lease = repository.acquire(model, version, label)) {
-      RequestBody request = RequestBody.parse(body, settings.maxInstances());
-      String signature = request.signature() == null ? ModelNames.SERVING_DEFAULT : request.signature();
-      Prediction p = switch (signature) {
-        case ModelNames.SERVING_DEFAULT -> {
-          Batch b = images(lease.version().session(), request, ModelNames.IN_IMAGES);
-          yield await(lease.version().predict(b.pixels(), b.count()));
-        }
-        case ModelNames.SERVING_BYTES -> predictEncoded(lease.version(), request);
-        default -> throw ApiException.badRequest("signature_name '" + signature + "' cannot be used with :predict here; use "
-            + ModelNames.SERVING_DEFAULT + " or " + ModelNames.SERVING_BYTES
-            + (signature.equals(ModelNames.EXPLAIN) ? " (or POST :explain)" : ""));
-      };
-      return predictionResponse(p, request.columnar());
-    }
-  }
-
   /**
-   * The byte-level fast path for row-format float instances (see {@link FastInstances}); null when
-   * the body is of another shape, so the caller takes the general path.
+   * :predict on a raw body: float rows take the byte-level parser ({@link FastInstances}), any other
+   * body the general JSON path, which also writes the detailed errors. One lease for both.
    */
-  public JsonNode predictFast(String model, String version, String label, byte[] body) {
+  public JsonNode predict(String model, String version, String label, byte[] body) {
     try (ModelRepository.Lease lease = repository.acquire(model, version, label)) {
       FastInstances.Parsed parsed = fastInstances(lease.version().session().spec(), body);
-      if (parsed == null || !isDefaultSignature(parsed.others().get("signature_name"))) {
-        return null;
+      if (parsed != null && isDefaultSignature(parsed.others().get("signature_name"))) {
+        return predictionResponse(await(lease.version().predict(parsed.values(), parsed.count())), false);
       }
-      return predictionResponse(await(lease.version().predict(parsed.values(), parsed.count())), false);
+      return predict(lease.version(), Json.parse(body));
     }
   }
 
-  /** As {@link #predictFast} for :explain; the other members of the body are the explain options. */
-  public JsonNode explainFast(String model, String version, String label, byte[] body) {
+  private JsonNode predict(ServedVersion served, JsonNode body) {
+    RequestBody request = RequestBody.parse(body, settings.maxInstances());
+    String signature = request.signature() == null ? ModelNames.SERVING_DEFAULT : request.signature();
+    Prediction p = switch (signature) {
+      case ModelNames.SERVING_DEFAULT -> {
+        Batch b = images(served.session(), request, ModelNames.IN_IMAGES);
+        yield await(served.predict(b.pixels(), b.count()));
+      }
+      case ModelNames.SERVING_BYTES -> predictEncoded(served, request);
+      default -> throw ApiException.badRequest("signature_name '" + signature + "' cannot be used with :predict here; use "
+          + ModelNames.SERVING_DEFAULT + " or " + ModelNames.SERVING_BYTES
+          + (signature.equals(ModelNames.EXPLAIN) ? " (or POST :explain)" : ""));
+    };
+    return predictionResponse(p, request.columnar());
+  }
+
+  /** :explain on a raw body, like {@link #predict}; the body's other members are the explain options. */
+  public JsonNode explain(String model, String version, String label, byte[] body) {
     try (ModelRepository.Lease lease = repository.acquire(model, version, label)) {
-      ModelSession session = lease.version().session();
-      FastInstances.Parsed parsed = fastInstances(session.spec(), body);
-      if (parsed == null) {
-        return null;
+      ServedVersion served = lease.version();
+      FastInstances.Parsed parsed = fastInstances(served.session().spec(), body);
+      JsonNode signature = parsed == null ? null : parsed.others().get("signature_name");
+      if (parsed != null && (signature == null || signature.isTextual())) {
+        return explainImages(served, parsed.values(), parsed.count(), parsed.others());
       }
-      JsonNode signature = parsed.others().get("signature_name");
-      if (signature != null && !signature.isTextual()) {
-        return null;
-      }
-      return explainImages(lease.version(), parsed.values(), parsed.count(), parsed.others());
+      JsonNode tree = Json.parse(body);
+      RequestBody request = RequestBody.parse(tree, settings.maxInstances());
+      Batch b = images(served.session(), request, ModelNames.IN_IMAGES);
+      return explainImages(served, b.pixels(), b.count(), tree);
     }
   }
 
@@ -229,15 +227,6 @@ public final class InferenceApi {
       return await(served.predict(b.pixels(), b.count()));
     }
     return await(served.predictEncoded(encoded));
-  }
-
-  public JsonNode explain(String model, String version, String label, JsonNode body) {
-    try (ModelRepository.Lease lease = repository.acquire(model, version, label)) {
-      ModelSession session = lease.version().session();
-      RequestBody request = RequestBody.parse(body, settings.maxInstances());
-      Batch b = images(session, request, ModelNames.IN_IMAGES);
-      return explainImages(lease.version(), b.pixels(), b.count(), body);
-    }
   }
 
   /** Explains count images ([n,H,W,C] flattened) with the options found in {@code options}. */

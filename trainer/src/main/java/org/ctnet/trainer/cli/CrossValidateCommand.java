@@ -47,6 +47,8 @@ public final class CrossValidateCommand implements Callable<Integer> {
   @Mixin DataSource data;
   @Mixin TrainingOptions training;
   @Mixin NetworkOptions network;
+  /** Each fold locks its own threshold on its validation fold. */
+  @Mixin EvaluationOptions evaluation;
 
   @Option(names = "--folds", defaultValue = "5", description = "Number of folds, >= 3 (default ${DEFAULT-VALUE}).")
   int folds;
@@ -56,13 +58,6 @@ public final class CrossValidateCommand implements Callable<Integer> {
 
   @Option(names = "--name", defaultValue = "ctnet", description = "Model name in the reports (default ${DEFAULT-VALUE}).")
   String name;
-
-  @Option(names = "--target-sensitivity", defaultValue = "0.95",
-      description = "Each fold locks its threshold where its validation sensitivity reaches this (default ${DEFAULT-VALUE}).")
-  double targetSensitivity;
-
-  @Option(names = "--bootstrap", defaultValue = "1000", description = "Bootstrap replicates for the intervals (default ${DEFAULT-VALUE}).")
-  int bootstrap;
 
   @Option(names = "--run-dir", paramLabel = "DIR", description = "Per-fold checkpoints, scores and the report (default runs/cv-<name>).")
   Path runDir;
@@ -134,7 +129,7 @@ public final class CrossValidateCommand implements Callable<Integer> {
         TrainingSpec.defaults(config.optimizer()).withFrozenScopes(config.frozenScopes()), training.sessionOptions())) {
       RunState state = new Trainer(model, config, foldDir, out).train(train, validation, resumeFold);
       Trainer.Evaluated val = Trainer.evaluate(model, validation, 32);
-      double threshold = Metrics.thresholdForSensitivity(val.positiveScores(), val.labels(), targetSensitivity);
+      double threshold = Metrics.thresholdForSensitivity(val.positiveScores(), val.labels(), evaluation.targetSensitivity);
       Trainer.Evaluated e = Trainer.evaluate(model, test, 32);
       Metrics.Confusion locked = Metrics.confusion(e.positiveScores(), e.labels(), threshold);
       FoldResult result = new FoldResult(k + 1, test.size(),
@@ -176,7 +171,7 @@ public final class CrossValidateCommand implements Callable<Integer> {
         counts[labels[i] == 1 ? (positive ? 0 : 1) : (positive ? 3 : 2)]++;
       }
     }
-    Evaluation pooled = Evaluation.of("out-of-fold", scores, labels, groups, 0.5, bootstrap, 7);
+    Evaluation pooled = Evaluation.of("out-of-fold", scores, labels, groups, 0.5, evaluation.bootstrap, 7);
     Map<String, Object> extra = new LinkedHashMap<>();
     extra.put("model", name);
     extra.put("data", dataset.source());

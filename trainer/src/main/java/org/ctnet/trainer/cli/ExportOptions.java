@@ -1,6 +1,7 @@
 package org.ctnet.trainer.cli;
 
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Where and how a trained model is published. */
@@ -15,12 +16,7 @@ public final class ExportOptions {
   @Option(names = "--version", defaultValue = "0", description = "Version to write; 0 = next free (default).")
   long version;
 
-  @Option(names = "--target-sensitivity", defaultValue = "0.95",
-      description = "Lock the decision threshold where validation sensitivity reaches this (default ${DEFAULT-VALUE}).")
-  double targetSensitivity;
-
-  @Option(names = "--bootstrap", defaultValue = "1000", description = "Bootstrap replicates for the intervals (default ${DEFAULT-VALUE}).")
-  int bootstrap;
+  @Mixin EvaluationOptions evaluation;
 
   @Option(names = "--no-export", description = "Train and report, but do not export.")
   boolean noExport;

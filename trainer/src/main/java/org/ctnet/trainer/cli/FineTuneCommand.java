@@ -45,11 +45,7 @@ public final class FineTuneCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "Continue an interrupted fine-tuning run in --run-dir.")
   boolean resume;
 
-  @Option(names = "--target-sensitivity", defaultValue = "0.95", description = "Re-lock the threshold on the new validation data (default ${DEFAULT-VALUE}).")
-  double targetSensitivity;
-
-  @Option(names = "--bootstrap", defaultValue = "1000", description = "Bootstrap replicates (default ${DEFAULT-VALUE}).")
-  int bootstrap;
+  @Mixin EvaluationOptions evaluation;
 
   @Override
   public Integer call() throws Exception {
@@ -84,8 +80,8 @@ public final class FineTuneCommand implements Callable<Integer> {
       details.put("split", split.summary());
       details.put("training", config);
       details.put("before", before);
-      Reports.Result result = Reports.evaluateAndWrite(session, assets, validation, test, targetSensitivity, bootstrap,
-          state.history(), details, run.resolve("report"), out);
+      Reports.Result result = Reports.evaluateAndWrite(session, assets, validation, test, evaluation.targetSensitivity,
+          evaluation.bootstrap, state.history(), details, run.resolve("report"), out);
       Map<String, Object> after = scores(session, result.assets(), test, ref);
       details.put("after", after);
       out.println("after: " + after);

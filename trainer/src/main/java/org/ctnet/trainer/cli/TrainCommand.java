@@ -65,8 +65,8 @@ public final class TrainCommand implements Callable<Integer> {
       details.put("training", config);
       details.put("best_epoch", state.bestEpoch());
       details.put("skipped_images", train.skipped().size() + validation.skipped().size() + test.skipped().size());
-      Reports.Result result = Reports.evaluateAndWrite(model, assets, validation, test, export.targetSensitivity,
-          export.bootstrap, state.history(), details, run.resolve("report"), out);
+      Reports.Result result = Reports.evaluateAndWrite(model, assets, validation, test, export.evaluation.targetSensitivity,
+          export.evaluation.bootstrap, state.history(), details, run.resolve("report"), out);
       if (export.noExport) {
         return Main.OK;
       }

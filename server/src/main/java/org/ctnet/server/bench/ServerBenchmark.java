@@ -35,7 +35,7 @@ import org.ctnet.server.ServerSettings;
  * <p>Usage: {@code ./dev java -cp "server/target/server.jar:server/target/lib/*"
  * org.ctnet.server.bench.ServerBenchmark [--models saved_models] [--model ctnet] [--seconds 4]
  * [--rounds 3] [--soak 10000] [--external http://host:port --server-pid PID]}. Use {@code --rounds 0} for the
- * memory soak alone.
+ * memory soak alone, {@code --soak 0} to skip it.
  */
 public final class ServerBenchmark {
   private record Stats(double throughput, double p50, double p99, int errors) {}
@@ -119,8 +119,10 @@ public final class ServerBenchmark {
       if (rounds > 0) {
         report(results, calls, concurrencies);
       }
-      soak(base, "/v1/models/" + model + ":predict", calls.get(0).body(), soak,
-          serverPid > 0 ? serverPid : ProcessHandle.current().pid(), serverPid > 0);
+      if (soak > 0) {
+        soak(base, "/v1/models/" + model + ":predict", calls.get(0).body(), soak,
+            serverPid > 0 ? serverPid : ProcessHandle.current().pid(), serverPid > 0);
+      }
     }
   }
 

@@ -1,6 +1,5 @@
 package org.ctnet.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
@@ -59,6 +58,19 @@ final class FastInstances {
     }
   }
 
+  /**
+   * The same for a KServe v2 body with one FP32 tensor whose {@code data} is a flat list:
+   * {@code {"inputs": [{"name", "shape": [n, H, W, C], "datatype": "FP32", "data": [...]}], ...}};
+   * null for anything else (BYTES, nested data, several tensors), which the general path handles.
+   */
+  static Parsed parseKserve(byte[] body, int height, int width, int channels, int maxInstances) {
+    try {
+      return new FastInstances(body).kserve(height, width, channels, maxInstances);
+    } catch (NotFast e) {
+      return null;
+    }
+  }
+
   /** Thrown inside the scanner when the body leaves the fast path; never escapes this class. */
   private static final class NotFast extends Exception {
     private static final NotFast INSTANCE = new NotFast();
@@ -109,14 +121,103 @@ final class FastInstances {
     if (values == null || pos != b.length) {
       throw NotFast.INSTANCE;
     }
-    JsonNode rest;
+    return new Parsed(count * height * width * channels == values.length ? values
+        : Arrays.copyOf(values, count * height * width * channels), count, othersObject(others));
+  }
+
+  private Parsed kserve(int height, int width, int channels, int maxInstances) throws NotFast {
+    expect('{');
+    float[] values = null;
+    int count = 0;
+    StringBuilder others = new StringBuilder("{");
+    if (peek() == '}') {
+      throw NotFast.INSTANCE;
+    }
+    do {
+      String key = key();
+      expect(':');
+      if (key.equals("inputs")) {
+        if (values != null) {
+          throw NotFast.INSTANCE;
+        }
+        expect('[');
+        expect('{');
+        boolean fp32 = false;
+        long[] shape = null;
+        float[] data = null;
+        int n = 0;
+        do {
+          String member = key();
+          expect(':');
+          switch (member) {
+            case "datatype" -> {
+              int start = skipValue();
+              fp32 = new String(b, start, pos - start, StandardCharsets.UTF_8).equals("\"FP32\"");
+            }
+            case "shape" -> shape = integers();
+            case "data" -> {
+              data = new float[height * width * channels];
+              expect('[');
+              do {
+                if (n == data.length) {
+                  data = Arrays.copyOf(data, data.length * 2);
+                }
+                data[n++] = number();
+              } while (comma(']'));
+            }
+            case "name", "parameters" -> skipValue();
+            default -> throw NotFast.INSTANCE;
+          }
+        } while (comma('}'));
+        expect(']'); // exactly one tensor
+        if (!fp32 || shape == null || data == null || shape.length != 4 || shape[0] < 1 || shape[0] > maxInstances
+            || shape[1] != height || shape[2] != width || shape[3] != channels || n != shape[0] * height * width * channels) {
+          throw NotFast.INSTANCE;
+        }
+        count = (int) shape[0];
+        values = n == data.length ? data : Arrays.copyOf(data, n);
+      } else {
+        int start = skipValue();
+        if (others.length() > 1) {
+          others.append(',');
+        }
+        others.append('"').append(key).append("\":").append(new String(b, start, pos - start, StandardCharsets.UTF_8));
+      }
+    } while (comma('}'));
+    skipWhitespace();
+    if (values == null || pos != b.length) {
+      throw NotFast.INSTANCE;
+    }
+    return new Parsed(values, count, othersObject(others));
+  }
+
+  /** A JSON list of small non-negative integers. */
+  private long[] integers() throws NotFast {
+    expect('[');
+    long[] out = new long[8];
+    int n = 0;
+    do {
+      skipWhitespace();
+      long v = 0;
+      int start = pos;
+      while (pos < b.length && b[pos] >= '0' && b[pos] <= '9' && pos - start < 12) {
+        v = v * 10 + (b[pos++] - '0');
+      }
+      if (pos == start || n == out.length) {
+        throw NotFast.INSTANCE;
+      }
+      out[n++] = v;
+    } while (comma(']'));
+    return Arrays.copyOf(out, n);
+  }
+
+  /** The collected other members as a JSON object, validated by Jackson. */
+  private static ObjectNode othersObject(StringBuilder others) throws NotFast {
     try {
-      rest = Json.MAPPER.readTree(others.append('}').toString());
+      return (ObjectNode) Json.MAPPER.readTree(others.append('}').toString());
     } catch (IOException e) {
       throw NotFast.INSTANCE;
     }
-    return new Parsed(count * height * width * channels == values.length ? values
-        : Arrays.copyOf(values, count * height * width * channels), count, (ObjectNode) rest);
   }
 
   /** One image: [H][W][C], or [H][W] when C = 1, written at offset. */

@@ -293,7 +293,7 @@ public final class HttpApi {
     if (!t.tail().equals("infer")) {
       throw ApiException.notFound("expected POST /v2/models/{model}[/versions/{v}]/infer");
     }
-    return api.kserveInfer(t.model(), t.version(), Json.parse(call.body()));
+    return api.kserveInfer(t.model(), t.version(), call.body());
   }
 
   private JsonNode imagePost(Call call) throws IOException {

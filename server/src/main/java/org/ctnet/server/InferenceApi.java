@@ -347,95 +347,113 @@ public final class InferenceApi {
     }
   }
 
-  public JsonNode kserveInfer(String model, String version, JsonNode body) {
+  /** KServe v2 infer on a raw body: a flat FP32 tensor takes the byte-level parser, anything else the general path. */
+  public JsonNode kserveInfer(String model, String version, byte[] raw) {
     try (ModelRepository.Lease lease = repository.acquire(model, version, null)) {
-      ModelSession session = lease.version().session();
-      NetworkSpec spec = session.spec();
-      JsonNode inputs = body.get("inputs");
-      if (inputs == null || !inputs.isArray() || inputs.size() != 1) {
-        throw ApiException.badRequest("inputs must be a list with one tensor: '" + ModelNames.IN_IMAGES + "' (FP32) or '"
-            + ModelNames.IN_IMAGE_BYTES + "' (BYTES)");
+      NetworkSpec spec = lease.version().session().spec();
+      FastInstances.Parsed parsed = FastInstances.parseKserve(raw, spec.inputHeight(), spec.inputWidth(), spec.inputChannels(),
+          settings.maxInstances());
+      if (parsed != null) {
+        Prediction p = await(lease.version().predict(parsed.values(), parsed.count()));
+        return kserveResponse(model, lease.version(), p, parsed.count(), parsed.others());
       }
-      JsonNode input = inputs.get(0);
-      String datatype = input.path("datatype").asText("");
-      JsonNode shape = input.get("shape");
-      JsonNode data = input.get("data");
-      if (shape == null || !shape.isArray() || data == null || !data.isArray()) {
-        throw ApiException.badRequest("each input needs 'shape' and 'data' arrays");
-      }
-      Prediction p;
-      int n;
-      if (datatype.equals("FP32")) {
-        int[] expected = {shape.path(0).asInt(-1), spec.inputHeight(), spec.inputWidth(), spec.inputChannels()};
-        if (shape.size() != 4 || expected[0] < 1 || expected[0] > settings.maxInstances()
-            || shape.get(1).asInt() != expected[1] || shape.get(2).asInt() != expected[2] || shape.get(3).asInt() != expected[3]) {
-          throw ApiException.badRequest("FP32 input shape must be [n, " + expected[1] + ", " + expected[2] + ", "
-              + expected[3] + "] with 1 <= n <= " + settings.maxInstances() + ", got " + shape);
-        }
-        n = expected[0];
-        float[] pixels = new float[n * expected[1] * expected[2] * expected[3]];
-        JsonNode flat = data;
-        if (data.size() > 0 && data.get(0).isArray()) {
-          Json.flatten(data, expected, 0, pixels, 0, "inputs[0].data");
-        } else {
-          if (flat.size() != pixels.length) {
-            throw ApiException.badRequest("inputs[0].data has " + flat.size() + " values, shape needs " + pixels.length);
-          }
-          for (int i = 0; i < pixels.length; i++) {
-            if (!flat.get(i).isNumber()) {
-              throw ApiException.badRequest("inputs[0].data[" + i + "] is not a number");
-            }
-            pixels[i] = flat.get(i).floatValue();
-          }
-        }
-        p = await(lease.version().predict(pixels, n));
-      } else if (datatype.equals("BYTES")) {
-        n = data.size();
-        if (n < 1 || n > settings.maxInstances()) {
-          throw ApiException.badRequest("BYTES input needs 1.." + settings.maxInstances() + " base64 strings, got " + n);
-        }
-        List<byte[]> encoded = new ArrayList<>();
-        for (JsonNode d : data) {
-          encoded.add(decodeBase64(d.asText(), "inputs[0].data"));
-        }
-        Batch b = decodeInJava(session, encoded);
-        p = await(lease.version().predict(b.pixels(), b.count()));
-      } else {
-        throw ApiException.badRequest("datatype must be FP32 or BYTES, got '" + datatype + "'");
-      }
-      List<String> wanted = new ArrayList<>();
-      if (body.has("outputs") && body.get("outputs").isArray()) {
-        body.get("outputs").forEach(o -> wanted.add(o.path("name").asText()));
-      }
-      ObjectNode out = Json.object();
-      out.put("model_name", model);
-      out.put("model_version", Long.toString(lease.version().version()));
-      if (body.has("id")) {
-        out.set("id", body.get("id"));
-      }
-      ArrayNode outputs = out.putArray("outputs");
-      for (var e : Map.of(ModelNames.OUT_PROBABILITIES, p.probabilities(), ModelNames.OUT_LOGITS, p.logits()).entrySet()
-          .stream().sorted(Map.Entry.comparingByKey(java.util.Comparator.reverseOrder())).toList()) {
-        if (!wanted.isEmpty() && !wanted.contains(e.getKey())) {
-          continue;
-        }
-        ObjectNode o = outputs.addObject();
-        o.put("name", e.getKey()).put("datatype", "FP32");
-        o.set("shape", Json.MAPPER.valueToTree(List.of(n, spec.numClasses())));
-        ArrayNode flat = o.putArray("data");
-        for (float[] row : e.getValue()) {
-          for (float v : row) {
-            flat.add(v);
-          }
-        }
-      }
-      for (String w : wanted) {
-        if (!w.equals(ModelNames.OUT_PROBABILITIES) && !w.equals(ModelNames.OUT_LOGITS)) {
-          throw ApiException.badRequest("unknown output '" + w + "'; outputs are probabilities, logits");
-        }
-      }
-      return out;
+      return kserveInfer(model, lease.version(), Json.parse(raw));
     }
+  }
+
+  private JsonNode kserveInfer(String model, ServedVersion served, JsonNode body) {
+    ModelSession session = served.session();
+    NetworkSpec spec = session.spec();
+    JsonNode inputs = body.get("inputs");
+    if (inputs == null || !inputs.isArray() || inputs.size() != 1) {
+      throw ApiException.badRequest("inputs must be a list with one tensor: '" + ModelNames.IN_IMAGES + "' (FP32) or '"
+          + ModelNames.IN_IMAGE_BYTES + "' (BYTES)");
+    }
+    JsonNode input = inputs.get(0);
+    String datatype = input.path("datatype").asText("");
+    JsonNode shape = input.get("shape");
+    JsonNode data = input.get("data");
+    if (shape == null || !shape.isArray() || data == null || !data.isArray()) {
+      throw ApiException.badRequest("each input needs 'shape' and 'data' arrays");
+    }
+    Prediction p;
+    int n;
+    if (datatype.equals("FP32")) {
+      int[] expected = {shape.path(0).asInt(-1), spec.inputHeight(), spec.inputWidth(), spec.inputChannels()};
+      if (shape.size() != 4 || expected[0] < 1 || expected[0] > settings.maxInstances()
+          || shape.get(1).asInt() != expected[1] || shape.get(2).asInt() != expected[2] || shape.get(3).asInt() != expected[3]) {
+        throw ApiException.badRequest("FP32 input shape must be [n, " + expected[1] + ", " + expected[2] + ", "
+            + expected[3] + "] with 1 <= n <= " + settings.maxInstances() + ", got " + shape);
+      }
+      n = expected[0];
+      float[] pixels = new float[n * expected[1] * expected[2] * expected[3]];
+      JsonNode flat = data;
+      if (data.size() > 0 && data.get(0).isArray()) {
+        Json.flatten(data, expected, 0, pixels, 0, "inputs[0].data");
+      } else {
+        if (flat.size() != pixels.length) {
+          throw ApiException.badRequest("inputs[0].data has " + flat.size() + " values, shape needs " + pixels.length);
+        }
+        for (int i = 0; i < pixels.length; i++) {
+          if (!flat.get(i).isNumber()) {
+            throw ApiException.badRequest("inputs[0].data[" + i + "] is not a number");
+          }
+          pixels[i] = flat.get(i).floatValue();
+        }
+      }
+      p = await(served.predict(pixels, n));
+    } else if (datatype.equals("BYTES")) {
+      n = data.size();
+      if (n < 1 || n > settings.maxInstances()) {
+        throw ApiException.badRequest("BYTES input needs 1.." + settings.maxInstances() + " base64 strings, got " + n);
+      }
+      List<byte[]> encoded = new ArrayList<>();
+      for (JsonNode d : data) {
+        encoded.add(decodeBase64(d.asText(), "inputs[0].data"));
+      }
+      Batch b = decodeInJava(session, encoded);
+      p = await(served.predict(b.pixels(), b.count()));
+    } else {
+      throw ApiException.badRequest("datatype must be FP32 or BYTES, got '" + datatype + "'");
+    }
+    return kserveResponse(model, served, p, n, body);
+  }
+
+  /** The KServe v2 infer response, honouring the request's {@code outputs} filter and {@code id}. */
+  private JsonNode kserveResponse(String model, ServedVersion served, Prediction p, int n, JsonNode body) {
+    List<String> wanted = new ArrayList<>();
+    if (body.has("outputs") && body.get("outputs").isArray()) {
+      body.get("outputs").forEach(o -> wanted.add(o.path("name").asText()));
+    }
+    ObjectNode out = Json.object();
+    out.put("model_name", model);
+    out.put("model_version", Long.toString(served.version()));
+    if (body.has("id")) {
+      out.set("id", body.get("id"));
+    }
+    int classes = served.session().spec().numClasses();
+    ArrayNode outputs = out.putArray("outputs");
+    for (var e : Map.of(ModelNames.OUT_PROBABILITIES, p.probabilities(), ModelNames.OUT_LOGITS, p.logits()).entrySet()
+        .stream().sorted(Map.Entry.comparingByKey(java.util.Comparator.reverseOrder())).toList()) {
+      if (!wanted.isEmpty() && !wanted.contains(e.getKey())) {
+        continue;
+      }
+      ObjectNode o = outputs.addObject();
+      o.put("name", e.getKey()).put("datatype", "FP32");
+      o.set("shape", Json.MAPPER.valueToTree(List.of(n, classes)));
+      ArrayNode flat = o.putArray("data");
+      for (float[] row : e.getValue()) {
+        for (float v : row) {
+          flat.add(v);
+        }
+      }
+    }
+    for (String w : wanted) {
+      if (!w.equals(ModelNames.OUT_PROBABILITIES) && !w.equals(ModelNames.OUT_LOGITS)) {
+        throw ApiException.badRequest("unknown output '" + w + "'; outputs are probabilities, logits");
+      }
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- image endpoints

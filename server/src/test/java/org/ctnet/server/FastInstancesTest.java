@@ -216,6 +216,41 @@ class FastInstancesTest {
   }
 
   @Test
+  void kserveFlatFp32TensorsInAnyMemberOrder() {
+    String data = "[0.5,-1e-3,2,3.25,0,1,7,8]";
+    for (String body : List.of(
+        "{\"id\":\"a\",\"inputs\":[{\"name\":\"images\",\"shape\":[2,2,2,1],\"datatype\":\"FP32\",\"data\":" + data
+            + "}],\"outputs\":[{\"name\":\"probabilities\"}]}",
+        "{ \"inputs\" : [ { \"data\" : " + data + ", \"parameters\": {\"x\": 1}, \"datatype\":\"FP32\", \"shape\":[2, 2, 2, 1] } ],"
+            + " \"id\":\"a\", \"outputs\":[{\"name\":\"probabilities\"}] }")) {
+      FastInstances.Parsed p = FastInstances.parseKserve(body.getBytes(StandardCharsets.UTF_8), 2, 2, 1, 8);
+      assertNotNull(p, body);
+      assertEquals(2, p.count());
+      assertEquals("[0.5, -0.001, 2.0, 3.25, 0.0, 1.0, 7.0, 8.0]", java.util.Arrays.toString(p.values()));
+      assertEquals("a", p.others().get("id").asText());
+      assertEquals("probabilities", p.others().get("outputs").get(0).get("name").asText());
+    }
+  }
+
+  /** KServe bodies left to the general path, which answers them or explains what is wrong. */
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "{\"inputs\":[{\"shape\":[1,1,2,1],\"datatype\":\"BYTES\",\"data\":[\"AAAA\"]}]}",
+      "{\"inputs\":[{\"shape\":[1,1,2,1],\"datatype\":\"FP32\",\"data\":[[[[1],[2]]]]}]}",
+      "{\"inputs\":[{\"shape\":[1,1,2,1],\"datatype\":\"FP32\",\"data\":[1]}]}",
+      "{\"inputs\":[{\"shape\":[1,1,2,1],\"datatype\":\"FP32\",\"data\":[1,2,3]}]}",
+      "{\"inputs\":[{\"shape\":[1,2,1,1],\"datatype\":\"FP32\",\"data\":[1,2]}]}",
+      "{\"inputs\":[{\"shape\":[9,1,2,1],\"datatype\":\"FP32\",\"data\":[1,2,1,2,1,2,1,2,1,2,1,2,1,2,1,2,1,2]}]}",
+      "{\"inputs\":[{\"shape\":[1,1,2,1],\"datatype\":\"FP32\",\"data\":[1,2]},{\"shape\":[1,1,2,1],\"datatype\":\"FP32\",\"data\":[1,2]}]}",
+      "{\"inputs\":[{\"shape\":[1,1,2,1],\"datatype\":\"FP32\"}]}",
+      "{\"inputs\":[{\"shape\":[1,1,2,1],\"datatype\":\"FP32\",\"data\":[1,2],\"extra\":1}]}",
+      "{\"inputs\":[{\"shape\":[1,1,2,1],\"datatype\":\"FP32\",\"data\":[1,2]}]",
+      "{\"id\":\"x\"}"})
+  void kserveBodiesLeftToTheGeneralPath(String body) {
+    assertNull(FastInstances.parseKserve(body.getBytes(StandardCharsets.UTF_8), 1, 2, 1, 8), body);
+  }
+
+  @Test
   void acceptsTheLargestAllowedNumberOfInstances() {
     String eight = "{\"instances\":[" + String.join(",", java.util.Collections.nCopies(8, "[[1,2]]")) + "]}";
     FastInstances.Parsed parsed = parse(eight, 1, 2, 1);

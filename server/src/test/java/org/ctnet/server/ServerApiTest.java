@@ -203,6 +203,17 @@ class ServerApiTest {
     Prediction expected = IN_PROCESS.predict(java.util.Arrays.copyOf(IMAGES.pixels(), 2048), 2);
     JsonNode flat = out.get("outputs").get(0).get("data");
     assertEquals(expected.probabilities()[1][1], flat.get(3).floatValue(), 1e-6f);
+    // The same tensor with nested data (the general path) and with its members reordered (the
+    // byte-level path) answers identically; a short data list is refused with the general message.
+    String nested = "{\"inputs\":[{\"name\":\"images\",\"shape\":[2,32,32,1],\"datatype\":\"FP32\",\"data\":"
+        + instancesJson(java.util.Arrays.copyOf(IMAGES.pixels(), 2048), 2).replace("{\"instances\":", "").replaceAll("}$", "")
+        + "}],\"id\":\"r1\",\"outputs\":[{\"name\":\"probabilities\"}]}";
+    assertEquals(out, json(TestServers.post(uri, "/v2/models/tiny/versions/1/infer", nested)));
+    String reordered = "{\"outputs\":[{\"name\":\"probabilities\"}],\"inputs\":[{\"data\":[" + data
+        + "],\"datatype\":\"FP32\",\"shape\":[2,32,32,1],\"name\":\"images\"}],\"id\":\"r1\"}";
+    assertEquals(out, json(TestServers.post(uri, "/v2/models/tiny/versions/1/infer", reordered)));
+    assertError(TestServers.post(uri, "/v2/models/tiny/infer", "{\"inputs\":[{\"name\":\"images\",\"shape\":[2,32,32,1],"
+        + "\"datatype\":\"FP32\",\"data\":[" + data.substring(0, data.lastIndexOf(",")) + "]}]}"), 400, "values, shape needs");
   }
 
   @Test

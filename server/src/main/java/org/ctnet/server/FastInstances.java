@@ -107,11 +107,7 @@ final class FastInstances {
             count++;
           } while (comma(']'));
         } else {
-          int start = skipValue();
-          if (others.length() > 1) {
-            others.append(',');
-          }
-          others.append('"').append(key).append("\":").append(new String(b, start, pos - start, StandardCharsets.UTF_8));
+          keepMember(others, key);
         }
       } while (comma('}'));
     } else {
@@ -177,11 +173,7 @@ final class FastInstances {
         count = (int) shape[0];
         values = n == data.length ? data : Arrays.copyOf(data, n);
       } else {
-        int start = skipValue();
-        if (others.length() > 1) {
-          others.append(',');
-        }
-        others.append('"').append(key).append("\":").append(new String(b, start, pos - start, StandardCharsets.UTF_8));
+        keepMember(others, key);
       }
     } while (comma('}'));
     skipWhitespace();
@@ -209,6 +201,15 @@ final class FastInstances {
       out[n++] = v;
     } while (comma(']'));
     return Arrays.copyOf(out, n);
+  }
+
+  /** Appends the member whose value starts here, unparsed, to the other members' JSON text. */
+  private void keepMember(StringBuilder others, String key) throws NotFast {
+    int start = skipValue();
+    if (others.length() > 1) {
+      others.append(',');
+    }
+    others.append('"').append(key).append("\":").append(new String(b, start, pos - start, StandardCharsets.UTF_8));
   }
 
   /** The collected other members as a JSON object, validated by Jackson. */

@@ -37,6 +37,19 @@ class SmoothingTest {
         }
         assertTrue(max == 0f || Math.abs(max - 1f) < 1e-6, "normalised: " + max);
       }
+      // Left to the model (-1), both halves explain the class predicted on the original image, and
+      // the scores reported are the original image's.
+      for (int i = 0; i < 2; i++) {
+        float[] img = SyntheticImages.blobs(2, 32, 3).image(i);
+        Explanation p = Smoothing.flipAveraged(model, img, 1, new int[] {-1});
+        Explanation plain = model.explain(img, 1, new int[] {-1});
+        assertEquals(plain.targetClass()[0], p.targetClass()[0]);
+        assertArrayEquals(plain.prediction().probabilities()[0], p.prediction().probabilities()[0], 1e-5f);
+        Explanation asked = Smoothing.flipAveraged(model, img, 1, new int[] {plain.targetClass()[0]});
+        for (CamMethod m : model.camMethods()) {
+          assertArrayEquals(asked.maps().get(m).heatmap()[0], p.maps().get(m).heatmap()[0], 1e-5f, m.toString());
+        }
+      }
     }
   }
 }

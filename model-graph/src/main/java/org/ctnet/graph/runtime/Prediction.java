@@ -11,7 +11,7 @@ public record Prediction(float[][] probabilities, float[][] logits) {
     return probabilities.length;
   }
 
-  /** Rows [from, to) of this batch (the arrays are shared, not copied). */
+  /** Rows [from, to) of this batch (the row arrays are shared, not copied). */
   public Prediction rows(int from, int to) {
     return new Prediction(java.util.Arrays.copyOfRange(probabilities, from, to), java.util.Arrays.copyOfRange(logits, from, to));
   }

@@ -7,7 +7,8 @@ import org.ctnet.graph.cam.CamMethod;
 /**
  * Test-time smoothing of explanations: explain the image and its horizontal mirror in one session
  * run, mirror the second map back and average, then renormalise per image. The class explained in
- * both halves is the one asked for, or the prediction on the original image.
+ * both halves is the one asked for, or the prediction on the original image (one forward pass
+ * first, only when a class is left to the model).
  */
 public final class Smoothing {
   private Smoothing() {}
@@ -17,7 +18,7 @@ public final class Smoothing {
     int w = model.spec().inputWidth();
     int c = model.spec().inputChannels();
     int pixels = h * w * c;
-    Explanation plain = model.explain(images, n, classIndex);
+    int[] target = resolvedClasses(model, images, n, classIndex);
     float[] both = new float[2 * n * pixels];
     System.arraycopy(images, 0, both, 0, n * pixels);
     for (int i = 0; i < n; i++) {
@@ -30,10 +31,8 @@ public final class Smoothing {
       }
     }
     int[] classes = new int[2 * n];
-    for (int i = 0; i < n; i++) {
-      classes[i] = plain.targetClass()[i];
-      classes[n + i] = plain.targetClass()[i];
-    }
+    System.arraycopy(target, 0, classes, 0, n);
+    System.arraycopy(target, 0, classes, n, n);
     Explanation e = model.explain(both, 2 * n, classes);
     Map<CamMethod, Explanation.Maps> maps = new EnumMap<>(CamMethod.class);
     for (var entry : e.maps().entrySet()) {
@@ -48,13 +47,34 @@ public final class Smoothing {
       }
       maps.put(entry.getKey(), new Explanation.Maps(cam, m.camHeight(), m.camWidth(), heat, m.height(), m.width(), evidence));
     }
-    float[][] probs = new float[n][];
-    float[][] logits = new float[n][];
-    for (int i = 0; i < n; i++) {
-      probs[i] = e.prediction().probabilities()[i];
-      logits[i] = e.prediction().logits()[i];
+    return new Explanation(e.prediction().rows(0, n), target, maps);
+  }
+
+  /**
+   * The requested classes, with -1 replaced by the class predicted on the original image (the
+   * mirror must explain the same class), found by a plain forward pass only when needed.
+   */
+  private static int[] resolvedClasses(ModelSession model, float[] images, int n, int[] classIndex) {
+    if (classIndex.length != n) {
+      throw new IllegalArgumentException("need one class index per image: " + n + ", got " + classIndex.length);
     }
-    return new Explanation(new Prediction(probs, logits), plain.targetClass(), maps);
+    int[] target = classIndex.clone();
+    if (java.util.Arrays.stream(target).allMatch(k -> k >= 0)) {
+      return target;
+    }
+    float[][] logits = model.predict(images, n).logits();
+    for (int i = 0; i < n; i++) {
+      if (target[i] < 0) {
+        int best = 0; // the graph's rule: argmax of the logits, first on ties
+        for (int k = 1; k < logits[i].length; k++) {
+          if (logits[i][k] > logits[i][best]) {
+            best = k;
+          }
+        }
+        target[i] = best;
+      }
+    }
+    return target;
   }
 
   /** (a + mirror(b)) / 2, divided by its maximum. */

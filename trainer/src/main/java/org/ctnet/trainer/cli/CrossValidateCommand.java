@@ -118,7 +118,7 @@ public final class CrossValidateCommand implements Callable<Integer> {
         trainSamples.addAll(parts.get(j).samples());
       }
     }
-    ImageStore train = all.subset(parts.get(k).subset(trainSamples));
+    ImageStore train = all.subset(all.dataset().subset(trainSamples));
     ImageStore validation = all.subset(parts.get(validationFold));
     ImageStore test = all.subset(parts.get(k));
     out.printf("fold %d of %d: train %d, validation %d (fold %d), test %d%n", k + 1, folds, train.size(), validation.size(),

@@ -63,6 +63,8 @@ public final class ModelGraph {
   private final CamGraph cam;
   private final BuildRecord inferenceRecord;
   private final List<Parameter> trainedVariables;
+  private final Op anchorWeights;
+  private final float temperature;
 
   private ModelGraph(Builder b) {
     this.spec = b.spec;
@@ -85,11 +87,29 @@ public final class ModelGraph {
     this.cam = b.cam;
     this.inferenceRecord = b.inferenceRecord;
     this.trainedVariables = b.trainedVariables;
+    this.anchorWeights = b.anchorWeights;
+    this.temperature = b.temperature;
   }
 
-  /** Builds everything into {@code graph}, which must be empty. */
+  /** Builds everything into {@code graph}, which must be empty, with uncalibrated outputs (temperature 1). */
   public static ModelGraph build(
       Graph graph, NetworkSpec spec, TrainingSpec training, Preprocessing preprocessing) {
+    return build(graph, spec, training, preprocessing, 1.0);
+  }
+
+  /**
+   * Builds everything into {@code graph}, which must be empty.
+   *
+   * @param temperature the served {@code logits} are the network's logits divided by this (fitted
+   *     on validation data: temperature scaling), and {@code probabilities} their softmax, so every
+   *     client, TF Serving's included, gets calibrated probabilities. Training and the CAM methods
+   *     use the raw logits.
+   */
+  public static ModelGraph build(
+      Graph graph, NetworkSpec spec, TrainingSpec training, Preprocessing preprocessing, double temperature) {
+    if (!(temperature > 0) || Double.isInfinite(temperature)) {
+      throw new IllegalArgumentException("temperature must be a positive number, got " + temperature);
+    }
     if (graph.operations().hasNext()) {
       throw new IllegalArgumentException("ModelGraph.build needs an empty graph");
     }
@@ -101,7 +121,7 @@ public final class ModelGraph {
               + preprocessing.channels() + " does not match the network input " + spec.inputHeight()
               + "x" + spec.inputWidth() + "x" + spec.inputChannels());
     }
-    return new Builder(Ops.create(graph), spec, training, preprocessing).build();
+    return new Builder(Ops.create(graph), spec, training, preprocessing, (float) temperature).build();
   }
 
   private static final class Builder {
@@ -129,8 +149,12 @@ public final class ModelGraph {
     List<BuildRecord.StatisticUpdate> trainUpdates;
     Operand<TFloat32> dataLoss;
 
-    Builder(Ops tf, NetworkSpec spec, TrainingSpec training, Preprocessing preprocessing) {
+    final float temperature;
+    Op anchorWeights;
+
+    Builder(Ops tf, NetworkSpec spec, TrainingSpec training, Preprocessing preprocessing, float temperature) {
       this.tf = tf;
+      this.temperature = temperature;
       this.spec = spec;
       this.training = training;
       this.preprocessing = preprocessing;
@@ -156,7 +180,8 @@ public final class ModelGraph {
           norm.math.div(norm.math.sub(images, norm.constant(preprocessing.mean())), norm.constant(preprocessing.std()));
 
       Layers.BatchNormSettings bn =
-          new Layers.BatchNormSettings((float) spec.batchNormMomentum(), (float) spec.batchNormEpsilon());
+          new Layers.BatchNormSettings((float) spec.batchNormMomentum(), (float) spec.batchNormEpsilon(),
+              training::usesMovingStatistics);
       Operand<TInt32> batchSize = tf.withSubScope("batch_size").squeeze(tf.slice(tf.shape(images),
           tf.constant(new int[] {0}), tf.constant(new int[] {1})));
       // Created first: dropout masks are seeded by it (stateless, so resumed runs repeat them).
@@ -174,8 +199,10 @@ public final class ModelGraph {
           Layers.root(tf, store, Mode.INFERENCE, inferenceRecord, bn, spec.seed(), batchSize, stepSeed), spec, standardised);
       store.setCreationAllowed(true);
 
-      logits = tf.withName(ModelNames.OP_LOGITS).identity(rawLogits);
-      probabilities = tf.withName(ModelNames.OP_PROBABILITIES).nn.softmax(rawLogits);
+      Operand<TFloat32> calibrated = temperature == 1f ? rawLogits
+          : tf.withSubScope("calibration").math.div(rawLogits, tf.constant(temperature));
+      logits = tf.withName(ModelNames.OP_LOGITS).identity(calibrated);
+      probabilities = tf.withName(ModelNames.OP_PROBABILITIES).nn.softmax(calibrated);
       trainLogits = tf.withName(ModelNames.OP_TRAIN_LOGITS).identity(rawTrainLogits);
 
       buildLoss();
@@ -241,13 +268,17 @@ public final class ModelGraph {
     private void buildLoss() {
       Ops l = tf.withSubScope("loss_terms");
       Operand<TFloat32> oneHot = l.oneHot(labels, l.constant(spec.numClasses()), l.constant(1f), l.constant(0f));
+      float smoothing = (float) training.labelSmoothing();
       Operand<TFloat32> perSample;
       if (spec.head() == HeadKind.SOFTMAX) {
-        perSample = l.nn.softmaxCrossEntropyWithLogits(trainLogits, oneHot).loss();
+        Operand<TFloat32> targets = smoothing == 0 ? oneHot : l.math.add(
+            l.math.mul(oneHot, l.constant(1 - smoothing)), l.constant(smoothing / spec.numClasses()));
+        perSample = l.nn.softmaxCrossEntropyWithLogits(trainLogits, targets).loss();
       } else {
         // Binary cross-entropy on z, stable form: max(z, 0) - z·y + log(1 + exp(-|z|)).
         Operand<TFloat32> z = ClassifierHead.sigmoidLogit(l, trainLogits);
-        Operand<TFloat32> y = l.dtypes.cast(labels, TFloat32.class);
+        Operand<TFloat32> y = l.math.add(l.math.mul(l.dtypes.cast(labels, TFloat32.class), l.constant(1 - smoothing)),
+            l.constant(smoothing / 2));
         perSample = l.math.add(
             l.math.sub(l.math.maximum(z, l.zerosLike(z)), l.math.mul(z, y)),
             l.math.log1p(l.math.exp(l.math.neg(l.math.abs(z)))));
@@ -295,14 +326,24 @@ public final class ModelGraph {
       var grads = t.gradients(dataLoss, xs);
       List<Operand<TFloat32>> gradients = new ArrayList<>();
       Operand<TFloat32> decay = t.constant((float) spec.weightDecay());
+      Operand<TFloat32> l2sp = t.constant((float) training.l2sp());
+      List<Op> anchorAssigns = new ArrayList<>();
       for (int i = 0; i < xs.size(); i++) {
         Operand<TFloat32> g = (Operand<TFloat32>) (Operand<?>) grads.dy(i);
         Parameter p = trainedVariables.get(i);
-        if (spec.weightDecay() > 0 && p.role() == Role.KERNEL) {
+        if (training.l2sp() > 0 && p.role() == Role.KERNEL) {
+          // L2-SP: pull toward the starting point W0 (an optimizer-role variable, so restoring
+          // network weights leaves it alone and anchorWeights sets it).
+          Variable<TFloat32> anchor = store.get(p.path(), "l2sp_anchor", Role.OPTIMIZER,
+              init -> init.zeros(init.constant(p.shape()), TFloat32.class));
+          anchorAssigns.add(t.withSubScope("l2sp").assign(anchor, p.variable()));
+          g = t.math.add(g, t.math.mul(l2sp, t.math.sub(p.variable(), anchor)));
+        } else if (spec.weightDecay() > 0 && p.role() == Role.KERNEL) {
           g = t.math.add(g, t.math.mul(decay, p.variable()));
         }
         gradients.add(g);
       }
+      anchorWeights = tf.withControlDependencies(anchorAssigns).withName(ModelNames.OP_L2SP_ANCHOR).noOp();
       // Updates write variables in place that backprop ops (e.g. Conv2DBackpropInput) still read:
       // without a barrier an early update races a later read and runs are not reproducible. One
       // NoOp waits for every gradient and the loss; every update waits for it (O(vars) edges).
@@ -404,6 +445,16 @@ public final class ModelGraph {
   /** Soft masks M of the attention modules on the inference path. */
   public Map<String, Operand<TFloat32>> softMasks() {
     return inferenceRecord.softMasks();
+  }
+
+  /** Sets the L2-SP anchors to the current weights (a no-op without L2-SP). */
+  public Op anchorWeights() {
+    return anchorWeights;
+  }
+
+  /** The temperature the served logits are divided by. */
+  public double temperature() {
+    return temperature;
   }
 
   /** The variables the training step updates through gradients. */

@@ -51,6 +51,8 @@ public final class ModelNames {
   public static final String OP_LOGITS = "logits";
   public static final String OP_LOSS = "loss";
   public static final String OP_TRAIN = "train";
+  /** Sets the L2-SP anchors to the current weights (fine-tuning). */
+  public static final String OP_L2SP_ANCHOR = "l2sp_anchor_set";
   public static final String OP_TRAIN_LOSS = "train_loss";
   public static final String OP_TRAIN_LOGITS = "train_logits";
   public static final String OP_GLOBAL_STEP = "global_step";
@@ -60,5 +62,7 @@ public final class ModelNames {
   public static final String ASSET_SPEC = "model.json";
   public static final String ASSET_LABELS = "labels.txt";
   public static final String ASSET_PREPROCESSING = "preprocessing.json";
+  public static final String ASSET_DECISION = "decision.json";
+  public static final String ASSET_CALIBRATION = "calibration.json";
   public static final String ASSET_TRAINING = "training.json";
 }

@@ -10,6 +10,7 @@ import org.ctnet.trainer.cli.FineTuneCommand;
 import org.ctnet.trainer.cli.PredictCommand;
 import org.ctnet.trainer.cli.SplitCommand;
 import org.ctnet.trainer.cli.TrainCommand;
+import org.ctnet.trainer.cli.TransferStudyCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -19,7 +20,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "ctnet 0.1.0",
     description = "Train, evaluate, fine-tune and run the CT-Net residual attention network on CT slices.",
-    subcommands = {TrainCommand.class, CrossValidateCommand.class, EvaluateCommand.class, FineTuneCommand.class, PredictCommand.class,
+    subcommands = {TrainCommand.class, CrossValidateCommand.class, EvaluateCommand.class, FineTuneCommand.class, TransferStudyCommand.class, PredictCommand.class,
         SplitCommand.class, ExplainCommand.class, OcclusionCommand.class, ExplainEvalCommand.class, ExportCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

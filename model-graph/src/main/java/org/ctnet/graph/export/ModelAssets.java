@@ -16,16 +16,42 @@ import org.ctnet.graph.spec.SpecJson;
 
 /**
  * What travels beside a SavedModel in {@code assets.extra/}: the spec that rebuilds the graph, the
- * class labels in logit order, and the preprocessing (with the decision threshold locked on
- * validation data) that every consumer must apply identically.
+ * class labels in logit order, the preprocessing that every consumer must apply identically
+ * ({@code preprocessing.json}), the decision threshold locked on validation data
+ * ({@code decision.json}) and the temperature the graph divides its logits by
+ * ({@code calibration.json}).
  *
  * @param spec the network spec
  * @param labels class names in logit order; the last one is the positive class
  * @param preprocessing input contract
  * @param decision the locked decision rule for the positive class
+ * @param calibration the temperature baked into the exported graph's outputs
  */
 public record ModelAssets(
-    NetworkSpec spec, List<String> labels, Preprocessing preprocessing, Decision decision) {
+    NetworkSpec spec, List<String> labels, Preprocessing preprocessing, Decision decision, Calibration calibration) {
+
+  /**
+   * Temperature scaling: served logits are the network's divided by {@code temperature}.
+   *
+   * @param temperature > 0; 1 = uncalibrated
+   * @param fittedOn how it was fitted, e.g. "validation NLL (412 images)"
+   */
+  public record Calibration(double temperature, String fittedOn) {
+    public Calibration {
+      if (!(temperature > 0) || Double.isInfinite(temperature)) {
+        throw new IllegalArgumentException("temperature must be a positive number, got " + temperature);
+      }
+      fittedOn = fittedOn == null ? "" : fittedOn;
+    }
+
+    public static Calibration none() {
+      return new Calibration(1, "not calibrated");
+    }
+  }
+
+  public ModelAssets(NetworkSpec spec, List<String> labels, Preprocessing preprocessing, Decision decision) {
+    this(spec, labels, preprocessing, decision, Calibration.none());
+  }
 
   /**
    * Positive when P(positive class) ≥ threshold.
@@ -62,6 +88,9 @@ public record ModelAssets(
     if (decision == null) {
       decision = Decision.argmax();
     }
+    if (calibration == null) {
+      calibration = Calibration.none();
+    }
   }
 
   public static ModelAssets defaults(NetworkSpec spec) {
@@ -72,18 +101,26 @@ public record ModelAssets(
   }
 
   public ModelAssets withDecision(Decision newDecision) {
-    return new ModelAssets(spec, labels, preprocessing, newDecision);
+    return new ModelAssets(spec, labels, preprocessing, newDecision, calibration);
   }
 
   public ModelAssets withLabels(List<String> newLabels) {
-    return new ModelAssets(spec, newLabels, preprocessing, decision);
+    return new ModelAssets(spec, newLabels, preprocessing, decision, calibration);
+  }
+
+  public ModelAssets withCalibration(Calibration newCalibration) {
+    return new ModelAssets(spec, labels, preprocessing, decision, newCalibration);
+  }
+
+  public ModelAssets withSpec(NetworkSpec newSpec) {
+    return new ModelAssets(newSpec, labels, preprocessing, decision, calibration);
   }
 
   public int positiveClass() {
     return labels.size() - 1;
   }
 
-  /** Preprocessing plus decision, as stored in preprocessing.json. */
+  /** As stored in preprocessing.json (models exported before decision.json also carry the decision here). */
   record PreprocessingFile(Preprocessing preprocessing, Decision decision, String resize) {}
 
   public void write(Path versionDir) throws IOException {
@@ -92,7 +129,9 @@ public record ModelAssets(
     SpecJson.write(spec, dir.resolve(ModelNames.ASSET_SPEC));
     Files.writeString(dir.resolve(ModelNames.ASSET_LABELS), String.join("\n", labels) + "\n");
     JSON.writeValue(dir.resolve(ModelNames.ASSET_PREPROCESSING).toFile(),
-        new PreprocessingFile(preprocessing, decision, Preprocessing.RESIZE));
+        new PreprocessingFile(preprocessing, null, Preprocessing.RESIZE));
+    JSON.writeValue(dir.resolve(ModelNames.ASSET_DECISION).toFile(), decision);
+    JSON.writeValue(dir.resolve(ModelNames.ASSET_CALIBRATION).toFile(), calibration);
   }
 
   /** Reads the assets of a version folder; a missing or invalid file is a clear error. */
@@ -103,12 +142,17 @@ public record ModelAssets(
       List<String> labels = Files.readAllLines(dir.resolve(ModelNames.ASSET_LABELS), StandardCharsets.UTF_8)
           .stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
       PreprocessingFile pre = JSON.readValue(dir.resolve(ModelNames.ASSET_PREPROCESSING).toFile(), PreprocessingFile.class);
-      return new ModelAssets(spec, labels, pre.preprocessing(), pre.decision());
+      Path decisionFile = dir.resolve(ModelNames.ASSET_DECISION);
+      Decision decision = Files.exists(decisionFile) ? JSON.readValue(decisionFile.toFile(), Decision.class) : pre.decision();
+      Path calibrationFile = dir.resolve(ModelNames.ASSET_CALIBRATION);
+      Calibration calibration = Files.exists(calibrationFile)
+          ? JSON.readValue(calibrationFile.toFile(), Calibration.class) : Calibration.none();
+      return new ModelAssets(spec, labels, pre.preprocessing(), decision, calibration);
     } catch (NoSuchFileException e) {
       throw new IOException("model at " + versionDir + " lacks its asset " + e.getFile()
           + " (expected " + ModelNames.ASSETS_DIR + "/{" + ModelNames.ASSET_SPEC + ", "
           + ModelNames.ASSET_LABELS + ", " + ModelNames.ASSET_PREPROCESSING + "})", e);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | com.fasterxml.jackson.databind.JsonMappingException e) {
       throw new IOException("model at " + versionDir + " has invalid assets: " + e.getMessage(), e);
     }
   }

@@ -1,5 +1,6 @@
 package org.ctnet.graph.layers;
 
+import java.util.function.Predicate;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.tensorflow.Operand;
@@ -29,8 +30,17 @@ public final class Layers {
   private final Operand<TInt32> batchSize;
   private final Operand<TInt64> stepSeed;
 
-  /** Batch-norm hyper-parameters shared by every layer of a network. */
-  public record BatchNormSettings(float momentum, float epsilon) {}
+  /**
+   * Batch-norm hyper-parameters shared by every layer of a network.
+   *
+   * @param movingStatisticsWhileTraining scope paths whose batch norm normalises with its moving
+   *     statistics on the training path too (frozen scopes, fine-tuning), and records no update
+   */
+  public record BatchNormSettings(float momentum, float epsilon, Predicate<String> movingStatisticsWhileTraining) {
+    public BatchNormSettings(float momentum, float epsilon) {
+      this(momentum, epsilon, path -> false);
+    }
+  }
 
   private Layers(
       Ops tf,
@@ -149,7 +159,7 @@ public final class Layers {
     Variable<TFloat32> movingVariance =
         store.get(scope.path, "moving_variance", Role.MOVING_STATISTIC, init -> init.fill(init.constant(new long[] {c}), init.constant(1f)));
     Ops ops = scope.tf;
-    if (mode == Mode.INFERENCE) {
+    if (mode == Mode.INFERENCE || batchNorm.movingStatisticsWhileTraining().test(scope.path)) {
       return ops.nn
           .fusedBatchNorm(x, gamma, beta, movingMean, movingVariance,
               FusedBatchNorm.isTraining(false), FusedBatchNorm.epsilon(batchNorm.epsilon()))

@@ -59,7 +59,8 @@ public final class ModelSession implements AutoCloseable {
   public static ModelSession create(ModelAssets assets, TrainingSpec training, SessionOptions options) {
     Graph graph = new Graph();
     try {
-      ModelGraph model = ModelGraph.build(graph, assets.spec(), training, assets.preprocessing());
+      ModelGraph model = ModelGraph.build(graph, assets.spec(), training, assets.preprocessing(),
+          assets.calibration().temperature());
       Map<String, Signature> defs = new LinkedHashMap<>();
       for (Signature s : model.signatures()) {
         defs.put(s.key(), s);
@@ -89,15 +90,50 @@ public final class ModelSession implements AutoCloseable {
       throws IOException {
     ModelAssets stored = ModelAssets.read(versionDir);
     ModelAssets assets = camLayer == null ? stored
-        : new ModelAssets(stored.spec().withCamLayer(camLayer), stored.labels(), stored.preprocessing(), stored.decision());
+        : stored.withSpec(stored.spec().withCamLayer(camLayer));
     ModelSession model = create(assets, training, options);
     try {
       model.restoreNetworkWeights(versionDir.resolve("variables").resolve("variables"));
+      model.anchorWeights();
       return model;
     } catch (RuntimeException e) {
       model.close();
       throw e;
     }
+  }
+
+  /**
+   * A new model with these assets (e.g. a fitted temperature, which is baked into the graph) and
+   * this model's network weights; this one stays open and unchanged.
+   */
+  public ModelSession withAssets(ModelAssets newAssets, TrainingSpec training, SessionOptions options) throws IOException {
+    Path dir = Files.createTempDirectory("ctnet-weights");
+    try {
+      Path prefix = dir.resolve("ckpt");
+      saveCheckpoint(prefix);
+      ModelSession copy = create(newAssets, training, options);
+      try {
+        copy.restoreNetworkWeights(prefix);
+        return copy;
+      } catch (RuntimeException e) {
+        copy.close();
+        throw e;
+      }
+    } finally {
+      try (var walk = Files.walk(dir)) {
+        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  /** Sets the L2-SP anchors to the current weights: the starting point the penalty pulls toward. */
+  public void anchorWeights() {
+    if (modelGraph == null) {
+      throw new IllegalStateException("anchorWeights needs a graph built from a spec");
+    }
+    session.runner().addTarget(modelGraph.anchorWeights()).run().close();
   }
 
   /** Loads an exported SavedModel as it is (graph and all signatures, including train_step). */
@@ -355,10 +391,14 @@ public final class ModelSession implements AutoCloseable {
     if (modelGraph == null) {
       throw new IllegalStateException("variableValues needs a graph built from a spec");
     }
+    // One run for all: every new fetch set pays a graph optimisation of its own.
+    List<Parameter> all = modelGraph.parameters().all();
+    Session.Runner runner = session.runner();
+    all.forEach(p -> runner.fetch(p.variable()));
     Map<String, float[]> values = new LinkedHashMap<>();
-    for (Parameter p : modelGraph.parameters().all()) {
-      try (Result r = session.runner().fetch(p.variable()).run()) {
-        values.put(p.path(), TensorIo.readFloats(r.get(0)));
+    try (Result r = runner.run()) {
+      for (int i = 0; i < all.size(); i++) {
+        values.put(all.get(i).path(), TensorIo.readFloats(r.get(i)));
       }
     }
     return values;

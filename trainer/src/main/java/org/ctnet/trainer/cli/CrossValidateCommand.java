@@ -88,7 +88,7 @@ public final class CrossValidateCommand implements Callable<Integer> {
     }
     ModelAssets assets = ModelAssets.defaults(spec).withLabels(dataset.classes());
     ImageStore all = data.load(dataset, assets.preprocessing(), "all folds", out);
-    TrainConfig config = training.config(List.of());
+    TrainConfig config = training.config(TrainingOptions.Recipes.TRAIN);
     List<FoldResult> results = new ArrayList<>();
     List<String[]> outOfFold = new ArrayList<>();
     for (int k = 0; k < folds; k++) {
@@ -126,10 +126,11 @@ public final class CrossValidateCommand implements Callable<Integer> {
     Files.createDirectories(foldDir);
     boolean resumeFold = resume && Files.isRegularFile(foldDir.resolve("state.json"));
     try (ModelSession model = ModelSession.create(assets,
-        TrainingSpec.defaults(config.optimizer()).withFrozenScopes(config.frozenScopes()), training.sessionOptions())) {
+        config.trainingSpec(), training.sessionOptions())) {
       RunState state = new Trainer(model, config, foldDir, out).train(train, validation, resumeFold);
       Trainer.Evaluated val = Trainer.evaluate(model, validation, 32);
-      double threshold = Metrics.thresholdForSensitivity(val.positiveScores(), val.labels(), evaluation.targetSensitivity);
+      double threshold = org.ctnet.trainer.eval.DecisionRule.lock(val.positiveScores(), val.labels(),
+          evaluation.targetSensitivity).threshold();
       Trainer.Evaluated e = Trainer.evaluate(model, test, 32);
       Metrics.Confusion locked = Metrics.confusion(e.positiveScores(), e.labels(), threshold);
       FoldResult result = new FoldResult(k + 1, test.size(),
@@ -137,11 +138,11 @@ public final class CrossValidateCommand implements Callable<Integer> {
           Metrics.rocAuc(e.positiveScores(), e.labels()), Metrics.confusion(e.positiveScores(), e.labels(), 0.5).accuracy(),
           locked.sensitivity(), locked.specificity());
       try (Writer w = Files.newBufferedWriter(foldDir.resolve(SCORES), StandardCharsets.UTF_8)) {
-        w.write("path,label,group,fold,score,threshold\n");
+        w.write("path,label,group,fold,score,threshold,source\n");
         for (int i = 0; i < test.size(); i++) {
           Sample s = test.sample(i);
           w.write(Csv.row(s.path(), s.label(), s.group(), Integer.toString(k + 1), Double.toString(e.positiveScores()[i]),
-              Double.toString(threshold)) + "\n");
+              Double.toString(threshold), s.source()) + "\n");
         }
       }
       // written last: its presence marks the fold as finished for --resume
@@ -160,7 +161,7 @@ public final class CrossValidateCommand implements Callable<Integer> {
     List<String> groups = new ArrayList<>();
     int[] counts = new int[4]; // tp, fn, tn, fp at each fold's own locked threshold
     try (Writer w = Files.newBufferedWriter(run.resolve("out-of-fold.csv"), StandardCharsets.UTF_8)) {
-      w.write("path,label,group,fold,score,threshold\n");
+      w.write("path,label,group,fold,score,threshold,source\n");
       for (int i = 0; i < n; i++) {
         String[] row = outOfFold.get(i);
         w.write(Csv.row(row) + "\n");
@@ -172,6 +173,23 @@ public final class CrossValidateCommand implements Callable<Integer> {
       }
     }
     Evaluation pooled = Evaluation.of("out-of-fold", scores, labels, groups, 0.5, evaluation.bootstrap, 7);
+    List<Evaluation> evaluations = new ArrayList<>(List.of(pooled));
+    Map<String, double[][]> histograms = new LinkedHashMap<>();
+    histograms.put("out-of-fold", new double[][] {scores, java.util.Arrays.stream(labels).asDoubleStream().toArray()});
+    List<String> sources = outOfFold.stream().map(r -> r.length > 6 ? r[6] : "").distinct().sorted().toList();
+    if (sources.size() > 1) {
+      // Several sources: each one's pooled out-of-fold figures, so a small source is not hidden by a large one.
+      for (String source : sources) {
+        int[] idx = java.util.stream.IntStream.range(0, n)
+            .filter(i -> (outOfFold.get(i).length > 6 ? outOfFold.get(i)[6] : "").equals(source)).toArray();
+        double[] s = java.util.Arrays.stream(idx).mapToDouble(i -> scores[i]).toArray();
+        int[] l = java.util.Arrays.stream(idx).map(i -> labels[i]).toArray();
+        Evaluation e = Evaluation.of("out-of-fold " + source, s, l,
+            java.util.Arrays.stream(idx).mapToObj(groups::get).toList(), 0.5, evaluation.bootstrap, 7);
+        evaluations.add(e);
+        histograms.put("out-of-fold " + source, new double[][] {s, java.util.Arrays.stream(l).asDoubleStream().toArray()});
+      }
+    }
     Map<String, Object> extra = new LinkedHashMap<>();
     extra.put("model", name);
     extra.put("data", dataset.source());
@@ -183,8 +201,7 @@ public final class CrossValidateCommand implements Callable<Integer> {
     extra.put("at_fold_locked_thresholds", Map.of("sensitivity", sensitivity, "specificity", specificity,
         "accuracy", (counts[0] + counts[2]) / (double) Math.max(1, n)));
     Report.write(run.resolve("report"), "CT-Net cross-validation — " + name + " (" + folds + " folds by group)",
-        List.of(pooled), Map.of("out-of-fold", new double[][] {scores, java.util.Arrays.stream(labels).asDoubleStream().toArray()}),
-        List.of(), extra);
+        evaluations, histograms, List.of(), extra);
     out.println();
     out.println("| fold | test images | groups | best epoch | ROC-AUC | accuracy at 0.5 | locked threshold | sensitivity | specificity |");
     out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -195,6 +212,9 @@ public final class CrossValidateCommand implements Callable<Integer> {
     out.printf("fold mean ± sd: ROC-AUC %s, accuracy at 0.5 %s%n", meanSd(results.stream().mapToDouble(FoldResult::rocAuc).toArray()),
         meanSd(results.stream().mapToDouble(FoldResult::accuracyAtHalf).toArray()));
     out.println("pooled out-of-fold: " + pooled.summary());
+    for (Evaluation e : evaluations.subList(1, evaluations.size())) {
+      out.println("pooled " + e.summary());
+    }
     out.printf("pooled at each fold's locked threshold: sensitivity %.3f, specificity %.3f%n", sensitivity, specificity);
     out.println("report: " + run.resolve("report").resolve(Report.HTML));
   }

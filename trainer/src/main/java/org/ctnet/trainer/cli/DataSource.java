@@ -15,8 +15,10 @@ import picocli.CommandLine.Option;
 /** Where the images are and how they are read. */
 public final class DataSource {
   @Option(names = "--data", required = true, paramLabel = "PATH",
-      description = "Class-folder root, manifest.csv, or a folder holding manifest.csv (columns path,label[,group]).")
-  Path data;
+      description = "Class-folder root, manifest.csv, or a folder holding manifest.csv (columns path,label[,group]). "
+          + "Repeat it to train on several sources at once: groups stay within their source and the reports break "
+          + "figures down by source.")
+  List<Path> data;
 
   @Option(names = "--group-column", paramLabel = "NAME",
       description = "Manifest column with the scan/patient id (default: the first of pseudo_scan_group, group, patient_id, ...).")
@@ -30,7 +32,7 @@ public final class DataSource {
   boolean strict;
 
   Dataset read() throws IOException {
-    return DatasetReader.read(data, groupColumn, classes);
+    return DatasetReader.readAll(data, groupColumn, classes);
   }
 
   ImageStore load(Dataset dataset, Preprocessing preprocessing, String what, PrintStream out) throws IOException {

@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.trainer.data.ImageStore;
+import org.ctnet.trainer.eval.DecisionRule;
 import org.ctnet.trainer.eval.Evaluation;
 import org.ctnet.trainer.eval.Metrics;
 import org.ctnet.trainer.eval.Report;
@@ -30,9 +31,10 @@ final class Reports {
     Trainer.Evaluated val = Trainer.evaluate(model, validation, 32);
     ModelAssets locked = assets;
     if (validation.size() > 0) {
-      double threshold = Metrics.thresholdForSensitivity(val.positiveScores(), val.labels(), targetSensitivity);
-      locked = assets.withDecision(new ModelAssets.Decision(threshold,
-          String.format("validation sensitivity >= %.2f (%d images)", targetSensitivity, validation.size())));
+      locked = assets.withDecision(DecisionRule.lock(val.positiveScores(), val.labels(), targetSensitivity));
+      if (locked.decision().chosenFor().startsWith("FALLBACK")) {
+        out.println("warning: degenerate threshold; " + locked.decision().chosenFor());
+      }
     }
     List<Evaluation> evaluations = new ArrayList<>();
     Map<String, double[][]> scores = new LinkedHashMap<>();
@@ -50,6 +52,7 @@ final class Reports {
     }
     Map<String, Object> extra = new LinkedHashMap<>(details);
     extra.put("decision", locked.decision());
+    extra.put("calibration", locked.calibration());
     extra.put("labels", locked.labels());
     Report.write(reportDir, "CT-Net evaluation — " + details.getOrDefault("model", ""), evaluations, scores, history, extra);
     out.println("report: " + reportDir.resolve(Report.HTML));

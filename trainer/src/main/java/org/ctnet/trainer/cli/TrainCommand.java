@@ -16,6 +16,7 @@ import org.ctnet.trainer.Main;
 import org.ctnet.trainer.data.Dataset;
 import org.ctnet.trainer.data.ImageStore;
 import org.ctnet.trainer.data.Split;
+import org.ctnet.trainer.train.Calibrator;
 import org.ctnet.trainer.train.RunState;
 import org.ctnet.trainer.train.TrainConfig;
 import org.ctnet.trainer.train.Trainer;
@@ -53,10 +54,21 @@ public final class TrainCommand implements Callable<Integer> {
     ImageStore train = data.load(split.train(), assets.preprocessing(), "train", out);
     ImageStore validation = data.load(split.validation(), assets.preprocessing(), "validation", out);
     ImageStore test = data.load(split.test(), assets.preprocessing(), "test", out);
-    TrainConfig config = training.config(List.of());
+    TrainConfig config = training.config(TrainingOptions.Recipes.TRAIN);
     try (ModelSession model = ModelSession.create(assets,
-        TrainingSpec.defaults(config.optimizer()).withFrozenScopes(config.frozenScopes()), training.sessionOptions())) {
+        config.trainingSpec(), training.sessionOptions())) {
       RunState state = new Trainer(model, config, run, out).train(train, validation, resume);
+      try (ModelSession calibrated = Calibrator.calibrate(model, validation, config.trainingSpec(), training.sessionOptions())) {
+        out.println("calibration: " + calibrated.assets().calibration().fittedOn());
+        return finish(calibrated, dataset, split, train, validation, test, config, state, run, spec, out);
+      }
+    }
+  }
+
+  private int finish(ModelSession model, Dataset dataset, Split split, ImageStore train, ImageStore validation,
+      ImageStore test, TrainConfig config, RunState state, Path run, NetworkSpec spec, PrintStream out)
+      throws java.io.IOException {
+    ModelAssets assets = model.assets();
       Map<String, Object> details = new LinkedHashMap<>();
       details.put("model", export.name);
       details.put("spec", spec);
@@ -78,6 +90,5 @@ public final class TrainCommand implements Callable<Integer> {
       });
       out.println("exported " + published);
       return Main.OK;
-    }
   }
 }

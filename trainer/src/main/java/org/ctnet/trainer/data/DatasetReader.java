@@ -40,10 +40,52 @@ public final class DatasetReader {
       throw new IOException("dataset not found: " + location);
     }
     Path manifest = Files.isDirectory(location) ? location.resolve("manifest.csv") : location;
-    if (Files.isRegularFile(manifest)) {
-      return readManifest(manifest, groupColumn, classOrder);
+    Dataset read = Files.isRegularFile(manifest) ? readManifest(manifest, groupColumn, classOrder)
+        : readClassFolders(location, classOrder);
+    String source = sourceName(location);
+    return read.subset(read.samples().stream().map(s -> new Sample(s.path(), s.label(), s.group(), source)).toList());
+  }
+
+  /**
+   * Several sources as one dataset: each sample keeps its source, groups are prefixed with it (so
+   * two sources' "patient 1" stay apart), and the classes must agree.
+   */
+  public static Dataset readAll(List<Path> locations, String groupColumn, List<String> classOrder) throws IOException {
+    if (locations.size() == 1) {
+      return read(locations.get(0), groupColumn, classOrder);
     }
-    return readClassFolders(location, classOrder);
+    List<Dataset> parts = new ArrayList<>();
+    Set<String> labels = new LinkedHashSet<>();
+    Set<String> names = new java.util.HashSet<>();
+    for (Path location : locations) {
+      Dataset d = read(location, groupColumn, classOrder);
+      String name = sourceName(location);
+      if (!names.add(name)) {
+        throw new IOException("two --data sources are both named '" + name + "'; give them distinct folder names");
+      }
+      parts.add(d);
+      labels.addAll(d.classes());
+    }
+    List<String> classes = order(labels, classOrder, locations.get(0));
+    List<Sample> samples = new ArrayList<>();
+    boolean grouped = true;
+    for (Dataset d : parts) {
+      grouped &= d.hasGroups();
+      for (Sample s : d.samples()) {
+        samples.add(new Sample(s.path(), s.label(), s.source() + "/" + s.group(), s.source()));
+      }
+    }
+    return new Dataset(samples, classes, grouped,
+        String.join(" + ", parts.stream().map(Dataset::source).toList()));
+  }
+
+  /** The folder name of a dataset (the folder holding manifest.csv for a manifest path). */
+  static String sourceName(Path location) {
+    Path p = location.toAbsolutePath().normalize();
+    if (Files.isRegularFile(p)) {
+      p = p.getParent();
+    }
+    return p.getFileName() == null ? p.toString() : p.getFileName().toString();
   }
 
   private static Dataset readClassFolders(Path root, List<String> classOrder) throws IOException {

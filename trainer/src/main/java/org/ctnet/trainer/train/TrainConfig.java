@@ -2,6 +2,7 @@ package org.ctnet.trainer.train;
 
 import java.util.List;
 import org.ctnet.graph.train.OptimizerKind;
+import org.ctnet.graph.train.TrainingSpec;
 import org.ctnet.trainer.data.Augmentation;
 
 /**
@@ -18,6 +19,12 @@ import org.ctnet.trainer.data.Augmentation;
  * @param augmentation on-the-fly augmentation
  * @param frozenScopes variable scopes not trained (fine-tuning)
  * @param seed seed for shuffling and augmentation
+ * @param labelSmoothing ε of label smoothing (0 = off)
+ * @param batchNorm batch norm of the trained scopes: TRAIN (batch statistics) or FROZEN (moving
+ *     statistics, unchanged)
+ * @param l2sp L2-SP coefficient pulling kernels toward their starting values (0 = off)
+ * @param referenceMix share of each epoch's images drawn from a reference (rehearsal) set, in
+ *     [0, 1) (0 = off; needs a rehearsal set)
  */
 public record TrainConfig(
     int epochs,
@@ -30,7 +37,11 @@ public record TrainConfig(
     boolean balanceClasses,
     Augmentation augmentation,
     List<String> frozenScopes,
-    long seed) {
+    long seed,
+    double labelSmoothing,
+    TrainingSpec.BatchNormMode batchNorm,
+    double l2sp,
+    double referenceMix) {
 
   public TrainConfig {
     if (epochs < 1) {
@@ -49,6 +60,26 @@ public record TrainConfig(
       throw new IllegalArgumentException("warm-up and patience must be >= 0");
     }
     frozenScopes = frozenScopes == null ? List.of() : List.copyOf(frozenScopes);
+    batchNorm = batchNorm == null ? TrainingSpec.BatchNormMode.TRAIN : batchNorm;
+    if (!(referenceMix >= 0 && referenceMix < 1)) {
+      throw new IllegalArgumentException("reference mix must be in [0, 1), got " + referenceMix);
+    }
+    // Validates smoothing and L2-SP (fields are not assigned yet inside a compact constructor).
+    TrainingSpec.defaults(optimizer).withLabelSmoothing(labelSmoothing).withL2sp(l2sp);
+  }
+
+  /** The paper-style configuration without the fine-tuning and calibration extras. */
+  public TrainConfig(int epochs, int batchSize, double learningRate, String schedule, double warmupEpochs,
+      OptimizerKind optimizer, int patience, boolean balanceClasses, Augmentation augmentation,
+      List<String> frozenScopes, long seed) {
+    this(epochs, batchSize, learningRate, schedule, warmupEpochs, optimizer, patience, balanceClasses, augmentation,
+        frozenScopes, seed, 0, TrainingSpec.BatchNormMode.TRAIN, 0, 0);
+  }
+
+  /** How the graph's training step is built for this run. */
+  public TrainingSpec trainingSpec() {
+    return TrainingSpec.defaults(optimizer).withFrozenScopes(frozenScopes).withBatchNorm(batchNorm)
+        .withLabelSmoothing(labelSmoothing).withL2sp(l2sp);
   }
 
   /** Learning rate at a fractional epoch position in [0, epochs). */

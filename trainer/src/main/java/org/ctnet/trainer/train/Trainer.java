@@ -47,6 +47,19 @@ public final class Trainer {
 
   /** Runs (or resumes) training and leaves the best weights in the model. */
   public RunState train(ImageStore train, ImageStore validation, boolean resume) throws IOException {
+    return train(train, null, validation, resume);
+  }
+
+  /**
+   * As {@link #train(ImageStore, ImageStore, boolean)}, rehearsing: each epoch also draws
+   * {@code referenceMix} of its images at random from {@code rehearsal} (e.g. the source the
+   * model was first trained on), so fine-tuning keeps what it knew.
+   */
+  public RunState train(ImageStore train, ImageStore rehearsal, ImageStore validation, boolean resume)
+      throws IOException {
+    if (config.referenceMix() > 0 && (rehearsal == null || rehearsal.size() == 0)) {
+      throw new IOException("a reference mix of " + config.referenceMix() + " needs a reference (rehearsal) set");
+    }
     Files.createDirectories(runDir.resolve(CHECKPOINTS));
     RunState state = new RunState(0, 0, Double.NEGATIVE_INFINITY, List.of(), config);
     Path statePath = runDir.resolve(STATE);
@@ -76,8 +89,16 @@ public final class Trainer {
       }
       long started = System.nanoTime();
       int copies = config.augmentation().copies();
-      int total = train.size() * copies;
+      int own = train.size() * copies;
+      int rehearsed = config.referenceMix() > 0
+          ? (int) Math.round(own * config.referenceMix() / (1 - config.referenceMix())) : 0;
+      int total = own + rehearsed;
       int[] order = permutation(total, new Random(config.seed() * 1_000_003L + epoch));
+      Random picks = new Random(config.seed() * 7_919L + epoch);
+      int[] rehearsalPick = new int[rehearsed];
+      for (int i = 0; i < rehearsed; i++) {
+        rehearsalPick[i] = picks.nextInt(rehearsal.size());
+      }
       double lossSum = 0;
       int correct = 0;
       int seen = 0;
@@ -90,14 +111,16 @@ public final class Trainer {
           int[] labels = new int[n];
           for (int i = 0; i < n; i++) {
             int entry = order[start + i];
-            int image = entry % train.size();
-            int copy = entry / train.size();
-            labels[i] = train.label(image);
-            if (copy == 0) {
-              System.arraycopy(train.pixels(image), 0, batch, i * pixels, pixels);
+            ImageStore from = entry < own ? train : rehearsal;
+            int image = entry < own ? entry % train.size() : rehearsalPick[entry - own];
+            // Rehearsed images are augmented like the second and later copies.
+            int copy = entry < own ? entry / train.size() : 1;
+            labels[i] = from.label(image);
+            if (copy == 0 || copies == 1) {
+              System.arraycopy(from.pixels(image), 0, batch, i * pixels, pixels);
             } else {
               long seed = config.seed() * 0x9E3779B97F4A7C15L + epoch * 1_000_003L + entry;
-              config.augmentation().apply(train.pixels(image), augmented, model.spec().inputHeight(),
+              config.augmentation().apply(from.pixels(image), augmented, model.spec().inputHeight(),
                   model.spec().inputWidth(), seed);
               System.arraycopy(augmented, 0, batch, i * pixels, pixels);
             }
@@ -154,13 +177,15 @@ public final class Trainer {
   }
 
   /** Scores on a held-out set. */
-  public record Evaluated(double[] positiveScores, int[] labels, double loss, double accuracy, double auc) {}
+  public record Evaluated(double[] positiveScores, int[] labels, double loss, double accuracy, double auc,
+      double[] margins) {}
 
   /** Positive-class probabilities for every image (inference mode), with loss, accuracy and AUC. */
   public static Evaluated evaluate(ModelSession model, ImageStore data, int batchSize) {
     int n = data.size();
     int positive = model.spec().numClasses() - 1;
     double[] scores = new double[n];
+    double[] margins = new double[n];
     int[] labels = data.labels();
     double loss = 0;
     int correct = 0;
@@ -171,6 +196,14 @@ public final class Trainer {
       for (int i = 0; i < m; i++) {
         float[] probs = p.probabilities()[i];
         scores[start + i] = probs[positive];
+        float[] logits = p.logits()[i];
+        double other = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < logits.length; c++) {
+          if (c != positive) {
+            other = Math.max(other, logits[c]);
+          }
+        }
+        margins[start + i] = logits[positive] - other;
         loss -= Math.log(Math.max(probs[labels[start + i]], 1e-12));
         if (argmax(probs) == labels[start + i]) {
           correct++;
@@ -180,7 +213,7 @@ public final class Trainer {
     int[] binary = java.util.Arrays.stream(labels).map(l -> l == positive ? 1 : 0).toArray();
     double auc = n == 0 ? Double.NaN : Metrics.rocAuc(scores, binary);
     return new Evaluated(scores, binary, n == 0 ? Double.NaN : loss / n, n == 0 ? Double.NaN : (double) correct / n,
-        Double.isNaN(auc) ? 0 : auc);
+        Double.isNaN(auc) ? 0 : auc, margins);
   }
 
   static int argmax(float[] v) {

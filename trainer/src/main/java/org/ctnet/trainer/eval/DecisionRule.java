@@ -1,0 +1,59 @@
+package org.ctnet.trainer.eval;
+
+import org.ctnet.graph.export.ModelAssets.Decision;
+
+/**
+ * Locks the decision threshold on validation scores: the highest threshold that keeps the target
+ * sensitivity. A threshold that would decide nothing — under {@link #MIN_THRESHOLD}, or with
+ * validation specificity under {@link #MIN_SPECIFICITY} — is not shipped silently: the rule falls
+ * back to the threshold that maximises Youden's J (sensitivity + specificity − 1) on the same
+ * validation scores, and says so in the decision's text.
+ */
+public final class DecisionRule {
+  public static final double MIN_THRESHOLD = 0.01;
+  public static final double MIN_SPECIFICITY = 0.2;
+
+  private DecisionRule() {}
+
+  public static Decision lock(double[] scores, int[] labels, double targetSensitivity) {
+    String where = String.format("validation, %d images", scores.length);
+    if (scores.length == 0) {
+      return Decision.argmax();
+    }
+    double threshold = Metrics.thresholdForSensitivity(scores, labels, targetSensitivity);
+    Metrics.Confusion at = Metrics.confusion(scores, labels, threshold);
+    boolean hasNegatives = java.util.Arrays.stream(labels).anyMatch(l -> l == 0);
+    if (threshold >= MIN_THRESHOLD && (!hasNegatives || at.specificity() >= MIN_SPECIFICITY)) {
+      return new Decision(threshold, String.format("sensitivity >= %.2f (%s; specificity %.3f)",
+          targetSensitivity, where, at.specificity()));
+    }
+    double youden = youdenThreshold(scores, labels);
+    Metrics.Confusion j = Metrics.confusion(scores, labels, youden);
+    return new Decision(youden, String.format(
+        "FALLBACK: sensitivity >= %.2f needed threshold %.4g with specificity %.3f (degenerate: threshold < %.2f or "
+            + "specificity < %.2f); locked at the maximum of Youden's J instead (%s; sensitivity %.3f, specificity %.3f)",
+        targetSensitivity, threshold, at.specificity(), MIN_THRESHOLD, MIN_SPECIFICITY, where, j.sensitivity(),
+        j.specificity()));
+  }
+
+  /** The score that maximises sensitivity + specificity − 1 (ties: the higher threshold); 0.5 without both classes. */
+  public static double youdenThreshold(double[] scores, int[] labels) {
+    boolean pos = java.util.Arrays.stream(labels).anyMatch(l -> l == 1);
+    boolean neg = java.util.Arrays.stream(labels).anyMatch(l -> l == 0);
+    if (!pos || !neg) {
+      return 0.5;
+    }
+    double best = 0.5;
+    double bestJ = Double.NEGATIVE_INFINITY;
+    double[] candidates = java.util.Arrays.stream(scores).distinct().sorted().toArray();
+    for (int i = candidates.length - 1; i >= 0; i--) {
+      Metrics.Confusion c = Metrics.confusion(scores, labels, candidates[i]);
+      double jValue = c.sensitivity() + c.specificity() - 1;
+      if (jValue > bestJ + 1e-12) {
+        bestJ = jValue;
+        best = candidates[i];
+      }
+    }
+    return best;
+  }
+}

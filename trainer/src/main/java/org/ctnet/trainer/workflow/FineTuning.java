@@ -1,0 +1,99 @@
+package org.ctnet.trainer.workflow;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.SessionOptions;
+import org.ctnet.trainer.data.ImageStore;
+import org.ctnet.trainer.eval.DecisionRule;
+import org.ctnet.trainer.train.Calibrator;
+import org.ctnet.trainer.train.RunState;
+import org.ctnet.trainer.train.TrainConfig;
+import org.ctnet.trainer.train.Trainer;
+
+/**
+ * Fine-tuning an exported model on a new source, the one workflow behind {@code ctnet fine-tune}
+ * and {@code ctnet transfer-study}: rebuild the base with the recipe's training step, score the
+ * starting point, train (rehearsing the reference source if the recipe mixes it in), calibrate the
+ * temperature and lock the threshold on the new source's validation images, score again and judge
+ * whether the result is better than where it started.
+ */
+public final class FineTuning {
+  /** A reference-source ROC-AUC drop beyond this counts as forgetting. */
+  public static final double MAX_REFERENCE_DROP = 0.05;
+
+  private FineTuning() {}
+
+  /** ROC-AUCs at one point in time; NaN where the set is absent or holds one class. */
+  public record Scores(double validationAuc, double referenceAuc) {}
+
+  /**
+   * @param model the fine-tuned, calibrated model with its locked decision (the caller closes it)
+   * @param problems why the result is worse than the starting point; empty when it is not
+   */
+  public record Result(ModelSession model, RunState state, Scores before, Scores after, List<String> problems) {
+    public boolean worseThanStart() {
+      return !problems.isEmpty();
+    }
+  }
+
+  /**
+   * @param rehearsal reference-source images mixed into training (may be null when the recipe
+   *     has no reference mix)
+   * @param referenceCheck held-out reference-source images scored before and after (may be null)
+   */
+  public static Result run(Path baseVersion, TrainConfig config, SessionOptions options, double targetSensitivity,
+      ImageStore train, ImageStore validation, ImageStore rehearsal, ImageStore referenceCheck, Path runDir,
+      boolean resume, PrintStream out) throws IOException {
+    try (ModelSession session = ModelSession.rebuild(baseVersion, config.trainingSpec(), options)) {
+      Scores before = scores(session, validation, referenceCheck);
+      out.printf("before fine-tuning: validation AUC %.4f, reference AUC %.4f%n", before.validationAuc(),
+          before.referenceAuc());
+      RunState state = new Trainer(session, config, runDir, out).train(train, config.referenceMix() > 0 ? rehearsal : null,
+          validation, resume);
+      ModelSession calibrated = Calibrator.calibrate(session, validation, config.trainingSpec(), options);
+      try {
+        Trainer.Evaluated val = Trainer.evaluate(calibrated, validation, 32);
+        ModelSession locked = calibrated.withAssets(calibrated.assets().withDecision(
+            DecisionRule.lock(val.positiveScores(), val.labels(), targetSensitivity)), config.trainingSpec(), options);
+        calibrated.close();
+        calibrated = locked;
+        Scores after = scores(calibrated, validation, referenceCheck);
+        out.printf("after fine-tuning: validation AUC %.4f, reference AUC %.4f; %s; %s%n", after.validationAuc(),
+            after.referenceAuc(), calibrated.assets().calibration().fittedOn(), calibrated.assets().decision().chosenFor());
+        return new Result(calibrated, state, before, after, problems(before, after));
+      } catch (IOException | RuntimeException e) {
+        calibrated.close();
+        throw e;
+      }
+    }
+  }
+
+  static List<String> problems(Scores before, Scores after) {
+    List<String> problems = new ArrayList<>();
+    if (after.validationAuc() < before.validationAuc()) {
+      problems.add(String.format("validation ROC-AUC %.4f is below the starting model's %.4f", after.validationAuc(),
+          before.validationAuc()));
+    }
+    if (before.referenceAuc() - after.referenceAuc() > MAX_REFERENCE_DROP) {
+      problems.add(String.format("reference ROC-AUC fell from %.4f to %.4f (more than %.2f): the model forgot the "
+          + "reference source", before.referenceAuc(), after.referenceAuc(), MAX_REFERENCE_DROP));
+    }
+    return problems;
+  }
+
+  static Scores scores(ModelSession model, ImageStore validation, ImageStore reference) {
+    return new Scores(auc(model, validation), auc(model, reference));
+  }
+
+  private static double auc(ModelSession model, ImageStore data) {
+    if (data == null || data.size() == 0) {
+      return Double.NaN;
+    }
+    Trainer.Evaluated e = Trainer.evaluate(model, data, 32);
+    return org.ctnet.trainer.eval.Metrics.rocAuc(e.positiveScores(), e.labels());
+  }
+}

@@ -13,6 +13,6 @@ RESUME=()
 ./dev build
 APP=$RUN/app
 mkdir -p "$APP" && rm -rf "$APP"/* && cp -r trainer/target/trainer.jar trainer/target/lib "$APP"/
-exec ./dev java -jar "$APP/trainer.jar" train --data "$DATA" --preset ctnet --name ctnet --models saved_models --version 1 \
+exec ./dev java -jar "$APP/trainer.jar" train --data "$DATA" --preset ctnet --name ctnet --models saved_models --model-version 1 \
   --run-dir "$RUN" --epochs 14 --patience 5 --batch-size 32 --optimizer adam --lr 0.0005 --schedule cosine \
   --warmup-epochs 1 --augment-copies 4 --seed 1 --split-seed 42 --target-sensitivity 0.95 "${RESUME[@]}"

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.runtime.ModelExport;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -94,14 +95,56 @@ class CliTest {
     Path newData = SyntheticDataset.write(dir.resolve("hospital"), 48, 77, false);
     Run r = run("fine-tune", "--model", models.resolve("blobs/1").toString(), "--data", newData.toString(),
         "--reference", data.resolve("manifest.csv").toString(), "--epochs", "1", "--batch-size", "8", "--lr", "0.001",
-        "--augment-copies", "1", "--bootstrap", "20", "--run-dir", dir.resolve("ft").toString());
+        "--augment-copies", "1", "--bootstrap", "20", "--export-anyway", "--run-dir", dir.resolve("ft").toString());
     assertEquals(0, r.exitCode(), r.out() + r.err());
-    assertTrue(r.out().contains("before:") && r.out().contains("after:") && r.out().contains("reference_auc"), r.out());
+    assertTrue(r.out().contains("before fine-tuning: validation AUC") && r.out().contains("after fine-tuning:")
+        && r.out().contains("reference (rehearsal)"), r.out());
     Path v2 = models.resolve("blobs/2");
     try (ModelSession loaded = ModelSession.load(v2, SessionOptions.DEFAULT)) {
       assertEquals(2, loaded.predict(new float[32 * 32], 1).probabilities()[0].length);
+      assertTrue(loaded.assets().calibration().fittedOn().contains("validation"), loaded.assets().calibration().toString());
     }
-    assertTrue(Files.readString(v2.resolve("assets.extra/training.json")).contains("fine_tuned_from"));
+    String training = Files.readString(v2.resolve("assets.extra/training.json"));
+    assertTrue(training.contains("fine_tuned_from") && training.contains("\"referenceMix\" : 0.5")
+        && training.contains("\"batchNorm\" : \"FROZEN\""), training);
+  }
+
+  @Test
+  @Order(6)
+  void aFineTuneThatForgetsTheReferenceIsNotExported() throws IOException {
+    // The new "hospital" labels every image the other way round: learning it, without rehearsal,
+    // unlearns the reference source, and the command refuses to publish the result.
+    Path inverted = SyntheticDataset.write(dir.resolve("inverted"), 48, 78, false);
+    String manifest = Files.readString(inverted.resolve("manifest.csv"));
+    StringBuilder swapped = new StringBuilder("path,label,group\n");
+    for (String line : manifest.split("\n")) {
+      String[] cols = line.split(",");
+      if (cols[0].equals("path")) {
+        continue;
+      }
+      swapped.append(cols[0]).append(',').append(cols[1].equals("covid") ? "non-covid" : "covid").append(',')
+          .append(cols[2]).append('\n');
+    }
+    Files.writeString(inverted.resolve("manifest.csv"), swapped);
+    long before = ModelExport.latestVersion(models.resolve("blobs")).orElse(0);
+    Run r = run("fine-tune", "--model", models.resolve("blobs/1").toString(), "--data", inverted.toString(),
+        "--reference", data.resolve("manifest.csv").toString(), "--reference-mix", "0", "--batch-norm", "train",
+        "--epochs", "4", "--batch-size", "8", "--lr", "0.01", "--augment-copies", "1", "--patience", "0",
+        "--bootstrap", "20", "--run-dir", dir.resolve("ft-inverted").toString());
+    assertEquals(1, r.exitCode(), r.out() + r.err());
+    assertTrue(r.out().contains("forgot the reference source") && r.out().contains("not exported"), r.out());
+    assertEquals(before, ModelExport.latestVersion(models.resolve("blobs")).orElse(0), "no new version");
+  }
+
+  @Test
+  @Order(7)
+  void everyCommandAnswersHelp() {
+    for (String command : List.of("train", "cross-validate", "evaluate", "fine-tune", "transfer-study", "predict",
+        "split", "explain", "occlusion", "explain-eval", "export")) {
+      Run r = run(command, "--help");
+      assertEquals(0, r.exitCode(), command + ": " + r.out() + r.err());
+      assertTrue(r.out().contains("Usage: ctnet " + command), command + ": " + r.out());
+    }
   }
 
   @Test

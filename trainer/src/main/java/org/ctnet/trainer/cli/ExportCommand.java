@@ -23,7 +23,7 @@ public final class ExportCommand implements Callable<Integer> {
   @Option(names = "--to", required = true, paramLabel = "DIR", description = "Model folder to write into (a new version).")
   Path to;
 
-  @Option(names = "--version", defaultValue = "0", description = "Version to write; 0 = next free (default).")
+  @Option(names = "--model-version", defaultValue = "0", description = "Version to write; 0 = next free (default).")
   long version;
 
   @Option(names = "--optimizer", defaultValue = "adam", description = "Optimizer of the exported train_step signature (default ${DEFAULT-VALUE}).")

@@ -13,7 +13,7 @@ public final class ExportOptions {
   @Option(names = "--name", defaultValue = "ctnet", description = "Model name (default ${DEFAULT-VALUE}).")
   String name;
 
-  @Option(names = "--version", defaultValue = "0", description = "Version to write; 0 = next free (default).")
+  @Option(names = "--model-version", defaultValue = "0", description = "Version to write; 0 = next free (default).")
   long version;
 
   @Mixin EvaluationOptions evaluation;

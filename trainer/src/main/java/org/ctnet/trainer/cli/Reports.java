@@ -12,14 +12,13 @@ import java.util.stream.Stream;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.trainer.data.ImageStore;
-import org.ctnet.trainer.eval.DecisionRule;
 import org.ctnet.trainer.eval.Evaluation;
 import org.ctnet.trainer.eval.Metrics;
 import org.ctnet.trainer.eval.Report;
 import org.ctnet.trainer.train.EpochRecord;
 import org.ctnet.trainer.train.Trainer;
 
-/** Threshold locking, evaluation of validation and test sets, and the report files. */
+/** Evaluation of validation and test sets at the model's locked decision, and the report files. */
 final class Reports {
   record Result(ModelAssets assets, List<Evaluation> evaluations) {}
 
@@ -29,12 +28,10 @@ final class Reports {
       double targetSensitivity, int bootstrap, List<EpochRecord> history, Map<String, Object> details, Path reportDir,
       PrintStream out) throws IOException {
     Trainer.Evaluated val = Trainer.evaluate(model, validation, 32);
+    // The decision was locked with the calibration (Calibrator); say so loudly when it had to fall back.
     ModelAssets locked = assets;
-    if (validation.size() > 0) {
-      locked = assets.withDecision(DecisionRule.lock(val.positiveScores(), val.labels(), targetSensitivity));
-      if (locked.decision().chosenFor().startsWith("FALLBACK")) {
-        out.println("warning: degenerate threshold; " + locked.decision().chosenFor());
-      }
+    if (locked.decision().chosenFor().startsWith("FALLBACK")) {
+      out.println("warning: degenerate threshold; " + locked.decision().chosenFor());
     }
     List<Evaluation> evaluations = new ArrayList<>();
     Map<String, double[][]> scores = new LinkedHashMap<>();

@@ -58,7 +58,8 @@ public final class TrainCommand implements Callable<Integer> {
     try (ModelSession model = ModelSession.create(assets,
         config.trainingSpec(), training.sessionOptions())) {
       RunState state = new Trainer(model, config, run, out).train(train, validation, resume);
-      try (ModelSession calibrated = Calibrator.calibrate(model, validation, config.trainingSpec(), training.sessionOptions())) {
+      try (ModelSession calibrated = Calibrator.calibrateAndLock(model, validation,
+          export.evaluation.targetSensitivity, config.trainingSpec(), training.sessionOptions())) {
         out.println("calibration: " + calibrated.assets().calibration().fittedOn());
         return finish(calibrated, dataset, split, train, validation, test, config, state, run, spec, out);
       }

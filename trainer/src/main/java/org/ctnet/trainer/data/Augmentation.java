@@ -93,7 +93,8 @@ public record Augmentation(
     double contrast = 1 + (r.nextDouble() * 2 - 1) * maxContrast;
     // Random resized crop: the output shows a (cropW × cropH) window centred at (ox, oy).
     double area = minCropArea + r.nextDouble() * (1 - minCropArea);
-    double aspect = Math.exp((r.nextDouble() * 2 - 1) * Math.log(4.0 / 3));
+    double aspectDraw = r.nextDouble();
+    double aspect = minCropArea < 1 ? Math.exp((aspectDraw * 2 - 1) * Math.log(4.0 / 3)) : 1;
     double scaleX = Math.min(1, Math.sqrt(area * aspect));
     double scaleY = Math.min(1, Math.sqrt(area / aspect));
     double shiftX = (r.nextDouble() * 2 - 1) * (1 - scaleX) / 2 * width;

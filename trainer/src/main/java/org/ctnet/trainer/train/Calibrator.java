@@ -6,27 +6,39 @@ import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.ctnet.graph.train.TrainingSpec;
 import org.ctnet.trainer.data.ImageStore;
+import org.ctnet.trainer.eval.DecisionRule;
 import org.ctnet.trainer.eval.TemperatureScaling;
 
-/** Fits a temperature on validation images and returns the model with it baked into its graph. */
+/**
+ * Fits a temperature on validation images, locks the decision threshold on the calibrated
+ * validation probabilities, and returns the model with both (the temperature is baked into the
+ * graph, so TF Serving clients get calibrated probabilities too).
+ */
 public final class Calibrator {
   private Calibrator() {}
 
   /**
-   * @return a new session (the caller owns it) whose served logits are divided by the fitted
-   *     temperature; {@code model} is left as it was
+   * @return a new session (the caller owns it); {@code model} is left as it was
    */
-  public static ModelSession calibrate(ModelSession model, ImageStore validation, TrainingSpec training,
-      SessionOptions options) throws IOException {
-    ModelAssets.Calibration calibration = ModelAssets.Calibration.none();
+  public static ModelSession calibrateAndLock(ModelSession model, ImageStore validation, double targetSensitivity,
+      TrainingSpec training, SessionOptions options) throws IOException {
+    ModelAssets assets = model.assets();
     if (validation.size() > 0) {
       Trainer.Evaluated val = Trainer.evaluate(model, validation, 32);
+      double current = assets.calibration().temperature();
       // The margins are already divided by the model's current temperature: the fit scales it.
-      double t = TemperatureScaling.fit(val.margins(), val.labels()) * model.assets().calibration().temperature();
-      calibration = new ModelAssets.Calibration(t, String.format(
-          "validation negative log-likelihood (%d images): %.4f at T=1, %.4f at T=%.3f", validation.size(),
-          TemperatureScaling.nll(val.margins(), val.labels(), 1), TemperatureScaling.nll(val.margins(), val.labels(), t / model.assets().calibration().temperature()), t));
+      double relative = TemperatureScaling.fit(val.margins(), val.labels());
+      double t = relative * current;
+      assets = assets.withCalibration(new ModelAssets.Calibration(t, String.format(
+          "validation negative log-likelihood (%d images): %.4f before, %.4f at T=%.3f", validation.size(),
+          TemperatureScaling.nll(val.margins(), val.labels(), 1), TemperatureScaling.nll(val.margins(), val.labels(), relative),
+          t)));
+      double[] calibrated = new double[val.margins().length];
+      for (int i = 0; i < calibrated.length; i++) {
+        calibrated[i] = TemperatureScaling.probability(val.margins()[i], relative);
+      }
+      assets = assets.withDecision(DecisionRule.lock(calibrated, val.labels(), targetSensitivity));
     }
-    return model.withAssets(model.assets().withCalibration(calibration), training, options);
+    return model.withAssets(assets, training, options);
   }
 }

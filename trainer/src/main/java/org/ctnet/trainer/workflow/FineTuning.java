@@ -8,7 +8,6 @@ import java.util.List;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.ctnet.trainer.data.ImageStore;
-import org.ctnet.trainer.eval.DecisionRule;
 import org.ctnet.trainer.train.Calibrator;
 import org.ctnet.trainer.train.RunState;
 import org.ctnet.trainer.train.TrainConfig;
@@ -54,25 +53,22 @@ public final class FineTuning {
           before.referenceAuc());
       RunState state = new Trainer(session, config, runDir, out).train(train, config.referenceMix() > 0 ? rehearsal : null,
           validation, resume);
-      ModelSession calibrated = Calibrator.calibrate(session, validation, config.trainingSpec(), options);
+      ModelSession calibrated = Calibrator.calibrateAndLock(session, validation, targetSensitivity,
+          config.trainingSpec(), options);
       try {
-        Trainer.Evaluated val = Trainer.evaluate(calibrated, validation, 32);
-        ModelSession locked = calibrated.withAssets(calibrated.assets().withDecision(
-            DecisionRule.lock(val.positiveScores(), val.labels(), targetSensitivity)), config.trainingSpec(), options);
-        calibrated.close();
-        calibrated = locked;
         Scores after = scores(calibrated, validation, referenceCheck);
         out.printf("after fine-tuning: validation AUC %.4f, reference AUC %.4f; %s; %s%n", after.validationAuc(),
             after.referenceAuc(), calibrated.assets().calibration().fittedOn(), calibrated.assets().decision().chosenFor());
         return new Result(calibrated, state, before, after, problems(before, after));
-      } catch (IOException | RuntimeException e) {
+      } catch (RuntimeException e) {
         calibrated.close();
         throw e;
       }
     }
   }
 
-  static List<String> problems(Scores before, Scores after) {
+  /** Why a fine-tune ended worse than it started (empty when it did not). */
+  public static List<String> problems(Scores before, Scores after) {
     List<String> problems = new ArrayList<>();
     if (after.validationAuc() < before.validationAuc()) {
       problems.add(String.format("validation ROC-AUC %.4f is below the starting model's %.4f", after.validationAuc(),

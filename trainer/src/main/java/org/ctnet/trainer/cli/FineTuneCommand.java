@@ -68,7 +68,7 @@ public final class FineTuneCommand implements Callable<Integer> {
       details.put("data", dataset.source());
       details.put("split", split.summary());
       details.put("training", config);
-      details.put("reference", fineTune.reference == null ? null : fineTune.reference.toString());
+      details.put("reference", fineTune.referenceNames());
       details.put("before", result.before());
       details.put("after", result.after());
       details.put("problems", result.problems());

@@ -29,10 +29,10 @@ public final class FineTuneOptions {
   Double l2sp;
 
   @Option(names = "--reference", paramLabel = "PATH",
-      description = "The source the model was trained on (e.g. ../shared/data/sarscov2-ct). Split by group like "
-          + "train does (15%/15%, --reference-split-seed): its training part is rehearsed, its test part is scored "
-          + "before and after to show forgetting.")
-  Path reference;
+      description = "The source(s) the model was trained on (e.g. ../shared/data/sarscov2-ct; repeat for several). Split "
+          + "by group like train does (15%/15%, --reference-split-seed): the training part is rehearsed, the test part "
+          + "is scored before and after to show forgetting.")
+  List<Path> reference;
 
   @Option(names = "--reference-split-seed", defaultValue = "42",
       description = "Seed of the reference split (the base model's --split-seed; default ${DEFAULT-VALUE}).")
@@ -54,23 +54,31 @@ public final class FineTuneOptions {
           case "train" -> TrainingSpec.BatchNormMode.TRAIN;
           default -> throw new IllegalArgumentException("--batch-norm must be frozen or train, got '" + batchNorm + "'");
         };
-    double mix = referenceMix != null ? referenceMix : reference != null ? base.referenceMix() : 0;
-    if (mix > 0 && reference == null) {
+    double mix = referenceMix != null ? referenceMix : hasReference() ? base.referenceMix() : 0;
+    if (mix > 0 && !hasReference()) {
       throw new IllegalArgumentException("--reference-mix needs --reference (the images to rehearse)");
     }
     return new TrainConfig(base.epochs(), base.batchSize(), base.learningRate(), base.schedule(), base.warmupEpochs(),
         base.optimizer(), base.patience(), base.balanceClasses(), base.augmentation(), frozen, base.seed(),
-        base.labelSmoothing(), mode, l2sp != null ? l2sp : base.l2sp(), mix);
+        base.labelSmoothing(), mode, l2sp != null ? l2sp : base.l2sp(), mix, base.balanceSources());
+  }
+
+  boolean hasReference() {
+    return reference != null && !reference.isEmpty();
+  }
+
+  String referenceNames() {
+    return hasReference() ? String.join(" + ", reference.stream().map(Path::toString).toList()) : "none";
   }
 
   /** The reference source's training part (rehearsal) and test part (forgetting check); null without --reference. */
   record Reference(ImageStore rehearsal, ImageStore check) {}
 
   Reference loadReference(ModelAssets assets, DataSource loader, PrintStream out) throws IOException {
-    if (reference == null) {
+    if (reference == null || reference.isEmpty()) {
       return new Reference(null, null);
     }
-    Dataset ref = DatasetReader.read(reference, null, assets.labels());
+    Dataset ref = DatasetReader.readAll(reference, null, assets.labels());
     Split split = Split.of(ref, 0.15, 0.15, referenceSplitSeed);
     return new Reference(loader.load(split.train(), assets.preprocessing(), "reference (rehearsal)", out),
         loader.load(split.test(), assets.preprocessing(), "reference (held-out check)", out));

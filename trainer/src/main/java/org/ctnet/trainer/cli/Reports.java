@@ -46,6 +46,20 @@ final class Reports {
       evaluations.add(evaluation);
       scores.put(part.getKey(), new double[][] {e.positiveScores(), java.util.Arrays.stream(e.labels()).asDoubleStream().toArray()});
       out.println(evaluation.summary());
+      List<String> sources = part.getValue().dataset().samples().stream().map(s -> s.source()).distinct().sorted().toList();
+      if (part.getKey().equals("test") && sources.size() > 1) {
+        // Several sources: each one's figures too, so a small source is not hidden by a large one.
+        for (String source : sources) {
+          int[] idx = java.util.stream.IntStream.range(0, part.getValue().size())
+              .filter(i -> part.getValue().sample(i).source().equals(source)).toArray();
+          Evaluation bySource = Evaluation.of("test " + source,
+              java.util.Arrays.stream(idx).mapToDouble(i -> e.positiveScores()[i]).toArray(),
+              java.util.Arrays.stream(idx).map(i -> e.labels()[i]).toArray(),
+              java.util.Arrays.stream(idx).mapToObj(groups::get).toList(), locked.decision().threshold(), bootstrap, 7);
+          evaluations.add(bySource);
+          out.println(bySource.summary());
+        }
+      }
     }
     Map<String, Object> extra = new LinkedHashMap<>(details);
     extra.put("decision", locked.decision());

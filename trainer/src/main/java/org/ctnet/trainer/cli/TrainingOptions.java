@@ -54,6 +54,11 @@ public final class TrainingOptions {
       description = "Label smoothing ε, against saturated probabilities (default 0.1).")
   Double labelSmoothing;
 
+  @Option(names = "--balance-sources", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "With several --data sources, repeat the smaller ones' images so each source contributes at least "
+          + "half as many images per epoch as the largest (default on; --no-balance-sources turns it off).")
+  boolean balanceSources;
+
   @Option(names = "--seed", defaultValue = "1", description = "Shuffling and augmentation seed (default ${DEFAULT-VALUE}).")
   long seed;
 
@@ -86,7 +91,8 @@ public final class TrainingOptions {
         labelSmoothing != null ? labelSmoothing : recipe.labelSmoothing(),
         recipe.batchNorm(),
         recipe.l2sp(),
-        recipe.referenceMix());
+        recipe.referenceMix(),
+        balanceSources && recipe.balanceSources());
   }
 
   private Augmentation augmentation(Augmentation recipe) {
@@ -111,7 +117,7 @@ public final class TrainingOptions {
 
     /** Training from scratch: the shipped model's recipe. */
     static final TrainConfig TRAIN = new TrainConfig(20, 16, 0.001, "cosine", 1, OptimizerKind.ADAM, 6, true,
-        Augmentation.SOURCE_SHIFT, List.of(), 1, 0.1, TrainingSpec.BatchNormMode.TRAIN, 0, 0);
+        Augmentation.SOURCE_SHIFT, List.of(), 1, 0.1, TrainingSpec.BatchNormMode.TRAIN, 0, 0, true);
 
     /**
      * Fine-tuning: what the transfer study supports (README, "Fine-tuning at a new hospital"):
@@ -119,6 +125,6 @@ public final class TrainingOptions {
      * learning rate, half of each epoch rehearsing the reference source when one is given.
      */
     static final TrainConfig FINE_TUNE = new TrainConfig(12, 16, 0.0003, "cosine", 1, OptimizerKind.ADAM, 4, true,
-        Augmentation.SOURCE_SHIFT.withCopies(2), List.of(), 1, 0.1, TrainingSpec.BatchNormMode.FROZEN, 0, 0.5);
+        Augmentation.SOURCE_SHIFT.withCopies(2), List.of(), 1, 0.1, TrainingSpec.BatchNormMode.FROZEN, 0, 0.5, true);
   }
 }

@@ -149,7 +149,7 @@ public final class TransferStudyCommand implements Callable<Integer> {
       Map<String, Object> setup = new LinkedHashMap<>();
       setup.put("base model", base.toString());
       setup.put("new source", source.source());
-      setup.put("reference source", fineTune.reference == null ? "none" : fineTune.reference.toString());
+      setup.put("reference source", fineTune.referenceNames());
       setup.put("test part", test.size() + " images of " + groupCount(test) + " patients (split seed " + splitSeed + ")");
       setup.put("recipe", config.toString());
       setup.put("target sensitivity", evaluation.targetSensitivity);

@@ -23,6 +23,8 @@ import org.ctnet.trainer.data.Augmentation;
  * @param batchNorm batch norm of the trained scopes: TRAIN (batch statistics) or FROZEN (moving
  *     statistics, unchanged)
  * @param l2sp L2-SP coefficient pulling kernels toward their starting values (0 = off)
+ * @param balanceSources repeat the images of smaller sources so that each contributes at least
+ *     half as many images per epoch as the largest (multi-source training)
  * @param referenceMix share of each epoch's images drawn from a reference (rehearsal) set, in
  *     [0, 1) (0 = off; needs a rehearsal set)
  */
@@ -41,7 +43,8 @@ public record TrainConfig(
     double labelSmoothing,
     TrainingSpec.BatchNormMode batchNorm,
     double l2sp,
-    double referenceMix) {
+    double referenceMix,
+    boolean balanceSources) {
 
   public TrainConfig {
     if (epochs < 1) {
@@ -73,7 +76,7 @@ public record TrainConfig(
       OptimizerKind optimizer, int patience, boolean balanceClasses, Augmentation augmentation,
       List<String> frozenScopes, long seed) {
     this(epochs, batchSize, learningRate, schedule, warmupEpochs, optimizer, patience, balanceClasses, augmentation,
-        frozenScopes, seed, 0, TrainingSpec.BatchNormMode.TRAIN, 0, 0);
+        frozenScopes, seed, 0, TrainingSpec.BatchNormMode.TRAIN, 0, 0, false);
   }
 
   /** How the graph's training step is built for this run. */

@@ -89,7 +89,9 @@ public final class Trainer {
       }
       long started = System.nanoTime();
       int copies = config.augmentation().copies();
-      int own = train.size() * copies;
+      int[] repeats = config.balanceSources() ? sourceRepeats(train) : null;
+      int[] ownImage = ownEntries(train.size(), copies, repeats);
+      int own = ownImage.length;
       int rehearsed = config.referenceMix() > 0
           ? (int) Math.round(own * config.referenceMix() / (1 - config.referenceMix())) : 0;
       int total = own + rehearsed;
@@ -112,9 +114,10 @@ public final class Trainer {
           for (int i = 0; i < n; i++) {
             int entry = order[start + i];
             ImageStore from = entry < own ? train : rehearsal;
-            int image = entry < own ? entry % train.size() : rehearsalPick[entry - own];
-            // Rehearsed images are augmented like the second and later copies.
-            int copy = entry < own ? entry / train.size() : 1;
+            int image = entry < own ? ownImage[entry] : rehearsalPick[entry - own];
+            // The first train.size() entries are the originals; every later one (other copies,
+            // source repeats, rehearsed images) is augmented.
+            int copy = entry < train.size() ? 0 : 1;
             labels[i] = from.label(image);
             if (copy == 0 || copies == 1) {
               System.arraycopy(from.pixels(image), 0, batch, i * pixels, pixels);
@@ -214,6 +217,38 @@ public final class Trainer {
     double auc = n == 0 ? Double.NaN : Metrics.rocAuc(scores, binary);
     return new Evaluated(scores, binary, n == 0 ? Double.NaN : loss / n, n == 0 ? Double.NaN : (double) correct / n,
         Double.isNaN(auc) ? 0 : auc, margins);
+  }
+
+  /** Image of each of an epoch's own entries: every image once, then the other copies and source repeats. */
+  static int[] ownEntries(int images, int copies, int[] repeats) {
+    List<Integer> entries = new ArrayList<>();
+    for (int i = 0; i < images; i++) {
+      entries.add(i);
+    }
+    for (int i = 0; i < images; i++) {
+      int times = copies * (repeats == null ? 1 : repeats[i]) - 1;
+      for (int t = 0; t < times; t++) {
+        entries.add(i);
+      }
+    }
+    return entries.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /**
+   * Per image, how many times its source is repeated so that every source contributes at least
+   * half as many images as the largest one (a small hospital is not drowned by a large one).
+   */
+  static int[] sourceRepeats(ImageStore train) {
+    java.util.Map<String, Integer> counts = new java.util.HashMap<>();
+    for (int i = 0; i < train.size(); i++) {
+      counts.merge(train.sample(i).source(), 1, Integer::sum);
+    }
+    int largest = counts.values().stream().mapToInt(Integer::intValue).max().orElse(1);
+    int[] repeats = new int[train.size()];
+    for (int i = 0; i < train.size(); i++) {
+      repeats[i] = Math.max(1, largest / (2 * counts.get(train.sample(i).source())));
+    }
+    return repeats;
   }
 
   static int argmax(float[] v) {

@@ -41,6 +41,32 @@ class TransferDataTest {
   }
 
   @Test
+  void aSmallSourceIsRepeatedUntilItWeighsAtLeastHalfTheLargest() throws Exception {
+    Path a = SyntheticDataset.write(dir.resolve("big"), 40, 1, false);
+    Path b = SyntheticDataset.write(dir.resolve("small"), 8, 2, false);
+    Dataset both = DatasetReader.readAll(List.of(a, b), null, null);
+    var store = org.ctnet.trainer.data.ImageStore.load(both,
+        new org.ctnet.graph.preprocess.ImagePreprocessor(org.ctnet.graph.preprocess.Preprocessing.forInput(32, 32, 1),
+            1 << 20), true, done -> { });
+    int[] repeats = org.ctnet.trainer.train.Trainer.sourceRepeats(store);
+    int[] entries = org.ctnet.trainer.train.Trainer.ownEntries(store.size(), 2, repeats);
+    int small = 0;
+    int big = 0;
+    for (int e : entries) {
+      if (store.sample(e).source().equals("small")) {
+        small++;
+      } else {
+        big++;
+      }
+    }
+    assertEquals(2 * 40, big, "the large source keeps its copies");
+    assertEquals(2 * 8 * 2, small, "40 / (2 * 8) = 2 repeats of the small source");
+    for (int i = 0; i < store.size(); i++) {
+      assertEquals(i, entries[i], "the first entries are every image once (unaugmented)");
+    }
+  }
+
+  @Test
   void patientDrawsAreNestedBalancedAndKeepValidationPatientsApart() throws Exception {
     Dataset data = DatasetReader.read(SyntheticDataset.write(dir.resolve("d"), 96, 4, false), null, null);
     PatientDraws draws = new PatientDraws(data);

@@ -220,7 +220,7 @@ public final class Trainer {
   }
 
   /** Image of each of an epoch's own entries: every image once, then the other copies and source repeats. */
-  static int[] ownEntries(int images, int copies, int[] repeats) {
+  public static int[] ownEntries(int images, int copies, int[] repeats) {
     List<Integer> entries = new ArrayList<>();
     for (int i = 0; i < images; i++) {
       entries.add(i);
@@ -238,7 +238,7 @@ public final class Trainer {
    * Per image, how many times its source is repeated so that every source contributes at least
    * half as many images as the largest one (a small hospital is not drowned by a large one).
    */
-  static int[] sourceRepeats(ImageStore train) {
+  public static int[] sourceRepeats(ImageStore train) {
     java.util.Map<String, Integer> counts = new java.util.HashMap<>();
     for (int i = 0; i < train.size(); i++) {
       counts.merge(train.sample(i).source(), 1, Integer::sum);

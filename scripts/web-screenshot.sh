@@ -6,6 +6,7 @@
 # (installed into a temporary folder; it drives the system Chromium, it downloads no browser).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mkdir -p runs  # readlink -f needs the parent folder to exist
 IMAGE="$(readlink -f "${1:?usage: scripts/web-screenshot.sh slice.png [out.png]}")"
 OUT="$(readlink -f "${2:-runs/web-screenshot.png}")"
 mkdir -p "$(dirname "$OUT")"

@@ -18,17 +18,26 @@ import picocli.CommandLine.Command;
 @Command(
     name = "ctnet",
     mixinStandardHelpOptions = true,
-    version = "ctnet 0.1.0",
+    versionProvider = Main.BuildVersion.class,
     description = "Train, evaluate, fine-tune and run the CT-Net residual attention network on CT slices.",
     subcommands = {TrainCommand.class, CrossValidateCommand.class, EvaluateCommand.class, FineTuneCommand.class, TransferStudyCommand.class, PredictCommand.class,
         SplitCommand.class, ExplainCommand.class, OcclusionCommand.class, ExplainEvalCommand.class, ExportCommand.class,
-        CommandLine.HelpCommand.class})
+        CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class})
 public final class Main implements Runnable {
   public static final int OK = 0;
   public static final int FAILED = 1;
   public static final int USAGE = 2;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** The version Maven wrote into the jar's manifest ("development build" when run from classes). */
+  static final class BuildVersion implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"ctnet " + (v == null ? "(development build, not from a packaged jar)" : v)};
+    }
+  }
 
   @Override
   public void run() {

@@ -6,43 +6,101 @@ import io.helidon.webserver.WebServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
- * {@code ctnet serve}: serves every model under the base path (default {@code saved_models/}).
- * Settings come from application.yaml, then CTNET_* environment variables, then flags:
- * {@code --port N --host H --model-base-path DIR --version-policy latest|all|specific:N
- * --poll-seconds S --token T}.
+ * {@code ./dev serve}: serves every model under the base path (default {@code saved_models/}).
+ * Settings come from application.yaml, then CTNET_* environment variables, then flags.
  */
-public final class Main {
-  private Main() {}
+@Command(name = "ctnet-server", mixinStandardHelpOptions = true, versionProvider = Main.BuildVersion.class,
+    description = "Serve every model under the base path over TF Serving REST, KServe v2 and the web page. "
+        + "Settings come from application.yaml, then CTNET_PORT, CTNET_MODEL_BASE_PATH, CTNET_VERSION_POLICY and "
+        + "CTNET_BEARER_TOKEN, then these flags.")
+public final class Main implements Callable<Integer> {
+  @Option(names = "--port", description = "HTTP port (default 8501).")
+  Integer port;
+
+  @Option(names = "--host", description = "Address to bind (default 0.0.0.0).")
+  String host;
+
+  @Option(names = "--model-base-path", paramLabel = "DIR", description = "Models as <DIR>/<model>/<version>/ (default saved_models).")
+  Path modelBasePath;
+
+  @Option(names = "--version-policy", paramLabel = "POLICY", description = "latest, all or specific:1,2 (default latest).")
+  String versionPolicy;
+
+  @Option(names = "--poll-seconds", paramLabel = "S", description = "How often the base path is scanned for new versions; 0 = never (default 5).")
+  Double pollSeconds;
+
+  @Option(names = "--token", paramLabel = "T", description = "Require 'Authorization: Bearer T' on inference, explain and image endpoints.")
+  String token;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  private final Config config;
+  private final Map<String, String> env;
+
+  Main(Config config, Map<String, String> env) {
+    this.config = config;
+    this.env = env;
+  }
+
+  /** The version Maven wrote into the jar's manifest. */
+  static final class BuildVersion implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"ctnet-server " + (v == null ? "(development build, not from a packaged jar)" : v)};
+    }
+  }
 
   public static void main(String[] args) {
     LogConfig.configureRuntime();
-    ServerSettings settings;
-    try {
-      settings = settings(Config.create(), System.getenv(), args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("error: " + e.getMessage());
-      System.exit(2);
-      return;
+    CommandLine cli = commandLine(Config.create(), System.getenv());
+    int code = cli.execute(args);
+    // On success the web server's threads keep serving; exit only for help, version or an error.
+    if (code != 0 || cli.isUsageHelpRequested() || cli.isVersionHelpRequested()) {
+      System.exit(code);
     }
+  }
+
+  /** The command line; bad settings (a malformed policy, a negative port) are usage errors, exit 2. */
+  static CommandLine commandLine(Config config, Map<String, String> env) {
+    CommandLine cli = new CommandLine(new Main(config, env));
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      cmd.getErr().println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+      return e instanceof IllegalArgumentException ? 2 : 1;
+    });
+    return cli;
+  }
+
+  @Override
+  public Integer call() {
+    ServerSettings settings = settings();
+    java.io.PrintWriter out = spec.commandLine().getOut();
+    java.io.PrintWriter err = spec.commandLine().getErr();
     if (!Files.isDirectory(settings.modelBasePath())) {
-      System.err.println("error: model base path " + settings.modelBasePath().toAbsolutePath()
+      err.println("error: model base path " + settings.modelBasePath().toAbsolutePath()
           + " does not exist (set --model-base-path or CTNET_MODEL_BASE_PATH)");
-      System.exit(1);
+      return 1;
     }
     ServerApp app = new ServerApp(settings);
     if (!app.repository().ready()) {
-      System.err.println("warning: no model version could be loaded from " + settings.modelBasePath().toAbsolutePath()
+      err.println("warning: no model version could be loaded from " + settings.modelBasePath().toAbsolutePath()
           + "; the server starts unready and keeps polling");
     }
     WebServer server = app.start();
     Runtime.getRuntime().addShutdownHook(new Thread(app::close, "shutdown"));
-    System.out.printf("CT-Net server on http://%s:%d/ serving %s from %s%n", settings.host(), server.port(),
+    out.printf("CT-Net server on http://%s:%d/ serving %s from %s%n", settings.host(), server.port(),
         app.repository().models(), settings.modelBasePath().toAbsolutePath());
+    return 0;
   }
 
-  static ServerSettings settings(Config config, Map<String, String> env, String[] args) {
+  /** application.yaml, then the environment, then the flags. */
+  ServerSettings settings() {
     ServerSettings s = ServerSettings.from(config);
     String v;
     if ((v = env.get("CTNET_PORT")) != null) {
@@ -57,24 +115,25 @@ public final class Main {
     if ((v = env.get("CTNET_BEARER_TOKEN")) != null) {
       s = s.withBearerToken(v);
     }
-    for (int i = 0; i < args.length; i++) {
-      String flag = args[i];
-      if (i + 1 >= args.length) {
-        throw new IllegalArgumentException("flag " + flag + " needs a value");
-      }
-      String value = args[++i];
-      switch (flag) {
-        case "--port" -> s = s.withPort(Integer.parseInt(value));
-        case "--model-base-path" -> s = s.withModelBasePath(Path.of(value));
-        case "--version-policy" -> s = s.withVersionPolicy(value);
-        case "--poll-seconds" -> s = s.withPolling(Double.parseDouble(value));
-        case "--token" -> s = s.withBearerToken(value);
-        case "--host" -> s = new ServerSettings(value, s.port(), s.modelBasePath(), s.versionPolicy(), s.pollSeconds(),
-            s.maxBatchSize(), s.maxBatchDelayMillis(), s.inferenceThreads(), s.queueLimit(), s.maxBodyBytes(),
-            s.maxImagePixels(), s.maxInstances(), s.requestTimeoutMillis(), s.bearerToken());
-        default -> throw new IllegalArgumentException("unknown flag " + flag
-            + " (known: --port, --host, --model-base-path, --version-policy, --poll-seconds, --token)");
-      }
+    if (port != null) {
+      s = s.withPort(port);
+    }
+    if (modelBasePath != null) {
+      s = s.withModelBasePath(modelBasePath);
+    }
+    if (versionPolicy != null) {
+      s = s.withVersionPolicy(versionPolicy);
+    }
+    if (pollSeconds != null) {
+      s = s.withPolling(pollSeconds);
+    }
+    if (token != null) {
+      s = s.withBearerToken(token);
+    }
+    if (host != null) {
+      s = new ServerSettings(host, s.port(), s.modelBasePath(), s.versionPolicy(), s.pollSeconds(),
+          s.maxBatchSize(), s.maxBatchDelayMillis(), s.inferenceThreads(), s.queueLimit(), s.maxBodyBytes(),
+          s.maxImagePixels(), s.maxInstances(), s.requestTimeoutMillis(), s.bearerToken());
     }
     return s;
   }

@@ -1,0 +1,60 @@
+package org.ctnet.server;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.helidon.config.Config;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The server's flags: help, precedence of flags over environment over application.yaml, usage errors. */
+class ServerCliTest {
+  private record Run(int code, String out, String err) {}
+
+  private static Run run(Map<String, String> env, String... args) {
+    CommandLine cli = Main.commandLine(Config.create(), env);
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    return new Run(cli.execute(args), out.toString(), err.toString());
+  }
+
+  @Test
+  void helpListsEveryFlag() {
+    Run r = run(Map.of(), "--help");
+    assertEquals(0, r.code());
+    for (String flag : new String[] {"--port", "--host", "--model-base-path", "--version-policy", "--poll-seconds", "--token"}) {
+      assertTrue(r.out().contains(flag), flag + " in " + r.out());
+    }
+  }
+
+  @Test
+  void flagsOverrideTheEnvironmentWhichOverridesTheConfiguration() {
+    Main main = new Main(Config.create(), Map.of("CTNET_PORT", "9000", "CTNET_MODEL_BASE_PATH", "/models"));
+    new CommandLine(main).parseArgs("--port", "9100", "--version-policy", "all", "--host", "127.0.0.1");
+    ServerSettings s = main.settings();
+    assertEquals(9100, s.port());
+    assertEquals(Path.of("/models"), s.modelBasePath());
+    assertEquals("127.0.0.1", s.host());
+    assertEquals(ServerSettings.from(Config.create()).pollSeconds(), s.pollSeconds());
+  }
+
+  @Test
+  void badValuesAreUsageErrorsWithAMessage() {
+    Run policy = run(Map.of(), "--version-policy", "bogus", "--model-base-path", "/nonexistent");
+    assertEquals(2, policy.code());
+    assertTrue(policy.err().contains("version policy must be"), policy.err());
+    Run unknown = run(Map.of(), "--nope");
+    assertEquals(2, unknown.code());
+    assertTrue(unknown.err().contains("Unknown option: '--nope'"), unknown.err());
+    Run port = run(Map.of(), "--port", "eighty");
+    assertEquals(2, port.code());
+    Run missing = run(Map.of(), "--model-base-path", "/nonexistent/models");
+    assertEquals(1, missing.code());
+    assertTrue(missing.err().contains("does not exist"), missing.err());
+  }
+}

@@ -162,7 +162,7 @@ public final class ModelGraph {
     }
 
     ModelGraph build() {
-      Shape imageShape = Shape.of(-1, spec.inputHeight(), spec.inputWidth(), spec.inputChannels());
+      Shape imageShape = Shape.of(spec.inputShape().batchDimensions(-1));
       imageBytes = tf.withName(ModelNames.OP_IMAGE_BYTES).placeholder(TString.class,
           Placeholder.shape(Shape.of(-1)));
       // Fed directly by serving_default/explain/train_step; defaults to the decoded bytes for

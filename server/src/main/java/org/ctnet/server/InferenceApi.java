@@ -256,7 +256,7 @@ public final class InferenceApi {
     float[][] grid = HeatmapRenderer.grid(maps.heatmap()[i], maps.width(), maps.height(), options.grid(), options.grid());
     x.set("heatmap", Json.matrix(grid));
     if (options.overlay()) {
-      int hw = spec.inputHeight() * spec.inputWidth();
+      int hw = spec.inputShape().area();
       float[] grey = new float[hw];
       for (int p = 0; p < hw; p++) {
         grey[p] = pixels[(i * hw + p) * spec.inputChannels()];
@@ -490,8 +490,8 @@ public final class InferenceApi {
       probs.put(assets.labels().get(c), probabilities[c]);
     }
     int positive = assets.positiveClass();
-    boolean isPositive = probabilities[positive] >= assets.decision().threshold();
-    out.put("label", isPositive ? assets.labels().get(positive) : assets.labels().get(0));
+    boolean isPositive = assets.decision().isPositive(probabilities[positive]);
+    out.put("label", assets.decisionLabel(probabilities[positive]));
     out.putObject("decision").put("positive_class", assets.labels().get(positive))
         .put("threshold", assets.decision().threshold()).put("chosen_for", assets.decision().chosenFor())
         .put("positive", isPositive);
@@ -504,7 +504,7 @@ public final class InferenceApi {
   private Batch images(ModelSession session, RequestBody request, String inputName) {
     NetworkSpec spec = session.spec();
     List<JsonNode> instances = request.instances(inputName);
-    int pixels = spec.inputHeight() * spec.inputWidth() * spec.inputChannels();
+    int pixels = spec.inputShape().pixels();
     boolean encoded = instances.stream().allMatch(i -> i.isObject() && i.has("b64"));
     if (encoded) {
       List<byte[]> bytes = new ArrayList<>();
@@ -526,7 +526,7 @@ public final class InferenceApi {
   private Batch decodeInJava(ModelSession session, List<byte[]> encoded) {
     ImagePreprocessor pre = new ImagePreprocessor(session.assets().preprocessing(), settings.maxImagePixels());
     NetworkSpec spec = session.spec();
-    int pixels = spec.inputHeight() * spec.inputWidth() * spec.inputChannels();
+    int pixels = spec.inputShape().pixels();
     float[] out = new float[encoded.size() * pixels];
     for (int i = 0; i < encoded.size(); i++) {
       try {

@@ -35,7 +35,7 @@ public final class ServedVersion {
     this.version = version;
     this.session = session;
     this.devices = session.servingDevices();
-    int pixels = session.spec().inputHeight() * session.spec().inputWidth() * session.spec().inputChannels();
+    int pixels = session.spec().inputShape().pixels();
     this.scheduler = new InferenceScheduler(settings, metrics, model, version);
     this.predictLane = scheduler.lane("predict", settings.maxBatchSize(), (inputs, n) -> {
       Prediction p = session.predict(concat(inputs, n * pixels), n);

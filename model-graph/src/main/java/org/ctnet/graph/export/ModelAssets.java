@@ -67,6 +67,11 @@ public record ModelAssets(
       chosenFor = chosenFor == null ? "" : chosenFor;
     }
 
+    /** The rule itself: the one place where a probability becomes a decision. */
+    public boolean isPositive(double positiveProbability) {
+      return positiveProbability >= threshold;
+    }
+
     public static Decision argmax() {
       return new Decision(0.5, "default 0.5 (not tuned)");
     }
@@ -118,6 +123,11 @@ public record ModelAssets(
 
   public int positiveClass() {
     return labels.size() - 1;
+  }
+
+  /** The label the locked decision gives to P(positive class): the positive label, else the first. */
+  public String decisionLabel(double positiveProbability) {
+    return decision.isPositive(positiveProbability) ? labels.get(positiveClass()) : labels.get(0);
   }
 
   /** As stored in preprocessing.json (models exported before decision.json also carry the decision here). */

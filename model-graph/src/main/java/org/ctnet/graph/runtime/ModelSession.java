@@ -185,8 +185,7 @@ public final class ModelSession implements AutoCloseable {
   }
 
   private int imagePixels() {
-    NetworkSpec s = spec();
-    return s.inputHeight() * s.inputWidth() * s.inputChannels();
+    return spec().inputShape().pixels();
   }
 
   private TFloat32 imageTensor(float[] images, int n) {
@@ -195,8 +194,7 @@ public final class ModelSession implements AutoCloseable {
       throw new IllegalArgumentException("batch size must be > 0, got " + n);
     }
     if (images.length != (long) n * imagePixels()) {
-      throw new IllegalArgumentException("expected " + n + " images of " + s.inputHeight() + "x" + s.inputWidth()
-          + "x" + s.inputChannels() + " = " + ((long) n * imagePixels()) + " floats, got " + images.length);
+      throw new IllegalArgumentException("expected " + n + " images of " + s.inputShape() + " = " + ((long) n * imagePixels()) + " floats, got " + images.length);
     }
     return TensorIo.floats(images, n, s.inputHeight(), s.inputWidth(), s.inputChannels());
   }

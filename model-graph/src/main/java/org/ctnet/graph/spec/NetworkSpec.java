@@ -39,6 +39,11 @@ public record NetworkSpec(
     String camLayer,
     long seed) {
 
+  /** The input image the network takes. */
+  public ImageShape inputShape() {
+    return new ImageShape(inputHeight, inputWidth, inputChannels);
+  }
+
   /** Name of the feature block after the last stage (final BN + ReLU). */
   public static final String FINAL_FEATURES = "features";
 

@@ -51,7 +51,7 @@ public final class PredictCommand implements Callable<Integer> {
       String positiveLabel = assets.labels().get(positive);
       out.write(Csv.row("path", "probability_" + positiveLabel, "label", "threshold", "error") + "\n");
       int failed = 0;
-      int pixels = assets.spec().inputHeight() * assets.spec().inputWidth() * assets.spec().inputChannels();
+      int pixels = assets.spec().inputShape().pixels();
       for (int start = 0; start < files.size(); start += batchSize) {
         List<Path> chunk = files.subList(start, Math.min(files.size(), start + batchSize));
         List<Path> ok = new ArrayList<>();
@@ -73,7 +73,7 @@ public final class PredictCommand implements Callable<Integer> {
           Prediction p = session.predict(batch, ok.size());
           for (int i = 0; i < ok.size(); i++) {
             double prob = p.probabilities()[i][positive];
-            String label = prob >= assets.decision().threshold() ? positiveLabel : assets.labels().get(0);
+            String label = assets.decisionLabel(prob);
             out.write(Csv.row(ok.get(i), String.format("%.6f", prob), label, assets.decision().threshold(), "") + "\n");
           }
         }

@@ -80,7 +80,7 @@ public final class Trainer {
       throw new IOException("no training images");
     }
     float[] classWeights = config.balanceClasses() ? balancedWeights(train.labels(), model.spec().numClasses()) : null;
-    int pixels = model.spec().inputHeight() * model.spec().inputWidth() * model.spec().inputChannels();
+    int pixels = model.spec().inputShape().pixels();
     int stale = state.bestEpoch() == 0 ? 0 : state.completedEpochs() - state.bestEpoch();
     for (int epoch = state.completedEpochs() + 1; epoch <= config.epochs(); epoch++) {
       if (config.patience() > 0 && stale >= config.patience()) {

@@ -24,9 +24,6 @@ import picocli.CommandLine.Command;
         SplitCommand.class, ExplainCommand.class, OcclusionCommand.class, ExplainEvalCommand.class, ExportCommand.class,
         CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class})
 public final class Main implements Runnable {
-  public static final int OK = 0;
-  public static final int FAILED = 1;
-  public static final int USAGE = 2;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -52,7 +49,7 @@ public final class Main implements Runnable {
       if (System.getenv("CTNET_DEBUG") != null) {
         e.printStackTrace(cmd.getErr());
       }
-      return FAILED;
+      return org.ctnet.trainer.cli.ExitCode.FAILED;
     });
     return cli;
   }

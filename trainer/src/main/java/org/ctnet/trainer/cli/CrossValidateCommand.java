@@ -16,7 +16,6 @@ import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.spec.NetworkSpec;
 import org.ctnet.graph.train.TrainingSpec;
-import org.ctnet.trainer.Main;
 import org.ctnet.trainer.data.Csv;
 import org.ctnet.trainer.data.Dataset;
 import org.ctnet.trainer.data.ImageStore;
@@ -105,7 +104,7 @@ public final class CrossValidateCommand implements Callable<Integer> {
       }
     }
     report(run, dataset, results, outOfFold, config, out);
-    return Main.OK;
+    return ExitCode.OK;
   }
 
   /** Trains on all folds but k and k+1, validates on k+1, tests on k; writes the fold's result and scores. */

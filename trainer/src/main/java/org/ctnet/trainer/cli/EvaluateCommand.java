@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.SessionOptions;
-import org.ctnet.trainer.Main;
 import org.ctnet.trainer.data.Dataset;
 import org.ctnet.trainer.data.ImageStore;
 import org.ctnet.trainer.data.Split;
@@ -67,7 +66,7 @@ public final class EvaluateCommand implements Callable<Integer> {
           Map.of(subset, new double[][] {e.positiveScores(), java.util.Arrays.stream(e.labels()).asDoubleStream().toArray()}),
           List.of(), details);
       console.println("report: " + out.resolve(Report.HTML));
-      return Main.OK;
+      return ExitCode.OK;
     }
   }
 }

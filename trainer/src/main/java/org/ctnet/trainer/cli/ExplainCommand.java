@@ -19,7 +19,6 @@ import org.ctnet.graph.render.HeatmapRenderer;
 import org.ctnet.graph.runtime.Explanation;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.SessionOptions;
-import org.ctnet.trainer.Main;
 import org.ctnet.trainer.train.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -91,7 +90,7 @@ public final class ExplainCommand implements Callable<Integer> {
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("explanations.json").toFile(),
           Map.of("model", model.versionDir().toString(), "height", h, "width", w, "images", summary));
       System.out.println("wrote " + out);
-      return Main.OK;
+      return ExitCode.OK;
     }
   }
 

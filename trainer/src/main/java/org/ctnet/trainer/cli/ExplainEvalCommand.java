@@ -24,7 +24,6 @@ import org.ctnet.graph.runtime.Explanation;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.Occlusion;
 import org.ctnet.graph.runtime.SessionOptions;
-import org.ctnet.trainer.Main;
 import org.ctnet.trainer.data.Csv;
 import org.ctnet.trainer.eval.Report;
 import org.ctnet.trainer.explain.Faithfulness;
@@ -194,7 +193,7 @@ public final class ExplainEvalCommand implements Callable<Integer> {
         System.out.println();
       });
       System.out.println("wrote " + out.resolve("explain-metrics.json") + " and " + out.resolve("explain-eval.html"));
-      return Main.OK;
+      return ExitCode.OK;
     }
   }
 

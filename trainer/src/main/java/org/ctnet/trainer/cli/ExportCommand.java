@@ -9,7 +9,6 @@ import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.ctnet.graph.train.OptimizerKind;
 import org.ctnet.graph.train.TrainingSpec;
-import org.ctnet.trainer.Main;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -53,7 +52,7 @@ public final class ExportCommand implements Callable<Integer> {
         }
       });
       System.out.println("exported " + published + " (weights of " + from + ")");
-      return Main.OK;
+      return ExitCode.OK;
     }
   }
 }

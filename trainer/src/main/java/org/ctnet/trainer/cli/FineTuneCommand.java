@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.runtime.ModelExport;
-import org.ctnet.trainer.Main;
 import org.ctnet.trainer.data.Dataset;
 import org.ctnet.trainer.data.ImageStore;
 import org.ctnet.trainer.data.Split;
@@ -79,7 +78,7 @@ public final class FineTuneCommand implements Callable<Integer> {
         result.problems().forEach(p -> out.println("  - " + p));
         if (!exportAnyway) {
           out.println("not exported (pass --export-anyway to export it all the same); report: " + run.resolve("report"));
-          return Main.FAILED;
+          return ExitCode.FAILED;
         }
       }
       Path published = tuned.export(modelDir, next, report.assets(), staging -> {
@@ -87,7 +86,7 @@ public final class FineTuneCommand implements Callable<Integer> {
         Trainer.writeJson(staging.resolve("assets.extra").resolve("training.json"), details);
       });
       out.println("exported " + published);
-      return Main.OK;
+      return ExitCode.OK;
     }
   }
 }

@@ -11,7 +11,6 @@ import org.ctnet.graph.render.HeatmapRenderer;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.Occlusion;
 import org.ctnet.graph.runtime.SessionOptions;
-import org.ctnet.trainer.Main;
 import org.ctnet.trainer.train.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -91,7 +90,7 @@ public final class OcclusionCommand implements Callable<Integer> {
         }
       }
       System.out.println("wrote " + out);
-      return Main.OK;
+      return ExitCode.OK;
     }
   }
 }

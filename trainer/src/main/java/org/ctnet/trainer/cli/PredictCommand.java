@@ -13,7 +13,6 @@ import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.Prediction;
 import org.ctnet.graph.runtime.SessionOptions;
-import org.ctnet.trainer.Main;
 import org.ctnet.trainer.data.Csv;
 import org.ctnet.trainer.train.Progress;
 import picocli.CommandLine.Command;
@@ -40,7 +39,7 @@ public final class PredictCommand implements Callable<Integer> {
     List<Path> files = Inputs.list(input);
     if (files.isEmpty()) {
       System.err.println("error: no images found at " + input);
-      return Main.FAILED;
+      return ExitCode.FAILED;
     }
     try (ModelSession session = ModelSession.load(model.versionDir(), SessionOptions.DEFAULT);
         Writer out = Files.newBufferedWriter(output, StandardCharsets.UTF_8);
@@ -80,7 +79,7 @@ public final class PredictCommand implements Callable<Integer> {
         progress.step(chunk.size(), failed == 0 ? "" : failed + " unreadable");
       }
       System.out.printf("wrote %s (%d images, %d unreadable)%n", output, files.size(), failed);
-      return Main.OK;
+      return ExitCode.OK;
     }
   }
 

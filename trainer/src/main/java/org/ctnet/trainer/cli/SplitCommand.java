@@ -2,7 +2,6 @@ package org.ctnet.trainer.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.ctnet.trainer.Main;
 import org.ctnet.trainer.data.Dataset;
 import org.ctnet.trainer.data.Split;
 import picocli.CommandLine.Command;
@@ -25,6 +24,6 @@ public final class SplitCommand implements Callable<Integer> {
     split.write(out);
     System.out.println(split.summary());
     System.out.println("wrote " + out);
-    return Main.OK;
+    return ExitCode.OK;
   }
 }

@@ -12,7 +12,6 @@ import org.ctnet.graph.runtime.ModelExport;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.spec.NetworkSpec;
 import org.ctnet.graph.train.TrainingSpec;
-import org.ctnet.trainer.Main;
 import org.ctnet.trainer.data.Dataset;
 import org.ctnet.trainer.data.ImageStore;
 import org.ctnet.trainer.data.Split;
@@ -81,7 +80,7 @@ public final class TrainCommand implements Callable<Integer> {
       Reports.Result result = Reports.evaluateAndWrite(model, assets, validation, test, export.evaluation.targetSensitivity,
           export.evaluation.bootstrap, state.history(), details, run.resolve("report"), out);
       if (export.noExport) {
-        return Main.OK;
+        return ExitCode.OK;
       }
       Path modelDir = export.models.resolve(export.name);
       long version = export.version > 0 ? export.version : ModelExport.latestVersion(modelDir).orElse(0) + 1;
@@ -90,6 +89,6 @@ public final class TrainCommand implements Callable<Integer> {
         Trainer.writeJson(staging.resolve("assets.extra").resolve("training.json"), details);
       });
       out.println("exported " + published);
-      return Main.OK;
+      return ExitCode.OK;
   }
 }

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.runtime.ModelSession;
-import org.ctnet.trainer.Main;
 import org.ctnet.trainer.data.Dataset;
 import org.ctnet.trainer.data.ImageStore;
 import org.ctnet.trainer.data.Sample;
@@ -156,7 +155,7 @@ public final class TransferStudyCommand implements Callable<Integer> {
       TransferStudyReport.write(run, "CT-Net transfer study", setup, runs);
     }
     out.println("report: " + run.resolve(TransferStudyReport.HTML));
-    return Main.OK;
+    return ExitCode.OK;
   }
 
   /** (patients, repeat) pairs: the zero-shot point once, each other budget once per repeat. */

@@ -15,6 +15,13 @@ import org.ctnet.trainer.eval.TemperatureScaling;
  * graph, so TF Serving clients get calibrated probabilities too).
  */
 public final class Calibrator {
+  /**
+   * Fewer validation images than this may soften the probabilities (T > 1) but not sharpen them:
+   * a small, well-separated validation set pushes the NLL-optimal temperature toward 0 (measured:
+   * T = 0.19 on 36 images), which would make every new patient look certain.
+   */
+  public static final int MIN_IMAGES_TO_SHARPEN = 200;
+
   private Calibrator() {}
 
   /**
@@ -27,12 +34,15 @@ public final class Calibrator {
       Trainer.Evaluated val = Trainer.evaluate(model, validation, 32);
       double current = assets.calibration().temperature();
       // The margins are already divided by the model's current temperature: the fit scales it.
-      double relative = TemperatureScaling.fit(val.margins(), val.labels());
+      double fitted = TemperatureScaling.fit(val.margins(), val.labels());
+      boolean capped = fitted < 1 && validation.size() < MIN_IMAGES_TO_SHARPEN;
+      double relative = capped ? 1 : fitted;
       double t = relative * current;
       assets = assets.withCalibration(new ModelAssets.Calibration(t, String.format(
-          "validation negative log-likelihood (%d images): %.4f before, %.4f at T=%.3f", validation.size(),
+          "validation negative log-likelihood (%d images): %.4f before, %.4f at T=%.3f%s", validation.size(),
           TemperatureScaling.nll(val.margins(), val.labels(), 1), TemperatureScaling.nll(val.margins(), val.labels(), relative),
-          t)));
+          t, capped ? String.format(" (the fit asked for %.3f times sharper; fewer than %d validation images may not "
+              + "sharpen)", fitted, MIN_IMAGES_TO_SHARPEN) : "")));
       double[] calibrated = new double[val.margins().length];
       for (int i = 0; i < calibrated.length; i++) {
         calibrated[i] = TemperatureScaling.probability(val.margins()[i], relative);

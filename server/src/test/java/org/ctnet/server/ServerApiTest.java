@@ -220,8 +220,12 @@ class ServerApiTest {
   void imageEndpointsTakeRawAndMultipartUploads() throws Exception {
     byte[] png = SyntheticImages.png(IMAGES.image(1), 32, 32);
     JsonNode raw = json(TestServers.postBytes(uri, "/api/models/tiny/classify", png, "image/png"));
-    assertTrue(raw.get("label").asText().equals("covid") || raw.get("label").asText().equals("non-covid"));
-    assertTrue(raw.has("decision") && raw.get("decision").has("threshold"));
+    // The label is the locked decision applied to P(covid), and the response says so consistently.
+    double pCovid = raw.get("probabilities").get("covid").asDouble();
+    double threshold = raw.get("decision").get("threshold").asDouble();
+    assertEquals(pCovid >= threshold ? "covid" : "non-covid", raw.get("label").asText(), raw.toString());
+    assertEquals(pCovid >= threshold, raw.get("decision").get("positive").asBoolean(), raw.toString());
+    assertEquals(1.0, pCovid + raw.get("probabilities").get("non-covid").asDouble(), 1e-5);
     String boundary = "XyZ123";
     byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n"
         + "Content-Type: image/png\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
@@ -244,7 +248,9 @@ class ServerApiTest {
     HttpResponse<String> page = TestServers.get(uri, "/");
     assertEquals(200, page.statusCode());
     assertTrue(page.body().contains("Grad-CAM++") && page.body().contains("opacity"));
-    TestServers.get(uri, "/v1/models/tiny");
+    HttpResponse<String> status = TestServers.get(uri, "/v1/models/tiny");
+    assertEquals(200, status.statusCode(), status.body());
+    assertEquals("AVAILABLE", json(status).get("model_version_status").get(0).get("state").asText(), status.body());
     assertEquals(200, TestServers.post(uri, "/v1/models/tiny:predict", instancesJson(IMAGES.pixels(), 1)).statusCode());
     String metrics = TestServers.get(uri, "/metrics").body();
     assertTrue(metrics.contains("ctnet_requests_total{"), metrics);

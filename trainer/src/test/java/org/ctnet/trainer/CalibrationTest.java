@@ -81,6 +81,17 @@ class CalibrationTest {
   }
 
   @Test
+  void saturatedScoresFallBackToOneHalf() {
+    // Every validation score is 0 or 1: any threshold the data suggests is 1.0, which would decide
+    // "negative" for everything a little less certain.
+    double[] scores = {1, 1, 1, 1, 0, 0, 0, 1};
+    int[] labels = {1, 1, 1, 1, 0, 0, 0, 0};
+    Decision d = DecisionRule.lock(scores, labels, 0.95);
+    assertEquals(0.5, d.threshold());
+    assertTrue(d.chosenFor().startsWith("FALLBACK") && d.chosenFor().contains("locked at 0.5"), d.chosenFor());
+  }
+
+  @Test
   void youdenThresholdMatchesBruteForce() {
     Random r = new Random(9);
     double[] scores = new double[200];

@@ -44,6 +44,7 @@ public final class Main implements Runnable {
   /** Builds the command line; tests run it in-process. */
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Main());
+    cli.setOut(org.ctnet.trainer.train.Progress.STDOUT);
     cli.setExecutionExceptionHandler((e, cmd, parseResult) -> {
       cmd.getErr().println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
       if (System.getenv("CTNET_DEBUG") != null) {
@@ -56,6 +57,8 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     System.setProperty("java.awt.headless", "true");
-    System.exit(commandLine().execute(args));
+    int code = commandLine().execute(args);
+    org.ctnet.trainer.train.Progress.STDOUT.flush();
+    System.exit(code);
   }
 }

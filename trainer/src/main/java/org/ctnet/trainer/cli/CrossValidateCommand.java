@@ -2,7 +2,7 @@ package org.ctnet.trainer.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,6 +40,8 @@ import picocli.CommandLine.Option;
         + "(early stopping, locked threshold) and the rest trains; out-of-fold scores are pooled into one evaluation "
         + "with group-bootstrap intervals. Exports nothing.")
 public final class CrossValidateCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   private static final String RESULT = "result.json";
   private static final String SCORES = "scores.csv";
 
@@ -70,7 +72,7 @@ public final class CrossValidateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PrintStream out = System.out;
+    PrintWriter out = spec.commandLine().getOut();
     NetworkSpec spec = network.spec(name);
     Path run = runDir != null ? runDir : Path.of("runs", "cv-" + name);
     Files.createDirectories(run);
@@ -109,7 +111,7 @@ public final class CrossValidateCommand implements Callable<Integer> {
 
   /** Trains on all folds but k and k+1, validates on k+1, tests on k; writes the fold's result and scores. */
   private void runFold(int k, List<Dataset> parts, ImageStore all, ModelAssets assets, TrainConfig config, Path foldDir,
-      PrintStream out) throws IOException {
+      PrintWriter out) throws IOException {
     int validationFold = (k + 1) % folds;
     List<Sample> trainSamples = new ArrayList<>();
     for (int j = 0; j < folds; j++) {
@@ -153,7 +155,7 @@ public final class CrossValidateCommand implements Callable<Integer> {
   }
 
   private void report(Path run, Dataset dataset, List<FoldResult> results, List<String[]> outOfFold, TrainConfig config,
-      PrintStream out) throws IOException {
+      PrintWriter out) throws IOException {
     int n = outOfFold.size();
     double[] scores = new double[n];
     int[] labels = new int[n];

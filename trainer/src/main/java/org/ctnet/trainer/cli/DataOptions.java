@@ -1,7 +1,7 @@
 package org.ctnet.trainer.cli;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import org.ctnet.graph.preprocess.Preprocessing;
 import org.ctnet.trainer.data.Dataset;
 import org.ctnet.trainer.data.ImageStore;
@@ -26,14 +26,14 @@ public final class DataOptions {
     return source.read();
   }
 
-  Split split(Dataset dataset, PrintStream out) {
+  Split split(Dataset dataset, PrintWriter out) {
     if (!dataset.hasGroups()) {
       out.println("warning: no group column; splitting by image. Slices of one scan may land on both sides.");
     }
     return Split.of(dataset, validationFraction, testFraction, splitSeed);
   }
 
-  ImageStore load(Dataset dataset, Preprocessing preprocessing, String what, PrintStream out) throws IOException {
+  ImageStore load(Dataset dataset, Preprocessing preprocessing, String what, PrintWriter out) throws IOException {
     return source.load(dataset, preprocessing, what, out);
   }
 }

@@ -1,7 +1,7 @@
 package org.ctnet.trainer.cli;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
@@ -35,7 +35,7 @@ public final class DataSource {
     return DatasetReader.readAll(data, groupColumn, classes);
   }
 
-  ImageStore load(Dataset dataset, Preprocessing preprocessing, String what, PrintStream out) throws IOException {
+  ImageStore load(Dataset dataset, Preprocessing preprocessing, String what, PrintWriter out) throws IOException {
     ImagePreprocessor pre = new ImagePreprocessor(preprocessing, 64L * 1024 * 1024);
     ImageStore store;
     try (Progress progress = new Progress("loading " + what, dataset.samples().size(), out)) {

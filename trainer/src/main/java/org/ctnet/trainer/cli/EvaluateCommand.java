@@ -1,6 +1,6 @@
 package org.ctnet.trainer.cli;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +22,8 @@ import picocli.CommandLine.Option;
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
     description = "Evaluate an exported model at its locked threshold: metrics with group-bootstrap intervals, plots, HTML.")
 public final class EvaluateCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Mixin ModelOption model;
   @Mixin DataOptions data;
 
@@ -36,7 +38,7 @@ public final class EvaluateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PrintStream console = System.out;
+    PrintWriter console = spec.commandLine().getOut();
     Path version = model.versionDir();
     try (ModelSession session = ModelSession.load(version, SessionOptions.DEFAULT)) {
       Dataset dataset = data.read();

@@ -28,6 +28,8 @@ import picocli.CommandLine.Option;
 @Command(name = "explain", mixinStandardHelpOptions = true,
     description = "Write heatmap overlays (PNG) and raw maps (float32, little-endian, H×W) for images.")
 public final class ExplainCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Mixin ModelOption model;
 
   @Option(names = "--input", required = true, paramLabel = "PATH", description = "Image file, folder or manifest.csv.")
@@ -57,7 +59,7 @@ public final class ExplainCommand implements Callable<Integer> {
     }
     Files.createDirectories(out);
     try (ModelSession session = ModelSession.load(model.versionDir(), SessionOptions.DEFAULT);
-        Progress progress = new Progress("explain", files.size(), System.out)) {
+        Progress progress = new Progress("explain", files.size(), spec.commandLine().getOut())) {
       List<CamMethod> chosen = chooseMethods(methods, session);
       ModelAssets assets = session.assets();
       ImagePreprocessor pre = new ImagePreprocessor(assets.preprocessing(), 64L * 1024 * 1024);
@@ -89,7 +91,7 @@ public final class ExplainCommand implements Callable<Integer> {
       }
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("explanations.json").toFile(),
           Map.of("model", model.versionDir().toString(), "height", h, "width", w, "images", summary));
-      System.out.println("wrote " + out);
+      spec.commandLine().getOut().println("wrote " + out);
       return ExitCode.OK;
     }
   }

@@ -37,6 +37,8 @@ import picocli.CommandLine.Option;
 @Command(name = "explain-eval", mixinStandardHelpOptions = true,
     description = "Score heatmaps against binary infection masks: pointing game, energy in mask, top-k IoU/Dice, pixel AUROC, ROAD-like faithfulness.")
 public final class ExplainEvalCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Mixin ModelOption model;
 
   @Option(names = "--data", required = true, paramLabel = "DIR",
@@ -66,7 +68,7 @@ public final class ExplainEvalCommand implements Callable<Integer> {
     List<String[]> rows = readManifest();
     Files.createDirectories(out);
     try (ModelSession session = ModelSession.load(model.versionDir(), SessionOptions.DEFAULT);
-        Progress progress = new Progress("explain-eval", rows.size(), System.out)) {
+        Progress progress = new Progress("explain-eval", rows.size(), spec.commandLine().getOut())) {
       ModelAssets assets = session.assets();
       int w = assets.spec().inputWidth();
       int h = assets.spec().inputHeight();
@@ -182,17 +184,17 @@ public final class ExplainEvalCommand implements Callable<Integer> {
       html.append("</table><h2>Examples (white: mask outline)</h2><table><tr><th>image + mask</th>").append(header)
           .append("</tr>").append(grid).append("</table></body></html>");
       Files.writeString(out.resolve("explain-eval.html"), html.toString(), StandardCharsets.UTF_8);
-      System.out.printf("%-26s", "method");
+      spec.commandLine().getOut().printf("%-26s", "method");
       for (String k : METRICS) {
-        System.out.printf(" %12s", k.length() > 12 ? k.substring(0, 12) : k);
+        spec.commandLine().getOut().printf(" %12s", k.length() > 12 ? k.substring(0, 12) : k);
       }
-      System.out.println();
+      spec.commandLine().getOut().println();
       table.forEach((m, v) -> {
-        System.out.printf("%-26s", m);
-        v.values().forEach(x -> System.out.printf(" %12.3f", x));
-        System.out.println();
+        spec.commandLine().getOut().printf("%-26s", m);
+        v.values().forEach(x -> spec.commandLine().getOut().printf(" %12.3f", x));
+        spec.commandLine().getOut().println();
       });
-      System.out.println("wrote " + out.resolve("explain-metrics.json") + " and " + out.resolve("explain-eval.html"));
+      spec.commandLine().getOut().println("wrote " + out.resolve("explain-metrics.json") + " and " + out.resolve("explain-eval.html"));
       return ExitCode.OK;
     }
   }

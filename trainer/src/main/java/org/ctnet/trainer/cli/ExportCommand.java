@@ -17,6 +17,8 @@ import picocli.CommandLine.Option;
 @Command(name = "export", mixinStandardHelpOptions = true,
     description = "Re-export a model with the current graph (e.g. to gain new explain methods), weights unchanged.")
 public final class ExportCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Mixin ModelOption model;
 
   @Option(names = "--to", required = true, paramLabel = "DIR", description = "Model folder to write into (a new version).")
@@ -51,7 +53,7 @@ public final class ExportCommand implements Callable<Integer> {
           }
         }
       });
-      System.out.println("exported " + published + " (weights of " + from + ")");
+      spec.commandLine().getOut().println("exported " + published + " (weights of " + from + ")");
       return ExitCode.OK;
     }
   }

@@ -1,6 +1,6 @@
 package org.ctnet.trainer.cli;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -24,6 +24,8 @@ import picocli.CommandLine.Option;
         + "version: calibrated on the new validation groups, threshold locked there, refused when it ends worse than "
         + "it started (unless --export-anyway).")
 public final class FineTuneCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Mixin ModelOption model;
   @Mixin DataOptions data;
   @Mixin TrainingOptions training;
@@ -42,7 +44,7 @@ public final class FineTuneCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PrintStream out = System.out;
+    PrintWriter out = spec.commandLine().getOut();
     Path base = model.versionDir();
     Path modelDir = base.toAbsolutePath().getParent();
     long next = ModelExport.latestVersion(modelDir).orElse(0) + 1;

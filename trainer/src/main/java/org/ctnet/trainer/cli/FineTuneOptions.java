@@ -1,7 +1,7 @@
 package org.ctnet.trainer.cli;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -74,7 +74,7 @@ public final class FineTuneOptions {
   /** The reference source's training part (rehearsal) and test part (forgetting check); null without --reference. */
   record Reference(ImageStore rehearsal, ImageStore check) {}
 
-  Reference loadReference(ModelAssets assets, DataSource loader, PrintStream out) throws IOException {
+  Reference loadReference(ModelAssets assets, DataSource loader, PrintWriter out) throws IOException {
     if (reference == null || reference.isEmpty()) {
       return new Reference(null, null);
     }

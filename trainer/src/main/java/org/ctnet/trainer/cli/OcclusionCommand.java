@@ -20,6 +20,8 @@ import picocli.CommandLine.Option;
 @Command(name = "occlusion", mixinStandardHelpOptions = true,
     description = "Sliding-window occlusion: how much the class score drops when each region is covered.")
 public final class OcclusionCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Mixin ModelOption model;
 
   @Option(names = "--input", required = true, paramLabel = "PATH", description = "Image file, folder or manifest.csv.")
@@ -69,7 +71,7 @@ public final class OcclusionCommand implements Callable<Integer> {
     Occlusion.Settings settings = new Occlusion.Settings(window, stride, fill, batchSize, score);
     Files.createDirectories(out);
     try (ModelSession session = ModelSession.load(model.versionDir(), SessionOptions.DEFAULT);
-        Progress progress = new Progress("occlusion", files.size(), System.out)) {
+        Progress progress = new Progress("occlusion", files.size(), spec.commandLine().getOut())) {
       ModelAssets assets = session.assets();
       int target = classIndex < 0 ? assets.positiveClass() : classIndex;
       ImagePreprocessor pre = new ImagePreprocessor(assets.preprocessing(), 64L * 1024 * 1024);
@@ -85,11 +87,11 @@ public final class OcclusionCommand implements Callable<Integer> {
           ExplainCommand.writeFloats(out.resolve(stem + ".occlusion.f32"), r.drop());
           progress.step(1, String.format("score %.3f over %d windows", r.baseScore(), r.windows()));
         } catch (IOException e) {
-          System.out.println("warning: skipped " + f + ": " + e.getMessage());
+          spec.commandLine().getOut().println("warning: skipped " + f + ": " + e.getMessage());
           progress.step(1, "");
         }
       }
-      System.out.println("wrote " + out);
+      spec.commandLine().getOut().println("wrote " + out);
       return ExitCode.OK;
     }
   }

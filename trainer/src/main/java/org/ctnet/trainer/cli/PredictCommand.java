@@ -23,6 +23,8 @@ import picocli.CommandLine.Option;
 @Command(name = "predict", mixinStandardHelpOptions = true,
     description = "Score a folder of images, a manifest or single files; write path, probability and label at the model's locked threshold.")
 public final class PredictCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Mixin ModelOption model;
 
   @Option(names = "--input", required = true, paramLabel = "PATH", description = "Image file, folder (searched recursively) or manifest.csv.")
@@ -38,12 +40,12 @@ public final class PredictCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     List<Path> files = Inputs.list(input);
     if (files.isEmpty()) {
-      System.err.println("error: no images found at " + input);
+      spec.commandLine().getErr().println("error: no images found at " + input);
       return ExitCode.FAILED;
     }
     try (ModelSession session = ModelSession.load(model.versionDir(), SessionOptions.DEFAULT);
         Writer out = Files.newBufferedWriter(output, StandardCharsets.UTF_8);
-        Progress progress = new Progress("predict", files.size(), System.out)) {
+        Progress progress = new Progress("predict", files.size(), spec.commandLine().getOut())) {
       ModelAssets assets = session.assets();
       ImagePreprocessor pre = new ImagePreprocessor(assets.preprocessing(), 64L * 1024 * 1024);
       int positive = assets.positiveClass();
@@ -78,7 +80,7 @@ public final class PredictCommand implements Callable<Integer> {
         }
         progress.step(chunk.size(), failed == 0 ? "" : failed + " unreadable");
       }
-      System.out.printf("wrote %s (%d images, %d unreadable)%n", output, files.size(), failed);
+      spec.commandLine().getOut().printf("wrote %s (%d images, %d unreadable)%n", output, files.size(), failed);
       return ExitCode.OK;
     }
   }

@@ -1,7 +1,7 @@
 package org.ctnet.trainer.cli;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,7 +26,7 @@ final class Reports {
 
   static Result evaluateAndWrite(ModelSession model, ModelAssets assets, ImageStore validation, ImageStore test,
       double targetSensitivity, int bootstrap, List<EpochRecord> history, Map<String, Object> details, Path reportDir,
-      PrintStream out) throws IOException {
+      PrintWriter out) throws IOException {
     Trainer.Evaluated val = Trainer.evaluate(model, validation, 32);
     // The decision was locked with the calibration (Calibrator); say so loudly when it had to fall back.
     ModelAssets locked = assets;

@@ -12,6 +12,8 @@ import picocli.CommandLine.Option;
 @Command(name = "split", mixinStandardHelpOptions = true,
     description = "Write the group-stratified train/validation/test split (reproducible from --split-seed) as CSV.")
 public final class SplitCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Mixin DataOptions data;
 
   @Option(names = "--out", defaultValue = "split.csv", paramLabel = "FILE", description = "Output CSV (default ${DEFAULT-VALUE}).")
@@ -20,10 +22,10 @@ public final class SplitCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Dataset dataset = data.read();
-    Split split = data.split(dataset, System.out);
+    Split split = data.split(dataset, spec.commandLine().getOut());
     split.write(out);
-    System.out.println(split.summary());
-    System.out.println("wrote " + out);
+    spec.commandLine().getOut().println(split.summary());
+    spec.commandLine().getOut().println("wrote " + out);
     return ExitCode.OK;
   }
 }

@@ -1,6 +1,6 @@
 package org.ctnet.trainer.cli;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -27,6 +27,8 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = "Train a model on a dataset split by group, evaluate it on the held-out groups and export it.")
 public final class TrainCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Mixin DataOptions data;
   @Mixin TrainingOptions training;
   @Mixin ExportOptions export;
@@ -40,7 +42,7 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PrintStream out = System.out;
+    PrintWriter out = spec.commandLine().getOut();
     NetworkSpec spec = network.spec(export.name);
     Path run = runDir != null ? runDir : Path.of("runs", export.name);
     Files.createDirectories(run);
@@ -66,7 +68,7 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   private int finish(ModelSession model, Dataset dataset, Split split, ImageStore train, ImageStore validation,
-      ImageStore test, TrainConfig config, RunState state, Path run, NetworkSpec spec, PrintStream out)
+      ImageStore test, TrainConfig config, RunState state, Path run, NetworkSpec spec, PrintWriter out)
       throws java.io.IOException {
     ModelAssets assets = model.assets();
       Map<String, Object> details = new LinkedHashMap<>();

@@ -3,7 +3,7 @@ package org.ctnet.trainer.cli;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,6 +39,8 @@ import picocli.CommandLine.Option;
         + "(ROC-AUC with group-bootstrap CI, sensitivity/specificity at the locked threshold, Brier, ECE) and the "
         + "reference source before/after (forgetting). Resumable; exports nothing.")
 public final class TransferStudyCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   private static final String RESULT = "result.json";
 
   @Mixin ModelOption model;
@@ -70,7 +72,7 @@ public final class TransferStudyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PrintStream out = System.out;
+    PrintWriter out = spec.commandLine().getOut();
     Path base = model.versionDir();
     Path run = runDir != null ? runDir : Path.of("runs", "transfer-study");
     if (!resume && Files.exists(run.resolve(TransferStudyReport.JSON))) {

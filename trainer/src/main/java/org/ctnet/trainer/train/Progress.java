@@ -1,6 +1,6 @@
 package org.ctnet.trainer.train;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -10,8 +10,15 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * otherwise (log files, CI), so logs stay readable.
  */
 public final class Progress implements AutoCloseable {
+  /**
+   * The process's standard output as the CLI hands it to its commands: a bar is drawn only on this
+   * writer and only on an interactive terminal; any other writer (a test's, a log's) gets plain lines.
+   */
+  public static final PrintWriter STDOUT = new PrintWriter(new java.io.OutputStreamWriter(System.out,
+      java.nio.charset.Charset.defaultCharset()), true);
+
   private final ProgressBar bar;
-  private final PrintStream plain;
+  private final PrintWriter plain;
   private final String task;
   private final long total;
   private final long started = System.nanoTime();
@@ -19,10 +26,10 @@ public final class Progress implements AutoCloseable {
   private long lastPrinted;
   private String message = "";
 
-  public Progress(String task, long total, PrintStream out) {
+  public Progress(String task, long total, PrintWriter out) {
     this.task = task;
     this.total = total;
-    if (System.console() != null && out == System.out) {
+    if (System.console() != null && out == STDOUT) {
       this.bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(total)
           .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).build();
       this.plain = null;
@@ -46,6 +53,7 @@ public final class Progress implements AutoCloseable {
         double eta = done == 0 ? 0 : seconds / done * (total - done);
         plain.printf("%s %d/%d (%.0f%%) %s elapsed %.0fs ETA %.0fs%n", task, done, total, 100.0 * done / total,
             extra, seconds, eta);
+        plain.flush();
       }
     }
   }

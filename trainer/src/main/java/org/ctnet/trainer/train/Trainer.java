@@ -3,7 +3,7 @@ package org.ctnet.trainer.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,9 +36,9 @@ public final class Trainer {
   private final ModelSession model;
   private final TrainConfig config;
   private final Path runDir;
-  private final PrintStream out;
+  private final PrintWriter out;
 
-  public Trainer(ModelSession model, TrainConfig config, Path runDir, PrintStream out) {
+  public Trainer(ModelSession model, TrainConfig config, Path runDir, PrintWriter out) {
     this.model = model;
     this.config = config;
     this.runDir = runDir;

@@ -1,7 +1,7 @@
 package org.ctnet.trainer.workflow;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +46,7 @@ public final class FineTuning {
    */
   public static Result run(Path baseVersion, TrainConfig config, SessionOptions options, double targetSensitivity,
       ImageStore train, ImageStore validation, ImageStore rehearsal, ImageStore referenceCheck, Path runDir,
-      boolean resume, PrintStream out) throws IOException {
+      boolean resume, PrintWriter out) throws IOException {
     try (ModelSession session = ModelSession.rebuild(baseVersion, config.trainingSpec(), options)) {
       Scores before = scores(session, validation, referenceCheck);
       out.printf("before fine-tuning: validation AUC %.4f, reference AUC %.4f%n", before.validationAuc(),

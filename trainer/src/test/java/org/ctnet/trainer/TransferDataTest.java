@@ -41,6 +41,26 @@ class TransferDataTest {
   }
 
   @Test
+  void manifestsWrittenBySpreadsheetsAreRead() throws Exception {
+    // A quoted field with a comma, a doubled quote and a newline, a byte-order mark, CRLF line ends.
+    Path root = SyntheticDataset.write(dir.resolve("sheet"), 8, 3, false);
+    List<String[]> rows = org.ctnet.trainer.data.Csv.read(root.resolve("manifest.csv"));
+    StringBuilder csv = new StringBuilder("\uFEFFpath,label,group,note\r\n");
+    for (String[] r : rows.subList(1, rows.size())) {
+      csv.append(r[0]).append(',').append(r[1]).append(',').append(r[2])
+          .append(",\"seen by Dr. \"\"A\"\", ward 3\nsecond line\"\r\n");
+    }
+    Files.writeString(root.resolve("manifest.csv"), csv, java.nio.charset.StandardCharsets.UTF_8);
+    Dataset d = DatasetReader.read(root, null, null);
+    assertEquals(8, d.samples().size());
+    assertTrue(d.hasGroups());
+    assertEquals(rows.get(1)[2], d.samples().get(0).group().substring(2), "group read from its column");
+    List<String[]> back = org.ctnet.trainer.data.Csv.read(root.resolve("manifest.csv"));
+    assertEquals("seen by Dr. \"A\", ward 3\nsecond line", back.get(1)[3]);
+    assertEquals("path", back.get(0)[0], "byte-order mark dropped");
+  }
+
+  @Test
   void aSmallSourceIsRepeatedUntilItWeighsAtLeastHalfTheLargest() throws Exception {
     Path a = SyntheticDataset.write(dir.resolve("big"), 40, 1, false);
     Path b = SyntheticDataset.write(dir.resolve("small"), 8, 2, false);

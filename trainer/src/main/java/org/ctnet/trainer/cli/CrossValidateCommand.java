@@ -100,10 +100,8 @@ public final class CrossValidateCommand implements Callable<Integer> {
         out.printf("fold %d: finished in an earlier run, kept%n", k + 1);
       }
       results.add(new ObjectMapper().readValue(foldDir.resolve(RESULT).toFile(), FoldResult.class));
-      List<String> lines = Files.readAllLines(foldDir.resolve(SCORES), StandardCharsets.UTF_8);
-      for (String line : lines.subList(1, lines.size())) {
-        outOfFold.add(Csv.parseLine(line));
-      }
+      List<String[]> scores = Csv.read(foldDir.resolve(SCORES));
+      outOfFold.addAll(scores.subList(1, scores.size()));
     }
     report(run, dataset, results, outOfFold, config, out);
     return ExitCode.OK;

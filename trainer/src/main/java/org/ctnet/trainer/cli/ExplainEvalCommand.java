@@ -208,8 +208,11 @@ public final class ExplainEvalCommand implements Callable<Integer> {
     if (!Files.isRegularFile(manifest)) {
       throw new IOException("no manifest.csv in " + data + " (columns image,mask)");
     }
-    List<String> lines = Files.readAllLines(manifest, StandardCharsets.UTF_8);
-    String[] header = Csv.parseLine(lines.get(0));
+    List<String[]> all = Csv.read(manifest);
+    if (all.isEmpty()) {
+      throw new IOException(manifest + " is empty");
+    }
+    String[] header = all.get(0);
     int image = -1;
     int mask = -1;
     for (int i = 0; i < header.length; i++) {
@@ -224,11 +227,11 @@ public final class ExplainEvalCommand implements Callable<Integer> {
       throw new IOException(manifest + " needs 'image' and 'mask' columns");
     }
     List<String[]> rows = new ArrayList<>();
-    for (String line : lines.subList(1, lines.size())) {
-      if (!line.isBlank()) {
-        String[] r = Csv.parseLine(line);
-        rows.add(new String[] {r[image], r[mask]});
+    for (String[] r : all.subList(1, all.size())) {
+      if (r.length <= Math.max(image, mask)) {
+        throw new IOException(manifest + ": a row has " + r.length + " columns, fewer than the header");
       }
+      rows.add(new String[] {r[image], r[mask]});
     }
     return rows;
   }

@@ -1,6 +1,5 @@
 package org.ctnet.trainer.data;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -138,27 +137,17 @@ public final class DatasetReader {
 
   private static Dataset readManifest(Path manifest, String groupColumn, List<String> classOrder) throws IOException {
     Path base = manifest.toAbsolutePath().getParent();
+    List<String[]> all = Csv.read(manifest);
+    if (all.isEmpty()) {
+      throw new IOException("manifest " + manifest + " is empty");
+    }
+    String[] header = all.get(0);
     List<String[]> rows = new ArrayList<>();
-    String[] header;
-    try (BufferedReader in = Files.newBufferedReader(manifest, StandardCharsets.UTF_8)) {
-      String first = in.readLine();
-      if (first == null) {
-        throw new IOException("manifest " + manifest + " is empty");
+    for (int r = 1; r < all.size(); r++) {
+      if (all.get(r).length < 2) {
+        throw new IOException("manifest " + manifest + " row " + r + ": expected at least path,label");
       }
-      header = Csv.parseLine(first.replace("\uFEFF", ""));
-      String line;
-      int lineNo = 1;
-      while ((line = in.readLine()) != null) {
-        lineNo++;
-        if (line.isBlank()) {
-          continue;
-        }
-        String[] row = Csv.parseLine(line);
-        if (row.length < 2) {
-          throw new IOException("manifest " + manifest + " line " + lineNo + ": expected at least path,label");
-        }
-        rows.add(row);
-      }
+      rows.add(all.get(r));
     }
     Map<String, Integer> col = new HashMap<>();
     for (int i = 0; i < header.length; i++) {

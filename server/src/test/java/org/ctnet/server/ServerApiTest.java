@@ -279,7 +279,7 @@ class ServerApiTest {
     assertError(TestServers.post(uri, "/v1/models/nope:predict", instancesJson(IMAGES.pixels(), 1)), 404, "Servable not found");
     assertError(TestServers.post(uri, "/v1/models/tiny/versions/7:predict", instancesJson(IMAGES.pixels(), 1)), 404, "Servable not found");
     assertError(TestServers.get(uri, "/v1/models/tiny/versions/x"), 400, "positive integer");
-    assertError(TestServers.get(uri, "/v1/models/..%2F..%2Fetc"), 404, "");
+    assertError(TestServers.get(uri, "/v1/models/..%2F..%2Fetc"), 404, "invalid or missing model name");
     assertError(TestServers.post(uri, "/v1/models/tiny:predict", "{\"signature_name\":\"serving_bytes\",\"instances\":[{\"b64\":\""
         + Base64.getEncoder().encodeToString("not an image".getBytes()) + "\"}]}"), 400, "not a PNG");
     byte[] png = SyntheticImages.png(IMAGES.image(0), 32, 32);

@@ -75,14 +75,16 @@ class ArchitectureTest {
 
   @Test
   void theBuiltGraphsHaveTheParameterCountsTheReadmeStates() {
-    // The README's table: these numbers are what a user reads, so they are checked against the graph
-    // itself, not against this test's arithmetic.
-    for (var documented : Map.of("ctnet", 1_022_818L, "attention56", 29_759_554L, "tiny", 5_610L).entrySet()) {
+    // The README's table: these numbers are what a user reads, so ctnet and tiny are checked against
+    // their built graphs. attention56 (30 M parameters, slow to build) is built once, by
+    // parameterCountsMatchIndependentArithmetic, which ties its graph to the same arithmetic.
+    for (var documented : Map.of("ctnet", 1_022_818L, "tiny", 5_610L).entrySet()) {
       try (Graph graph = new Graph()) {
         assertEquals(documented.getValue(), trainableCount(build(graph, SpecJson.preset(documented.getKey()))),
             documented.getKey());
       }
     }
+    assertEquals(29_759_554L, expectedParameters(SpecJson.preset("attention56")));
   }
 
   @Test

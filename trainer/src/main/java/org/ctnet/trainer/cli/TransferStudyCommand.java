@@ -18,7 +18,6 @@ import org.ctnet.trainer.data.ImageStore;
 import org.ctnet.trainer.data.Sample;
 import org.ctnet.trainer.data.Split;
 import org.ctnet.trainer.eval.Evaluation;
-import org.ctnet.trainer.eval.Metrics;
 import org.ctnet.trainer.train.TrainConfig;
 import org.ctnet.trainer.train.Trainer;
 import org.ctnet.trainer.workflow.FineTuning;
@@ -116,14 +115,14 @@ public final class TransferStudyCommand implements Callable<Integer> {
         long started = System.nanoTime();
         if (patients == 0) {
           try (ModelSession zero = ModelSession.load(base, training.sessionOptions())) {
-            referenceBefore = auc(zero, reference.check());
+            referenceBefore = FineTuning.auc(zero, reference.check());
             result = score(zero, budget, 0, 0, 0, 0, test, referenceBefore, referenceBefore, Double.NaN, 0, List.of(),
                 started);
           }
         } else {
           if (Double.isNaN(referenceBefore) && reference.check() != null) {
             try (ModelSession zero = ModelSession.load(base, training.sessionOptions())) {
-              referenceBefore = auc(zero, reference.check());
+              referenceBefore = FineTuning.auc(zero, reference.check());
             }
           }
           PatientDraws.Draw draw = draws.draw(patients, splitSeed * 7_919L + repeat);
@@ -207,14 +206,6 @@ public final class TransferStudyCommand implements Callable<Integer> {
         m.assets().decision().threshold(), m.assets().decision().chosenFor(), ev.brier(), ev.expectedCalibrationError(),
         referenceBefore, referenceAfter, m.assets().calibration().temperature(), validationAuc, bestEpoch,
         (System.nanoTime() - started) / 1e9, problems);
-  }
-
-  private static double auc(ModelSession m, ImageStore data) {
-    if (data == null || data.size() == 0) {
-      return Double.NaN;
-    }
-    Trainer.Evaluated e = Trainer.evaluate(m, data, 32);
-    return Metrics.rocAuc(e.positiveScores(), e.labels());
   }
 
   private static int groupCount(ImageStore store) {

@@ -85,7 +85,8 @@ public final class FineTuning {
     return new Scores(auc(model, validation), auc(model, reference));
   }
 
-  private static double auc(ModelSession model, ImageStore data) {
+  /** ROC-AUC of a model on a set; NaN when the set is absent, empty or holds one class. */
+  public static double auc(ModelSession model, ImageStore data) {
     if (data == null || data.size() == 0) {
       return Double.NaN;
     }

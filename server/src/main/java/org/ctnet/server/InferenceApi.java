@@ -20,6 +20,7 @@ import org.ctnet.graph.ModelNames;
 import org.ctnet.graph.cam.CamMethod;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.preprocess.DicomReader;
+import org.ctnet.graph.preprocess.ImageTooLargeException;
 import org.ctnet.graph.preprocess.ImageDecodeException;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.runtime.Explanation;
@@ -531,16 +532,13 @@ public final class InferenceApi {
     for (int i = 0; i < encoded.size(); i++) {
       try {
         System.arraycopy(pre.toModelInput(encoded.get(i)), 0, out, i * pixels, pixels);
+      } catch (ImageTooLargeException e) {
+        throw new ApiException(413, "image " + i + ": " + e.getMessage());
       } catch (ImageDecodeException e) {
-        throw pixelLimit(e.getMessage(), i);
+        throw ApiException.badRequest("image " + i + ": " + e.getMessage());
       }
     }
     return new Batch(out, encoded.size(), encoded);
-  }
-
-  private static ApiException pixelLimit(String message, int index) {
-    boolean tooLarge = message.contains("more than the limit");
-    return new ApiException(tooLarge ? 413 : 400, "image " + index + ": " + message);
   }
 
   /** Reads only the header: refuses non-images and images above the pixel limit before decoding. */

@@ -1,31 +1,54 @@
 package org.ctnet.graph.preprocess;
 
 /**
- * Pixel data of a DICOM CT slice in Hounsfield units (after rescale slope/intercept).
+ * A DICOM CT image: its stored pixel values per frame and what turns them into Hounsfield units.
  *
  * @param rows image height
  * @param columns image width
- * @param frames HU per frame, row-major
+ * @param stored stored pixel values per frame, row-major, masked to BitsStored and sign-extended
+ * @param slope RescaleSlope
+ * @param intercept RescaleIntercept
  * @param photometric PhotometricInterpretation (MONOCHROME1 is a display convention only: HU are
  *     not inverted)
  * @param modality the Modality tag, or empty
+ * @param attributes identity and geometry of the image within its study and series
  */
-public record DicomImage(int rows, int columns, double[][] frames, String photometric, String modality) {
+public record DicomImage(int rows, int columns, int[][] stored, double slope, double intercept,
+    String photometric, String modality, DicomAttributes attributes) {
 
+  public int frameCount() {
+    return stored.length;
+  }
+
+  /** Hounsfield units of the first frame. */
   public double[] hounsfield() {
-    return frames[0];
+    return hounsfield(0);
+  }
+
+  public double[] hounsfield(int frame) {
+    int[] values = stored[frame];
+    double[] hu = new double[values.length];
+    for (int i = 0; i < values.length; i++) {
+      hu[i] = values[i] * slope + intercept;
+    }
+    return hu;
+  }
+
+  /** The first frame through a window; see {@link #windowed(int, double, double)}. */
+  public GreyImage windowed(double level, double width) {
+    return windowed(0, level, width);
   }
 
   /**
-   * Maps the first frame through a window (level/width in HU) to grey levels 0..255, the way CT
-   * viewers do: HU ≤ level − width/2 → 0, ≥ level + width/2 → 255, linear between.
+   * Maps a frame through a window (level/width in HU) to grey levels 0..255, the way CT viewers do:
+   * HU ≤ level − width/2 → 0, ≥ level + width/2 → 255, linear between.
    */
-  public GreyImage windowed(double level, double width) {
+  public GreyImage windowed(int frame, double level, double width) {
     double low = level - width / 2;
-    double[] hu = frames[0];
-    float[] grey = new float[hu.length];
-    for (int i = 0; i < hu.length; i++) {
-      double v = (hu[i] - low) / width * 255.0;
+    int[] values = stored[frame];
+    float[] grey = new float[values.length];
+    for (int i = 0; i < values.length; i++) {
+      double v = (values[i] * slope + intercept - low) / width * 255.0;
       grey[i] = (float) Math.round(Math.max(0, Math.min(255, v)));
     }
     return new GreyImage(columns, rows, grey);

@@ -3,25 +3,32 @@ package org.ctnet.graph.preprocess;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Set;
 
 /**
- * A small, strict reader of single CT slices in DICOM Part 10 files (or bare datasets without a
- * preamble): implicit VR little endian, explicit VR little and big endian, and RLE Lossless.
- * Other compressed transfer syntaxes are refused by name. It reads the top-level image tags only
- * (sequences are skipped whole, so tags inside them never override the dataset's), masks to
- * BitsStored, sign-extends from HighBit, and applies RescaleSlope/RescaleIntercept to give HU.
- * Every length is checked against the bytes present before anything is allocated.
+ * A small, strict reader of CT images in DICOM Part 10 files (or bare datasets without a preamble):
+ * implicit VR little endian, explicit VR little and big endian, RLE Lossless, and JPEG (lossless
+ * process 14 with or without selection value 1, baseline, extended) through TwelveMonkeys. JPEG-LS,
+ * JPEG 2000 and deflate are refused by name. It reads the top-level tags only (sequences are skipped
+ * whole, so tags inside them never override the dataset's, and nesting is bounded), masks to
+ * BitsStored, sign-extends, and keeps RescaleSlope/RescaleIntercept to give HU. Every length is
+ * checked against the bytes present, and the pixel count against a limit, before pixels are allocated.
  */
 public final class DicomReader {
   private static final String IMPLICIT_LE = "1.2.840.10008.1.2";
   private static final String EXPLICIT_LE = "1.2.840.10008.1.2.1";
   private static final String EXPLICIT_BE = "1.2.840.10008.1.2.2";
   private static final String RLE = "1.2.840.10008.1.2.5";
+  private static final Set<String> JPEG = Set.of("1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51",
+      "1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70");
+  /** Sequences nested deeper than this are refused rather than followed (a stack-depth attack). */
+  static final int MAX_SEQUENCE_DEPTH = 16;
   private static final Set<String> LONG_LENGTH_VRS =
       Set.of("OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV");
   private static final int UNDEFINED = -1;
-  private static final long MAX_PIXELS = 8192L * 8192L;
+  /** The default pixel limit (all frames together) when the caller gives none. */
+  public static final long DEFAULT_MAX_PIXELS = 8192L * 8192L;
 
   private DicomReader() {}
 
@@ -35,17 +42,23 @@ public final class DicomReader {
   }
 
   public static DicomImage read(byte[] data) throws ImageDecodeException {
+    return read(data, DEFAULT_MAX_PIXELS);
+  }
+
+  /** Reads an image whose frames hold at most {@code maxPixels} pixels together, else refuses it. */
+  public static DicomImage read(byte[] data, long maxPixels) throws ImageDecodeException {
     try {
-      return new Parser(data).parse();
+      return new Parser(data, maxPixels).parse();
     } catch (ImageDecodeException e) {
       throw e;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | StackOverflowError e) {
       throw new ImageDecodeException("malformed DICOM: " + e, e);
     }
   }
 
   private static final class Parser {
     private final byte[] data;
+    private final long maxPixels;
     private ByteBuffer buf;
     private boolean explicitVr;
     private String transferSyntax = IMPLICIT_LE;
@@ -63,9 +76,19 @@ public final class DicomReader {
     private String modality = "";
     private int pixelOffset = -1;
     private int pixelLength = 0;
+    private String studyUid = "";
+    private String seriesUid = "";
+    private String sopClassUid = "";
+    private String sopInstanceUid = "";
+    private String seriesDescription = "";
+    private List<String> imageType = List.of();
+    private Integer instanceNumber;
+    private double[] position;
+    private double[] orientation;
 
-    Parser(byte[] data) {
+    Parser(byte[] data, long maxPixels) {
       this.data = data;
+      this.maxPixels = maxPixels;
     }
 
     DicomImage parse() throws ImageDecodeException {
@@ -85,13 +108,14 @@ public final class DicomReader {
       switch (transferSyntax) {
         case IMPLICIT_LE -> explicitVr = false;
         case EXPLICIT_LE, RLE -> explicitVr = true;
+        case String s when JPEG.contains(s) -> explicitVr = true;
         case EXPLICIT_BE -> {
           explicitVr = true;
           buf.order(ByteOrder.BIG_ENDIAN);
         }
         default -> throw new ImageDecodeException(
             "compressed transfer syntax " + transferSyntax + " (" + syntaxName(transferSyntax)
-                + ") is not supported; convert to uncompressed or RLE (e.g. dcmdjpeg) first");
+                + ") is not supported; convert to uncompressed, RLE or JPEG lossless (e.g. dcmdjpls, gdcmconv) first");
       }
       readDataset(start);
       return buildImage();
@@ -155,7 +179,7 @@ public final class DicomReader {
         if (length == 0xFFFFFFFFL) {
           // Undefined length: a sequence (or encapsulated data) ending with a delimiter. Skip it
           // whole: tags inside sequence items must not override top-level ones.
-          pos = skipUndefined(valueStart);
+          pos = skipUndefined(valueStart, 1);
           continue;
         }
         need(valueStart, length);
@@ -183,7 +207,10 @@ public final class DicomReader {
     }
 
     /** Skips items until the matching sequence delimiter; returns the position after it. */
-    private int skipUndefined(int pos) throws ImageDecodeException {
+    private int skipUndefined(int pos, int depth) throws ImageDecodeException {
+      if (depth > MAX_SEQUENCE_DEPTH) {
+        throw new ImageDecodeException("DICOM sequences are nested deeper than " + MAX_SEQUENCE_DEPTH + " levels");
+      }
       while (true) {
         need(pos, 8);
         int group = u16(pos);
@@ -197,7 +224,7 @@ public final class DicomReader {
               "malformed sequence at byte %d: expected an item, found (%04X,%04X)", pos, group, element));
         }
         if (length == 0xFFFFFFFFL) {
-          pos = skipItemElements(pos + 8);
+          pos = skipItemElements(pos + 8, depth);
         } else {
           need(pos + 8, length);
           pos = pos + 8 + (int) length;
@@ -206,7 +233,7 @@ public final class DicomReader {
     }
 
     /** Skips the elements of an undefined-length item up to its item delimiter. */
-    private int skipItemElements(int pos) throws ImageDecodeException {
+    private int skipItemElements(int pos, int depth) throws ImageDecodeException {
       while (true) {
         need(pos, 8);
         int group = u16(pos);
@@ -218,7 +245,7 @@ public final class DicomReader {
         long length = header.length();
         int valueStart = header.valueStart();
         if (length == 0xFFFFFFFFL) {
-          pos = skipUndefined(valueStart);
+          pos = skipUndefined(valueStart, depth + 1);
         } else {
           need(valueStart, length);
           pos = valueStart + (int) length;
@@ -242,8 +269,24 @@ public final class DicomReader {
           case 0x1053 -> slope = Double.parseDouble(firstValue(text(at, length)));
           default -> { }
         }
-      } else if (group == 0x0008 && element == 0x0060) {
-        modality = text(at, length);
+      } else if (group == 0x0008) {
+        switch (element) {
+          case 0x0008 -> imageType = List.of(text(at, length).split("\\\\"));
+          case 0x0016 -> sopClassUid = text(at, length);
+          case 0x0018 -> sopInstanceUid = text(at, length);
+          case 0x0060 -> modality = text(at, length);
+          case 0x103E -> seriesDescription = text(at, length);
+          default -> { }
+        }
+      } else if (group == 0x0020) {
+        switch (element) {
+          case 0x000D -> studyUid = text(at, length);
+          case 0x000E -> seriesUid = text(at, length);
+          case 0x0013 -> instanceNumber = integerOrNull(text(at, length));
+          case 0x0032 -> position = numbers(text(at, length), 3);
+          case 0x0037 -> orientation = numbers(text(at, length), 6);
+          default -> { }
+        }
       }
     }
 
@@ -268,8 +311,30 @@ public final class DicomReader {
         throw new ImageDecodeException("NumberOfFrames must be positive, got " + frames);
       }
       long pixels = (long) rows * columns;
-      if (pixels * frames > MAX_PIXELS) {
-        throw new ImageDecodeException("DICOM has " + rows + "x" + columns + "x" + frames + " pixels, more than supported");
+      if (pixels * frames > maxPixels) {
+        throw new ImageTooLargeException("DICOM has " + rows + "x" + columns + "x" + frames + " pixels, more than the "
+            + maxPixels + " allowed");
+      }
+      if (pixelOffset < 0) {
+        throw new ImageDecodeException("DICOM file has no pixel data (7FE0,0010)");
+      }
+      int shift = highBit + 1 - bitsStored;
+      int mask = (1 << bitsStored) - 1;
+      int[][] stored = new int[frames][];
+      if (JPEG.contains(transferSyntax)) {
+        if (pixelLength != UNDEFINED) {
+          throw new ImageDecodeException("JPEG transfer syntax with unencapsulated pixel data");
+        }
+        List<byte[]> compressed = EncapsulatedPixelData.frames(data, pixelOffset, frames);
+        for (int f = 0; f < frames; f++) {
+          int[] values = JpegPixelDecoder.decode(compressed.get(f), rows, columns, transferSyntax);
+          // A JPEG codestream carries the stored values themselves (no HighBit shift).
+          for (int i = 0; i < values.length; i++) {
+            values[i] = signed(values[i] & mask);
+          }
+          stored[f] = values;
+        }
+        return image(stored);
       }
       int bytesPerSample = bitsAllocated / 8;
       long needed = pixels * frames * bytesPerSample;
@@ -289,21 +354,52 @@ public final class DicomReader {
         raw = java.util.Arrays.copyOfRange(data, pixelOffset, pixelOffset + (int) needed);
       }
       ByteBuffer pixelsBuf = ByteBuffer.wrap(raw).order(order);
-      int shift = highBit + 1 - bitsStored;
-      int mask = (1 << bitsStored) - 1;
-      double[][] hu = new double[frames][(int) pixels];
       for (int f = 0; f < frames; f++) {
+        int[] values = new int[(int) pixels];
         for (int i = 0; i < pixels; i++) {
           int idx = (int) ((f * pixels + i) * bytesPerSample);
           int v = bytesPerSample == 1 ? (raw[idx] & 0xff) : (pixelsBuf.getShort(idx) & 0xffff);
-          v = (v >>> shift) & mask;
-          if (pixelRepresentation == 1 && (v & (1 << (bitsStored - 1))) != 0) {
-            v -= 1 << bitsStored;
-          }
-          hu[f][i] = v * slope + intercept;
+          values[i] = signed((v >>> shift) & mask);
         }
+        stored[f] = values;
       }
-      return new DicomImage(rows, columns, hu, photometric, modality);
+      return image(stored);
+    }
+
+    /** Sign-extends a masked stored value when PixelRepresentation says the values are signed. */
+    private int signed(int v) {
+      return pixelRepresentation == 1 && (v & (1 << (bitsStored - 1))) != 0 ? v - (1 << bitsStored) : v;
+    }
+
+    private DicomImage image(int[][] stored) {
+      return new DicomImage(rows, columns, stored, slope, intercept, photometric, modality, new DicomAttributes(
+          studyUid, seriesUid, sopClassUid, sopInstanceUid, imageType, instanceNumber, position, orientation,
+          seriesDescription));
+    }
+
+    private static Integer integerOrNull(String value) {
+      try {
+        return value.isEmpty() ? null : Integer.valueOf(value);
+      } catch (NumberFormatException e) {
+        return null;
+      }
+    }
+
+    /** A multi-valued decimal string of exactly {@code count} numbers, or null (geometry is optional). */
+    private static double[] numbers(String value, int count) {
+      String[] parts = value.split("\\\\");
+      if (parts.length != count) {
+        return null;
+      }
+      double[] out = new double[count];
+      try {
+        for (int i = 0; i < count; i++) {
+          out[i] = Double.parseDouble(parts[i].strip());
+        }
+      } catch (NumberFormatException e) {
+        return null;
+      }
+      return out;
     }
 
     private void need(int pos, long length) throws ImageDecodeException {

@@ -38,7 +38,7 @@ public final class ImagePreprocessor {
       throw new ImageDecodeException("empty image");
     }
     if (DicomReader.looksLikeDicom(encoded)) {
-      return DicomReader.read(encoded).windowed(preprocessing.windowCenter(), preprocessing.windowWidth());
+      return DicomReader.read(encoded, maxPixels).windowed(preprocessing.windowCenter(), preprocessing.windowWidth());
     }
     try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
@@ -50,7 +50,7 @@ public final class ImagePreprocessor {
         reader.setInput(in, true, true);
         long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
         if (pixels > maxPixels) {
-          throw new ImageDecodeException("image has " + reader.getWidth(0) + "x" + reader.getHeight(0)
+          throw new ImageTooLargeException("image has " + reader.getWidth(0) + "x" + reader.getHeight(0)
               + " = " + pixels + " pixels, more than the limit of " + maxPixels);
         }
         BufferedImage image = reader.read(0);

@@ -353,8 +353,19 @@ final class FastInstances {
     }
   }
 
-  /** Reads a JSON number as (float) of its nearest double. */
+  /**
+   * Reads a JSON number as (float) of its nearest double; one outside float's range (1e39) is left to
+   * the general path, which refuses it with its position.
+   */
   private float number() throws NotFast {
+    float value = parsedNumber();
+    if (!Float.isFinite(value)) {
+      throw NotFast.INSTANCE;
+    }
+    return value;
+  }
+
+  private float parsedNumber() throws NotFast {
     byte[] b = this.b;
     int n = b.length;
     int p = pos;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.common.buffers.DataReader;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -20,40 +21,54 @@ import java.util.logging.Logger;
  * {@code {"error": "..."}} body in one place.
  */
 public final class HttpApi {
-  /** Most bytes of a refused body read and dropped before answering 413. */
-  private static final long DRAIN_LIMIT_BYTES = 64L << 20;
   private static final Logger ACCESS = Logger.getLogger("ctnet.access");
   private static final String JSON = "application/json";
 
   private final InferenceApi api;
   private final ServerSettings settings;
   private final Metrics metrics;
+  private final BodyReader uploads;
 
   public HttpApi(InferenceApi api, ServerSettings settings, Metrics metrics) {
     this.api = api;
     this.settings = settings;
     this.metrics = metrics;
+    this.uploads = new BodyReader(settings.maxBodyBytes(), settings.maxConcurrentUploads(), settings.bodyTimeoutMillis());
   }
 
   /** Registers every route on {@code routing}. */
   public void register(HttpRouting.Builder routing) {
-    routing.get(RestPaths.TFS_MODELS + "/*", (req, res) -> handle("tfs_get", req, res, false, this::tfsGet));
-    routing.post(RestPaths.TFS_MODELS + "/*", (req, res) -> handle("tfs_post", req, res, true, this::tfsPost));
-    routing.get(RestPaths.KSERVE_LIVE, (req, res) -> handle("live", req, res, false, r -> Json.object().put("live", true)));
-    routing.get(RestPaths.KSERVE_READY, (req, res) -> handle("ready", req, res, false, r -> ready()));
-    routing.get(RestPaths.KSERVE_MODELS + "/*", (req, res) -> handle("kserve_get", req, res, false, this::kserveGet));
-    routing.post(RestPaths.KSERVE_MODELS + "/*", (req, res) -> handle("kserve_infer", req, res, true, this::kservePost));
-    routing.post(RestPaths.IMAGE_API + "/*", (req, res) -> handle("image", req, res, true, this::imagePost));
-    routing.get(RestPaths.IMAGE_API, (req, res) -> handle("models", req, res, false, r -> models()));
-    routing.get(RestPaths.HEALTH_LIVE, (req, res) -> handle("live", req, res, false, r -> Json.object().put("status", "UP")));
-    routing.get(RestPaths.HEALTH_READY, (req, res) -> handle("ready", req, res, false, r -> ready()));
-    routing.get(RestPaths.METRICS, (req, res) -> res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4")
-        .send(metrics.scrape()));
+    routing.get(RestPaths.TFS_MODELS + "/*", (req, res) -> handle("tfs_get", req, res, Access.TOKEN, this::tfsGet));
+    routing.post(RestPaths.TFS_MODELS + "/*", (req, res) -> handle("tfs_post", req, res, Access.TOKEN_AND_BODY, this::tfsPost));
+    routing.get(RestPaths.KSERVE_LIVE, (req, res) -> handle("live", req, res, Access.OPEN, r -> Json.object().put("live", true)));
+    routing.get(RestPaths.KSERVE_READY, (req, res) -> handle("ready", req, res, Access.OPEN, r -> ready()));
+    routing.get(RestPaths.KSERVE_MODELS + "/*", (req, res) -> handle("kserve_get", req, res, Access.TOKEN, this::kserveGet));
+    routing.post(RestPaths.KSERVE_MODELS + "/*", (req, res) -> handle("kserve_infer", req, res, Access.TOKEN_AND_BODY, this::kservePost));
+    routing.post(RestPaths.IMAGE_API + "/*", (req, res) -> handle("image", req, res, Access.TOKEN_AND_BODY, this::imagePost));
+    routing.get(RestPaths.IMAGE_API, (req, res) -> handle("models", req, res, Access.TOKEN, r -> models()));
+    routing.get(RestPaths.HEALTH_LIVE, (req, res) -> handle("live", req, res, Access.OPEN, r -> Json.object().put("status", "UP")));
+    routing.get(RestPaths.HEALTH_READY, (req, res) -> handle("ready", req, res, Access.OPEN, r -> ready()));
+    routing.get(RestPaths.METRICS, (req, res) -> {
+      if (!settings.metricsOpen()) {
+        try {
+          authorize(req);
+        } catch (ApiException e) {
+          res.status(Status.create(e.status())).header(HeaderNames.WWW_AUTHENTICATE, "Bearer")
+              .header(HeaderNames.CONTENT_TYPE, JSON).send(error(e.getMessage()));
+          return;
+        }
+      }
+      res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4").send(metrics.scrape());
+    });
     routing.get(RestPaths.WEB_PAGE, (req, res) -> {
       try (InputStream page = HttpApi.class.getResourceAsStream("/web/index.html")) {
         res.header(HeaderNames.CONTENT_TYPE, "text/html; charset=utf-8").send(page.readAllBytes());
       }
     });
+    // Last: whatever no route matched gets the same JSON 404 as an unknown model.
+    routing.any((req, res) -> handle("unmatched", req, res, Access.OPEN, r -> {
+      throw ApiException.notFound("no route for " + req.prologue().method().text() + " " + r.path());
+    }));
   }
 
   /** One request's context for the handlers. */
@@ -77,18 +92,25 @@ public final class HttpApi {
     }
   }
 
-  private void handle(String endpoint, ServerRequest req, ServerResponse res, boolean inference, Handler handler) {
+  /** What a route needs before its handler runs. */
+  enum Access {
+    /** Health probes: never behind the token (orchestrators carry none). */
+    OPEN,
+    TOKEN,
+    TOKEN_AND_BODY
+  }
+
+  private void handle(String endpoint, ServerRequest req, ServerResponse res, Access access, Handler handler) {
     long start = System.nanoTime();
     RequestScope.begin();
     String path = req.path().path();
     int status = 200;
-    String model = "";
     byte[] response;
     try {
-      if (inference) {
+      if (access != Access.OPEN) {
         authorize(req);
       }
-      byte[] body = inference ? readBody(req) : new byte[0];
+      byte[] body = access == Access.TOKEN_AND_BODY ? uploads.read(req) : new byte[0];
       JsonNode out = handler.handle(new Call(path, body, req));
       response = Json.bytes(out);
     } catch (ReadyException e) {
@@ -108,19 +130,48 @@ public final class HttpApi {
       response = error("internal error: " + e);
       Logger.getLogger(HttpApi.class.getName()).log(java.util.logging.Level.WARNING, "request failed: " + path, e);
     }
-    if (status == 429) {
+    if (status == 429 || status == 503) {
       res.header(HeaderNames.RETRY_AFTER, "1");
     }
     if (status == 401) {
       res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
     }
+    if (status == 408 || status == 503) {
+      // The body may be unread: close rather than let the server wait for the rest of it.
+      res.header(HeaderNames.CONNECTION, "close");
+    }
     res.status(Status.create(status)).header(HeaderNames.CONTENT_TYPE, JSON).send(response);
+    boolean bodyLeftUnread = status == 408 || status == 503;
     double seconds = (System.nanoTime() - start) / 1e9;
     String version = RequestScope.end();
-    metrics.request(endpoint, modelOf(path), version, status, seconds);
-    String line = String.format("%s %s %d %d bytes %.1f ms%s", req.prologue().method().text(), path, status,
-        response.length, seconds * 1000, version.isEmpty() ? "" : " version " + version);
+    metrics.request(endpoint, metricsModel(path), version, status, seconds);
+    String line = String.format("%s %s %d %d bytes %.1f ms%s", printable(req.prologue().method().text()),
+        printable(path), status, response.length, seconds * 1000, version.isEmpty() ? "" : " version " + version);
     ACCESS.info(line);
+    if (bodyLeftUnread) {
+      // Otherwise Helidon waits for the rest of the body before the next request: close instead.
+      throw new CloseConnectionException("request body left unread (" + status + ")");
+    }
+  }
+
+  /** Client text for one log line: control characters (CR/LF would forge lines) escaped, length bounded. */
+  static String printable(String text) {
+    StringBuilder out = new StringBuilder(Math.min(text.length(), 512) + 8);
+    for (int i = 0; i < text.length() && out.length() < 512; i++) {
+      char c = text.charAt(i);
+      if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
+        out.append(String.format("\\x%02x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return text.length() > 512 ? out + "..." : out.toString();
+  }
+
+  /** A served model's name, else one shared label: clients must not be able to mint metric series. */
+  private String metricsModel(String path) {
+    String model = modelOf(path);
+    return model.isEmpty() || api.repository().models().contains(model) ? model : "unknown";
   }
 
   private static String modelOf(String path) {
@@ -156,56 +207,6 @@ public final class HttpApi {
     }
   }
 
-  private byte[] readBody(ServerRequest req) throws IOException {
-    try {
-      return readBodyOrFail(req);
-    } catch (DataReader.InsufficientDataAvailableException | java.io.UncheckedIOException e) {
-      throw ApiException.badRequest("the request body ended before its declared length (connection closed by the client?)");
-    }
-  }
-
-  private byte[] readBodyOrFail(ServerRequest req) throws IOException {
-    long declared = req.headers().contentLength().orElse(-1);
-    try (InputStream in = req.content().inputStream()) {
-      if (declared > settings.maxBodyBytes()) {
-        drain(in);
-        throw new ApiException(413, "request body of " + declared + " bytes exceeds the limit of " + settings.maxBodyBytes());
-      }
-      if (declared >= 0) {
-        byte[] body = new byte[(int) declared]; // one copy, straight into an array of the right size
-        int read = in.readNBytes(body, 0, body.length);
-        if (read < body.length) {
-          throw ApiException.badRequest("request body ended after " + read + " of " + declared + " bytes");
-        }
-        return body;
-      }
-      byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, settings.maxBodyBytes() + 1));
-      if (body.length > settings.maxBodyBytes()) {
-        drain(in);
-        throw new ApiException(413, "request body exceeds the limit of " + settings.maxBodyBytes() + " bytes");
-      }
-      return body;
-    }
-  }
-
-  /**
-   * Reads and drops the rest of a refused body (up to a bound): closing a connection with unread
-   * bytes makes the kernel reset it, and the client would lose the 413 it was sent.
-   */
-  private static void drain(InputStream in) throws IOException {
-    long left = DRAIN_LIMIT_BYTES;
-    while (left > 0) {
-      long skipped = in.skip(left);
-      if (skipped <= 0) {
-        if (in.read() < 0) {
-          return;
-        }
-        skipped = 1;
-      }
-      left -= skipped;
-    }
-  }
-
   private JsonNode ready() {
     ObjectNode out = Json.object().put("ready", api.repository().ready());
     if (!api.repository().ready()) {
@@ -220,6 +221,14 @@ public final class HttpApi {
 
   /** {m}[/versions/{v}|/labels/{l}][/metadata] or ...:verb */
   record Target(String model, String version, String label, String tail, String verb) {
+    /** The target after {@code prefix + "/"}; a path that ends at the prefix names no model (404). */
+    static Target after(String path, String prefix) {
+      if (path.length() <= prefix.length() + 1) {
+        throw ApiException.notFound("missing model name: expected " + prefix + "/{model}...");
+      }
+      return parse(path.substring(prefix.length() + 1));
+    }
+
     static Target parse(String rest) {
       String verb = null;
       int colon = rest.lastIndexOf(':');
@@ -248,7 +257,7 @@ public final class HttpApi {
   }
 
   private JsonNode tfsGet(Call call) {
-    Target t = Target.parse(call.path().substring(RestPaths.TFS_MODELS.length() + 1));
+    Target t = Target.after(call.path(), RestPaths.TFS_MODELS);
     if (t.verb() != null) {
       throw new ApiException(405, "use POST for :" + t.verb());
     }
@@ -260,7 +269,7 @@ public final class HttpApi {
   }
 
   private JsonNode tfsPost(Call call) {
-    Target t = Target.parse(call.path().substring(RestPaths.TFS_MODELS.length() + 1));
+    Target t = Target.after(call.path(), RestPaths.TFS_MODELS);
     if (!t.tail().isEmpty() || t.verb() == null) {
       throw ApiException.notFound("expected POST /v1/models/{model}[/versions/{v}|/labels/{l}]:predict or :explain");
     }
@@ -273,7 +282,7 @@ public final class HttpApi {
   }
 
   private JsonNode kserveGet(Call call) {
-    Target t = Target.parse(call.path().substring(RestPaths.KSERVE_MODELS.length() + 1));
+    Target t = Target.after(call.path(), RestPaths.KSERVE_MODELS);
     return switch (t.tail()) {
       case "" -> api.kserveModel(t.model(), t.version());
       case "ready" -> {
@@ -289,7 +298,7 @@ public final class HttpApi {
   }
 
   private JsonNode kservePost(Call call) {
-    Target t = Target.parse(call.path().substring(RestPaths.KSERVE_MODELS.length() + 1));
+    Target t = Target.after(call.path(), RestPaths.KSERVE_MODELS);
     if (!t.tail().equals("infer")) {
       throw ApiException.notFound("expected POST /v2/models/{model}[/versions/{v}]/infer");
     }
@@ -297,7 +306,7 @@ public final class HttpApi {
   }
 
   private JsonNode imagePost(Call call) throws IOException {
-    Target t = Target.parse(call.path().substring(RestPaths.IMAGE_API.length() + 1));
+    Target t = Target.after(call.path(), RestPaths.IMAGE_API);
     byte[] image = Multipart.imageFrom(call.request().headers().first(HeaderNames.CONTENT_TYPE).orElse(""), call.body());
     if (image.length == 0) {
       throw ApiException.badRequest("no image in the request body");

@@ -37,10 +37,12 @@ import org.ctnet.graph.render.HeatmapRenderer;
 public final class InferenceApi {
   private final ModelRepository repository;
   private final ServerSettings settings;
+  private final DecodeBudget decodeBudget;
 
   public InferenceApi(ModelRepository repository, ServerSettings settings) {
     this.repository = repository;
     this.settings = settings;
+    this.decodeBudget = new DecodeBudget(settings.decodeBudgetBytes());
   }
 
   public ModelRepository repository() {
@@ -216,18 +218,30 @@ public final class InferenceApi {
     }
     boolean allGraphDecodable = true;
     for (byte[] e : encoded) {
-      if (DicomReader.looksLikeDicom(e)) {
+      if (DicomReader.looksLikeDicom(e) || !(isPng(e) || isJpeg(e))) {
         allGraphDecodable = false;
       } else {
         checkImageHeader(e);
       }
     }
     if (!allGraphDecodable) {
-      // DICOM is decoded in Java (the graph has no DICOM decoder), then served like pixels.
+      // DICOM, BMP, GIF and TIFF are decoded in Java (the graph decodes PNG and JPEG only), then
+      // served like pixels; what Java cannot read either is refused there with a 400.
       Batch b = decodeInJava(served.session(), encoded);
       return await(served.predict(b.pixels(), b.count()));
     }
-    return await(served.predictEncoded(encoded));
+    long decodeBytes = 0;
+    for (byte[] e : encoded) {
+      try {
+        decodeBytes += ImagePreprocessor.decodeBytes(e);
+      } catch (ImageDecodeException bad) {
+        throw ApiException.badRequest(bad.getMessage());
+      }
+    }
+    // TF decodes these in native memory, but the same budget bounds what a burst of them can take.
+    try (DecodeBudget.Permit permit = decodeBudget.acquire(decodeBytes)) {
+      return await(served.predictEncoded(encoded));
+    }
   }
 
   /** Explains count images ([n,H,W,C] flattened) with the options found in {@code options}. */
@@ -379,6 +393,11 @@ public final class InferenceApi {
     }
     Prediction p;
     int n;
+    for (JsonNode dim : shape) {
+      if (!dim.canConvertToInt() || !dim.isIntegralNumber()) {
+        throw ApiException.badRequest("inputs[0].shape must hold integers in the int32 range, got " + shape);
+      }
+    }
     if (datatype.equals("FP32")) {
       int[] expected = {shape.path(0).asInt(-1), spec.inputHeight(), spec.inputWidth(), spec.inputChannels()};
       if (shape.size() != 4 || expected[0] < 1 || expected[0] > settings.maxInstances()
@@ -399,7 +418,7 @@ public final class InferenceApi {
           if (!flat.get(i).isNumber()) {
             throw ApiException.badRequest("inputs[0].data[" + i + "] is not a number");
           }
-          pixels[i] = flat.get(i).floatValue();
+          pixels[i] = Json.finiteFloat(flat.get(i), "inputs[0].data[" + i + "]");
         }
       }
       p = await(served.predict(pixels, n));
@@ -530,7 +549,7 @@ public final class InferenceApi {
     int pixels = spec.inputShape().pixels();
     float[] out = new float[encoded.size() * pixels];
     for (int i = 0; i < encoded.size(); i++) {
-      try {
+      try (DecodeBudget.Permit permit = decodeBudget.acquire(ImagePreprocessor.decodeBytes(encoded.get(i)))) {
         System.arraycopy(pre.toModelInput(encoded.get(i)), 0, out, i * pixels, pixels);
       } catch (ImageTooLargeException e) {
         throw new ApiException(413, "image " + i + ": " + e.getMessage());
@@ -539,6 +558,14 @@ public final class InferenceApi {
       }
     }
     return new Batch(out, encoded.size(), encoded);
+  }
+
+  private static boolean isPng(byte[] e) {
+    return e.length >= 8 && (e[0] & 0xff) == 0x89 && e[1] == 'P' && e[2] == 'N' && e[3] == 'G';
+  }
+
+  private static boolean isJpeg(byte[] e) {
+    return e.length >= 3 && (e[0] & 0xff) == 0xFF && (e[1] & 0xff) == 0xD8 && (e[2] & 0xff) == 0xFF;
   }
 
   /** Reads only the header: refuses non-images and images above the pixel limit before decoding. */
@@ -586,6 +613,10 @@ public final class InferenceApi {
         : served.explain(pixels, classes));
   }
 
+  private static String firstLine(String message) {
+    return message == null ? "invalid input" : message.lines().findFirst().orElse(message);
+  }
+
   private <T> T await(java.util.concurrent.CompletableFuture<T> future) {
     try {
       return future.get(settings.requestTimeoutMillis(), TimeUnit.MILLISECONDS);
@@ -602,6 +633,10 @@ public final class InferenceApi {
       }
       if (cause instanceof IllegalArgumentException bad) {
         throw ApiException.badRequest(bad.getMessage());
+      }
+      if (cause instanceof org.tensorflow.exceptions.TFInvalidArgumentException bad) {
+        // TF refused the input itself, e.g. a PNG whose header is fine but whose data is corrupt.
+        throw ApiException.badRequest("the model could not use the input: " + firstLine(bad.getMessage()));
       }
       throw new ApiException(500, "inference failed: " + cause);
     }

@@ -69,6 +69,15 @@ final class Json {
     }
   }
 
+  /** A JSON number as a float; one beyond float's range (±Inf, e.g. 1e39) is a client error. */
+  static float finiteFloat(JsonNode number, String what) {
+    float value = number.floatValue();
+    if (!Float.isFinite(value)) {
+      throw ApiException.badRequest(what + ": " + number.asText() + " is outside the 32-bit float range");
+    }
+    return value;
+  }
+
   /**
    * Flattens a nested numeric array whose shape must be exactly {@code shape} (row-major) into
    * {@code out} at {@code offset}; returns the next offset.
@@ -78,7 +87,7 @@ final class Json {
       if (!node.isNumber()) {
         throw ApiException.badRequest(what + ": expected a number, got " + describe(node));
       }
-      out[offset] = node.floatValue();
+      out[offset] = finiteFloat(node, what);
       return offset + 1;
     }
     if (!node.isArray()) {

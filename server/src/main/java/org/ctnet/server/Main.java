@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 @Command(name = "ctnet-server", mixinStandardHelpOptions = true, versionProvider = Main.BuildVersion.class,
     description = "Serve every model under the base path over TF Serving REST, KServe v2 and the web page. "
         + "Settings come from application.yaml, then CTNET_PORT, CTNET_MODEL_BASE_PATH, CTNET_VERSION_POLICY and "
-        + "CTNET_BEARER_TOKEN, then these flags.")
+        + "CTNET_BEARER_TOKEN (or CTNET_BEARER_TOKEN_FILE), then these flags.")
 public final class Main implements Callable<Integer> {
   @Option(names = "--port", description = "HTTP port (default 8501).")
   Integer port;
@@ -35,8 +35,16 @@ public final class Main implements Callable<Integer> {
   @Option(names = "--poll-seconds", paramLabel = "S", description = "How often the base path is scanned for new versions; 0 = never (default 5).")
   Double pollSeconds;
 
-  @Option(names = "--token", paramLabel = "T", description = "Require 'Authorization: Bearer T' on inference, explain and image endpoints.")
+  @Option(names = "--token", paramLabel = "T", description = "Require 'Authorization: Bearer T' on every route but "
+      + "health. Visible in 'ps': prefer --token-file or CTNET_BEARER_TOKEN.")
   String token;
+
+  @Option(names = "--token-file", paramLabel = "FILE", description = "Read the bearer token from FILE (first line), "
+      + "e.g. a mounted Kubernetes secret; also CTNET_BEARER_TOKEN_FILE.")
+  Path tokenFile;
+
+  @Option(names = "--metrics-open", description = "Serve /metrics without the token (for in-cluster scrapers).")
+  Boolean metricsOpen;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -99,6 +107,18 @@ public final class Main implements Callable<Integer> {
     return 0;
   }
 
+  private static String readToken(Path file) {
+    try {
+      String token = Files.readString(file).lines().findFirst().orElse("").strip();
+      if (token.isEmpty()) {
+        throw new IllegalArgumentException("token file " + file + " is empty");
+      }
+      return token;
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("cannot read the token file " + file + ": " + e.getMessage(), e);
+    }
+  }
+
   /** application.yaml, then the environment, then the flags. */
   ServerSettings settings() {
     ServerSettings s = ServerSettings.from(config);
@@ -115,6 +135,9 @@ public final class Main implements Callable<Integer> {
     if ((v = env.get("CTNET_BEARER_TOKEN")) != null) {
       s = s.withBearerToken(v);
     }
+    if ((v = env.get("CTNET_BEARER_TOKEN_FILE")) != null) {
+      s = s.withBearerToken(readToken(Path.of(v)));
+    }
     if (port != null) {
       s = s.withPort(port);
     }
@@ -130,10 +153,14 @@ public final class Main implements Callable<Integer> {
     if (token != null) {
       s = s.withBearerToken(token);
     }
+    if (tokenFile != null) {
+      s = s.withBearerToken(readToken(tokenFile));
+    }
+    if (metricsOpen != null) {
+      s = s.withMetricsOpen(metricsOpen);
+    }
     if (host != null) {
-      s = new ServerSettings(host, s.port(), s.modelBasePath(), s.versionPolicy(), s.pollSeconds(),
-          s.maxBatchSize(), s.maxBatchDelayMillis(), s.inferenceThreads(), s.queueLimit(), s.maxBodyBytes(),
-          s.maxImagePixels(), s.maxInstances(), s.requestTimeoutMillis(), s.bearerToken());
+      s = s.withHost(host);
     }
     return s;
   }

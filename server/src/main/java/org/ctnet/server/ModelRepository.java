@@ -25,7 +25,9 @@ import org.ctnet.graph.runtime.SessionOptions;
  * A TF Serving style model repository: a base path with one folder per model and integer version
  * folders. The version policy picks versions to serve; a poller loads new ones while old ones keep
  * serving, swaps atomically, and unloads the old after its in-flight requests finish. A version that
- * fails to load is reported in the status and the previous one keeps serving.
+ * fails to load (a folder caught mid-copy, a broken export) is reported in the status, the newest
+ * loadable version serves in its place, and the load is retried with backoff (sooner when the folder
+ * changes). Nothing a poll throws, {@link Error}s included, stops the polling.
  */
 public final class ModelRepository implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ModelRepository.class.getName());
@@ -44,6 +46,12 @@ public final class ModelRepository implements AutoCloseable {
   private final Map<String, Map<Long, ServedVersion>> served = new ConcurrentHashMap<>();
   private final Map<String, Map<Long, VersionStatus>> statuses = new ConcurrentHashMap<>();
   private final Map<String, Map<String, Long>> labels = new ConcurrentHashMap<>();
+  /** Versions that failed to load, keyed by folder: when to try again, unless the folder changes first. */
+  private final Map<Path, FailedLoad> failed = new ConcurrentHashMap<>();
+  static final long FIRST_RETRY_MILLIS = 2_000;
+  static final long MAX_RETRY_MILLIS = 300_000;
+
+  private record FailedLoad(int attempts, long retryAtMillis, long folderStamp) {}
   private final ScheduledExecutorService poller;
 
   public ModelRepository(ServerSettings settings, Metrics metrics, SessionOptions sessionOptions) {
@@ -64,8 +72,8 @@ public final class ModelRepository implements AutoCloseable {
   private void refreshQuietly() {
     try {
       refresh();
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "model repository refresh failed", e);
+    } catch (Throwable e) { // an Error would cancel the scheduled polling for good
+      LOG.log(Level.SEVERE, "model repository refresh failed", e);
     }
   }
 
@@ -73,38 +81,32 @@ public final class ModelRepository implements AutoCloseable {
   public synchronized void refresh() {
     List<String> models = listModels();
     for (String model : models) {
-      List<Long> present = listVersions(settings.modelBasePath().resolve(model));
-      List<Long> wanted = policy.select(present);
+      Path modelDir = settings.modelBasePath().resolve(model);
+      List<Long> present = listVersions(modelDir);
       Map<Long, ServedVersion> current = served.getOrDefault(model, Map.of());
       Map<Long, VersionStatus> status = new TreeMap<>(statuses.getOrDefault(model, Map.of()));
       Map<Long, ServedVersion> next = new TreeMap<>(current);
-      for (long v : wanted) {
-        if (current.containsKey(v)) {
-          continue;
+      List<Long> wanted;
+      boolean anyFailed;
+      int passes = 0;
+      do {
+        // Broken versions waiting for their retry are left out, so "latest" falls back to the newest
+        // loadable one in the same scan (a broken newest version at cold start still serves the older).
+        wanted = policy.select(present.stream().filter(v -> !waitingForRetry(modelDir.resolve(Long.toString(v)))).toList());
+        anyFailed = false;
+        for (long v : wanted) {
+          if (next.containsKey(v)) {
+            continue;
+          }
+          anyFailed |= !load(model, v, modelDir.resolve(Long.toString(v)), next, status);
         }
-        VersionStatus previous = status.get(v);
-        if (previous != null && !previous.errorCode().equals("OK")) {
-          continue; // failed before: do not retry a broken version on every poll
-        }
-        status.put(v, new VersionStatus(v, "LOADING", "OK", ""));
-        statuses.put(model, Collections.unmodifiableMap(new TreeMap<>(status)));
-        Path dir = settings.modelBasePath().resolve(model).resolve(Long.toString(v));
-        try {
-          ModelSession session = ModelSession.load(dir, sessionOptions);
-          next.put(v, new ServedVersion(model, v, session, settings, metrics));
-          status.put(v, new VersionStatus(v, "AVAILABLE", "OK", ""));
-          LOG.info("loaded " + model + " version " + v);
-        } catch (IOException | RuntimeException e) {
-          status.put(v, new VersionStatus(v, "END", "UNKNOWN", "failed to load: " + e.getMessage()));
-          metrics.loadFailure(model);
-          LOG.warning("failed to load " + model + " version " + v + ": " + e.getMessage());
-        }
-      }
+      } while (anyFailed && ++passes <= present.size()); // bounded: a folder still being copied changes every pass
+      List<Long> finalWanted = wanted;
       // Retire versions the policy no longer wants, but only once something newer serves.
       List<Long> retire = new ArrayList<>();
       for (long v : current.keySet()) {
-        boolean replaced = next.keySet().stream().anyMatch(w -> wanted.contains(w) && w != v);
-        if (!wanted.contains(v) && (replaced || !present.contains(v))) {
+        boolean replaced = next.keySet().stream().anyMatch(w -> finalWanted.contains(w) && w != v);
+        if (!finalWanted.contains(v) && (replaced || !present.contains(v))) {
           retire.add(v);
         }
       }
@@ -139,6 +141,53 @@ public final class ModelRepository implements AutoCloseable {
     } catch (IOException e) {
       LOG.warning("cannot list " + base + ": " + e.getMessage());
       return List.of();
+    }
+  }
+
+  /** Loads one version into {@code next}; on failure records it for a retry with backoff. */
+  private boolean load(String model, long v, Path dir, Map<Long, ServedVersion> next, Map<Long, VersionStatus> status) {
+    status.put(v, new VersionStatus(v, "LOADING", "OK", ""));
+    statuses.put(model, Collections.unmodifiableMap(new TreeMap<>(status)));
+    try {
+      ModelSession session = ModelSession.load(dir, sessionOptions);
+      next.put(v, new ServedVersion(model, v, session, settings, metrics));
+      status.put(v, new VersionStatus(v, "AVAILABLE", "OK", ""));
+      failed.remove(dir);
+      LOG.info("loaded " + model + " version " + v);
+      return true;
+    } catch (Exception | StackOverflowError e) {
+      FailedLoad previous = failed.get(dir);
+      int attempts = previous == null ? 1 : previous.attempts() + 1;
+      long delay = Math.min(MAX_RETRY_MILLIS, FIRST_RETRY_MILLIS << Math.min(20, attempts - 1));
+      failed.put(dir, new FailedLoad(attempts, System.currentTimeMillis() + delay, folderStamp(dir)));
+      status.put(v, new VersionStatus(v, "END", "UNKNOWN", "failed to load (attempt " + attempts
+          + ", next in " + delay / 1000 + " s or when the folder changes): " + e.getMessage()));
+      metrics.loadFailure(model);
+      LOG.warning("failed to load " + model + " version " + v + " (attempt " + attempts + "): " + e.getMessage());
+      return false;
+    }
+  }
+
+  /** A failed version is left alone until its backoff ends or its folder changes (a copy completing). */
+  private boolean waitingForRetry(Path versionDir) {
+    FailedLoad f = failed.get(versionDir);
+    return f != null && System.currentTimeMillis() < f.retryAtMillis() && folderStamp(versionDir) == f.folderStamp();
+  }
+
+  /** Changes when a file is added, removed, resized or rewritten anywhere in the folder. */
+  private static long folderStamp(Path dir) {
+    try (Stream<Path> files = Files.walk(dir, 4)) {
+      long stamp = 17;
+      for (Path p : (Iterable<Path>) files::iterator) {
+        stamp = stamp * 31 + p.toString().hashCode();
+        if (Files.isRegularFile(p)) {
+          stamp = stamp * 31 + Files.size(p);
+          stamp = stamp * 31 + Files.getLastModifiedTime(p).toMillis();
+        }
+      }
+      return stamp;
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return 0;
     }
   }
 

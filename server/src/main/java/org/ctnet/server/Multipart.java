@@ -5,6 +5,8 @@ import java.util.Arrays;
 
 /** Takes the first file part of a multipart/form-data body, or the raw body otherwise. */
 final class Multipart {
+  static final int MAX_BOUNDARY = 70;
+
   private Multipart() {}
 
   static byte[] imageFrom(String contentType, byte[] body) {
@@ -16,6 +18,10 @@ final class Multipart {
       throw ApiException.badRequest("multipart body without a boundary");
     }
     String boundary = contentType.substring(b + 9).split(";")[0].trim().replace("\"", "");
+    if (boundary.isEmpty() || boundary.length() > MAX_BOUNDARY) {
+      // RFC 2046 §5.1.1: 1..70 characters. The bound also keeps the boundary search linear in the body.
+      throw ApiException.badRequest("multipart boundary must be 1.." + MAX_BOUNDARY + " characters, got " + boundary.length());
+    }
     byte[] delimiter = ("--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
     int start = indexOf(body, delimiter, 0);
     while (start >= 0) {

@@ -1,6 +1,9 @@
 package org.ctnet.server;
 
+import io.helidon.common.socket.SocketOptions;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+import java.time.Duration;
 import io.helidon.webserver.http.HttpRouting;
 import org.ctnet.graph.runtime.SessionOptions;
 
@@ -39,14 +42,23 @@ public final class ServerApp implements AutoCloseable {
   }
 
   public WebServer start() {
-    server = WebServer.builder()
-        .host(settings.host())
-        .port(settings.port())
-        .maxPayloadSize(settings.maxBodyBytes())
-        .routing(this::routing)
-        .build()
-        .start();
+    WebServerConfig.Builder builder = WebServer.builder().host(settings.host()).port(settings.port());
+    configure(builder, settings);
+    server = builder.routing(this::routing).build().start();
     return server;
+  }
+
+  /**
+   * Listener limits, also applied by tests that start their own server: the payload limit (chunked
+   * bodies included) and a socket read timeout, so a client that stops sending cannot hold a
+   * connection (and its request's buffer) forever.
+   */
+  public static void configure(WebServerConfig.Builder server, ServerSettings settings) {
+    server.maxPayloadSize(settings.maxBodyBytes())
+        .directHandlers(ProtocolErrors.handlers())
+        .connectionOptions(SocketOptions.builder()
+            .readTimeout(Duration.ofMillis(settings.bodyTimeoutMillis()))
+            .build());
   }
 
   @Override

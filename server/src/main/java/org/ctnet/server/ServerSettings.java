@@ -21,7 +21,15 @@ import java.nio.file.Path;
  * @param maxImagePixels largest accepted image (width × height), checked before decoding
  * @param maxInstances most instances in one request
  * @param requestTimeoutMillis how long a request may wait for its result
- * @param bearerToken if set, inference and explain endpoints require {@code Authorization: Bearer <token>}
+ * @param bearerToken if set, every route but health (and {@code /metrics} unless
+ *     {@code metricsOpen}) requires {@code Authorization: Bearer <token>}
+ * @param maxConcurrentUploads request bodies read at once; more get 503 with Retry-After (bounds the
+ *     memory that slow or idle uploads can pin)
+ * @param bodyTimeoutMillis how long a request body may take to arrive in full (408 after it)
+ * @param decodeBudgetBytes heap that images being decoded in Java may take together (judged from
+ *     their headers); a request whose images do not fit waits briefly, then gets 503
+ * @param metricsOpen whether {@code /metrics} stays open when a token is set (Prometheus scrapers
+ *     inside the cluster often carry no token)
  */
 public record ServerSettings(
     String host,
@@ -37,7 +45,11 @@ public record ServerSettings(
     long maxImagePixels,
     int maxInstances,
     long requestTimeoutMillis,
-    String bearerToken) {
+    String bearerToken,
+    int maxConcurrentUploads,
+    long bodyTimeoutMillis,
+    long decodeBudgetBytes,
+    boolean metricsOpen) {
 
   public ServerSettings {
     if (port < 0 || port > 65535) {
@@ -45,6 +57,9 @@ public record ServerSettings(
     }
     if (maxBatchSize < 1 || inferenceThreads < 1 || queueLimit < 1 || maxInstances < 1) {
       throw new IllegalArgumentException("batch size, inference threads, queue limit and max instances must be >= 1");
+    }
+    if (maxConcurrentUploads < 1 || bodyTimeoutMillis < 1 || decodeBudgetBytes < 1) {
+      throw new IllegalArgumentException("max concurrent uploads, body timeout and decode budget must be >= 1");
     }
     if (maxBatchDelayMillis < 0) {
       throw new IllegalArgumentException("max batch delay must be >= 0 ms, got " + maxBatchDelayMillis);
@@ -55,7 +70,7 @@ public record ServerSettings(
 
   public static ServerSettings defaults(Path modelBasePath) {
     return new ServerSettings("0.0.0.0", 8501, modelBasePath, "latest", 5, 8, 2, 2, 256, 32L << 20, 50_000_000L,
-        64, 60_000, null);
+        64, 60_000, null, 64, 30_000, 256L << 20, false);
   }
 
   /** Reads {@code ctnet.*} keys (environment variables CTNET_* override them through Helidon's config). */
@@ -76,41 +91,69 @@ public record ServerSettings(
         c.get("max-image-pixels").asLong().orElse(d.maxImagePixels()),
         c.get("max-instances").asInt().orElse(d.maxInstances()),
         c.get("request-timeout-millis").asLong().orElse(d.requestTimeoutMillis()),
-        c.get("bearer-token").asString().orElse(null));
+        c.get("bearer-token").asString().orElse(null),
+        c.get("max-concurrent-uploads").asInt().orElse(d.maxConcurrentUploads()),
+        c.get("body-timeout-millis").asLong().orElse(d.bodyTimeoutMillis()),
+        c.get("decode-budget-bytes").asLong().orElse(d.decodeBudgetBytes()),
+        c.get("metrics-open").asBoolean().orElse(d.metricsOpen()));
   }
 
   public ServerSettings withPort(int newPort) {
     return new ServerSettings(host, newPort, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
-        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken);
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen);
   }
 
   public ServerSettings withModelBasePath(Path path) {
     return new ServerSettings(host, port, path, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
-        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken);
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen);
   }
 
   public ServerSettings withPolling(double seconds) {
     return new ServerSettings(host, port, modelBasePath, versionPolicy, seconds, maxBatchSize, maxBatchDelayMillis,
-        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken);
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen);
   }
 
   public ServerSettings withLimits(long bodyBytes, long imagePixels, int instances, int queue) {
     return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
-        inferenceThreads, queue, bodyBytes, imagePixels, instances, requestTimeoutMillis, bearerToken);
+        inferenceThreads, queue, bodyBytes, imagePixels, instances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen);
   }
 
   public ServerSettings withBatching(int batchSize, int batchDelayMillis, int threads) {
     return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, batchSize, batchDelayMillis,
-        threads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken);
+        threads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen);
   }
 
   public ServerSettings withBearerToken(String token) {
     return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
-        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, token);
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, token, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen);
   }
 
   public ServerSettings withVersionPolicy(String policy) {
     return new ServerSettings(host, port, modelBasePath, policy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
-        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken);
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen);
+  }
+
+  public ServerSettings withUploads(int concurrentUploads, long bodyTimeout) {
+    return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken,
+        concurrentUploads, bodyTimeout, decodeBudgetBytes, metricsOpen);
+  }
+
+  public ServerSettings withHost(String newHost) {
+    return new ServerSettings(newHost, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken,
+        maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen);
+  }
+
+  public ServerSettings withMetricsOpen(boolean open) {
+    return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken,
+        maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, open);
+  }
+
+  public ServerSettings withDecodeBudget(long bytes) {
+    return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken,
+        maxConcurrentUploads, bodyTimeoutMillis, bytes, metricsOpen);
   }
 }

@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -107,7 +108,7 @@ class HotReloadTest {
   }
 
   @Test
-  void bearerTokenGuardsInferenceButNotStatus() throws Exception {
+  void bearerTokenGuardsEverythingButHealthAndComesFromAFileToo() throws Exception {
     Path base = TestServers.exportTiny(dir.resolve("models2"), "tiny", 1, 1);
     try (ServerApp app = new ServerApp(ServerSettings.defaults(base).withPort(0).withPolling(0).withBearerToken("s3cret"))) {
       URI uri = URI.create("http://localhost:" + app.start().port());
@@ -118,7 +119,24 @@ class HotReloadTest {
           .header("Authorization", "Bearer s3cret").POST(java.net.http.HttpRequest.BodyPublishers.ofString(ONE_IMAGE)).build(),
           HttpResponse.BodyHandlers.ofString());
       assertEquals(200, allowed.statusCode(), allowed.body());
-      assertEquals(200, TestServers.get(uri, "/v1/models/tiny").statusCode());
+      for (String guarded : List.of("/v1/models/tiny", "/v1/models/tiny/metadata", "/v2/models/tiny", "/api/models", "/metrics")) {
+        HttpResponse<String> r = TestServers.get(uri, guarded);
+        assertEquals(401, r.statusCode(), guarded);
+        assertEquals("Bearer", r.headers().firstValue("WWW-Authenticate").orElse(""), guarded);
+        assertFalse(r.body().contains(base.toString()), guarded + " must not reveal filesystem paths");
+      }
+      for (String open : List.of("/v2/health/live", "/v2/health/ready", "/health/live", "/health/ready", "/")) {
+        assertEquals(200, TestServers.get(uri, open).statusCode(), open);
+      }
+    }
+    Path tokenFile = dir.resolve("token.txt");
+    Files.writeString(tokenFile, "from-a-file\n");
+    Main main = new Main(io.helidon.config.Config.empty(), java.util.Map.of("CTNET_BEARER_TOKEN_FILE", tokenFile.toString()));
+    assertEquals("from-a-file", main.settings().bearerToken());
+    try (ServerApp app = new ServerApp(ServerSettings.defaults(base).withPort(0).withPolling(0).withBearerToken("s3cret")
+        .withMetricsOpen(true))) {
+      URI uri = URI.create("http://localhost:" + app.start().port());
+      assertEquals(200, TestServers.get(uri, "/metrics").statusCode(), "--metrics-open");
     }
   }
 

@@ -83,6 +83,10 @@ public record ModelAssets(
       new ObjectMapper()
           .enable(SerializationFeature.INDENT_OUTPUT)
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  /** Assets are read strictly: a missing field is an error, never a silent 0 (a threshold of 0 serves "positive" for all). */
+  private static final ObjectMapper STRICT = JSON.copy()
+      .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES, DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES,
+          DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES);
 
   public ModelAssets {
     if (labels == null || labels.size() != spec.numClasses()) {
@@ -151,13 +155,24 @@ public record ModelAssets(
       NetworkSpec spec = SpecJson.read(dir.resolve(ModelNames.ASSET_SPEC));
       List<String> labels = Files.readAllLines(dir.resolve(ModelNames.ASSET_LABELS), StandardCharsets.UTF_8)
           .stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
-      PreprocessingFile pre = JSON.readValue(dir.resolve(ModelNames.ASSET_PREPROCESSING).toFile(), PreprocessingFile.class);
+      com.fasterxml.jackson.databind.JsonNode pre = JSON.readTree(dir.resolve(ModelNames.ASSET_PREPROCESSING).toFile());
+      if (pre == null || !pre.path("preprocessing").isObject()) {
+        throw new IOException("model at " + versionDir + " has invalid assets: " + ModelNames.ASSET_PREPROCESSING
+            + " lacks its \"preprocessing\" object");
+      }
+      Preprocessing preprocessing = STRICT.treeToValue(pre.get("preprocessing"), Preprocessing.class);
       Path decisionFile = dir.resolve(ModelNames.ASSET_DECISION);
-      Decision decision = Files.exists(decisionFile) ? JSON.readValue(decisionFile.toFile(), Decision.class) : pre.decision();
+      Decision decision = Files.exists(decisionFile) ? STRICT.readValue(decisionFile.toFile(), Decision.class)
+          : pre.path("decision").isObject() ? STRICT.treeToValue(pre.get("decision"), Decision.class) : null;
+      if (decision == null) {
+        // Never fall back silently to 0.5: a served threshold must be the one locked on validation.
+        throw new IOException("model at " + versionDir + " has no decision threshold (" + ModelNames.ASSET_DECISION
+            + ", or the \"decision\" of " + ModelNames.ASSET_PREPROCESSING + " in models exported before it)");
+      }
       Path calibrationFile = dir.resolve(ModelNames.ASSET_CALIBRATION);
       Calibration calibration = Files.exists(calibrationFile)
-          ? JSON.readValue(calibrationFile.toFile(), Calibration.class) : Calibration.none();
-      return new ModelAssets(spec, labels, pre.preprocessing(), decision, calibration);
+          ? STRICT.readValue(calibrationFile.toFile(), Calibration.class) : Calibration.none();
+      return new ModelAssets(spec, labels, preprocessing, decision, calibration);
     } catch (NoSuchFileException e) {
       throw new IOException("model at " + versionDir + " lacks its asset " + e.getFile()
           + " (expected " + ModelNames.ASSETS_DIR + "/{" + ModelNames.ASSET_SPEC + ", "

@@ -45,6 +45,26 @@ public final class DicomReader {
     return read(data, DEFAULT_MAX_PIXELS);
   }
 
+  /** Image geometry from the header alone: what decoding the file would allocate, before it does. */
+  public record Geometry(int rows, int columns, int frames) {
+    public long pixels() {
+      return (long) rows * columns * frames;
+    }
+  }
+
+  /** Reads the dataset up to the pixel data, without decoding a pixel. */
+  public static Geometry geometry(byte[] data) throws ImageDecodeException {
+    try {
+      Parser parser = new Parser(data, Long.MAX_VALUE);
+      parser.parseHeader();
+      return new Geometry(Math.max(0, parser.rows), Math.max(0, parser.columns), Math.max(1, parser.frames));
+    } catch (ImageDecodeException e) {
+      throw e;
+    } catch (RuntimeException | StackOverflowError e) {
+      throw new ImageDecodeException("malformed DICOM: " + e, e);
+    }
+  }
+
   /** Reads an image whose frames hold at most {@code maxPixels} pixels together, else refuses it. */
   public static DicomImage read(byte[] data, long maxPixels) throws ImageDecodeException {
     try {
@@ -92,6 +112,11 @@ public final class DicomReader {
     }
 
     DicomImage parse() throws ImageDecodeException {
+      parseHeader();
+      return buildImage();
+    }
+
+    void parseHeader() throws ImageDecodeException {
       int start;
       if (data.length >= 132 && new String(data, 128, 4, StandardCharsets.US_ASCII).equals("DICM")) {
         start = 132;
@@ -118,7 +143,6 @@ public final class DicomReader {
                 + ") is not supported; convert to uncompressed, RLE or JPEG lossless (e.g. dcmdjpls, gdcmconv) first");
       }
       readDataset(start);
-      return buildImage();
     }
 
     private boolean looksExplicit(int pos) {

@@ -32,6 +32,49 @@ public final class ImagePreprocessor {
     return preprocessing;
   }
 
+  /**
+   * The heap that decoding {@code encoded} in Java would take at its peak, judged from the header
+   * alone: the decoded raster (bands × bytes per sample, or DICOM's stored values per frame) plus
+   * the grey image made from it. A server budgets concurrent decodes with it.
+   */
+  public static long decodeBytes(byte[] encoded) throws ImageDecodeException {
+    if (encoded == null || encoded.length == 0) {
+      throw new ImageDecodeException("empty image");
+    }
+    if (DicomReader.looksLikeDicom(encoded)) {
+      DicomReader.Geometry g = DicomReader.geometry(encoded);
+      return g.pixels() * Integer.BYTES + (long) g.rows() * g.columns() * Float.BYTES + encoded.length;
+    }
+    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+      if (!readers.hasNext()) {
+        throw new ImageDecodeException("not a PNG, JPEG, BMP, GIF, TIFF or DICOM image");
+      }
+      ImageReader reader = readers.next();
+      try {
+        reader.setInput(in, true, true);
+        long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+        long bytesPerPixel = 4; // an ARGB int when the type is unknown
+        Iterator<javax.imageio.ImageTypeSpecifier> types = reader.getImageTypes(0);
+        if (types != null && types.hasNext()) {
+          java.awt.image.SampleModel model = types.next().getSampleModel(1, 1);
+          long bits = 0;
+          for (int band = 0; band < model.getNumBands(); band++) {
+            bits += model.getSampleSize(band);
+          }
+          bytesPerPixel = Math.max(1, (bits + 7) / 8);
+        }
+        return pixels * (bytesPerPixel + Float.BYTES);
+      } finally {
+        reader.dispose();
+      }
+    } catch (ImageDecodeException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      throw new ImageDecodeException("unreadable image: " + e.getMessage(), e);
+    }
+  }
+
   /** Decodes PNG/JPEG/BMP/GIF bytes (or DICOM, see {@link DicomReader}) into grey levels 0..255. */
   public GreyImage decode(byte[] encoded) throws ImageDecodeException {
     if (encoded == null || encoded.length == 0) {

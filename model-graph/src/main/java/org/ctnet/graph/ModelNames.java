@@ -62,6 +62,7 @@ public final class ModelNames {
   public static final String ASSET_SPEC = "model.json";
   public static final String ASSET_LABELS = "labels.txt";
   public static final String ASSET_PREPROCESSING = "preprocessing.json";
+  public static final String ASSET_SCAN_DECISION = "scan_decision.json";
   public static final String ASSET_DECISION = "decision.json";
   public static final String ASSET_CALIBRATION = "calibration.json";
   public static final String ASSET_TRAINING = "training.json";

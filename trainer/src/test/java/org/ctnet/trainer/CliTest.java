@@ -73,6 +73,9 @@ class CliTest {
     ModelAssets assets = ModelAssets.read(v1);
     assertEquals(List.of("non-covid", "covid"), assets.labels());
     assertTrue(assets.decision().chosenFor().contains("sensitivity"));
+    assertNotNull(assets.scanDecision(), "a scan-level threshold is locked on validation groups");
+    assertTrue(assets.scanDecision().chosenFor().contains("scans"), assets.scanDecision().chosenFor());
+    assertTrue(r.out().contains("test — scans, mean of the top 20% slices"), r.out());
   }
 
   @Test
@@ -176,5 +179,59 @@ class CliTest {
         "--run-dir", dir.resolve("run1").toString(), "--no-export");
     assertEquals(1, again.exitCode());
     assertTrue(again.err().contains("--resume"), again.err());
+  }
+
+  @Test
+  @Order(8)
+  void predictScoresWholeScansFromDicomSeriesZipsAndFoldersOfSlices() throws Exception {
+    Path scans = dir.resolve("scans");
+    Files.createDirectories(scans.resolve("pngscan"));
+    java.util.List<byte[]> dicom = new java.util.ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      for (String series : List.of("1.2.3.1", "1.2.3.2")) {
+        byte[] file = org.ctnet.graph.testing.DicomFiles.write(org.ctnet.graph.testing.DicomFiles.Slice.axial(series, i,
+            10.0 * i, org.ctnet.graph.testing.DicomFiles.chest(32, series.endsWith("1")), 32));
+        Files.write(scans.resolve("IM" + series.charAt(series.length() - 1) + (5 - i)), file); // PACS files have no extension
+        dicom.add(file);
+      }
+    }
+    Files.write(scans.resolve("scout"), org.ctnet.graph.testing.DicomFiles.write(new org.ctnet.graph.testing.DicomFiles.Slice(
+        "CT", "ORIGINAL\\PRIMARY\\LOCALIZER", "1.2.3", "1.2.3.9", 1, null, null, 32, 32, new short[32 * 32])));
+    List<Path> pngs;
+    try (var walk = Files.walk(data)) {
+      pngs = walk.filter(p -> p.toString().endsWith(".png") && !p.toString().contains("corrupt")).sorted().limit(3).toList();
+    }
+    for (Path p : pngs) {
+      Files.copy(p, scans.resolve("pngscan").resolve(p.getFileName()));
+    }
+    Run r = run("predict", "--model", models.resolve("blobs/1").toString(), "--input", scans.toString(), "--scans",
+        "--output", dir.resolve("scan-slices.csv").toString(), "--scan-output", dir.resolve("scans.csv").toString());
+    assertEquals(0, r.exitCode(), r.out() + r.err());
+    List<String> rows = Files.readAllLines(dir.resolve("scans.csv"));
+    assertEquals(4, rows.size(), rows.toString());
+    assertTrue(rows.stream().anyMatch(l -> l.startsWith("1.2.3.1,") && l.contains(",6,6,true,")), "lung series: " + rows);
+    assertTrue(rows.stream().anyMatch(l -> l.startsWith("1.2.3.2,") && l.contains(",6,6,false,")),
+        "no lung by HU: every slice used, and said: " + rows);
+    assertTrue(rows.stream().anyMatch(l -> l.startsWith("pngscan,") && l.contains(",3,3,")), rows.toString());
+    assertTrue(r.out().contains("skipped scout: a localiser"), r.out());
+    List<String> slices = Files.readAllLines(dir.resolve("scan-slices.csv"));
+    assertEquals(1 + 6 + 6 + 3 + 1, slices.size());
+    List<String> order = slices.stream().filter(l -> l.startsWith("1.2.3.1,")).map(l -> l.split(",")[2]).toList();
+    assertEquals(List.of("IM15", "IM14", "IM13", "IM12", "IM11", "IM10"), order, "ordered along the body axis");
+
+    java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
+    try (var zip = new java.util.zip.ZipOutputStream(zipped)) {
+      for (int i = 0; i < dicom.size(); i++) {
+        zip.putNextEntry(new java.util.zip.ZipEntry("series/" + i + ".dcm"));
+        zip.write(dicom.get(i));
+        zip.closeEntry();
+      }
+    }
+    Path zipFile = dir.resolve("study.zip");
+    Files.write(zipFile, zipped.toByteArray());
+    Run z = run("predict", "--model", models.resolve("blobs/1").toString(), "--input", zipFile.toString(), "--scans",
+        "--output", dir.resolve("zip-slices.csv").toString(), "--scan-output", dir.resolve("zip-scans.csv").toString());
+    assertEquals(0, z.exitCode(), z.out() + z.err());
+    assertEquals(3, Files.readAllLines(dir.resolve("zip-scans.csv")).size());
   }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import org.ctnet.graph.scan.ScanRule;
 import org.ctnet.graph.ModelNames;
 import org.ctnet.graph.preprocess.Preprocessing;
 import org.ctnet.graph.spec.NetworkSpec;
@@ -26,9 +27,42 @@ import org.ctnet.graph.spec.SpecJson;
  * @param preprocessing input contract
  * @param decision the locked decision rule for the positive class
  * @param calibration the temperature baked into the exported graph's outputs
+ * @param scanDecision the scan-level rule and threshold locked on validation scans, or null when none
+ *     was (then {@link #effectiveScanDecision()} falls back to the slice threshold, and says so)
  */
-public record ModelAssets(
-    NetworkSpec spec, List<String> labels, Preprocessing preprocessing, Decision decision, Calibration calibration) {
+public record ModelAssets(NetworkSpec spec, List<String> labels, Preprocessing preprocessing, Decision decision,
+    Calibration calibration, ScanDecision scanDecision) {
+
+  /**
+   * A scan is positive when its {@code rule}-aggregated probability ≥ threshold.
+   *
+   * @param rule how slice probabilities become the scan's
+   * @param threshold on the scan probability, in [0, 1]
+   * @param chosenFor how it was chosen
+   */
+  public record ScanDecision(ScanRule rule, double threshold, String chosenFor) {
+    public ScanDecision {
+      if (rule == null || !(threshold >= 0 && threshold <= 1)) {
+        throw new IllegalArgumentException("a scan decision needs a rule and a threshold in [0, 1], got " + rule + ", " + threshold);
+      }
+      chosenFor = chosenFor == null ? "" : chosenFor;
+    }
+
+    public boolean isPositive(double scanProbability) {
+      return scanProbability >= threshold;
+    }
+  }
+
+  /** The locked scan decision, or the default rule at the slice threshold (stated in chosenFor). */
+  public ScanDecision effectiveScanDecision() {
+    return scanDecision != null ? scanDecision : new ScanDecision(ScanRule.DEFAULT, decision.threshold(),
+        "the slice threshold (no scan-level threshold was locked for this model)");
+  }
+
+  public ModelAssets(NetworkSpec spec, List<String> labels, Preprocessing preprocessing, Decision decision,
+      Calibration calibration) {
+    this(spec, labels, preprocessing, decision, calibration, null);
+  }
 
   /**
    * Temperature scaling: served logits are the network's divided by {@code temperature}.
@@ -110,19 +144,23 @@ public record ModelAssets(
   }
 
   public ModelAssets withDecision(Decision newDecision) {
-    return new ModelAssets(spec, labels, preprocessing, newDecision, calibration);
+    return new ModelAssets(spec, labels, preprocessing, newDecision, calibration, scanDecision);
   }
 
   public ModelAssets withLabels(List<String> newLabels) {
-    return new ModelAssets(spec, newLabels, preprocessing, decision, calibration);
+    return new ModelAssets(spec, newLabels, preprocessing, decision, calibration, scanDecision);
   }
 
   public ModelAssets withCalibration(Calibration newCalibration) {
-    return new ModelAssets(spec, labels, preprocessing, decision, newCalibration);
+    return new ModelAssets(spec, labels, preprocessing, decision, newCalibration, scanDecision);
+  }
+
+  public ModelAssets withScanDecision(ScanDecision newScanDecision) {
+    return new ModelAssets(spec, labels, preprocessing, decision, calibration, newScanDecision);
   }
 
   public ModelAssets withSpec(NetworkSpec newSpec) {
-    return new ModelAssets(newSpec, labels, preprocessing, decision, calibration);
+    return new ModelAssets(newSpec, labels, preprocessing, decision, calibration, scanDecision);
   }
 
   public int positiveClass() {
@@ -146,6 +184,9 @@ public record ModelAssets(
         new PreprocessingFile(preprocessing, null, Preprocessing.RESIZE));
     JSON.writeValue(dir.resolve(ModelNames.ASSET_DECISION).toFile(), decision);
     JSON.writeValue(dir.resolve(ModelNames.ASSET_CALIBRATION).toFile(), calibration);
+    if (scanDecision != null) {
+      JSON.writeValue(dir.resolve(ModelNames.ASSET_SCAN_DECISION).toFile(), scanDecision);
+    }
   }
 
   /** Reads the assets of a version folder; a missing or invalid file is a clear error. */
@@ -172,7 +213,9 @@ public record ModelAssets(
       Path calibrationFile = dir.resolve(ModelNames.ASSET_CALIBRATION);
       Calibration calibration = Files.exists(calibrationFile)
           ? STRICT.readValue(calibrationFile.toFile(), Calibration.class) : Calibration.none();
-      return new ModelAssets(spec, labels, preprocessing, decision, calibration);
+      Path scanFile = dir.resolve(ModelNames.ASSET_SCAN_DECISION);
+      ScanDecision scan = Files.exists(scanFile) ? STRICT.readValue(scanFile.toFile(), ScanDecision.class) : null;
+      return new ModelAssets(spec, labels, preprocessing, decision, calibration, scan);
     } catch (NoSuchFileException e) {
       throw new IOException("model at " + versionDir + " lacks its asset " + e.getFile()
           + " (expected " + ModelNames.ASSETS_DIR + "/{" + ModelNames.ASSET_SPEC + ", "

@@ -172,7 +172,9 @@ public final class CrossValidateCommand implements Callable<Integer> {
       }
     }
     Evaluation pooled = Evaluation.of("out-of-fold", scores, labels, groups, 0.5, evaluation.bootstrap, 7);
-    List<Evaluation> evaluations = new ArrayList<>(List.of(pooled));
+    List<Evaluation> evaluations = new ArrayList<>(List.of(pooled,
+        org.ctnet.trainer.eval.ScanEvaluation.evaluate("out-of-fold", scores, labels, groups,
+            org.ctnet.graph.scan.ScanRule.DEFAULT, 0.5, evaluation.bootstrap, 7)));
     Map<String, double[][]> histograms = new LinkedHashMap<>();
     histograms.put("out-of-fold", new double[][] {scores, java.util.Arrays.stream(labels).asDoubleStream().toArray()});
     List<String> sources = outOfFold.stream().map(r -> r.length > 6 ? r[6] : "").distinct().sorted().toList();
@@ -211,10 +213,26 @@ public final class CrossValidateCommand implements Callable<Integer> {
     out.printf("fold mean ± sd: ROC-AUC %s, accuracy at 0.5 %s%n", meanSd(results.stream().mapToDouble(FoldResult::rocAuc).toArray()),
         meanSd(results.stream().mapToDouble(FoldResult::accuracyAtHalf).toArray()));
     out.println("pooled out-of-fold: " + pooled.summary());
-    for (Evaluation e : evaluations.subList(1, evaluations.size())) {
+    for (Evaluation e : evaluations.subList(2, evaluations.size())) {
       out.println("pooled " + e.summary());
     }
     out.printf("pooled at each fold's locked threshold: sensitivity %.3f, specificity %.3f%n", sensitivity, specificity);
+    // Scan level: each group's out-of-fold slices pooled into one scan probability, per rule.
+    for (String line : org.ctnet.trainer.eval.ScanEvaluation.compareRules("out-of-fold", scores, labels, groups,
+        evaluation.bootstrap, 7)) {
+      out.println(line);
+    }
+    if (sources.size() > 1) {
+      for (String source : sources) {
+        int[] idx = java.util.stream.IntStream.range(0, n)
+            .filter(i -> (outOfFold.get(i).length > 6 ? outOfFold.get(i)[6] : "").equals(source)).toArray();
+        for (String line : org.ctnet.trainer.eval.ScanEvaluation.compareRules("out-of-fold " + source,
+            java.util.Arrays.stream(idx).mapToDouble(i -> scores[i]).toArray(), java.util.Arrays.stream(idx).map(i -> labels[i]).toArray(),
+            java.util.Arrays.stream(idx).mapToObj(groups::get).toList(), evaluation.bootstrap, 7)) {
+          out.println(line);
+        }
+      }
+    }
     out.println("report: " + run.resolve("report").resolve(Report.HTML));
   }
 

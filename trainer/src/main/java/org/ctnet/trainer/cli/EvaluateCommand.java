@@ -59,12 +59,16 @@ public final class EvaluateCommand implements Callable<Integer> {
           images.dataset().samples().stream().map(s -> s.group()).toList(), session.assets().decision().threshold(),
           bootstrap, 7);
       console.println(evaluation.summary());
+      Evaluation byScan = org.ctnet.trainer.eval.ScanEvaluation.evaluate(subset, e.positiveScores(), e.labels(),
+          images.dataset().samples().stream().map(s -> s.group()).toList(), session.assets().effectiveScanDecision().rule(),
+          session.assets().effectiveScanDecision().threshold(), bootstrap, 7);
+      console.println(byScan.summary());
       Map<String, Object> details = new LinkedHashMap<>();
       details.put("model", version.toString());
       details.put("data", dataset.source());
       details.put("subset", subset);
       details.put("decision", session.assets().decision());
-      Report.write(out, "CT-Net evaluation — " + version, List.of(evaluation),
+      Report.write(out, "CT-Net evaluation — " + version, List.of(evaluation, byScan),
           Map.of(subset, new double[][] {e.positiveScores(), java.util.Arrays.stream(e.labels()).asDoubleStream().toArray()}),
           List.of(), details);
       console.println("report: " + out.resolve(Report.HTML));

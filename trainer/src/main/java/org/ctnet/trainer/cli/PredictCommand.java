@@ -19,9 +19,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Scores images → CSV with the probability and the label at the locked threshold. */
+/** Scores images → CSV with the probability and the label at the locked threshold; or whole scans. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
-    description = "Score a folder of images, a manifest or single files; write path, probability and label at the model's locked threshold.")
+    description = {"Score a folder of images, a manifest or single files; write path, probability and label at the model's locked threshold.",
+        "With --scans: a folder or zip of DICOM series (and/or one folder of PNG/JPEG slices per scan) becomes one verdict "
+            + "per scan (--scan-output) beside the per-slice CSV (--output)."})
 public final class PredictCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -36,8 +38,29 @@ public final class PredictCommand implements Callable<Integer> {
   @Option(names = "--batch-size", defaultValue = "16", description = "Images per session run (default ${DEFAULT-VALUE}).")
   int batchSize;
 
+  @Option(names = "--scans", description = "Score whole scans: DICOM files grouped into series (localisers, other "
+      + "modalities and non-axial series reported and left out), PNG/JPEG slices one scan per folder.")
+  boolean scans;
+
+  @Option(names = "--scan-output", defaultValue = "scans.csv", paramLabel = "FILE",
+      description = "With --scans: one row per scan (default ${DEFAULT-VALUE}).")
+  Path scanOutput;
+
   @Override
   public Integer call() throws Exception {
+    if (scans) {
+      try (ModelSession session = ModelSession.load(model.versionDir(), SessionOptions.DEFAULT)) {
+        var outcome = org.ctnet.trainer.workflow.ScanPrediction.run(session, input, output, scanOutput,
+            spec.commandLine().getOut());
+        spec.commandLine().getOut().printf("wrote %s (%d scans) and %s (slices; %d files left out)%n", scanOutput,
+            outcome.scans().size(), output, outcome.skipped().size());
+        if (outcome.scans().isEmpty()) {
+          spec.commandLine().getErr().println("error: no scan found at " + input);
+          return ExitCode.FAILED;
+        }
+        return ExitCode.OK;
+      }
+    }
     List<Path> files = Inputs.list(input);
     if (files.isEmpty()) {
       spec.commandLine().getErr().println("error: no images found at " + input);

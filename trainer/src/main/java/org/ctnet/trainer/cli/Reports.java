@@ -1,5 +1,8 @@
 package org.ctnet.trainer.cli;
 
+import org.ctnet.graph.scan.ScanRule;
+import org.ctnet.trainer.eval.DecisionRule;
+import org.ctnet.trainer.eval.ScanEvaluation;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -33,6 +36,16 @@ final class Reports {
     if (locked.decision().chosenFor().startsWith("FALLBACK")) {
       out.println("warning: degenerate threshold; " + locked.decision().chosenFor());
     }
+    if (validation.size() > 0) {
+      // The scan-level threshold, locked on validation scans (groups) the way the slice one is on slices.
+      List<String> valGroups = validation.dataset().samples().stream().map(s -> s.group()).toList();
+      ScanEvaluation.Scans scans = ScanEvaluation.scans(val.positiveScores(), val.labels(), valGroups, ScanRule.DEFAULT);
+      ModelAssets.Decision scanLock = DecisionRule.lock(scans.scores(), scans.labels(), targetSensitivity, "scans");
+      locked = locked.withScanDecision(new ModelAssets.ScanDecision(ScanRule.DEFAULT, scanLock.threshold(),
+          scanLock.chosenFor()));
+      out.printf("scan decision: %s ≥ %.4f (%s)%n", ScanRule.DEFAULT.description(), scanLock.threshold(),
+          locked.scanDecision().chosenFor());
+    }
     List<Evaluation> evaluations = new ArrayList<>();
     Map<String, double[][]> scores = new LinkedHashMap<>();
     for (var part : List.of(Map.entry("validation", validation), Map.entry("test", test))) {
@@ -44,8 +57,12 @@ final class Reports {
       Evaluation evaluation = Evaluation.of(part.getKey(), e.positiveScores(), e.labels(), groups,
           locked.decision().threshold(), bootstrap, 7);
       evaluations.add(evaluation);
+      Evaluation byScan = ScanEvaluation.evaluate(part.getKey(), e.positiveScores(), e.labels(), groups, ScanRule.DEFAULT,
+          locked.effectiveScanDecision().threshold(), bootstrap, 7);
+      evaluations.add(byScan);
       scores.put(part.getKey(), new double[][] {e.positiveScores(), java.util.Arrays.stream(e.labels()).asDoubleStream().toArray()});
       out.println(evaluation.summary());
+      out.println(byScan.summary());
       List<String> sources = part.getValue().dataset().samples().stream().map(s -> s.source()).distinct().sorted().toList();
       if (part.getKey().equals("test") && sources.size() > 1) {
         // Several sources: each one's figures too, so a small source is not hidden by a large one.
@@ -64,6 +81,7 @@ final class Reports {
     Map<String, Object> extra = new LinkedHashMap<>(details);
     extra.put("decision", locked.decision());
     extra.put("calibration", locked.calibration());
+    extra.put("scan_decision", locked.effectiveScanDecision());
     extra.put("labels", locked.labels());
     Report.write(reportDir, "CT-Net evaluation — " + details.getOrDefault("model", ""), evaluations, scores, history, extra);
     out.println("report: " + reportDir.resolve(Report.HTML));

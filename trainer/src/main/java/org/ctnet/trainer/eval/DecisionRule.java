@@ -17,7 +17,12 @@ public final class DecisionRule {
   private DecisionRule() {}
 
   public static Decision lock(double[] scores, int[] labels, double targetSensitivity) {
-    String where = String.format("validation, %d images", scores.length);
+    return lock(scores, labels, targetSensitivity, "images");
+  }
+
+  /** As {@link #lock(double[], int[], double)}, naming what was scored ("images", "scans"). */
+  public static Decision lock(double[] scores, int[] labels, double targetSensitivity, String unit) {
+    String where = String.format("validation, %d %s", scores.length, unit);
     if (scores.length == 0) {
       return Decision.argmax();
     }

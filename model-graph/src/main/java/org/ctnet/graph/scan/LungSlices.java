@@ -1,0 +1,38 @@
+package org.ctnet.graph.scan;
+
+import org.ctnet.graph.preprocess.DicomImage;
+
+/**
+ * Which slices of a series show lung, from Hounsfield units alone (no model): the share of the
+ * body-and-lung pixels (HU above −950, so outside air is left out) that lie in the aerated-lung
+ * range −950..−500 HU. Slices of the neck and abdomen have almost none; slices through the lungs
+ * have a quarter or more. Bowel gas can pass on a few abdominal slices, which costs little.
+ */
+public final class LungSlices {
+  static final double LUNG_MIN_HU = -950;
+  static final double LUNG_MAX_HU = -500;
+  /** Share of lung-range pixels above which a slice counts as showing lung. */
+  public static final double MIN_LUNG_SHARE = 0.08;
+
+  private LungSlices() {}
+
+  public static double lungShare(DicomImage image, int frame) {
+    int[] stored = image.stored()[frame];
+    long inside = 0;
+    long lung = 0;
+    for (int v : stored) {
+      double hu = v * image.slope() + image.intercept();
+      if (hu > LUNG_MIN_HU) {
+        inside++;
+        if (hu <= LUNG_MAX_HU) {
+          lung++;
+        }
+      }
+    }
+    return inside == 0 ? 0 : (double) lung / inside;
+  }
+
+  public static boolean showsLung(DicomImage image, int frame) {
+    return lungShare(image, frame) >= MIN_LUNG_SHARE;
+  }
+}

@@ -1,0 +1,121 @@
+package org.ctnet.graph.scan;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.ctnet.graph.preprocess.DicomAttributes;
+import org.ctnet.graph.preprocess.DicomImage;
+import org.ctnet.graph.preprocess.DicomReader;
+import org.ctnet.graph.preprocess.ImageDecodeException;
+
+/**
+ * Turns a bag of DICOM files into CT axial series: groups by study and series UID, keeps CT image
+ * objects, drops localisers/scouts, non-axial reconstructions and files that are not images, and
+ * orders each series along its slice normal (ImagePositionPatient · (row × column)), then by
+ * InstanceNumber. Everything dropped is reported with its reason; nothing is dropped silently.
+ */
+public final class SeriesAssembler {
+  /** |normal · z| below this is not an axial series (coronal and sagittal reformats are ~0). */
+  static final double AXIAL_MIN_COSINE = 0.8;
+
+  private SeriesAssembler() {}
+
+  /** A file to assemble: its name (for reports) and bytes. */
+  public record Input(String name, byte[] data) {}
+
+  /** A file (or series) left out, and why. */
+  public record Skipped(String source, String reason) {}
+
+  /** The series found and what was left out. */
+  public record Assembly(List<Series> series, List<Skipped> skipped) {}
+
+  /**
+   * @param maxPixels most pixels (all frames) one file may declare; larger files are skipped with
+   *     their reason, never decoded
+   */
+  public static Assembly assemble(List<Input> files, long maxPixels) {
+    List<Skipped> skipped = new ArrayList<>();
+    Map<String, List<SeriesSlice>> bySeries = new LinkedHashMap<>();
+    Map<String, DicomAttributes> firstOf = new LinkedHashMap<>();
+    for (Input file : files) {
+      if (!DicomReader.looksLikeDicom(file.data())) {
+        skipped.add(new Skipped(file.name(), "not a DICOM file"));
+        continue;
+      }
+      DicomImage image;
+      try {
+        image = DicomReader.read(file.data(), maxPixels);
+      } catch (ImageDecodeException e) {
+        skipped.add(new Skipped(file.name(), e.getMessage()));
+        continue;
+      }
+      DicomAttributes a = image.attributes();
+      String why = whyNotAnAxialCtImage(image);
+      if (why != null) {
+        skipped.add(new Skipped(file.name(), why));
+        continue;
+      }
+      String key = a.studyUid() + "/" + a.seriesUid();
+      firstOf.putIfAbsent(key, a);
+      double[] normal = normal(a.orientation());
+      for (int f = 0; f < image.frameCount(); f++) {
+        double position = a.position() != null ? dot(a.position(), normal) + f * 1e-3
+            : (a.instanceNumber() != null ? a.instanceNumber() : 0) + f * 1e-3;
+        String source = image.frameCount() > 1 ? file.name() + "#" + f : file.name();
+        bySeries.computeIfAbsent(key, k -> new ArrayList<>()).add(new SeriesSlice(source, image, f, position));
+      }
+    }
+    List<Series> series = new ArrayList<>();
+    for (var entry : bySeries.entrySet()) {
+      DicomAttributes a = firstOf.get(entry.getKey());
+      List<SeriesSlice> slices = new ArrayList<>(entry.getValue());
+      slices.sort(Comparator.comparingDouble(SeriesSlice::position)
+          .thenComparing(s -> instanceNumber(s.image()))
+          .thenComparing(SeriesSlice::source));
+      series.add(new Series(a.studyUid(), a.seriesUid(), a.seriesDescription(), slices));
+    }
+    return new Assembly(series, skipped);
+  }
+
+  /** Null for a CT axial image; otherwise the reason it is left out. */
+  static String whyNotAnAxialCtImage(DicomImage image) {
+    DicomAttributes a = image.attributes();
+    if (!image.modality().isEmpty() && !image.modality().equalsIgnoreCase("CT")) {
+      return "modality " + image.modality() + ", not CT";
+    }
+    for (String type : a.imageType()) {
+      String t = type.strip().toUpperCase(Locale.ROOT);
+      if (t.equals("LOCALIZER") || t.equals("SCOUT") || t.equals("TOPOGRAM")) {
+        return "a localiser (ImageType " + String.join("\\", a.imageType()) + ")";
+      }
+    }
+    if (a.orientation() != null && Math.abs(normal(a.orientation())[2]) < AXIAL_MIN_COSINE) {
+      return "not an axial slice (ImageOrientationPatient " + java.util.Arrays.toString(a.orientation()) + ")";
+    }
+    return null;
+  }
+
+  private static int instanceNumber(DicomImage image) {
+    Integer n = image.attributes().instanceNumber();
+    return n == null ? Integer.MAX_VALUE : n;
+  }
+
+  /** The slice normal: row direction × column direction; z when the file has no orientation. */
+  static double[] normal(double[] orientation) {
+    if (orientation == null) {
+      return new double[] {0, 0, 1};
+    }
+    double[] r = {orientation[0], orientation[1], orientation[2]};
+    double[] c = {orientation[3], orientation[4], orientation[5]};
+    double[] n = {r[1] * c[2] - r[2] * c[1], r[2] * c[0] - r[0] * c[2], r[0] * c[1] - r[1] * c[0]};
+    double length = Math.sqrt(dot(n, n));
+    return length == 0 ? new double[] {0, 0, 1} : new double[] {n[0] / length, n[1] / length, n[2] / length};
+  }
+
+  private static double dot(double[] a, double[] b) {
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+  }
+}

@@ -1,0 +1,143 @@
+package org.ctnet.trainer.workflow;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.ctnet.graph.preprocess.DicomReader;
+import org.ctnet.graph.preprocess.ImageDecodeException;
+import org.ctnet.graph.preprocess.ImagePreprocessor;
+import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.scan.ScanScorer;
+import org.ctnet.graph.scan.Series;
+import org.ctnet.graph.scan.SeriesAssembler;
+import org.ctnet.graph.scan.SeriesInputs;
+import org.ctnet.trainer.data.Csv;
+
+/**
+ * Scan verdicts for a folder or zip: DICOM files are assembled into series (what is left out is
+ * reported per file), PNG/JPEG slices form one scan per folder (sorted by file name); every scan is
+ * scored by {@link ScanScorer}. Writes one CSV row per scan and one per slice.
+ */
+public final class ScanPrediction {
+  /** Per file, per zip: refuse what no CT series needs. */
+  public static final long MAX_PIXELS_PER_FILE = 64L * 1024 * 1024;
+  public static final int MAX_FILES = 20_000;
+  public static final long MAX_ZIP_BYTES = 8L << 30;
+
+  private ScanPrediction() {}
+
+  public record Outcome(List<ScanScorer.ScanResult> scans, List<SeriesAssembler.Skipped> skipped) {}
+
+  public static Outcome run(ModelSession session, Path input, Path slicesCsv, Path scansCsv, PrintWriter out)
+      throws IOException {
+    List<SeriesAssembler.Input> files = read(input);
+    List<SeriesAssembler.Input> dicom = new ArrayList<>();
+    Map<String, List<SeriesAssembler.Input>> imageFolders = new LinkedHashMap<>();
+    for (SeriesAssembler.Input f : files) {
+      if (DicomReader.looksLikeDicom(f.data())) {
+        dicom.add(f);
+      } else {
+        int slash = f.name().lastIndexOf('/');
+        imageFolders.computeIfAbsent(slash >= 0 ? f.name().substring(0, slash) : ".", k -> new ArrayList<>()).add(f);
+      }
+    }
+    SeriesAssembler.Assembly assembly = SeriesAssembler.assemble(dicom, MAX_PIXELS_PER_FILE);
+    List<SeriesAssembler.Skipped> skipped = new ArrayList<>(assembly.skipped());
+    ScanScorer scorer = new ScanScorer(session);
+    List<ScanScorer.ScanResult> results = new ArrayList<>();
+    for (Series series : assembly.series()) {
+      results.add(scorer.score(series));
+    }
+    ImagePreprocessor pre = new ImagePreprocessor(session.assets().preprocessing(), MAX_PIXELS_PER_FILE);
+    for (var folder : imageFolders.entrySet()) {
+      List<String> sources = new ArrayList<>();
+      List<float[]> inputs = new ArrayList<>();
+      for (SeriesAssembler.Input f : folder.getValue()) {
+        try {
+          inputs.add(pre.toModelInput(f.data()));
+          sources.add(f.name());
+        } catch (ImageDecodeException e) {
+          skipped.add(new SeriesAssembler.Skipped(f.name(), e.getMessage()));
+        }
+      }
+      if (!inputs.isEmpty()) {
+        results.add(scorer.score(folder.getKey(), sources, inputs, null));
+      }
+    }
+    write(results, skipped, slicesCsv, scansCsv);
+    for (ScanScorer.ScanResult r : results) {
+      out.printf("%s: %s, P=%.4f (%s of %d/%d slices; threshold %.4f), top slices %s%n", r.name(),
+          session.assets().labels().get(r.positive() ? session.assets().positiveClass() : 0), r.probability(),
+          r.decision().rule().description(), r.used().length, r.sources().size(), r.decision().threshold(),
+          java.util.Arrays.stream(r.top()).limit(3).mapToObj(i -> r.sources().get(i)).collect(Collectors.joining(", ")));
+      if (!r.lungFound()) {
+        out.println("  note: no slice showed lung by HU (or HU are unknown): every slice was used");
+      }
+    }
+    for (SeriesAssembler.Skipped s : skipped) {
+      out.println("skipped " + s.source() + ": " + s.reason());
+    }
+    return new Outcome(results, skipped);
+  }
+
+  private static List<SeriesAssembler.Input> read(Path input) throws IOException {
+    if (Files.isRegularFile(input)) {
+      byte[] data = Files.readAllBytes(input);
+      if (SeriesInputs.looksLikeZip(data)) {
+        return SeriesInputs.fromZip(data, MAX_FILES, MAX_ZIP_BYTES);
+      }
+      return List.of(new SeriesAssembler.Input(input.getFileName().toString(), data));
+    }
+    if (!Files.isDirectory(input)) {
+      throw new IOException("input not found: " + input);
+    }
+    List<SeriesAssembler.Input> files = new ArrayList<>();
+    try (Stream<Path> walk = Files.walk(input)) {
+      for (Path p : walk.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith("."))
+          .filter(p -> !p.getFileName().toString().toLowerCase().endsWith(".csv")
+              && !p.getFileName().toString().toLowerCase().endsWith(".md")).sorted().toList()) {
+        if (files.size() == MAX_FILES) {
+          throw new IOException("more than " + MAX_FILES + " files under " + input);
+        }
+        files.add(new SeriesAssembler.Input(input.relativize(p).toString().replace('\\', '/'), Files.readAllBytes(p)));
+      }
+    }
+    return files;
+  }
+
+  private static void write(List<ScanScorer.ScanResult> results, List<SeriesAssembler.Skipped> skipped, Path slicesCsv,
+      Path scansCsv) throws IOException {
+    try (Writer w = Files.newBufferedWriter(scansCsv, StandardCharsets.UTF_8)) {
+      w.write(Csv.row("scan", "probability", "positive", "threshold", "rule", "slices", "slices_used", "lung_found",
+          "top_slices") + "\n");
+      for (ScanScorer.ScanResult r : results) {
+        w.write(Csv.row(r.name(), String.format("%.6f", r.probability()), Boolean.toString(r.positive()),
+            Double.toString(r.decision().threshold()), r.decision().rule().name().toLowerCase(),
+            Integer.toString(r.sources().size()), Integer.toString(r.used().length), Boolean.toString(r.lungFound()),
+            java.util.Arrays.stream(r.top()).mapToObj(i -> r.sources().get(i)).collect(Collectors.joining(";"))) + "\n");
+      }
+    }
+    try (Writer w = Files.newBufferedWriter(slicesCsv, StandardCharsets.UTF_8)) {
+      w.write(Csv.row("scan", "order", "path", "probability", "shows_lung", "used", "error") + "\n");
+      for (ScanScorer.ScanResult r : results) {
+        java.util.Set<Integer> used = java.util.Arrays.stream(r.used()).boxed().collect(Collectors.toSet());
+        for (int i = 0; i < r.sources().size(); i++) {
+          w.write(Csv.row(r.name(), Integer.toString(i), r.sources().get(i), String.format("%.6f", r.sliceProbabilities()[i]),
+              Boolean.toString(r.lung()[i]), Boolean.toString(used.contains(i)), "") + "\n");
+        }
+      }
+      for (SeriesAssembler.Skipped s : skipped) {
+        w.write(Csv.row("", "", s.source(), "", "", "false", s.reason()) + "\n");
+      }
+    }
+  }
+}

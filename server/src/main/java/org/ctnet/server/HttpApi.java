@@ -11,6 +11,12 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Base64;
+import java.util.List;
+import org.ctnet.graph.preprocess.ImageDecodeException;
+import org.ctnet.graph.preprocess.ImageTooLargeException;
+import org.ctnet.graph.scan.SeriesAssembler;
+import org.ctnet.graph.scan.SeriesInputs;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.logging.Logger;
@@ -307,41 +313,81 @@ public final class HttpApi {
 
   private JsonNode imagePost(Call call) throws IOException {
     Target t = Target.after(call.path(), RestPaths.IMAGE_API);
-    byte[] image = Multipart.imageFrom(call.request().headers().first(HeaderNames.CONTENT_TYPE).orElse(""), call.body());
+    String contentType = call.request().headers().first(HeaderNames.CONTENT_TYPE).orElse("");
+    if (t.tail().equals(RestPaths.IMAGE_SCAN)) {
+      return api.scan(t.model(), t.version(), scanFiles(contentType, call.body()), explainQuery(call));
+    }
+    byte[] image = Multipart.imageFrom(contentType, call.body());
     if (image.length == 0) {
       throw ApiException.badRequest("no image in the request body");
     }
     return switch (t.tail()) {
       case RestPaths.IMAGE_CLASSIFY -> api.classifyImage(t.model(), t.version(), image);
-      case RestPaths.IMAGE_EXPLAIN -> {
-        ObjectNode options = Json.object();
-        for (String name : new String[] {"method", "grid", "opacity"}) {
-          String v = call.query(name);
-          if (v != null) {
-            options.put(name, v);
-          }
-        }
-        String cls = call.query("class_index");
-        if (cls != null) {
-          try {
-            options.put("class_index", Integer.parseInt(cls));
-          } catch (NumberFormatException e) {
-            throw ApiException.badRequest("class_index must be an integer, got '" + cls + "'");
-          }
-        }
-        if (options.has("grid")) {
-          options.put("grid", parseInt(options.get("grid").asText(), "grid"));
-        }
-        if ("true".equals(call.query("smooth"))) {
-          options.put("smooth", true);
-        }
-        if (options.has("opacity")) {
-          options.put("opacity", parseDouble(options.get("opacity").asText(), "opacity"));
-        }
-        yield api.explainImage(t.model(), t.version(), image, options);
-      }
-      default -> throw ApiException.notFound("expected POST /api/models/{model}[/versions/{v}]/classify or /explain");
+      case RestPaths.IMAGE_EXPLAIN -> api.explainImage(t.model(), t.version(), image, explainQuery(call));
+      default -> throw ApiException.notFound("expected POST /api/models/{model}[/versions/{v}]/classify, /explain or /scan");
     };
+  }
+
+  /** Explanation options from the query: method, grid, opacity, class_index, smooth. */
+  private static ObjectNode explainQuery(Call call) {
+    ObjectNode options = Json.object();
+    if (call.query("method") != null) {
+      options.put("method", call.query("method"));
+    }
+    if (call.query("class_index") != null) {
+      options.put("class_index", parseInt(call.query("class_index"), "class_index"));
+    }
+    if (call.query("grid") != null) {
+      options.put("grid", parseInt(call.query("grid"), "grid"));
+    }
+    if (call.query("opacity") != null) {
+      options.put("opacity", parseDouble(call.query("opacity"), "opacity"));
+    }
+    if ("true".equals(call.query("smooth"))) {
+      options.put("smooth", true);
+    }
+    return options;
+  }
+
+  /**
+   * The files of a scan upload: multipart parts, a zip (inflated within limits), a JSON
+   * {@code {"slices": [{"b64": ...}, ...]}}, or one file.
+   */
+  private List<SeriesAssembler.Input> scanFiles(String contentType, byte[] body) {
+    if (contentType.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data")) {
+      return Multipart.files(contentType, body, InferenceApi.MAX_SCAN_FILES).stream()
+          .map(f -> new SeriesAssembler.Input(f.name(), f.data())).toList();
+    }
+    if (SeriesInputs.looksLikeZip(body)) {
+      try {
+        // Inflated files are held while the scan is scored: the decode budget bounds them (zip bombs → 413).
+        return SeriesInputs.fromZip(body, InferenceApi.MAX_SCAN_FILES, settings.decodeBudgetBytes());
+      } catch (ImageTooLargeException e) {
+        throw new ApiException(413, e.getMessage());
+      } catch (ImageDecodeException e) {
+        throw ApiException.badRequest(e.getMessage());
+      }
+    }
+    if (contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+      JsonNode slices = Json.parse(body).path("slices");
+      if (!slices.isArray() || slices.isEmpty()) {
+        throw ApiException.badRequest("expected {\"slices\": [{\"b64\": \"...\"}, ...]}");
+      }
+      if (slices.size() > InferenceApi.MAX_SCAN_FILES) {
+        throw new ApiException(413, "more than " + InferenceApi.MAX_SCAN_FILES + " slices in one scan");
+      }
+      List<SeriesAssembler.Input> out = new java.util.ArrayList<>();
+      for (JsonNode s : slices) {
+        String b64 = s.path("b64").asText("");
+        try {
+          out.add(new SeriesAssembler.Input(s.path("name").asText("slice-" + out.size()), Base64.getDecoder().decode(b64)));
+        } catch (IllegalArgumentException e) {
+          throw ApiException.badRequest("slices[" + out.size() + "].b64 is not base64");
+        }
+      }
+      return out;
+    }
+    return List.of(new SeriesAssembler.Input("upload", body));
   }
 
   private static int parseInt(String s, String name) {

@@ -1,7 +1,9 @@
 package org.ctnet.server;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /** Takes the first file part of a multipart/form-data body, or the raw body otherwise. */
 final class Multipart {
@@ -9,10 +11,22 @@ final class Multipart {
 
   private Multipart() {}
 
+  /** One uploaded file: the name the client gave (or "part-N") and its bytes. */
+  record FilePart(String name, byte[] data) {}
+
   static byte[] imageFrom(String contentType, byte[] body) {
     if (!contentType.toLowerCase().startsWith("multipart/form-data")) {
       return body;
     }
+    List<FilePart> files = files(contentType, body, 1);
+    if (files.isEmpty()) {
+      throw ApiException.badRequest("multipart body has no file part (use a form field named 'file')");
+    }
+    return files.get(0).data();
+  }
+
+  /** Every file part of a multipart/form-data body, at most {@code maxFiles} (413 beyond). */
+  static List<FilePart> files(String contentType, byte[] body, int maxFiles) {
     int b = contentType.indexOf("boundary=");
     if (b < 0) {
       throw ApiException.badRequest("multipart body without a boundary");
@@ -23,6 +37,7 @@ final class Multipart {
       throw ApiException.badRequest("multipart boundary must be 1.." + MAX_BOUNDARY + " characters, got " + boundary.length());
     }
     byte[] delimiter = ("--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
+    List<FilePart> out = new ArrayList<>();
     int start = indexOf(body, delimiter, 0);
     while (start >= 0) {
       int headersStart = start + delimiter.length + 2;
@@ -36,11 +51,22 @@ final class Multipart {
         break;
       }
       if (headers.toLowerCase().contains("filename=") || headers.toLowerCase().contains("name=\"file\"")) {
-        return Arrays.copyOfRange(body, headersEnd + 4, next);
+        if (out.size() == maxFiles) {
+          if (maxFiles == 1) {
+            return out;
+          }
+          throw new ApiException(413, "more than " + maxFiles + " files in one upload");
+        }
+        out.add(new FilePart(fileName(headers, out.size()), Arrays.copyOfRange(body, headersEnd + 4, next)));
       }
       start = next + 2;
     }
-    throw ApiException.badRequest("multipart body has no file part (use a form field named 'file')");
+    return out;
+  }
+
+  private static String fileName(String headers, int index) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("filename=\"([^\"]*)\"").matcher(headers);
+    return m.find() && !m.group(1).isBlank() ? m.group(1) : "part-" + index;
   }
 
   private static int indexOf(byte[] data, byte[] pattern, int from) {

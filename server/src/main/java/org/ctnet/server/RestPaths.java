@@ -20,4 +20,6 @@ public final class RestPaths {
   // Image endpoints: POST /api/models/{model}[/versions/{v}]/classify|explain with an image body.
   public static final String IMAGE_CLASSIFY = "classify";
   public static final String IMAGE_EXPLAIN = "explain";
+  /** A whole scan: a DICOM series (zip, multipart files) or slices, → one verdict. */
+  public static final String IMAGE_SCAN = "scan";
 }

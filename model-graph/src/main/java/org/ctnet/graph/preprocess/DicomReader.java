@@ -52,12 +52,24 @@ public final class DicomReader {
     }
   }
 
+  /**
+   * What the dataset says before its pixel data: geometry, modality, whether it holds pixels at all,
+   * and the attributes that place it in a series.
+   */
+  public record Header(Geometry geometry, String modality, boolean hasPixels, DicomAttributes attributes) {}
+
   /** Reads the dataset up to the pixel data, without decoding a pixel. */
   public static Geometry geometry(byte[] data) throws ImageDecodeException {
+    return header(data).geometry();
+  }
+
+  /** Reads the dataset up to the pixel data, without decoding a pixel. */
+  public static Header header(byte[] data) throws ImageDecodeException {
     try {
       Parser parser = new Parser(data, Long.MAX_VALUE);
       parser.parseHeader();
-      return new Geometry(Math.max(0, parser.rows), Math.max(0, parser.columns), Math.max(1, parser.frames));
+      return new Header(new Geometry(Math.max(0, parser.rows), Math.max(0, parser.columns), Math.max(1, parser.frames)),
+          parser.modality, parser.pixelOffset >= 0, parser.attributes());
     } catch (ImageDecodeException e) {
       throw e;
     } catch (RuntimeException | StackOverflowError e) {
@@ -212,7 +224,7 @@ public final class DicomReader {
         }
         pos = valueStart + (int) length;
       }
-      throw new ImageDecodeException("DICOM file has no pixel data (7FE0,0010)");
+      // No pixel data (a structured report, a presentation state): pixelOffset stays -1.
     }
 
     /** An element header: its VR (null when implicit), value length and where the value starts. */
@@ -315,6 +327,9 @@ public final class DicomReader {
     }
 
     private DicomImage buildImage() throws ImageDecodeException {
+      if (pixelOffset < 0) {
+        throw new ImageDecodeException("DICOM file has no pixel data (7FE0,0010)");
+      }
       if (rows <= 0 || columns <= 0) {
         throw new ImageDecodeException("DICOM lacks Rows/Columns (got " + rows + "x" + columns + ")");
       }
@@ -396,9 +411,12 @@ public final class DicomReader {
     }
 
     private DicomImage image(int[][] stored) {
-      return new DicomImage(rows, columns, stored, slope, intercept, photometric, modality, new DicomAttributes(
-          studyUid, seriesUid, sopClassUid, sopInstanceUid, imageType, instanceNumber, position, orientation,
-          seriesDescription));
+      return new DicomImage(rows, columns, stored, slope, intercept, photometric, modality, attributes());
+    }
+
+    DicomAttributes attributes() {
+      return new DicomAttributes(studyUid, seriesUid, sopClassUid, sopInstanceUid, imageType, instanceNumber, position,
+          orientation, seriesDescription);
     }
 
     private static Integer integerOrNull(String value) {

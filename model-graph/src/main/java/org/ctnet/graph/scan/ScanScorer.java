@@ -6,7 +6,6 @@ import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.preprocess.Preprocessing;
 import org.ctnet.graph.runtime.ModelSession;
-import org.ctnet.graph.runtime.Prediction;
 
 /**
  * Scores a scan: every slice through the model in batches (DICOM through the lung window, all with
@@ -17,12 +16,26 @@ import org.ctnet.graph.runtime.Prediction;
 public final class ScanScorer {
   private static final int BATCH = 16;
 
-  private final ModelSession session;
+  /** Runs the model on a batch of inputs ([n, H, W, C] flattened), giving class probabilities. */
+  @FunctionalInterface
+  public interface Predictor {
+    float[][] probabilities(float[] batch, int count);
+  }
+
+  private final ModelAssets assets;
+  private final Predictor predictor;
   private final ModelAssets.ScanDecision decision;
 
+  /** Scores with the session directly (the CLI). */
   public ScanScorer(ModelSession session) {
-    this.session = session;
-    this.decision = session.assets().effectiveScanDecision();
+    this(session.assets(), (batch, count) -> session.predict(batch, count).probabilities());
+  }
+
+  /** Scores through {@code predictor} (a server's scheduler). */
+  public ScanScorer(ModelAssets assets, Predictor predictor) {
+    this.assets = assets;
+    this.predictor = predictor;
+    this.decision = assets.effectiveScanDecision();
   }
 
   /**
@@ -33,29 +46,48 @@ public final class ScanScorer {
    * @param used indices of the slices the scan probability was computed from
    * @param top indices of the slices with the highest probabilities among those used, best first
    * @param lungFound false when no slice showed lung and every slice was used
+   * @param topInputs the model inputs of the {@code top} slices, for explanations
    */
   public record ScanResult(String name, List<String> sources, double[] sliceProbabilities, boolean[] lung, int[] used,
-      int[] top, double probability, ModelAssets.ScanDecision decision, boolean lungFound) {
+      int[] top, double probability, ModelAssets.ScanDecision decision, boolean lungFound, List<float[]> topInputs) {
     public boolean positive() {
       return decision.isPositive(probability);
     }
   }
 
-  /** A DICOM series. */
-  public ScanResult score(Series series) {
-    Preprocessing pre = session.assets().preprocessing();
+  /**
+   * A DICOM series, decoded slice by slice as it is scored; slices whose pixels cannot be decoded are
+   * left out and named in {@code unreadable}.
+   */
+  public ScanResult score(Series series, long maxPixels, List<SeriesAssembler.Skipped> unreadable) {
+    Preprocessing pre = assets.preprocessing();
     ImagePreprocessor preprocessor = new ImagePreprocessor(pre, Long.MAX_VALUE);
     List<float[]> inputs = new ArrayList<>();
     List<String> sources = new ArrayList<>();
-    boolean[] lung = new boolean[series.slices().size()];
-    for (int i = 0; i < lung.length; i++) {
-      SeriesSlice s = series.slices().get(i);
-      lung[i] = LungSlices.showsLung(s.image(), s.frame());
-      inputs.add(preprocessor.toModelInput(s.image().windowed(s.frame(), pre.windowCenter(), pre.windowWidth())));
+    List<Boolean> lung = new ArrayList<>();
+    byte[] lastData = null;
+    org.ctnet.graph.preprocess.DicomImage lastImage = null;
+    for (SeriesSlice s : series.slices()) {
+      try {
+        if (s.data() != lastData) { // the frames of a multi-frame file are decoded once
+          lastImage = s.decode(maxPixels);
+          lastData = s.data();
+        }
+      } catch (org.ctnet.graph.preprocess.ImageDecodeException e) {
+        unreadable.add(new SeriesAssembler.Skipped(s.source(), e.getMessage()));
+        lastData = null;
+        continue;
+      }
+      lung.add(LungSlices.showsLung(lastImage, s.frame()));
+      inputs.add(preprocessor.toModelInput(lastImage.windowed(s.frame(), pre.windowCenter(), pre.windowWidth())));
       sources.add(s.source());
     }
+    boolean[] shows = new boolean[lung.size()];
+    for (int i = 0; i < shows.length; i++) {
+      shows[i] = lung.get(i);
+    }
     String name = series.seriesUid().isEmpty() ? "(series without UID)" : series.seriesUid();
-    return score(name, sources, inputs, lung);
+    return score(name, sources, inputs, shows);
   }
 
   /**
@@ -63,8 +95,8 @@ public final class ScanScorer {
    * {@code lung} may be null when unknown.
    */
   public ScanResult score(String name, List<String> sources, List<float[]> modelInputs, boolean[] lung) {
-    int positive = session.assets().positiveClass();
-    int pixels = session.assets().spec().inputShape().pixels();
+    int positive = assets.positiveClass();
+    int pixels = assets.spec().inputShape().pixels();
     int n = modelInputs.size();
     if (n == 0) {
       throw new IllegalArgumentException("scan " + name + " has no slices");
@@ -76,9 +108,9 @@ public final class ScanScorer {
       for (int i = 0; i < count; i++) {
         System.arraycopy(modelInputs.get(start + i), 0, batch, i * pixels, pixels);
       }
-      Prediction p = session.predict(batch, count);
+      float[][] p = predictor.probabilities(batch, count);
       for (int i = 0; i < count; i++) {
-        probabilities[start + i] = p.probabilities()[i][positive];
+        probabilities[start + i] = p[i][positive];
       }
     }
     boolean[] shows = lung != null ? lung.clone() : new boolean[n];
@@ -100,7 +132,8 @@ public final class ScanScorer {
     double[] usedProbabilities = used.stream().mapToDouble(i -> probabilities[i]).toArray();
     int[] top = used.stream().sorted((a, b) -> Double.compare(probabilities[b], probabilities[a]))
         .limit(ScanRule.topK(used.size())).mapToInt(Integer::intValue).toArray();
+    List<float[]> topInputs = java.util.Arrays.stream(top).mapToObj(modelInputs::get).toList();
     return new ScanResult(name, List.copyOf(sources), probabilities, shows, used.stream().mapToInt(Integer::intValue).toArray(),
-        top, decision.rule().aggregate(usedProbabilities), decision, lungFound);
+        top, decision.rule().aggregate(usedProbabilities), decision, lungFound, topInputs);
   }
 }

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.ctnet.graph.preprocess.DicomAttributes;
-import org.ctnet.graph.preprocess.DicomImage;
 import org.ctnet.graph.preprocess.DicomReader;
 import org.ctnet.graph.preprocess.ImageDecodeException;
 
@@ -15,7 +14,8 @@ import org.ctnet.graph.preprocess.ImageDecodeException;
  * Turns a bag of DICOM files into CT axial series: groups by study and series UID, keeps CT image
  * objects, drops localisers/scouts, non-axial reconstructions and files that are not images, and
  * orders each series along its slice normal (ImagePositionPatient · (row × column)), then by
- * InstanceNumber. Everything dropped is reported with its reason; nothing is dropped silently.
+ * InstanceNumber. Everything dropped is reported with its reason; nothing is dropped silently. Only
+ * headers are read here; files whose pixels turn out unreadable are reported when scored.
  */
 public final class SeriesAssembler {
   /** |normal · z| below this is not an axial series (coronal and sagittal reformats are ~0). */
@@ -45,15 +45,19 @@ public final class SeriesAssembler {
         skipped.add(new Skipped(file.name(), "not a DICOM file"));
         continue;
       }
-      DicomImage image;
+      DicomReader.Header header;
       try {
-        image = DicomReader.read(file.data(), maxPixels);
+        header = DicomReader.header(file.data());
       } catch (ImageDecodeException e) {
         skipped.add(new Skipped(file.name(), e.getMessage()));
         continue;
       }
-      DicomAttributes a = image.attributes();
-      String why = whyNotAnAxialCtImage(image);
+      DicomAttributes a = header.attributes();
+      String why = whyNotAnAxialCtImage(header);
+      if (why == null && header.geometry().pixels() > maxPixels) {
+        why = "DICOM has " + header.geometry().rows() + "x" + header.geometry().columns() + "x"
+            + header.geometry().frames() + " pixels, more than the " + maxPixels + " allowed";
+      }
       if (why != null) {
         skipped.add(new Skipped(file.name(), why));
         continue;
@@ -61,11 +65,12 @@ public final class SeriesAssembler {
       String key = a.studyUid() + "/" + a.seriesUid();
       firstOf.putIfAbsent(key, a);
       double[] normal = normal(a.orientation());
-      for (int f = 0; f < image.frameCount(); f++) {
+      int frames = header.geometry().frames();
+      for (int f = 0; f < frames; f++) {
         double position = a.position() != null ? dot(a.position(), normal) + f * 1e-3
             : (a.instanceNumber() != null ? a.instanceNumber() : 0) + f * 1e-3;
-        String source = image.frameCount() > 1 ? file.name() + "#" + f : file.name();
-        bySeries.computeIfAbsent(key, k -> new ArrayList<>()).add(new SeriesSlice(source, image, f, position));
+        String source = frames > 1 ? file.name() + "#" + f : file.name();
+        bySeries.computeIfAbsent(key, k -> new ArrayList<>()).add(new SeriesSlice(source, file.data(), header, f, position));
       }
     }
     List<Series> series = new ArrayList<>();
@@ -73,7 +78,7 @@ public final class SeriesAssembler {
       DicomAttributes a = firstOf.get(entry.getKey());
       List<SeriesSlice> slices = new ArrayList<>(entry.getValue());
       slices.sort(Comparator.comparingDouble(SeriesSlice::position)
-          .thenComparing(s -> instanceNumber(s.image()))
+          .thenComparing(s -> instanceNumber(s.header().attributes()))
           .thenComparing(SeriesSlice::source));
       series.add(new Series(a.studyUid(), a.seriesUid(), a.seriesDescription(), slices));
     }
@@ -81,10 +86,13 @@ public final class SeriesAssembler {
   }
 
   /** Null for a CT axial image; otherwise the reason it is left out. */
-  static String whyNotAnAxialCtImage(DicomImage image) {
-    DicomAttributes a = image.attributes();
-    if (!image.modality().isEmpty() && !image.modality().equalsIgnoreCase("CT")) {
-      return "modality " + image.modality() + ", not CT";
+  static String whyNotAnAxialCtImage(DicomReader.Header header) {
+    DicomAttributes a = header.attributes();
+    if (!header.hasPixels()) {
+      return "not an image (no pixel data)";
+    }
+    if (!header.modality().isEmpty() && !header.modality().equalsIgnoreCase("CT")) {
+      return "modality " + header.modality() + ", not CT";
     }
     for (String type : a.imageType()) {
       String t = type.strip().toUpperCase(Locale.ROOT);
@@ -98,8 +106,8 @@ public final class SeriesAssembler {
     return null;
   }
 
-  private static int instanceNumber(DicomImage image) {
-    Integer n = image.attributes().instanceNumber();
+  private static int instanceNumber(DicomAttributes a) {
+    Integer n = a.instanceNumber();
     return n == null ? Integer.MAX_VALUE : n;
   }
 

@@ -1,14 +1,23 @@
 package org.ctnet.graph.scan;
 
 import org.ctnet.graph.preprocess.DicomImage;
+import org.ctnet.graph.preprocess.DicomReader;
+import org.ctnet.graph.preprocess.ImageDecodeException;
 
 /**
- * One slice of an assembled series.
+ * One slice of an assembled series. Only its header has been read: pixels are decoded when the
+ * slice is scored, so a 300-slice series costs its compressed bytes plus one batch of pixels.
  *
  * @param source the file (and frame) it came from
- * @param image the decoded DICOM image
- * @param frame which frame of {@code image}
+ * @param data the file's bytes
+ * @param header what the file's header says
+ * @param frame which frame of the file
  * @param position where the slice lies along the series' normal (mm), or its order when the file
  *     carries no geometry
  */
-public record SeriesSlice(String source, DicomImage image, int frame, double position) {}
+public record SeriesSlice(String source, byte[] data, DicomReader.Header header, int frame, double position) {
+  /** Decodes the file (all its frames) within the pixel limit. */
+  public DicomImage decode(long maxPixels) throws ImageDecodeException {
+    return DicomReader.read(data, maxPixels);
+  }
+}

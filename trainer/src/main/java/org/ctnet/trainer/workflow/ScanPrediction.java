@@ -55,7 +55,11 @@ public final class ScanPrediction {
     ScanScorer scorer = new ScanScorer(session);
     List<ScanScorer.ScanResult> results = new ArrayList<>();
     for (Series series : assembly.series()) {
-      results.add(scorer.score(series));
+      try {
+        results.add(scorer.score(series, MAX_PIXELS_PER_FILE, skipped));
+      } catch (IllegalArgumentException noReadableSlice) {
+        skipped.add(new SeriesAssembler.Skipped(series.seriesUid(), "no slice of the series could be decoded"));
+      }
     }
     ImagePreprocessor pre = new ImagePreprocessor(session.assets().preprocessing(), MAX_PIXELS_PER_FILE);
     for (var folder : imageFolders.entrySet()) {

@@ -37,7 +37,7 @@ class ScanApiTest {
 
   @BeforeAll
   static void start() throws Exception {
-    base = TestServers.exportTiny(Files.createTempDirectory("ctnet-scan"), "tiny", 1, 5);
+    base = TestServers.exportTiny(Files.createTempDirectory("ctnet-scan"), "tiny", 1, 4);
     app = new ServerApp(ServerSettings.defaults(base).withPort(0).withHost("127.0.0.1").withPolling(0)
         .withDecodeBudget(64L << 20));
     WebServer server = app.start();

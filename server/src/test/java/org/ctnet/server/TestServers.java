@@ -17,12 +17,29 @@ final class TestServers {
 
   private TestServers() {}
 
+  /** One trained-and-exported tiny model per seed for the whole test JVM: training one takes ~10 s. */
+  private static final java.util.Map<Long, Path> EXPORTED = new java.util.concurrent.ConcurrentHashMap<>();
+
   /** Exports a tiny trained model as {@code base/<name>/<version>} and returns the base. */
   static Path exportTiny(Path base, String name, long version, long seed) throws IOException {
-    Files.createDirectories(base);
-    try (ModelSession m = TestModels.trainedOnBlobs(15, seed)) {
-      m.export(base.resolve(name), version, m.assets());
+    Path exported = EXPORTED.get(seed);
+    if (exported == null) {
+      Path cache = Files.createTempDirectory("ctnet-tiny-" + seed);
+      try (ModelSession m = TestModels.trainedOnBlobs(15, seed)) {
+        m.export(cache, 1, m.assets());
+      }
+      exported = cache.resolve("1");
+      EXPORTED.put(seed, exported);
     }
+    // Copied beside, then renamed in: a polling server never sees a half-copied version.
+    Path staging = base.resolve(name).resolve(".staging-" + version);
+    Files.createDirectories(staging.getParent());
+    try (var files = Files.walk(exported)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        Files.copy(p, staging.resolve(exported.relativize(p).toString()));
+      }
+    }
+    Files.move(staging, base.resolve(name).resolve(Long.toString(version)), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     return base;
   }
 

@@ -109,7 +109,7 @@ class CliTest {
     }
     String training = Files.readString(v2.resolve("assets.extra/training.json"));
     assertTrue(training.contains("fine_tuned_from") && training.contains("\"referenceMix\" : 0.5")
-        && training.contains("\"batchNorm\" : \"FROZEN\""), training);
+        && training.contains("\"batchNorm\" : \"FROZEN\"") && training.contains("\"l2sp\" : 0.1"), training);
   }
 
   @Test

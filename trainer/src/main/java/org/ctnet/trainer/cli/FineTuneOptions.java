@@ -25,7 +25,7 @@ public final class FineTuneOptions {
   String batchNorm;
 
   @Option(names = "--l2sp", paramLabel = "ALPHA",
-      description = "L2-SP: pull every trained kernel toward its starting value with this coefficient (default 0 = off).")
+      description = "L2-SP: pull every trained kernel toward its starting value with this coefficient (default 0.1; 0 = off).")
   Double l2sp;
 
   @Option(names = "--reference", paramLabel = "PATH",

@@ -122,9 +122,10 @@ public final class TrainingOptions {
     /**
      * Fine-tuning: what the transfer study supports (README, "Fine-tuning at a new hospital"):
      * nothing frozen but every batch norm on its stored statistics, a tenth of the training
-     * learning rate, half of each epoch rehearsing the reference source when one is given.
+     * learning rate, half of each epoch rehearsing the reference source when one is given, and an
+     * L2-SP pull of 0.1 toward the starting weights.
      */
     static final TrainConfig FINE_TUNE = new TrainConfig(12, 16, 0.0003, "cosine", 1, OptimizerKind.ADAM, 4, true,
-        Augmentation.SOURCE_SHIFT.withCopies(2), List.of(), 1, 0.1, TrainingSpec.BatchNormMode.FROZEN, 0, 0.5, true);
+        Augmentation.SOURCE_SHIFT.withCopies(2), List.of(), 1, 0.1, TrainingSpec.BatchNormMode.FROZEN, 0.1, 0.5, true);
   }
 }

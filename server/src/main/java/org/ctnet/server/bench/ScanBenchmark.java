@@ -1,0 +1,156 @@
+package org.ctnet.server.bench;
+
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.ctnet.graph.preprocess.DicomReader;
+import org.ctnet.graph.runtime.ModelExport;
+import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.scan.ScanScorer;
+import org.ctnet.graph.scan.SeriesAssembler;
+import org.ctnet.server.ServerApp;
+import org.ctnet.server.ServerSettings;
+
+/**
+ * A whole scan end to end over HTTP: a synthetic 300-slice 512×512 CT series (zip of uncompressed
+ * DICOM) posted to {@code /api/models/{m}/scan}, scored and its top slices explained; beside it, the
+ * same series scored in process (the same-run reference: this machine's speed drifts).
+ *
+ * <pre>./dev java -cp server/target/server.jar org.ctnet.server.bench.ScanBenchmark [--slices 300] [--rounds 3]</pre>
+ */
+public final class ScanBenchmark {
+  public static void main(String[] args) throws Exception {
+    Path models = Path.of("saved_models");
+    String model = "ctnet";
+    int slices = 300;
+    int rounds = 3;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--models" -> models = Path.of(args[++i]);
+        case "--model" -> model = args[++i];
+        case "--slices" -> slices = Integer.parseInt(args[++i]);
+        case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+      }
+    }
+    List<SeriesAssembler.Input> files = series(slices, 512);
+    byte[] zip = zip(files);
+    System.out.printf("series: %d slices of 512x512, zip %.1f MB%n", slices, zip.length / 1e6);
+    Path version = models.resolve(model).resolve(Long.toString(ModelExport.latestVersion(models.resolve(model)).orElseThrow()));
+    ServerSettings settings = ServerSettings.defaults(models).withPort(0).withHost("127.0.0.1").withPolling(0)
+        .withLimits(1L << 30, 50_000_000L, 64, 4096).withDecodeBudget(2L << 30);
+    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    try (ServerApp app = new ServerApp(settings);
+        ModelSession inProcess = ModelSession.load(version, ServerApp.SESSION_OPTIONS)) {
+      URI uri = URI.create("http://127.0.0.1:" + app.start().port() + "/api/models/" + model + "/scan?method=gradcampp");
+      HttpRequest request = HttpRequest.newBuilder(uri).header("Content-Type", "application/zip")
+          .POST(HttpRequest.BodyPublishers.ofByteArray(zip)).build();
+      List<Double> http = new ArrayList<>();
+      List<Double> local = new ArrayList<>();
+      for (int r = 0; r <= rounds; r++) { // round 0 warms both paths
+        long start = System.nanoTime();
+        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+        double httpSeconds = (System.nanoTime() - start) / 1e9;
+        if (response.statusCode() != 200) {
+          throw new IllegalStateException("scan answered " + response.statusCode() + ": " + response.body());
+        }
+        start = System.nanoTime();
+        var assembled = SeriesAssembler.assemble(files, DicomReader.DEFAULT_MAX_PIXELS).series().get(0);
+        new ScanScorer(inProcess).score(assembled, DicomReader.DEFAULT_MAX_PIXELS, new ArrayList<>());
+        double localSeconds = (System.nanoTime() - start) / 1e9;
+        if (r > 0) {
+          http.add(httpSeconds);
+          local.add(localSeconds);
+        }
+        System.out.printf("round %d: HTTP (score + explain 3 top slices) %.2f s, in process (score only) %.2f s%n", r,
+            httpSeconds, localSeconds);
+      }
+      double httpMedian = median(http);
+      double localMedian = median(local);
+      System.out.printf("median over %d rounds: HTTP %.2f s (target < 5 s on 2 cores), in process %.2f s, ratio %.2f%n",
+          rounds, httpMedian, localMedian, httpMedian / localMedian);
+    }
+  }
+
+  private static double median(List<Double> values) {
+    double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  }
+
+  /** A chest-like series: body ellipse, two lungs that grow and shrink along z, a few dense spots. */
+  static List<SeriesAssembler.Input> series(int slices, int side) {
+    List<SeriesAssembler.Input> out = new ArrayList<>();
+    Random random = new Random(3);
+    for (int s = 0; s < slices; s++) {
+      double lungScale = Math.sin(Math.PI * (s + 0.5) / slices);
+      short[] hu = new short[side * side];
+      double c = side / 2.0;
+      for (int y = 0; y < side; y++) {
+        for (int x = 0; x < side; x++) {
+          double body = Math.hypot(x - c, (y - c) * 1.3) / (0.45 * side);
+          double left = Math.hypot(x - c * 0.6, y - c) / (0.17 * side * lungScale + 1e-6);
+          double right = Math.hypot(x - c * 1.4, y - c) / (0.17 * side * lungScale + 1e-6);
+          hu[y * side + x] = (short) (body > 1 ? -1000 : (left < 1 || right < 1) ? -820 + random.nextInt(40) : 40);
+        }
+      }
+      out.add(new SeriesAssembler.Input("IM" + s, dicom(side, "1.2.826.0.1.3680043.9999." + slices, slices - s, 1.25 * s, hu)));
+    }
+    return out;
+  }
+
+  static byte[] dicom(int side, String seriesUid, int instance, double z, short[] hu) {
+    ByteBuffer b = ByteBuffer.allocate(512 + side * side * 2).order(ByteOrder.LITTLE_ENDIAN);
+    element(b, 0x0008, 0x0060, "CS", "CT");
+    element(b, 0x0020, 0x000D, "UI", "1.2.826.0.1.3680043.9999");
+    element(b, 0x0020, 0x000E, "UI", seriesUid);
+    element(b, 0x0020, 0x0013, "IS", Integer.toString(instance));
+    element(b, 0x0020, 0x0032, "DS", "-200\\-200\\" + z);
+    element(b, 0x0020, 0x0037, "DS", "1\\0\\0\\0\\1\\0");
+    short[] us = {0x0002, 1, 0x0010, (short) side, 0x0011, (short) side, 0x0100, 16, 0x0101, 16, 0x0102, 15, 0x0103, 1};
+    element(b, 0x0028, 0x0004, "CS", "MONOCHROME2");
+    for (int i = 0; i < us.length; i += 2) {
+      b.putShort((short) 0x0028).putShort(us[i]).put("US".getBytes(StandardCharsets.US_ASCII)).putShort((short) 2)
+          .putShort(us[i + 1]);
+    }
+    element(b, 0x0028, 0x1052, "DS", "-1024");
+    element(b, 0x0028, 0x1053, "DS", "1");
+    b.putShort((short) 0x7FE0).putShort((short) 0x0010).put("OW".getBytes(StandardCharsets.US_ASCII)).putShort((short) 0)
+        .putInt(side * side * 2);
+    for (short v : hu) {
+      b.putShort((short) (v + 1024));
+    }
+    return Arrays.copyOf(b.array(), b.position());
+  }
+
+  private static void element(ByteBuffer b, int group, int element, String vr, String text) {
+    byte[] raw = text.getBytes(StandardCharsets.US_ASCII);
+    byte[] value = raw.length % 2 == 0 ? raw : Arrays.copyOf(raw, raw.length + 1);
+    b.putShort((short) group).putShort((short) element).put(vr.getBytes(StandardCharsets.US_ASCII))
+        .putShort((short) value.length).put(value);
+  }
+
+  private static byte[] zip(List<SeriesAssembler.Input> files) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (ZipOutputStream zip = new ZipOutputStream(out)) {
+      for (SeriesAssembler.Input f : files) {
+        zip.putNextEntry(new ZipEntry("series/" + f.name()));
+        zip.write(f.data());
+        zip.closeEntry();
+      }
+    }
+    return out.toByteArray();
+  }
+}

@@ -539,13 +539,16 @@ public final class InferenceApi {
         SeriesAssembler.Assembly assembly = SeriesAssembler.assemble(dicom, settings.maxImagePixels());
         List<SeriesAssembler.Skipped> skipped = new ArrayList<>(assembly.skipped());
         ScanScorer scorer = new ScanScorer(session.assets(),
-            (batch, count) -> await(served.predict(batch, count)).probabilities());
+            (batch, count) -> served.predict(batch, count).orTimeout(settings.requestTimeoutMillis(), TimeUnit.MILLISECONDS)
+                .thenApply(Prediction::probabilities));
         List<ScanScorer.ScanResult> results = new ArrayList<>();
         for (Series series : assembly.series()) {
           try {
             results.add(scorer.score(series, settings.maxImagePixels(), skipped));
           } catch (IllegalArgumentException none) {
             skipped.add(new SeriesAssembler.Skipped(series.seriesUid(), "no slice of the series could be decoded"));
+          } catch (java.util.concurrent.CompletionException e) {
+            throw inferenceFailure(e.getCause());
           }
         }
         if (!images.isEmpty()) {
@@ -561,7 +564,11 @@ public final class InferenceApi {
             }
           }
           if (!inputs.isEmpty()) {
-            results.add(scorer.score("uploaded slices", sources, inputs, null));
+            try {
+              results.add(scorer.score("uploaded slices", sources, inputs, null));
+            } catch (java.util.concurrent.CompletionException e) {
+              throw inferenceFailure(e.getCause());
+            }
           }
         }
         if (results.isEmpty()) {
@@ -582,6 +589,17 @@ public final class InferenceApi {
         return out;
       }
     }
+  }
+
+  /** A scheduler failure as the status a client should see (what {@link #await} does for one future). */
+  private ApiException inferenceFailure(Throwable cause) {
+    if (cause instanceof TimeoutException) {
+      return new ApiException(504, "inference timed out after " + settings.requestTimeoutMillis() + " ms");
+    }
+    if (cause instanceof ApiException api) {
+      return api;
+    }
+    return new ApiException(500, "inference failed: " + cause);
   }
 
   private ObjectNode scanJson(ServedVersion served, ScanScorer.ScanResult r, ExplainOptions options) {

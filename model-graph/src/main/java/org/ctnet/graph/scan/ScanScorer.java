@@ -2,6 +2,10 @@ package org.ctnet.graph.scan;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.IntStream;
+import org.ctnet.graph.preprocess.DicomImage;
+import org.ctnet.graph.preprocess.ImageDecodeException;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.preprocess.Preprocessing;
@@ -19,17 +23,24 @@ public final class ScanScorer {
   /** Runs the model on a batch of inputs ([n, H, W, C] flattened), giving class probabilities. */
   @FunctionalInterface
   public interface Predictor {
-    float[][] probabilities(float[] batch, int count);
+    CompletableFuture<float[][]> probabilities(float[] batch, int count);
   }
+
+  /** Batches in flight at once: keeps both inference workers busy without flooding a server's queue. */
+  static final int BATCHES_IN_FLIGHT = 4;
 
   private final ModelAssets assets;
   private final Predictor predictor;
   private final ModelAssets.ScanDecision decision;
 
-  /** Scores with the session directly (the CLI). */
+  /** Scores with the session directly (the CLI), two session runs at a time (TF sessions are thread-safe). */
   public ScanScorer(ModelSession session) {
-    this(session.assets(), (batch, count) -> session.predict(batch, count).probabilities());
+    this(session.assets(), (batch, count) -> CompletableFuture.supplyAsync(
+        () -> session.predict(batch, count).probabilities(), CLI_RUNS));
   }
+
+  private static final java.util.concurrent.ExecutorService CLI_RUNS = java.util.concurrent.Executors.newFixedThreadPool(2,
+      r -> Thread.ofPlatform().daemon().name("scan-scorer").unstarted(r));
 
   /** Scores through {@code predictor} (a server's scheduler). */
   public ScanScorer(ModelAssets assets, Predictor predictor) {
@@ -62,32 +73,52 @@ public final class ScanScorer {
   public ScanResult score(Series series, long maxPixels, List<SeriesAssembler.Skipped> unreadable) {
     Preprocessing pre = assets.preprocessing();
     ImagePreprocessor preprocessor = new ImagePreprocessor(pre, Long.MAX_VALUE);
-    List<float[]> inputs = new ArrayList<>();
-    List<String> sources = new ArrayList<>();
-    List<Boolean> lung = new ArrayList<>();
-    byte[] lastData = null;
-    org.ctnet.graph.preprocess.DicomImage lastImage = null;
-    for (SeriesSlice s : series.slices()) {
+    List<SeriesSlice> slices = series.slices();
+    float[][] inputs = new float[slices.size()][];
+    boolean[] lung = new boolean[slices.size()];
+    String[] errors = new String[slices.size()];
+    // Decoding, windowing and resizing dominate a scan's time: slices in parallel (a multi-frame
+    // file is decoded once per frame then, which costs memory only for such rare files).
+    IntStream.range(0, slices.size()).parallel().forEach(i -> {
+      SeriesSlice s = slices.get(i);
       try {
-        if (s.data() != lastData) { // the frames of a multi-frame file are decoded once
-          lastImage = s.decode(maxPixels);
-          lastData = s.data();
-        }
-      } catch (org.ctnet.graph.preprocess.ImageDecodeException e) {
-        unreadable.add(new SeriesAssembler.Skipped(s.source(), e.getMessage()));
-        lastData = null;
-        continue;
+        DicomImage image = s.decode(maxPixels);
+        lung[i] = LungSlices.showsLung(image, s.frame());
+        inputs[i] = preprocessor.toModelInput(image.windowed(s.frame(), pre.windowCenter(), pre.windowWidth()));
+      } catch (ImageDecodeException e) {
+        errors[i] = e.getMessage();
       }
-      lung.add(LungSlices.showsLung(lastImage, s.frame()));
-      inputs.add(preprocessor.toModelInput(lastImage.windowed(s.frame(), pre.windowCenter(), pre.windowWidth())));
-      sources.add(s.source());
+    });
+    List<float[]> kept = new ArrayList<>();
+    List<String> sources = new ArrayList<>();
+    List<Boolean> keptLung = new ArrayList<>();
+    for (int i = 0; i < slices.size(); i++) {
+      if (errors[i] != null) {
+        unreadable.add(new SeriesAssembler.Skipped(slices.get(i).source(), errors[i]));
+      } else {
+        kept.add(inputs[i]);
+        sources.add(slices.get(i).source());
+        keptLung.add(lung[i]);
+      }
     }
-    boolean[] shows = new boolean[lung.size()];
+    boolean[] shows = new boolean[kept.size()];
     for (int i = 0; i < shows.length; i++) {
-      shows[i] = lung.get(i);
+      shows[i] = keptLung.get(i);
     }
     String name = series.seriesUid().isEmpty() ? "(series without UID)" : series.seriesUid();
-    return score(name, sources, inputs, shows);
+    return score(name, sources, kept, shows);
+  }
+
+  /** The result, or the cause of a failure unwrapped (a server's typed errors keep their type). */
+  private static float[][] join(CompletableFuture<float[][]> future) {
+    try {
+      return future.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      throw e;
+    }
   }
 
   /**
@@ -102,16 +133,27 @@ public final class ScanScorer {
       throw new IllegalArgumentException("scan " + name + " has no slices");
     }
     double[] probabilities = new double[n];
+    java.util.ArrayDeque<Runnable> pending = new java.util.ArrayDeque<>();
     for (int start = 0; start < n; start += BATCH) {
+      int first = start;
       int count = Math.min(BATCH, n - start);
       float[] batch = new float[count * pixels];
       for (int i = 0; i < count; i++) {
         System.arraycopy(modelInputs.get(start + i), 0, batch, i * pixels, pixels);
       }
-      float[][] p = predictor.probabilities(batch, count);
-      for (int i = 0; i < count; i++) {
-        probabilities[start + i] = p[i][positive];
+      CompletableFuture<float[][]> future = predictor.probabilities(batch, count);
+      pending.add(() -> {
+        float[][] p = join(future);
+        for (int i = 0; i < count; i++) {
+          probabilities[first + i] = p[i][positive];
+        }
+      });
+      if (pending.size() >= BATCHES_IN_FLIGHT) {
+        pending.poll().run();
       }
+    }
+    while (!pending.isEmpty()) {
+      pending.poll().run();
     }
     boolean[] shows = lung != null ? lung.clone() : new boolean[n];
     if (lung == null) {

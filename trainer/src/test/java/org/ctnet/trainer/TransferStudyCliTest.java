@@ -43,6 +43,8 @@ class TransferStudyCliTest {
       assertTrue(run1.get("testAucLower").asDouble() <= auc && auc <= run1.get("testAucUpper").asDouble(), run1.toString());
       assertEquals(referenceBefore, run1.get("referenceAucBefore").asDouble(), 1e-12);
       assertEquals(runs.get(0).get("testImages").asInt(), run1.get("testImages").asInt(), "one fixed test part");
+      double perPatient = run1.get("testScanAuc").asDouble();
+      assertTrue(perPatient >= 0 && perPatient <= 1, "scan-level (per patient) AUC beside the slice level: " + run1);
     }
     // The split keeps test patients out of every draw.
     List<String> split = Files.readAllLines(run.resolve("split.csv"));

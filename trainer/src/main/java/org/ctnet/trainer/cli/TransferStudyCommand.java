@@ -205,7 +205,14 @@ public final class TransferStudyCommand implements Callable<Integer> {
         auc.upper(), sens.value(), sens.lower(), sens.upper(), spec.value(), spec.lower(), spec.upper(),
         m.assets().decision().threshold(), m.assets().decision().chosenFor(), ev.brier(), ev.expectedCalibrationError(),
         referenceBefore, referenceAfter, m.assets().calibration().temperature(), validationAuc, bestEpoch,
-        (System.nanoTime() - started) / 1e9, problems);
+        (System.nanoTime() - started) / 1e9, problems, scanAuc(m, e, groups));
+  }
+
+  /** ROC-AUC per patient: what a hospital that judges scans would see. */
+  private static double scanAuc(ModelSession m, Trainer.Evaluated e, List<String> groups) {
+    var scans = org.ctnet.trainer.eval.ScanEvaluation.scans(e.positiveScores(), e.labels(), groups,
+        m.assets().effectiveScanDecision().rule());
+    return org.ctnet.trainer.eval.Metrics.rocAuc(scans.scores(), scans.labels());
   }
 
   private static int groupCount(ImageStore store) {

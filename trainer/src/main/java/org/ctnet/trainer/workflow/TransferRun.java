@@ -18,6 +18,7 @@ package org.ctnet.trainer.workflow;
  * @param temperature the fitted temperature
  * @param validationAuc the new-source validation ROC-AUC after fine-tuning (NaN for zero-shot)
  * @param problems why the fine-tune would have been refused, empty if it would not
+ * @param testScanAuc test ROC-AUC per patient (scan): each patient's slices by the model's scan rule
  */
 public record TransferRun(
     String budget, int patients, int repeat, int trainImages, int validationImages, int testImages,
@@ -26,7 +27,7 @@ public record TransferRun(
     double specificity, double specificityLower, double specificityUpper,
     double threshold, String thresholdRule, double brier, double ece,
     double referenceAucBefore, double referenceAucAfter, double temperature, double validationAuc, int bestEpoch,
-    double seconds, java.util.List<String> problems) {
+    double seconds, java.util.List<String> problems, double testScanAuc) {
 
   public String id() {
     return patients == 0 ? "zero-shot" : "budget-" + budget + "-repeat-" + repeat;

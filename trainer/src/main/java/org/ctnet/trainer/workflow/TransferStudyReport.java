@@ -67,13 +67,13 @@ public final class TransferStudyReport {
 
     StringBuilder csv = new StringBuilder("id,budget,patients,repeat,train_images,validation_images,test_images,test_auc,"
         + "test_auc_lower,test_auc_upper,sensitivity,specificity,threshold,threshold_rule,brier,ece,reference_auc_before,"
-        + "reference_auc_after,temperature,validation_auc,best_epoch,problems\n");
+        + "reference_auc_after,temperature,validation_auc,best_epoch,problems,test_scan_auc\n");
     for (TransferRun r : runs) {
       csv.append(Csv.row(r.id(), r.budget(), r.patients(), r.repeat(), r.trainImages(), r.validationImages(),
           r.testImages(), f(r.testAuc()), f(r.testAucLower()), f(r.testAucUpper()), f(r.sensitivity()),
           f(r.specificity()), f(r.threshold()), r.thresholdRule(), f(r.brier()), f(r.ece()), f(r.referenceAucBefore()),
           f(r.referenceAucAfter()), f(r.temperature()), f(r.validationAuc()), r.bestEpoch(),
-          String.join("; ", r.problems()))).append('\n');
+          String.join("; ", r.problems()), f(r.testScanAuc()))).append('\n');
     }
     Files.writeString(dir.resolve(RUNS_CSV), csv, StandardCharsets.UTF_8);
     StringBuilder sum = new StringBuilder("patients,repeats,mean_test_auc,min_test_auc,max_test_auc,mean_sensitivity,"
@@ -104,13 +104,13 @@ public final class TransferStudyReport {
           s.referenceAucBefore(), s.meanReferenceAucAfter()));
     }
     html.append("</table><h2>Every run</h2><table><tr><th>run</th><th>patients</th><th>train/val/test images</th>"
-        + "<th>test ROC-AUC [95% CI]</th><th>sens. / spec. at threshold</th><th>threshold</th><th>T</th>"
+        + "<th>test ROC-AUC [95% CI]</th><th>per patient</th><th>sens. / spec. at threshold</th><th>threshold</th><th>T</th>"
         + "<th>reference AUC after</th><th>refused because</th></tr>");
     for (TransferRun r : runs) {
-      html.append(String.format("<tr><td>%s</td><td>%d</td><td>%d/%d/%d</td><td>%.3f [%.3f, %.3f]</td>"
+      html.append(String.format("<tr><td>%s</td><td>%d</td><td>%d/%d/%d</td><td>%.3f [%.3f, %.3f]</td><td>%.3f</td>"
               + "<td>%.3f / %.3f</td><td title=\"%s\">%.4f</td><td>%.2f</td><td>%.3f</td><td>%s</td></tr>", r.id(),
           r.patients(), r.trainImages(), r.validationImages(), r.testImages(), r.testAuc(), r.testAucLower(),
-          r.testAucUpper(), r.sensitivity(), r.specificity(), Report.escape(r.thresholdRule()), r.threshold(),
+          r.testAucUpper(), r.testScanAuc(), r.sensitivity(), r.specificity(), Report.escape(r.thresholdRule()), r.threshold(),
           r.temperature(), r.referenceAucAfter(), Report.escape(String.join("; ", r.problems()))));
     }
     html.append("</table></body></html>");

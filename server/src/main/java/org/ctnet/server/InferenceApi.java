@@ -551,25 +551,10 @@ public final class InferenceApi {
             throw inferenceFailure(e.getCause());
           }
         }
-        if (!images.isEmpty()) {
-          ImagePreprocessor pre = new ImagePreprocessor(session.assets().preprocessing(), settings.maxImagePixels());
-          List<float[]> inputs = new ArrayList<>();
-          List<String> sources = new ArrayList<>();
-          for (SeriesAssembler.Input f : images) {
-            try {
-              inputs.add(pre.toModelInput(f.data()));
-              sources.add(f.name());
-            } catch (ImageDecodeException e) {
-              skipped.add(new SeriesAssembler.Skipped(f.name(), e.getMessage()));
-            }
-          }
-          if (!inputs.isEmpty()) {
-            try {
-              results.add(scorer.score("uploaded slices", sources, inputs, null));
-            } catch (java.util.concurrent.CompletionException e) {
-              throw inferenceFailure(e.getCause());
-            }
-          }
+        try {
+          scorer.scoreImages("uploaded slices", images, settings.maxImagePixels(), skipped).ifPresent(results::add);
+        } catch (java.util.concurrent.CompletionException e) {
+          throw inferenceFailure(e.getCause());
         }
         if (results.isEmpty()) {
           throw ApiException.badRequest("no scan could be scored: " + skipped.stream().limit(5)

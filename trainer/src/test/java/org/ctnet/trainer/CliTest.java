@@ -214,6 +214,9 @@ class CliTest {
         "no lung by HU: every slice used, and said: " + rows);
     assertTrue(rows.stream().anyMatch(l -> l.startsWith("pngscan,") && l.contains(",3,3,")), rows.toString());
     assertTrue(r.out().contains("skipped scout: a localiser"), r.out());
+    String html = Files.readString(dir.resolve("scans.html"));
+    assertEquals(3, html.split("<div class=\"strip\">", -1).length - 1, "a strip per scan");
+    assertTrue(html.contains("data:image/png;base64,") && html.contains("gradcampp") && html.contains("a localiser"), html.substring(0, 300));
     List<String> slices = Files.readAllLines(dir.resolve("scan-slices.csv"));
     assertEquals(1 + 6 + 6 + 3 + 1, slices.size());
     List<String> order = slices.stream().filter(l -> l.startsWith("1.2.3.1,")).map(l -> l.split(",")[2]).toList();

@@ -45,14 +45,7 @@ public final class ImagePreprocessor {
       DicomReader.Geometry g = DicomReader.geometry(encoded);
       return g.pixels() * Integer.BYTES + (long) g.rows() * g.columns() * Float.BYTES + encoded.length;
     }
-    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
-      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-      if (!readers.hasNext()) {
-        throw new ImageDecodeException("not a PNG, JPEG, BMP, GIF, TIFF or DICOM image");
-      }
-      ImageReader reader = readers.next();
-      try {
-        reader.setInput(in, true, true);
+    return withReader(encoded, reader -> {
         long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
         long bytesPerPixel = 4; // an ARGB int when the type is unknown
         Iterator<javax.imageio.ImageTypeSpecifier> types = reader.getImageTypes(0);
@@ -65,6 +58,26 @@ public final class ImagePreprocessor {
           bytesPerPixel = Math.max(1, (bits + 7) / 8);
         }
         return pixels * (bytesPerPixel + Float.BYTES);
+    });
+  }
+
+  /** What to do with an image reader positioned on the encoded bytes. */
+  @FunctionalInterface
+  private interface ReaderAction<T> {
+    T apply(ImageReader reader) throws IOException;
+  }
+
+  /** Runs {@code action} with the ImageIO reader for {@code encoded}; any failure is an ImageDecodeException. */
+  private static <T> T withReader(byte[] encoded, ReaderAction<T> action) throws ImageDecodeException {
+    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+      if (!readers.hasNext()) {
+        throw new ImageDecodeException("not a PNG, JPEG, BMP, GIF, TIFF or DICOM image");
+      }
+      ImageReader reader = readers.next();
+      try {
+        reader.setInput(in, true, true);
+        return action.apply(reader);
       } finally {
         reader.dispose();
       }
@@ -83,29 +96,14 @@ public final class ImagePreprocessor {
     if (DicomReader.looksLikeDicom(encoded)) {
       return DicomReader.read(encoded, maxPixels).windowed(preprocessing.windowCenter(), preprocessing.windowWidth());
     }
-    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
-      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-      if (!readers.hasNext()) {
-        throw new ImageDecodeException("not a PNG, JPEG, BMP, GIF or DICOM image");
+    return withReader(encoded, reader -> {
+      long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+      if (pixels > maxPixels) {
+        throw new ImageTooLargeException("image has " + reader.getWidth(0) + "x" + reader.getHeight(0)
+            + " = " + pixels + " pixels, more than the limit of " + maxPixels);
       }
-      ImageReader reader = readers.next();
-      try {
-        reader.setInput(in, true, true);
-        long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
-        if (pixels > maxPixels) {
-          throw new ImageTooLargeException("image has " + reader.getWidth(0) + "x" + reader.getHeight(0)
-              + " = " + pixels + " pixels, more than the limit of " + maxPixels);
-        }
-        BufferedImage image = reader.read(0);
-        return toGrey(image);
-      } finally {
-        reader.dispose();
-      }
-    } catch (ImageDecodeException e) {
-      throw e;
-    } catch (IOException | RuntimeException e) {
-      throw new ImageDecodeException("unreadable image: " + e.getMessage(), e);
-    }
+      return toGrey(reader.read(0));
+    });
   }
 
   /** Grey levels of a decoded image: the single band, or the luma of the colour bands. */

@@ -109,6 +109,26 @@ public final class ScanScorer {
     return score(name, sources, kept, shows);
   }
 
+  /**
+   * Slices given as image files (PNG, JPEG, ...; no HU, so no lung finding), in scan order; files that
+   * do not decode are added to {@code unreadable}. Empty when none decodes.
+   */
+  public java.util.Optional<ScanResult> scoreImages(String name, List<SeriesAssembler.Input> images, long maxPixels,
+      List<SeriesAssembler.Skipped> unreadable) {
+    ImagePreprocessor pre = new ImagePreprocessor(assets.preprocessing(), maxPixels);
+    List<float[]> inputs = new ArrayList<>();
+    List<String> sources = new ArrayList<>();
+    for (SeriesAssembler.Input f : images) {
+      try {
+        inputs.add(pre.toModelInput(f.data()));
+        sources.add(f.name());
+      } catch (ImageDecodeException e) {
+        unreadable.add(new SeriesAssembler.Skipped(f.name(), e.getMessage()));
+      }
+    }
+    return inputs.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(score(name, sources, inputs, null));
+  }
+
   /** The result, or the cause of a failure unwrapped (a server's typed errors keep their type). */
   private static float[][] join(CompletableFuture<float[][]> future) {
     try {

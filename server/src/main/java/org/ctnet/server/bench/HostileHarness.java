@@ -173,7 +173,7 @@ public final class HostileHarness {
   private List<byte[]> seeds() throws IOException {
     byte[] png = image("png");
     byte[] jpeg = image("jpeg");
-    byte[] dicom = dicom(64, 64);
+    byte[] dicom = dicom(64);
     StringBuilder pixels = new StringBuilder("{\"instances\":[[");
     for (int y = 0; y < side; y++) {
       pixels.append(y > 0 ? "," : "").append('[');
@@ -211,33 +211,13 @@ public final class HostileHarness {
     return out.toByteArray();
   }
 
-  /** A minimal explicit-VR little-endian CT slice (no preamble), HU = value − 1024. */
-  static byte[] dicom(int rows, int columns) {
-    ByteBuffer b = ByteBuffer.allocate(256 + rows * columns * 2).order(ByteOrder.LITTLE_ENDIAN);
-    element(b, 0x0008, 0x0060, "CS", ascii("CT"));
-    element(b, 0x0028, 0x0002, "US", shorts(1));
-    element(b, 0x0028, 0x0004, "CS", ascii("MONOCHROME2 "));
-    element(b, 0x0028, 0x0010, "US", shorts(rows));
-    element(b, 0x0028, 0x0011, "US", shorts(columns));
-    element(b, 0x0028, 0x0100, "US", shorts(16));
-    element(b, 0x0028, 0x0101, "US", shorts(16));
-    element(b, 0x0028, 0x0102, "US", shorts(15));
-    element(b, 0x0028, 0x0103, "US", shorts(1));
-    element(b, 0x0028, 0x1052, "DS", ascii("-1024 "));
-    element(b, 0x0028, 0x1053, "DS", ascii("1 "));
-    b.putShort((short) 0x7FE0).putShort((short) 0x0010).put(ascii("OW")).putShort((short) 0).putInt(rows * columns * 2);
-    for (int i = 0; i < rows * columns; i++) {
-      b.putShort((short) ((i * 37) % 2000));
+  /** A small CT slice (ScanBenchmark's writer): HU = value − 1024. */
+  static byte[] dicom(int side) {
+    short[] hu = new short[side * side];
+    for (int i = 0; i < hu.length; i++) {
+      hu[i] = (short) ((i * 37) % 2000 - 1024);
     }
-    return Arrays.copyOf(b.array(), b.position());
-  }
-
-  private static byte[] shorts(int value) {
-    return new byte[] {(byte) value, (byte) (value >> 8)};
-  }
-
-  private static void element(ByteBuffer b, int group, int element, String vr, byte[] value) {
-    b.putShort((short) group).putShort((short) element).put(ascii(vr)).putShort((short) value.length).put(value);
+    return ScanBenchmark.dicom(side, "1.2.826.0.1.3680043.9999.1", 1, 0, hu);
   }
 
   /** One random mutation of a valid request: bytes flipped, cut, repeated, or numbers and lengths lied about. */
@@ -334,7 +314,7 @@ public final class HostileHarness {
       nested.putShort((short) 0x0008).putShort((short) 0x1140).putInt(-1).putShort((short) 0xFFFE).putShort((short) 0xE000).putInt(-1);
     }
     out.add(post("/api/models/" + model + "/classify", "application/dicom", nested.array()));
-    byte[] huge = dicom(8, 8);
+    byte[] huge = dicom(8);
     ByteBuffer patch = ByteBuffer.wrap(huge).order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i + 10 <= huge.length; i++) { // Rows and Columns → 8192
       if (patch.getShort(i) == 0x0028 && (patch.getShort(i + 2) == 0x0010 || patch.getShort(i + 2) == 0x0011)) {

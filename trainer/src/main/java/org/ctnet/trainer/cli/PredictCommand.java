@@ -43,7 +43,7 @@ public final class PredictCommand implements Callable<Integer> {
   boolean scans;
 
   @Option(names = "--scan-output", defaultValue = "scans.csv", paramLabel = "FILE",
-      description = "With --scans: one row per scan (default ${DEFAULT-VALUE}).")
+      description = "With --scans: one row per scan (default ${DEFAULT-VALUE}); an HTML report beside it (scans.html).")
   Path scanOutput;
 
   @Override
@@ -52,8 +52,9 @@ public final class PredictCommand implements Callable<Integer> {
       try (ModelSession session = ModelSession.load(model.versionDir(), SessionOptions.DEFAULT)) {
         var outcome = org.ctnet.trainer.workflow.ScanPrediction.run(session, input, output, scanOutput,
             spec.commandLine().getOut());
-        spec.commandLine().getOut().printf("wrote %s (%d scans) and %s (slices; %d files left out)%n", scanOutput,
-            outcome.scans().size(), output, outcome.skipped().size());
+        spec.commandLine().getOut().printf("wrote %s (%d scans), %s (the report) and %s (slices; %d files left out)%n",
+            scanOutput, outcome.scans().size(), org.ctnet.trainer.workflow.ScanPrediction.reportFor(scanOutput), output,
+            outcome.skipped().size());
         if (outcome.scans().isEmpty()) {
           spec.commandLine().getErr().println("error: no scan found at " + input);
           return ExitCode.FAILED;

@@ -61,23 +61,11 @@ public final class ScanPrediction {
         skipped.add(new SeriesAssembler.Skipped(series.seriesUid(), "no slice of the series could be decoded"));
       }
     }
-    ImagePreprocessor pre = new ImagePreprocessor(session.assets().preprocessing(), MAX_PIXELS_PER_FILE);
     for (var folder : imageFolders.entrySet()) {
-      List<String> sources = new ArrayList<>();
-      List<float[]> inputs = new ArrayList<>();
-      for (SeriesAssembler.Input f : folder.getValue()) {
-        try {
-          inputs.add(pre.toModelInput(f.data()));
-          sources.add(f.name());
-        } catch (ImageDecodeException e) {
-          skipped.add(new SeriesAssembler.Skipped(f.name(), e.getMessage()));
-        }
-      }
-      if (!inputs.isEmpty()) {
-        results.add(scorer.score(folder.getKey(), sources, inputs, null));
-      }
+      scorer.scoreImages(folder.getKey(), folder.getValue(), MAX_PIXELS_PER_FILE, skipped).ifPresent(results::add);
     }
     write(results, skipped, slicesCsv, scansCsv);
+    ScanReport.write(reportFor(scansCsv), session, results, skipped);
     for (ScanScorer.ScanResult r : results) {
       out.printf("%s: %s, P=%.4f (%s of %d/%d slices; threshold %.4f), top slices %s%n", r.name(),
           session.assets().labels().get(r.positive() ? session.assets().positiveClass() : 0), r.probability(),
@@ -91,6 +79,13 @@ public final class ScanPrediction {
       out.println("skipped " + s.source() + ": " + s.reason());
     }
     return new Outcome(results, skipped);
+  }
+
+  /** The HTML report beside the scans CSV: scans.csv → scans.html. */
+  public static Path reportFor(Path scansCsv) {
+    String name = scansCsv.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    return scansCsv.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".html");
   }
 
   private static List<SeriesAssembler.Input> read(Path input) throws IOException {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Checks the web page in headless Chromium: starts the server on the shipped model, uploads a slice
-# through the page's file input, waits for the prediction and writes a screenshot.
-#   scripts/web-screenshot.sh path/to/slice.png [out.png]
+# through the page's file input, waits for the prediction and writes a screenshot; with a third
+# argument (a folder of one DICOM series), uploads its files together and checks the scan verdict,
+# the slice-score strip and the top slices' overlays, with a second screenshot (out-scan.png).
+#   scripts/web-screenshot.sh path/to/slice.png [out.png] [series-folder]
 # Needs Debian's chromium (installed here if missing) and playwright-core from the npm registry
 # (installed into a temporary folder; it drives the system Chromium, it downloads no browser).
 set -euo pipefail
@@ -9,6 +11,9 @@ cd "$(dirname "$0")/.."
 mkdir -p runs  # readlink -f needs the parent folder to exist
 IMAGE="$(readlink -f "${1:?usage: scripts/web-screenshot.sh slice.png [out.png]}")"
 OUT="$(readlink -f "${2:-runs/web-screenshot.png}")"
+SERIES="${3:+$(readlink -f "$3")}"
+SERIES_FILES="[]"
+[[ -n "$SERIES" ]] && SERIES_FILES="[$(find "$SERIES" -type f -name '*.dcm' | sort | sed 's/.*/"&"/' | paste -sd,)]"
 mkdir -p "$(dirname "$OUT")"
 command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 PORT=18501
@@ -36,8 +41,19 @@ const { chromium } = require('playwright-core');
   const heatLoaded = await page.evaluate(() => document.getElementById('heat').naturalWidth);
   await page.screenshot({ path: '$OUT' });
   console.log('label: ' + label + ', heatmap width: ' + heatLoaded);
-  await browser.close();
   if (!label || heatLoaded === 0) process.exit(1);
+  const series = $SERIES_FILES;
+  if (series.length) {
+    await page.setInputFiles('#file', series);
+    await page.waitForSelector('.scanLabel', { timeout: 300000 });
+    const verdict = await page.textContent('.scanLabel');
+    const bars = await page.evaluate(() => document.querySelectorAll('#strip div').length);
+    const tops = await page.evaluate(() => Array.from(document.querySelectorAll('.tops img')).filter(i => i.naturalWidth > 0).length);
+    await page.screenshot({ path: '$OUT'.replace(/\.png$/, '-scan.png'), fullPage: true });
+    console.log('scan: ' + verdict + ', strip bars: ' + bars + ' of ' + series.length + ' files, top overlays: ' + tops);
+    if (!verdict || bars !== series.length || tops === 0) process.exit(1);
+  }
+  await browser.close();
 })().catch(e => { console.error(e); process.exit(1); });
 JS
 (cd "$WORK" && node shot.js)

@@ -15,6 +15,8 @@ import org.ctnet.graph.spec.SpecJson;
 import org.ctnet.graph.spec.StageSpec;
 import org.ctnet.graph.train.OptimizerKind;
 import org.ctnet.graph.train.TrainingSpec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -22,6 +24,20 @@ import org.tensorflow.types.TFloat32;
 
 /** Shapes and parameter counts against numbers computed here, independently of the builders. */
 class ArchitectureTest {
+  /** The ctnet graph, built once for the tests that only read it (a build takes ~20 s on 2 cores). */
+  private static Graph ctnetGraph;
+  private static ModelGraph ctnet;
+
+  @BeforeAll
+  static void buildCtnet() {
+    ctnetGraph = new Graph();
+    ctnet = build(ctnetGraph, SpecJson.preset("ctnet"));
+  }
+
+  @AfterAll
+  static void closeCtnet() {
+    ctnetGraph.close();
+  }
 
   // --- independent parameter arithmetic (trainable parameters only) ---
   static long unit(long in, long out, boolean projection) {
@@ -68,13 +84,13 @@ class ArchitectureTest {
     // ctnet and tiny are built and counted: the README's table is what a user reads, and the
     // independent arithmetic is checked against both graphs. attention56 uses the same blocks in more
     // stages; its 30 M-parameter graph takes minutes to build on 2 cores, so its build is a slow test.
-    for (var documented : Map.of("ctnet", 1_022_818L, "tiny", 5_610L).entrySet()) {
-      NetworkSpec spec = SpecJson.preset(documented.getKey());
-      try (Graph graph = new Graph()) {
-        long built = trainableCount(build(graph, spec));
-        assertEquals(documented.getValue(), built, documented.getKey());
-        assertEquals(expectedParameters(spec), built, documented.getKey() + " against the arithmetic");
-      }
+    assertEquals(1_022_818L, trainableCount(ctnet), "ctnet");
+    assertEquals(expectedParameters(SpecJson.preset("ctnet")), trainableCount(ctnet), "ctnet against the arithmetic");
+    NetworkSpec tiny = SpecJson.preset("tiny");
+    try (Graph graph = new Graph()) {
+      long built = trainableCount(build(graph, tiny));
+      assertEquals(5_610L, built, "tiny");
+      assertEquals(expectedParameters(tiny), built, "tiny against the arithmetic");
     }
     assertEquals(29_759_554L, expectedParameters(SpecJson.preset("attention56")));
   }
@@ -91,20 +107,18 @@ class ArchitectureTest {
   @Test
   void everyBlockHasTheExpectedOutputShape() {
     NetworkSpec spec = SpecJson.preset("ctnet");
-    try (Graph graph = new Graph()) {
-      Map<String, Operand<TFloat32>> features = build(graph, spec).inferenceFeatures();
-      assertEquals(spec.featureLayerNames(), List.copyOf(features.keySet()));
-      assertEquals(List.of(-1L, 56L, 56L, 32L), dims(features.get("stem")));
-      assertEquals(List.of(-1L, 56L, 56L, 80L), dims(features.get("stage1/unit0")));
-      assertEquals(List.of(-1L, 56L, 56L, 80L), dims(features.get("stage1/attention0")));
-      assertEquals(List.of(-1L, 28L, 28L, 160L), dims(features.get("stage2/unit1")));
-      assertEquals(List.of(-1L, 14L, 14L, 320L), dims(features.get("stage3/unit0")));
-      assertEquals(List.of(-1L, 7L, 7L, 640L), dims(features.get("features")));
-      for (String layer : spec.featureLayerNames()) {
-        int[] size = spec.featureSize(layer);
-        assertEquals(List.of(-1L, (long) size[0], (long) size[1], (long) spec.featureChannels(layer)),
-            dims(features.get(layer)), layer);
-      }
+    Map<String, Operand<TFloat32>> features = ctnet.inferenceFeatures();
+    assertEquals(spec.featureLayerNames(), List.copyOf(features.keySet()));
+    assertEquals(List.of(-1L, 56L, 56L, 32L), dims(features.get("stem")));
+    assertEquals(List.of(-1L, 56L, 56L, 80L), dims(features.get("stage1/unit0")));
+    assertEquals(List.of(-1L, 56L, 56L, 80L), dims(features.get("stage1/attention0")));
+    assertEquals(List.of(-1L, 28L, 28L, 160L), dims(features.get("stage2/unit1")));
+    assertEquals(List.of(-1L, 14L, 14L, 320L), dims(features.get("stage3/unit0")));
+    assertEquals(List.of(-1L, 7L, 7L, 640L), dims(features.get("features")));
+    for (String layer : spec.featureLayerNames()) {
+      int[] size = spec.featureSize(layer);
+      assertEquals(List.of(-1L, (long) size[0], (long) size[1], (long) spec.featureChannels(layer)),
+          dims(features.get(layer)), layer);
     }
   }
 
@@ -138,12 +152,9 @@ class ArchitectureTest {
   @Test
   void exportedGraphStaysSmall() {
     // Per-variable optimizer updates: the graph grows linearly with the variable count.
-    try (Graph graph = new Graph()) {
-      ModelGraph g = build(graph, SpecJson.preset("ctnet"));
-      long variables = g.parameters().all().size();
-      int bytes = graph.toGraphDef().getSerializedSize();
-      assertTrue(bytes < 2_500_000, "graph def " + bytes + " bytes for " + variables + " variables");
-    }
+    long variables = ctnet.parameters().all().size();
+    int bytes = ctnetGraph.toGraphDef().getSerializedSize();
+    assertTrue(bytes < 2_500_000, "graph def " + bytes + " bytes for " + variables + " variables");
   }
 
   private static List<Long> dims(Operand<?> x) {

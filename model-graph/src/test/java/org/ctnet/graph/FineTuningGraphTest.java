@@ -57,53 +57,49 @@ class FineTuningGraphTest {
   void frozenBatchNormTrainsOnTheInferencePathsStatistics() throws Exception {
     // The tiny preset has no dropout: with every batch norm on its moving statistics, the training
     // path computes exactly what serving computes; with batch statistics it does not.
-    {
-      TrainingSpec adam = TrainingSpec.defaults(OptimizerKind.ADAM);
-      try (ModelSession frozen = ModelSession.rebuild(version, adam.withBatchNorm(TrainingSpec.BatchNormMode.FROZEN),
-              SessionOptions.DEFAULT);
-          ModelSession batchStats = ModelSession.rebuild(version, adam, SessionOptions.DEFAULT)) {
-        float[][] served = frozen.predict(BATCH.pixels(), BATCH.count()).logits();
-        float[][] trainFrozen = frozen.trainStep(BATCH.pixels(), BATCH.count(), BATCH.labels(), 1e-4f, null).logits();
-        float[][] trainBatch = batchStats.trainStep(BATCH.pixels(), BATCH.count(), BATCH.labels(), 1e-4f, null).logits();
-        assertTrue(maxDifference(served, trainFrozen) < 1e-4, "frozen BN: " + maxDifference(served, trainFrozen));
-        assertTrue(maxDifference(served, trainBatch) > 1e-3, "batch statistics: " + maxDifference(served, trainBatch));
-        // Frozen: the moving statistics are not updated by the step; with batch statistics they are.
-        Map<String, float[]> frozenAfter = frozen.variableValues();
-        Map<String, float[]> batchAfter = batchStats.variableValues();
-        {
-          Map<String, float[]> start = base.variableValues();
-          int moving = 0;
-          for (String path : start.keySet()) {
-            if (path.endsWith("moving_mean") || path.endsWith("moving_variance")) {
-              moving++;
-              assertArrayEquals(start.get(path), frozenAfter.get(path), path + " moved with frozen batch norm");
-              assertFalse(java.util.Arrays.equals(start.get(path), batchAfter.get(path)), path + " did not move");
-            }
+    TrainingSpec adam = TrainingSpec.defaults(OptimizerKind.ADAM);
+    try (ModelSession frozen = ModelSession.rebuild(version, adam.withBatchNorm(TrainingSpec.BatchNormMode.FROZEN),
+            SessionOptions.DEFAULT);
+        ModelSession batchStats = ModelSession.rebuild(version, adam, SessionOptions.DEFAULT)) {
+      float[][] served = frozen.predict(BATCH.pixels(), BATCH.count()).logits();
+      float[][] trainFrozen = frozen.trainStep(BATCH.pixels(), BATCH.count(), BATCH.labels(), 1e-4f, null).logits();
+      float[][] trainBatch = batchStats.trainStep(BATCH.pixels(), BATCH.count(), BATCH.labels(), 1e-4f, null).logits();
+      assertTrue(maxDifference(served, trainFrozen) < 1e-4, "frozen BN: " + maxDifference(served, trainFrozen));
+      assertTrue(maxDifference(served, trainBatch) > 1e-3, "batch statistics: " + maxDifference(served, trainBatch));
+      // Frozen: the moving statistics are not updated by the step; with batch statistics they are.
+      Map<String, float[]> frozenAfter = frozen.variableValues();
+      Map<String, float[]> batchAfter = batchStats.variableValues();
+      {
+        Map<String, float[]> start = base.variableValues();
+        int moving = 0;
+        for (String path : start.keySet()) {
+          if (path.endsWith("moving_mean") || path.endsWith("moving_variance")) {
+            moving++;
+            assertArrayEquals(start.get(path), frozenAfter.get(path), path + " moved with frozen batch norm");
+            assertFalse(java.util.Arrays.equals(start.get(path), batchAfter.get(path)), path + " did not move");
           }
-          assertTrue(moving > 4);
         }
+        assertTrue(moving > 4);
       }
     }
   }
 
   @Test
   void frozenScopesNormaliseWithTheirMovingStatistics() throws Exception {
-    {
-      TrainingSpec stemFrozen = TrainingSpec.defaults(OptimizerKind.ADAM).withFrozenScopes(java.util.List.of("stem"));
-      try (ModelSession model = ModelSession.rebuild(version, stemFrozen, SessionOptions.DEFAULT)) {
-        Map<String, float[]> before = model.variableValues();
-        for (int i = 0; i < 3; i++) {
-          model.trainStep(BATCH.pixels(), BATCH.count(), BATCH.labels(), 0.01f, null);
-        }
-        Map<String, float[]> after = model.variableValues();
-        before.forEach((path, value) -> {
-          if (path.startsWith("stem/")) {
-            assertArrayEquals(value, after.get(path), path + " is frozen but changed");
-          }
-        });
-        assertTrue(before.keySet().stream().anyMatch(p -> !p.startsWith("stem/") && p.endsWith("moving_mean")
-            && !java.util.Arrays.equals(before.get(p), after.get(p))), "unfrozen batch norms keep learning statistics");
+    TrainingSpec stemFrozen = TrainingSpec.defaults(OptimizerKind.ADAM).withFrozenScopes(java.util.List.of("stem"));
+    try (ModelSession model = ModelSession.rebuild(version, stemFrozen, SessionOptions.DEFAULT)) {
+      Map<String, float[]> before = model.variableValues();
+      for (int i = 0; i < 3; i++) {
+        model.trainStep(BATCH.pixels(), BATCH.count(), BATCH.labels(), 0.01f, null);
       }
+      Map<String, float[]> after = model.variableValues();
+      before.forEach((path, value) -> {
+        if (path.startsWith("stem/")) {
+          assertArrayEquals(value, after.get(path), path + " is frozen but changed");
+        }
+      });
+      assertTrue(before.keySet().stream().anyMatch(p -> !p.startsWith("stem/") && p.endsWith("moving_mean")
+          && !java.util.Arrays.equals(before.get(p), after.get(p))), "unfrozen batch norms keep learning statistics");
     }
   }
 
@@ -123,24 +119,22 @@ class FineTuningGraphTest {
 
   @Test
   void l2spKeepsKernelsCloserToWhereTheyStarted() throws Exception {
-    {
-      TrainingSpec sgd = TrainingSpec.defaults(OptimizerKind.SGD_MOMENTUM);
-      double[] moved = new double[2];
-      double[] alphas = {0, 0.9};
-      for (int k = 0; k < 2; k++) {
-        try (ModelSession model = ModelSession.rebuild(version, sgd.withL2sp(alphas[k]), SessionOptions.DEFAULT)) {
-          Map<String, float[]> start = model.variableValues();
-          for (int i = 0; i < 40; i++) {
-            SyntheticImages.Batch b = SyntheticImages.blobs(8, 32, 500 + i);
-            // Flipped labels: the data pulls the weights far from the starting point.
-            int[] flipped = java.util.Arrays.stream(b.labels()).map(l -> 1 - l).toArray();
-            model.trainStep(b.pixels(), b.count(), flipped, 0.05f, null);
-          }
-          moved[k] = distance(start, model.variableValues(), model);
+    TrainingSpec sgd = TrainingSpec.defaults(OptimizerKind.SGD_MOMENTUM);
+    double[] moved = new double[2];
+    double[] alphas = {0, 0.9};
+    for (int k = 0; k < 2; k++) {
+      try (ModelSession model = ModelSession.rebuild(version, sgd.withL2sp(alphas[k]), SessionOptions.DEFAULT)) {
+        Map<String, float[]> start = model.variableValues();
+        for (int i = 0; i < 40; i++) {
+          SyntheticImages.Batch b = SyntheticImages.blobs(8, 32, 500 + i);
+          // Flipped labels: the data pulls the weights far from the starting point.
+          int[] flipped = java.util.Arrays.stream(b.labels()).map(l -> 1 - l).toArray();
+          model.trainStep(b.pixels(), b.count(), flipped, 0.05f, null);
         }
+        moved[k] = distance(start, model.variableValues(), model);
       }
-      assertTrue(moved[1] < 0.8 * moved[0], "L2-SP moved the kernels " + moved[1] + " vs " + moved[0] + " without");
     }
+    assertTrue(moved[1] < 0.8 * moved[0], "L2-SP moved the kernels " + moved[1] + " vs " + moved[0] + " without");
   }
 
   @Test
@@ -167,29 +161,27 @@ class FineTuningGraphTest {
 
   @Test
   void temperatureDividesServedLogitsAndTravelsWithTheExport(@TempDir Path dir) throws Exception {
-    {
-      ModelSession model = base;
-      ModelAssets calibrated = model.assets().withCalibration(new ModelAssets.Calibration(2.5, "test"))
-          .withDecision(new ModelAssets.Decision(0.3, "test rule"));
-      try (ModelSession hot = model.withAssets(calibrated, TrainingSpec.defaults(OptimizerKind.ADAM), SessionOptions.DEFAULT)) {
-        var raw = model.predict(BATCH.pixels(), BATCH.count());
-        var scaled = hot.predict(BATCH.pixels(), BATCH.count());
-        for (int i = 0; i < BATCH.count(); i++) {
-          for (int c = 0; c < 2; c++) {
-            assertEquals(raw.logits()[i][c] / 2.5, scaled.logits()[i][c], 1e-5);
-          }
-          double margin = (raw.logits()[i][1] - raw.logits()[i][0]) / 2.5;
-          assertEquals(1 / (1 + Math.exp(-margin)), scaled.probabilities()[i][1], 1e-5);
+    ModelSession model = base;
+    ModelAssets calibrated = model.assets().withCalibration(new ModelAssets.Calibration(2.5, "test"))
+        .withDecision(new ModelAssets.Decision(0.3, "test rule"));
+    try (ModelSession hot = model.withAssets(calibrated, TrainingSpec.defaults(OptimizerKind.ADAM), SessionOptions.DEFAULT)) {
+      var raw = model.predict(BATCH.pixels(), BATCH.count());
+      var scaled = hot.predict(BATCH.pixels(), BATCH.count());
+      for (int i = 0; i < BATCH.count(); i++) {
+        for (int c = 0; c < 2; c++) {
+          assertEquals(raw.logits()[i][c] / 2.5, scaled.logits()[i][c], 1e-5);
         }
-        Path version = hot.export(dir, 3, hot.assets());
-        assertTrue(Files.readString(version.resolve("assets.extra/calibration.json")).contains("2.5"));
-        assertTrue(Files.readString(version.resolve("assets.extra/decision.json")).contains("0.3"));
-        assertFalse(Files.readString(version.resolve("assets.extra/preprocessing.json")).contains("threshold"));
-        try (ModelSession loaded = ModelSession.load(version, SessionOptions.DEFAULT)) {
-          assertEquals(2.5, loaded.assets().calibration().temperature());
-          assertEquals(0.3, loaded.assets().decision().threshold());
-          assertArrayEquals(scaled.probabilities()[0], loaded.predict(BATCH.pixels(), BATCH.count()).probabilities()[0], 1e-6f);
-        }
+        double margin = (raw.logits()[i][1] - raw.logits()[i][0]) / 2.5;
+        assertEquals(1 / (1 + Math.exp(-margin)), scaled.probabilities()[i][1], 1e-5);
+      }
+      Path version = hot.export(dir, 3, hot.assets());
+      assertTrue(Files.readString(version.resolve("assets.extra/calibration.json")).contains("2.5"));
+      assertTrue(Files.readString(version.resolve("assets.extra/decision.json")).contains("0.3"));
+      assertFalse(Files.readString(version.resolve("assets.extra/preprocessing.json")).contains("threshold"));
+      try (ModelSession loaded = ModelSession.load(version, SessionOptions.DEFAULT)) {
+        assertEquals(2.5, loaded.assets().calibration().temperature());
+        assertEquals(0.3, loaded.assets().decision().threshold());
+        assertArrayEquals(scaled.probabilities()[0], loaded.predict(BATCH.pixels(), BATCH.count()).probabilities()[0], 1e-6f);
       }
     }
   }

@@ -6,9 +6,21 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import javax.imageio.ImageIO;
 
-/** Heatmap rendering: a jet colormap blended over the grey model input, as PNG. */
+/**
+ * Heatmap rendering: a jet colormap blended over the grey model input, as PNG. The colour's weight
+ * rises continuously with the heat (full {@code opacity} from {@link #FULL_COLOUR_HEAT} up), so an
+ * upsampled 14×14 map fades into the slice instead of leaving hard-edged holes where it is exactly 0.
+ */
 public final class HeatmapRenderer {
+  /** Heat from which the colour has its full opacity; below it the weight ramps linearly from 0. */
+  public static final double FULL_COLOUR_HEAT = 0.25;
+
   private HeatmapRenderer() {}
+
+  /** The colour's weight at this heat: 0 at 0, rising linearly to {@code opacity} at {@link #FULL_COLOUR_HEAT}. */
+  public static double alpha(double heat, double opacity) {
+    return opacity * Math.max(0, Math.min(1, heat / FULL_COLOUR_HEAT));
+  }
 
   /** Jet colormap of v in [0, 1] as 0xRRGGBB. */
   public static int jet(double v) {
@@ -37,7 +49,7 @@ public final class HeatmapRenderer {
     for (int i = 0; i < width * height; i++) {
       int g = Math.round(Math.max(0, Math.min(1, grey[i])) * 255);
       int c = jet(heatmap[i]);
-      double a = heatmap[i] > 0 ? opacity : 0; // no heat: the plain grey pixel
+      double a = alpha(heatmap[i], opacity);
       int r = (int) Math.round((1 - a) * g + a * ((c >> 16) & 0xff));
       int gg = (int) Math.round((1 - a) * g + a * ((c >> 8) & 0xff));
       int b = (int) Math.round((1 - a) * g + a * (c & 0xff));
@@ -51,11 +63,11 @@ public final class HeatmapRenderer {
     return png(grey, new float[grey.length], width, height, 0);
   }
 
-  /** The heatmap alone as RGBA PNG whose alpha follows the heat (for client-side opacity). */
+  /** The heatmap alone as RGBA PNG whose alpha follows the heat as in the overlays (for client-side opacity). */
   public static byte[] heatPng(float[] heatmap, int width, int height) {
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_ARGB);
     for (int i = 0; i < width * height; i++) {
-      int alpha = (int) Math.round(Math.max(0, Math.min(1, heatmap[i])) * 255);
+      int alpha = (int) Math.round(alpha(heatmap[i], 1) * 255);
       image.setRGB(i % width, i / width, (alpha << 24) | jet(heatmap[i]));
     }
     return encode(image);

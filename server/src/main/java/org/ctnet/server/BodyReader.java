@@ -18,7 +18,7 @@ import java.util.concurrent.Semaphore;
  */
 final class BodyReader {
   /** Most bytes of a refused body read and dropped before answering 413. */
-  private static final long DRAIN_LIMIT_BYTES = 64L << 20;
+  static final long DRAIN_LIMIT_BYTES = 64L << 20;
   private static final int FIRST_BUFFER = 64 << 10;
 
   private final long maxBytes;

@@ -46,6 +46,7 @@ public final class HttpApi {
   public void register(HttpRouting.Builder routing) {
     routing.get(RestPaths.TFS_MODELS + "/*", (req, res) -> handle("tfs_get", req, res, Access.TOKEN, this::tfsGet));
     routing.post(RestPaths.TFS_MODELS + "/*", (req, res) -> handle("tfs_post", req, res, Access.TOKEN_AND_BODY, this::tfsPost));
+    routing.get(RestPaths.KSERVE_SERVER, (req, res) -> handle("server_metadata", req, res, Access.TOKEN, r -> serverMetadata()));
     routing.get(RestPaths.KSERVE_LIVE, (req, res) -> handle("live", req, res, Access.OPEN, r -> Json.object().put("live", true)));
     routing.get(RestPaths.KSERVE_READY, (req, res) -> handle("ready", req, res, Access.OPEN, r -> ready()));
     routing.get(RestPaths.KSERVE_MODELS + "/*", (req, res) -> handle("kserve_get", req, res, Access.TOKEN, this::kserveGet));
@@ -211,6 +212,14 @@ public final class HttpApi {
     if (!MessageDigest.isEqual(given, settings.bearerToken().getBytes(StandardCharsets.UTF_8))) {
       throw new ApiException(401, "missing or wrong bearer token");
     }
+  }
+
+  /** OIP server metadata: name, version and the protocol extensions served. */
+  private static JsonNode serverMetadata() {
+    String version = HttpApi.class.getPackage().getImplementationVersion();
+    ObjectNode out = Json.object().put("name", "ctnet-server").put("version", version == null ? "development" : version);
+    out.putArray("extensions");
+    return out;
   }
 
   private JsonNode ready() {

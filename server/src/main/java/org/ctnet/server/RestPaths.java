@@ -5,6 +5,8 @@ public final class RestPaths {
   private RestPaths() {}
 
   public static final String TFS_MODELS = "/v1/models";
+  /** KServe Open Inference Protocol server metadata. */
+  public static final String KSERVE_SERVER = "/v2";
   public static final String KSERVE_LIVE = "/v2/health/live";
   public static final String KSERVE_READY = "/v2/health/ready";
   public static final String KSERVE_MODELS = "/v2/models";

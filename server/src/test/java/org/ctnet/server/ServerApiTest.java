@@ -35,6 +35,7 @@ import org.junit.jupiter.api.Test;
 class ServerApiTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Path BASE;
+  private static final ServerSettings SETTINGS;
   private static final ServerApp APP;
   private static final ModelSession IN_PROCESS;
   private static final SyntheticImages.Batch IMAGES = SyntheticImages.blobs(4, 32, 12);
@@ -42,9 +43,8 @@ class ServerApiTest {
   static {
     try {
       BASE = TestServers.exportTiny(Files.createTempDirectory("ctnet-server"), "tiny", 1, 4);
-      ServerSettings settings = ServerSettings.defaults(BASE).withPolling(0)
-          .withLimits(200_000, 10_000, 16, 256);
-      APP = new ServerApp(settings);
+      SETTINGS = ServerSettings.defaults(BASE).withPolling(0).withLimits(200_000, 10_000, 16, 256);
+      APP = new ServerApp(SETTINGS);
       IN_PROCESS = ModelSession.load(BASE.resolve("tiny/1"), SessionOptions.DEFAULT);
     } catch (IOException e) {
       throw new ExceptionInInitializerError(e);
@@ -59,7 +59,7 @@ class ServerApiTest {
 
   @SetUpServer
   static void server(WebServerConfig.Builder server) {
-    server.maxPayloadSize(200_000);
+    ServerApp.configure(server, SETTINGS);
   }
 
   @SetUpRoute
@@ -188,6 +188,10 @@ class ServerApiTest {
     assertEquals(200, TestServers.get(uri, "/v2/health/live").statusCode());
     assertEquals(200, TestServers.get(uri, "/v2/health/ready").statusCode());
     assertTrue(json(TestServers.get(uri, "/v2/models/tiny/ready")).get("ready").asBoolean());
+    JsonNode server = json(TestServers.get(uri, "/v2"));
+    assertEquals("ctnet-server", server.get("name").asText(), "OIP server metadata");
+    assertFalse(server.get("version").asText().isEmpty());
+    assertTrue(server.get("extensions").isArray());
     JsonNode meta = json(TestServers.get(uri, "/v2/models/tiny"));
     assertTrue(meta.at("/parameters/devices/0").asText().contains("device:CPU:0"), meta.toString());
     assertEquals("images", meta.get("inputs").get(0).get("name").asText());

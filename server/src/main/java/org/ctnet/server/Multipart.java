@@ -18,7 +18,7 @@ final class Multipart {
     if (!contentType.toLowerCase().startsWith("multipart/form-data")) {
       return body;
     }
-    List<FilePart> files = files(contentType, body, 1);
+    List<FilePart> files = parts(contentType, body, 1);
     if (files.isEmpty()) {
       throw ApiException.badRequest("multipart body has no file part (use a form field named 'file')");
     }
@@ -27,6 +27,15 @@ final class Multipart {
 
   /** Every file part of a multipart/form-data body, at most {@code maxFiles} (413 beyond). */
   static List<FilePart> files(String contentType, byte[] body, int maxFiles) {
+    List<FilePart> files = parts(contentType, body, maxFiles + 1);
+    if (files.size() > maxFiles) {
+      throw new ApiException(413, "more than " + maxFiles + " files in one upload");
+    }
+    return files;
+  }
+
+  /** The first {@code limit} file parts (the rest of the body is not searched). */
+  private static List<FilePart> parts(String contentType, byte[] body, int limit) {
     int b = contentType.indexOf("boundary=");
     if (b < 0) {
       throw ApiException.badRequest("multipart body without a boundary");
@@ -39,7 +48,7 @@ final class Multipart {
     byte[] delimiter = ("--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
     List<FilePart> out = new ArrayList<>();
     int start = indexOf(body, delimiter, 0);
-    while (start >= 0) {
+    while (start >= 0 && out.size() < limit) {
       int headersStart = start + delimiter.length + 2;
       int headersEnd = indexOf(body, "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1), headersStart);
       if (headersEnd < 0) {
@@ -51,12 +60,6 @@ final class Multipart {
         break;
       }
       if (headers.toLowerCase().contains("filename=") || headers.toLowerCase().contains("name=\"file\"")) {
-        if (out.size() == maxFiles) {
-          if (maxFiles == 1) {
-            return out;
-          }
-          throw new ApiException(413, "more than " + maxFiles + " files in one upload");
-        }
         out.add(new FilePart(fileName(headers, out.size()), Arrays.copyOfRange(body, headersEnd + 4, next)));
       }
       start = next + 2;

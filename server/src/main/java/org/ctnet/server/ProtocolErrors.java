@@ -26,24 +26,6 @@ final class ProtocolErrors implements DirectHandler {
 
   @Override
   public TransportResponse handle(TransportRequest request, EventType type, Status status,
-      ServerResponseHeaders headers, Throwable thrown) {
-    return handle(request, type, status, headers, thrown, null);
-  }
-
-  @Override
-  public TransportResponse handle(TransportRequest request, EventType type, Status status,
-      ServerResponseHeaders headers, Throwable thrown, System.Logger logger) {
-    if (type == EventType.INTERNAL_ERROR && causedByIllegalArgument(thrown)) {
-      return respond(Status.BAD_REQUEST_400, headers, "malformed request: " + rootMessage(thrown));
-    }
-    if (type == EventType.INTERNAL_ERROR && logger != null) {
-      logger.log(System.Logger.Level.WARNING, "internal error before routing", thrown);
-    }
-    return handle(request, type, status, headers, thrown == null ? null : rootMessage(thrown));
-  }
-
-  @Override
-  public TransportResponse handle(TransportRequest request, EventType type, Status status,
       ServerResponseHeaders headers, String message) {
     if (type == EventType.INTERNAL_ERROR && request.method().isEmpty() && request.path().isEmpty()) {
       // Failed while reading the request line (Helidon passes no cause on this path): the client's bytes.
@@ -61,22 +43,5 @@ final class ProtocolErrors implements DirectHandler {
         .keepAlive(false)
         .entity(HttpApi.error(HttpApi.printable(message)))
         .build();
-  }
-
-  private static boolean causedByIllegalArgument(Throwable thrown) {
-    for (Throwable t = thrown; t != null; t = t.getCause()) {
-      if (t instanceof IllegalArgumentException) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static String rootMessage(Throwable thrown) {
-    Throwable t = thrown;
-    while (t.getCause() != null) {
-      t = t.getCause();
-    }
-    return String.valueOf(t.getMessage());
   }
 }

@@ -34,6 +34,9 @@ public final class HttpApi {
   private final ServerSettings settings;
   private final Metrics metrics;
   private final BodyReader uploads;
+  /** Requests between routing and their response; shutdown waits for them. */
+  private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+  private volatile boolean draining;
 
   public HttpApi(InferenceApi api, ServerSettings settings, Metrics metrics) {
     this.api = api;
@@ -108,6 +111,35 @@ public final class HttpApi {
   }
 
   private void handle(String endpoint, ServerRequest req, ServerResponse res, Access access, Handler handler) {
+    inFlight.incrementAndGet();
+    try {
+      respond(endpoint, req, res, access, handler);
+    } finally {
+      inFlight.decrementAndGet();
+    }
+  }
+
+  /**
+   * Shutdown has begun: readiness answers 503 from now on (so load balancers stop sending), while
+   * every route, readiness aside, keeps answering.
+   */
+  public void drain() {
+    draining = true;
+  }
+
+  /** Waits until no request is in flight, at most {@code millis}; true if none is left. */
+  public boolean awaitIdle(long millis) throws InterruptedException {
+    long deadline = System.nanoTime() + millis * 1_000_000;
+    while (inFlight.get() > 0) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.sleep(5);
+    }
+    return true;
+  }
+
+  private void respond(String endpoint, ServerRequest req, ServerResponse res, Access access, Handler handler) {
     long start = System.nanoTime();
     RequestScope.begin();
     String path = req.path().path();
@@ -223,8 +255,12 @@ public final class HttpApi {
   }
 
   private JsonNode ready() {
-    ObjectNode out = Json.object().put("ready", api.repository().ready());
-    if (!api.repository().ready()) {
+    boolean ready = api.repository().ready() && !draining;
+    ObjectNode out = Json.object().put("ready", ready);
+    if (draining) {
+      out.put("draining", true);
+    }
+    if (!ready) {
       throw new ReadyException(out);
     }
     return out;

@@ -43,6 +43,11 @@ public final class Main implements Callable<Integer> {
       + "e.g. a mounted Kubernetes secret; also CTNET_BEARER_TOKEN_FILE.")
   Path tokenFile;
 
+  @Option(names = "--drain-delay-millis", paramLabel = "MS", description = "On SIGTERM, keep answering (readiness "
+      + "503) this long before finishing in-flight requests and stopping (default 0; a few seconds behind a load "
+      + "balancer or in Kubernetes). Also CTNET_DRAIN_DELAY_MILLIS.")
+  Long drainDelayMillis;
+
   @Option(names = "--metrics-open", description = "Serve /metrics without the token (for in-cluster scrapers).")
   Boolean metricsOpen;
 
@@ -135,6 +140,9 @@ public final class Main implements Callable<Integer> {
     if ((v = env.get("CTNET_BEARER_TOKEN")) != null) {
       s = s.withBearerToken(v);
     }
+    if ((v = env.get("CTNET_DRAIN_DELAY_MILLIS")) != null) {
+      s = s.withDrainDelay(Long.parseLong(v));
+    }
     if ((v = env.get("CTNET_BEARER_TOKEN_FILE")) != null) {
       s = s.withBearerToken(readToken(Path.of(v)));
     }
@@ -161,6 +169,9 @@ public final class Main implements Callable<Integer> {
     }
     if (host != null) {
       s = s.withHost(host);
+    }
+    if (drainDelayMillis != null) {
+      s = s.withDrainDelay(drainDelayMillis);
     }
     return s;
   }

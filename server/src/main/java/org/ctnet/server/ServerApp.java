@@ -42,7 +42,9 @@ public final class ServerApp implements AutoCloseable {
   }
 
   public WebServer start() {
-    WebServerConfig.Builder builder = WebServer.builder().host(settings.host()).port(settings.port());
+    // Our own shutdown hook drains first (close()); Helidon's would stop the listener at once.
+    WebServerConfig.Builder builder = WebServer.builder().host(settings.host()).port(settings.port())
+        .shutdownHook(false);
     configure(builder, settings);
     server = builder.routing(this::routing).build().start();
     return server;
@@ -63,8 +65,26 @@ public final class ServerApp implements AutoCloseable {
             .build());
   }
 
+  /**
+   * Graceful shutdown, in the order a load balancer needs: readiness turns 503 while every other
+   * route keeps answering for the drain delay (endpoints take seconds to stop routing here), then
+   * the requests in flight finish (at most body timeout + request timeout, the longest any can
+   * take), then the listener stops and the models close.
+   */
   @Override
   public void close() {
+    http.drain();
+    try {
+      if (server != null && settings.drainDelayMillis() > 0) {
+        Thread.sleep(settings.drainDelayMillis());
+      }
+      if (!http.awaitIdle(settings.bodyTimeoutMillis() + settings.requestTimeoutMillis())) {
+        java.util.logging.Logger.getLogger(ServerApp.class.getName())
+            .warning("shutdown: requests still in flight after the longest a request may take; stopping anyway");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     if (server != null) {
       server.stop();
     }

@@ -30,6 +30,9 @@ import java.nio.file.Path;
  *     their headers); a request whose images do not fit waits briefly, then gets 503
  * @param metricsOpen whether {@code /metrics} stays open when a token is set (Prometheus scrapers
  *     inside the cluster often carry no token)
+ * @param drainDelayMillis on shutdown (SIGTERM), how long the server keeps answering with readiness
+ *     503 before it waits for in-flight requests and stops: load balancers and Kubernetes endpoints
+ *     take a few seconds to stop sending to a terminating replica
  */
 public record ServerSettings(
     String host,
@@ -49,7 +52,8 @@ public record ServerSettings(
     int maxConcurrentUploads,
     long bodyTimeoutMillis,
     long decodeBudgetBytes,
-    boolean metricsOpen) {
+    boolean metricsOpen,
+    long drainDelayMillis) {
 
   public ServerSettings {
     if (port < 0 || port > 65535) {
@@ -61,6 +65,9 @@ public record ServerSettings(
     if (maxConcurrentUploads < 1 || bodyTimeoutMillis < 1 || decodeBudgetBytes < 1) {
       throw new IllegalArgumentException("max concurrent uploads, body timeout and decode budget must be >= 1");
     }
+    if (drainDelayMillis < 0) {
+      throw new IllegalArgumentException("drain delay must be >= 0 ms, got " + drainDelayMillis);
+    }
     if (maxBatchDelayMillis < 0) {
       throw new IllegalArgumentException("max batch delay must be >= 0 ms, got " + maxBatchDelayMillis);
     }
@@ -70,7 +77,7 @@ public record ServerSettings(
 
   public static ServerSettings defaults(Path modelBasePath) {
     return new ServerSettings("0.0.0.0", 8501, modelBasePath, "latest", 5, 8, 2, 2, 256, 32L << 20, 50_000_000L,
-        64, 60_000, null, 64, 30_000, 256L << 20, false);
+        64, 60_000, null, 64, 30_000, 256L << 20, false, 0);
   }
 
   /** Reads {@code ctnet.*} keys (environment variables CTNET_* override them through Helidon's config). */
@@ -95,65 +102,72 @@ public record ServerSettings(
         c.get("max-concurrent-uploads").asInt().orElse(d.maxConcurrentUploads()),
         c.get("body-timeout-millis").asLong().orElse(d.bodyTimeoutMillis()),
         c.get("decode-budget-bytes").asLong().orElse(d.decodeBudgetBytes()),
-        c.get("metrics-open").asBoolean().orElse(d.metricsOpen()));
+        c.get("metrics-open").asBoolean().orElse(d.metricsOpen()),
+        c.get("drain-delay-millis").asLong().orElse(d.drainDelayMillis()));
   }
 
   public ServerSettings withPort(int newPort) {
     return new ServerSettings(host, newPort, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
-        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen);
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis);
   }
 
   public ServerSettings withModelBasePath(Path path) {
     return new ServerSettings(host, port, path, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
-        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen);
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis);
   }
 
   public ServerSettings withPolling(double seconds) {
     return new ServerSettings(host, port, modelBasePath, versionPolicy, seconds, maxBatchSize, maxBatchDelayMillis,
-        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen);
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis);
   }
 
   public ServerSettings withLimits(long bodyBytes, long imagePixels, int instances, int queue) {
     return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
-        inferenceThreads, queue, bodyBytes, imagePixels, instances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen);
+        inferenceThreads, queue, bodyBytes, imagePixels, instances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis);
   }
 
   public ServerSettings withBatching(int batchSize, int batchDelayMillis, int threads) {
     return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, batchSize, batchDelayMillis,
-        threads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen);
+        threads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis);
   }
 
   public ServerSettings withBearerToken(String token) {
     return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
-        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, token, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen);
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, token, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis);
   }
 
   public ServerSettings withVersionPolicy(String policy) {
     return new ServerSettings(host, port, modelBasePath, policy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
-        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen);
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis);
   }
 
   public ServerSettings withUploads(int concurrentUploads, long bodyTimeout) {
     return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
         inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken,
-        concurrentUploads, bodyTimeout, decodeBudgetBytes, metricsOpen);
+        concurrentUploads, bodyTimeout, decodeBudgetBytes, metricsOpen, drainDelayMillis);
   }
 
   public ServerSettings withHost(String newHost) {
     return new ServerSettings(newHost, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
         inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken,
-        maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen);
+        maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis);
   }
 
   public ServerSettings withMetricsOpen(boolean open) {
     return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
         inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken,
-        maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, open);
+        maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, open, drainDelayMillis);
   }
 
   public ServerSettings withDecodeBudget(long bytes) {
     return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
         inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken,
-        maxConcurrentUploads, bodyTimeoutMillis, bytes, metricsOpen);
+        maxConcurrentUploads, bodyTimeoutMillis, bytes, metricsOpen, drainDelayMillis);
+  }
+
+  public ServerSettings withDrainDelay(long millis) {
+    return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken,
+        maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, millis);
   }
 }

@@ -7,6 +7,7 @@ import org.ctnet.trainer.cli.ExplainEvalCommand;
 import org.ctnet.trainer.cli.ExportCommand;
 import org.ctnet.trainer.cli.OcclusionCommand;
 import org.ctnet.trainer.cli.FineTuneCommand;
+import org.ctnet.trainer.cli.MergeCommand;
 import org.ctnet.trainer.cli.PredictCommand;
 import org.ctnet.trainer.cli.SplitCommand;
 import org.ctnet.trainer.cli.TrainCommand;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.BuildVersion.class,
     description = "Train, evaluate, fine-tune and run the CT-Net residual attention network on CT slices.",
-    subcommands = {TrainCommand.class, CrossValidateCommand.class, EvaluateCommand.class, FineTuneCommand.class, TransferStudyCommand.class, PredictCommand.class,
+    subcommands = {TrainCommand.class, CrossValidateCommand.class, EvaluateCommand.class, FineTuneCommand.class, TransferStudyCommand.class, PredictCommand.class, MergeCommand.class,
         SplitCommand.class, ExplainCommand.class, OcclusionCommand.class, ExplainEvalCommand.class, ExportCommand.class,
         CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class})
 public final class Main implements Runnable {

@@ -13,7 +13,10 @@ import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.Prediction;
 import org.ctnet.graph.runtime.SessionOptions;
+import org.ctnet.trainer.batch.Shard;
+import org.ctnet.trainer.batch.ShardOutput;
 import org.ctnet.trainer.data.Csv;
+import org.ctnet.trainer.workflow.ScanPrediction;
 import org.ctnet.trainer.train.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -46,36 +49,108 @@ public final class PredictCommand implements Callable<Integer> {
       description = "With --scans: one row per scan (default ${DEFAULT-VALUE}); an HTML report beside it (scans.html).")
   Path scanOutput;
 
-  @Override
-  public Integer call() throws Exception {
-    if (scans) {
-      try (ModelSession session = ModelSession.load(model.versionDir(), SessionOptions.DEFAULT)) {
-        var outcome = org.ctnet.trainer.workflow.ScanPrediction.run(session, input, output, scanOutput,
-            spec.commandLine().getOut());
-        spec.commandLine().getOut().printf("wrote %s (%d scans), %s (the report) and %s (slices; %d files left out)%n",
-            scanOutput, outcome.scans().size(), org.ctnet.trainer.workflow.ScanPrediction.reportFor(scanOutput), output,
-            outcome.skipped().size());
-        if (outcome.scans().isEmpty()) {
-          spec.commandLine().getErr().println("error: no scan found at " + input);
-          return ExitCode.FAILED;
-        }
-        return ExitCode.OK;
+  @Option(names = "--shard", paramLabel = "INDEX/COUNT", converter = ShardConverter.class,
+      description = "Score only part INDEX (0-based) of COUNT: the sorted images i with i mod COUNT = INDEX, or with "
+          + "--scans the input folder's entries (scan sub-folders, zips) likewise; e.g. a Kubernetes indexed Job's "
+          + "completion index. Merge the parts with 'ctnet merge'.")
+  Shard shard = Shard.WHOLE;
+
+  @Option(names = "--resume", description = "Outputs are written under a .partial name and renamed when complete: "
+      + "with --resume a complete output is kept as it is, and the images of a .partial one are not scored again.")
+  boolean resume;
+
+  static final class ShardConverter implements picocli.CommandLine.ITypeConverter<Shard> {
+    @Override
+    public Shard convert(String value) {
+      try {
+        return Shard.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new picocli.CommandLine.TypeConversionException(e.getMessage());
       }
     }
-    List<Path> files = Inputs.list(input);
-    if (files.isEmpty()) {
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    java.io.PrintWriter say = spec.commandLine().getOut();
+    Path done = scans ? scanOutput : output;
+    if (resume && Files.exists(done)) {
+      say.printf("%s is complete (shard %s): nothing to do%n", done, shard);
+      return ExitCode.OK;
+    }
+    return scans ? scoreScans(say) : scoreImages(say);
+  }
+
+  private int scoreScans(java.io.PrintWriter say) throws IOException {
+    try (ModelSession session = ModelSession.load(model.versionDir(), SessionOptions.DEFAULT)) {
+      var outcome = shard.equals(Shard.WHOLE)
+          ? ScanPrediction.run(session, input, ShardOutput.staging(output), ShardOutput.staging(scanOutput), say)
+          : ScanPrediction.run(session, shard.select(ScanPrediction.entries(input)), ShardOutput.staging(output),
+              ShardOutput.staging(scanOutput), say);
+      Files.move(ScanPrediction.reportFor(ShardOutput.staging(scanOutput)), ScanPrediction.reportFor(scanOutput),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      ShardOutput.publish(output);
+      ShardOutput.publish(scanOutput);
+      say.printf("wrote %s (%d scans), %s (the report) and %s (slices; %d files left out)%n",
+          scanOutput, outcome.scans().size(), ScanPrediction.reportFor(scanOutput), output, outcome.skipped().size());
+      if (outcome.scans().isEmpty() && shard.equals(Shard.WHOLE)) {
+        spec.commandLine().getErr().println("error: no scan found at " + input);
+        return ExitCode.FAILED;
+      }
+      return ExitCode.OK;
+    }
+  }
+
+  /** Rows of a .partial output that are whole (a killed run may leave a cut last line); rewritten in place. */
+  private static java.util.Set<Path> keepWholeRows(Path staging, int columns) throws IOException {
+    java.util.Set<Path> scored = new java.util.HashSet<>();
+    if (!Files.exists(staging)) {
+      return scored;
+    }
+    String text = Files.readString(staging, StandardCharsets.UTF_8);
+    int end = text.lastIndexOf('\n');
+    Path kept = staging.resolveSibling(staging.getFileName() + ".tmp");
+    Files.writeString(kept, end < 0 ? "" : text.substring(0, end + 1), StandardCharsets.UTF_8);
+    List<String[]> rows = Csv.read(kept);
+    for (int i = 1; i < rows.size(); i++) {
+      if (rows.get(i).length != columns) {
+        throw new IOException("cannot resume from " + staging + ": row " + (i + 1) + " has " + rows.get(i).length
+            + " fields, not " + columns + " (delete it to start the shard over)");
+      }
+      scored.add(Path.of(rows.get(i)[0]));
+    }
+    Files.move(kept, staging, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    return scored;
+  }
+
+  private int scoreImages(java.io.PrintWriter say) throws IOException {
+    List<Path> all = Inputs.list(input);
+    if (all.isEmpty()) {
       spec.commandLine().getErr().println("error: no images found at " + input);
       return ExitCode.FAILED;
     }
+    Path staging = ShardOutput.staging(output);
+    java.util.Set<Path> scored = resume ? keepWholeRows(staging, COLUMNS.length) : java.util.Set.of();
+    boolean header = scored.isEmpty();
+    if (!resume) {
+      Files.deleteIfExists(staging);
+    }
+    List<Path> files = shard.select(all).stream().filter(f -> !scored.contains(f)).toList();
+    if (!scored.isEmpty()) {
+      say.printf("resuming %s: %d images already scored, %d to go%n", staging, scored.size(), files.size());
+    }
+    int failed = 0;
     try (ModelSession session = ModelSession.load(model.versionDir(), SessionOptions.DEFAULT);
-        Writer out = Files.newBufferedWriter(output, StandardCharsets.UTF_8);
-        Progress progress = new Progress("predict", files.size(), spec.commandLine().getOut())) {
+        Writer out = Files.newBufferedWriter(staging, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+            java.nio.file.StandardOpenOption.APPEND);
+        Progress progress = new Progress("predict " + shard, files.size(), say)) {
       ModelAssets assets = session.assets();
       ImagePreprocessor pre = new ImagePreprocessor(assets.preprocessing(), 64L * 1024 * 1024);
       int positive = assets.positiveClass();
       String positiveLabel = assets.labels().get(positive);
-      out.write(Csv.row("path", "probability_" + positiveLabel, "label", "threshold", "error") + "\n");
-      int failed = 0;
+      if (header) {
+        out.write(Csv.row(COLUMNS[0], COLUMNS[1] + positiveLabel, COLUMNS[2], COLUMNS[3], COLUMNS[4]) + "\n");
+      }
       int pixels = assets.spec().inputShape().pixels();
       for (int start = 0; start < files.size(); start += batchSize) {
         List<Path> chunk = files.subList(start, Math.min(files.size(), start + batchSize));
@@ -102,11 +177,19 @@ public final class PredictCommand implements Callable<Integer> {
             out.write(Csv.row(ok.get(i), String.format("%.6f", prob), label, assets.decision().threshold(), "") + "\n");
           }
         }
+        // Each batch reaches the disk before the next: a killed shard resumes from here.
+        out.flush();
         progress.step(chunk.size(), failed == 0 ? "" : failed + " unreadable");
       }
-      spec.commandLine().getOut().printf("wrote %s (%d images, %d unreadable)%n", output, files.size(), failed);
-      return ExitCode.OK;
     }
+    ShardOutput.publish(output);
+    say.printf("wrote %s (%d images%s, %d unreadable%s)%n", output, scored.size() + files.size(),
+        shard.equals(Shard.WHOLE) ? "" : " of shard " + shard, failed,
+        scored.isEmpty() ? "" : "; " + scored.size() + " were scored before the resume");
+    return ExitCode.OK;
   }
+
+  /** The per-image CSV's columns (the probability column is named after the positive label). */
+  public static final String[] COLUMNS = {"path", "probability_", "label", "threshold", "error"};
 
 }

@@ -39,7 +39,47 @@ public final class ScanPrediction {
 
   public static Outcome run(ModelSession session, Path input, Path slicesCsv, Path scansCsv, PrintWriter out)
       throws IOException {
-    List<SeriesAssembler.Input> files = read(input);
+    return score(session, read(input), slicesCsv, scansCsv, out);
+  }
+
+  /**
+   * Scores the scans found in several entries of an archive (one batch shard's sub-folders or zips);
+   * each file is named under its entry (e.g. {@code patient-17/series-2/0001.dcm}), so scan names stay
+   * unique across entries.
+   */
+  public static Outcome run(ModelSession session, List<Path> entries, Path slicesCsv, Path scansCsv, PrintWriter out)
+      throws IOException {
+    List<SeriesAssembler.Input> files = new ArrayList<>();
+    for (Path entry : entries) {
+      for (SeriesAssembler.Input f : read(entry)) {
+        // A lone DICOM file keeps its name; files inside a folder or zip go under the entry's name.
+        String name = f.name().equals(entry.getFileName().toString()) ? f.name() : entry.getFileName() + "/" + f.name();
+        files.add(new SeriesAssembler.Input(name, f.data()));
+        if (files.size() > MAX_FILES) {
+          throw new IOException("more than " + MAX_FILES + " files in this shard");
+        }
+      }
+    }
+    return score(session, files, slicesCsv, scansCsv, out);
+  }
+
+  /** The entries of an archive folder a batch shards over: sub-folders and files, hidden ones and notes left out. */
+  public static List<Path> entries(Path archive) throws IOException {
+    if (!Files.isDirectory(archive)) {
+      throw new IOException("a sharded scan batch needs a folder of scans (sub-folders or zips): " + archive);
+    }
+    try (Stream<Path> list = Files.list(archive)) {
+      return list.filter(ScanPrediction::isScanFile).sorted().toList();
+    }
+  }
+
+  private static boolean isScanFile(Path p) {
+    String n = p.getFileName().toString().toLowerCase();
+    return !n.startsWith(".") && !n.endsWith(".csv") && !n.endsWith(".md") && !n.endsWith(".partial");
+  }
+
+  private static Outcome score(ModelSession session, List<SeriesAssembler.Input> files, Path slicesCsv, Path scansCsv,
+      PrintWriter out) throws IOException {
     List<SeriesAssembler.Input> dicom = new ArrayList<>();
     Map<String, List<SeriesAssembler.Input>> imageFolders = new LinkedHashMap<>();
     for (SeriesAssembler.Input f : files) {
@@ -101,9 +141,7 @@ public final class ScanPrediction {
     }
     List<SeriesAssembler.Input> files = new ArrayList<>();
     try (Stream<Path> walk = Files.walk(input)) {
-      for (Path p : walk.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith("."))
-          .filter(p -> !p.getFileName().toString().toLowerCase().endsWith(".csv")
-              && !p.getFileName().toString().toLowerCase().endsWith(".md")).sorted().toList()) {
+      for (Path p : walk.filter(Files::isRegularFile).filter(ScanPrediction::isScanFile).sorted().toList()) {
         if (files.size() == MAX_FILES) {
           throw new IOException("more than " + MAX_FILES + " files under " + input);
         }

@@ -1,0 +1,191 @@
+package org.ctnet.server;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.helidon.config.Config;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.ctnet.graph.testing.DeployFiles;
+import org.ctnet.graph.testing.DeployFiles.Manifest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The Kubernetes and KServe manifests under deploy/ agree with the server they run: their flags and
+ * environment parse into valid settings, probes name real health routes on the served port, images
+ * are the ones the Maven build names, every container is sized and locked down, and graceful
+ * shutdown fits in the grace period. Renaming a route, a flag or a setting fails here.
+ */
+class DeployManifestsTest {
+  @TempDir Path dir;
+
+  private static final Set<String> LIVE = Set.of(RestPaths.HEALTH_LIVE, RestPaths.KSERVE_LIVE);
+  private static final Set<String> READY = Set.of(RestPaths.HEALTH_READY, RestPaths.KSERVE_READY);
+
+  private static List<Manifest> serverWorkloads() throws Exception {
+    String image = DeployFiles.image("server");
+    List<Manifest> out = DeployFiles.all().stream()
+        .filter(m -> DeployFiles.containers(m).stream().anyMatch(c -> c.path("image").asText().contains("/server:")))
+        .toList();
+    assertTrue(out.size() >= 3, "Deployment and two InferenceServices: " + out);
+    for (Manifest m : out) {
+      for (JsonNode c : DeployFiles.containers(m)) {
+        assertEquals(image, c.path("image").asText(), m.file() + ": the image the build names");
+      }
+    }
+    return out;
+  }
+
+  /** The settings the server would run with: the container's env and args through the real CLI. */
+  private ServerSettings settingsOf(Manifest m, JsonNode container) throws Exception {
+    Map<String, String> env = new HashMap<>();
+    for (JsonNode e : container.path("env")) {
+      if (e.has("value")) {
+        env.put(e.path("name").asText(), e.path("value").asText());
+      }
+    }
+    if (env.containsKey("CTNET_BEARER_TOKEN_FILE")) {
+      // The file is a mounted secret in the pod: check it is mounted there, then stand in for it.
+      String path = env.get("CTNET_BEARER_TOKEN_FILE");
+      assertTrue(mounted(container, path), m.file() + ": the token file " + path + " is on a mounted volume");
+      Path token = Files.writeString(dir.resolve("token"), "secret\n");
+      env.put("CTNET_BEARER_TOKEN_FILE", token.toString());
+    }
+    Main main = new Main(Config.create(), env);
+    List<String> args = new java.util.ArrayList<>();
+    container.path("args").forEach(a -> args.add(a.asText()));
+    new CommandLine(main).parseArgs(args.toArray(String[]::new));
+    return main.settings();
+  }
+
+  private static boolean mounted(JsonNode container, String path) {
+    for (JsonNode mount : container.path("volumeMounts")) {
+      if (path.startsWith(mount.path("mountPath").asText() + "/")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static int port(JsonNode container, JsonNode probePort) {
+    if (probePort.isInt()) {
+      return probePort.asInt();
+    }
+    for (JsonNode p : container.path("ports")) {
+      if (p.path("name").asText().equals(probePort.asText())) {
+        return p.path("containerPort").asInt();
+      }
+    }
+    throw new AssertionError("no container port named " + probePort);
+  }
+
+  @Test
+  void everyManifestParsesAndNamesItsKind() throws Exception {
+    List<Manifest> all = DeployFiles.all();
+    assertTrue(all.size() >= 12, all.toString());
+    for (Manifest m : all) {
+      assertFalse(m.body().path("apiVersion").asText().isEmpty(), m.file() + " apiVersion");
+      assertFalse(m.kind().isEmpty(), m.file() + " kind");
+    }
+  }
+
+  @Test
+  void serverFlagsPortsAndProbesMatchTheServer() throws Exception {
+    for (Manifest m : serverWorkloads()) {
+      for (JsonNode c : DeployFiles.containers(m)) {
+        ServerSettings s = settingsOf(m, c);
+        List<Integer> ports = c.path("ports").findValues("containerPort").stream().map(JsonNode::asInt).toList();
+        assertEquals(List.of(s.port()), ports, m.file() + ": the one port the server listens on");
+        assertTrue(s.metricsOpen(), m.file() + ": Prometheus scrapes without a token");
+        assertTrue(s.drainDelayMillis() > 0, m.file() + ": a drain delay for endpoint removal");
+        JsonNode live = c.path("livenessProbe").path("httpGet");
+        JsonNode ready = c.path("readinessProbe").path("httpGet");
+        assertTrue(LIVE.contains(live.path("path").asText()), m.file() + " liveness " + live);
+        assertTrue(READY.contains(ready.path("path").asText()), m.file() + " readiness " + ready);
+        assertEquals(s.port(), port(c, live.path("port")), m.file().toString());
+        assertEquals(s.port(), port(c, ready.path("port")), m.file().toString());
+        if (c.has("startupProbe")) {
+          assertTrue(LIVE.contains(c.path("startupProbe").path("httpGet").path("path").asText()), m.file().toString());
+        }
+        if (m.kind().equals("Deployment")) {
+          long grace = DeployFiles.podSpec(m).path("terminationGracePeriodSeconds").asLong() * 1000;
+          assertTrue(grace >= s.drainDelayMillis() + s.bodyTimeoutMillis() + s.requestTimeoutMillis(),
+              m.file() + ": the grace period covers the drain delay and the longest request");
+          assertEquals("/models", s.modelBasePath().toString());
+          assertTrue(mounted(c, "/models/x"), "the model store is mounted where the server reads it");
+        }
+      }
+    }
+  }
+
+  @Test
+  void everyContainerIsSizedAndLockedDown() throws Exception {
+    for (Manifest m : DeployFiles.all()) {
+      for (JsonNode c : DeployFiles.containers(m)) {
+        String where = m.file() + " " + c.path("name").asText();
+        JsonNode res = c.path("resources");
+        assertFalse(res.path("requests").path("cpu").asText().isEmpty(), where + " cpu request");
+        assertFalse(res.path("requests").path("memory").asText().isEmpty(), where + " memory request");
+        assertEquals(res.path("requests").path("memory").asText(), res.path("limits").path("memory").asText(),
+            where + ": memory limit = request (a fixed heap sized from the limit)");
+        JsonNode sec = c.path("securityContext");
+        assertTrue(sec.path("readOnlyRootFilesystem").asBoolean(), where + " read-only root");
+        assertFalse(sec.path("allowPrivilegeEscalation").asBoolean(true), where + " no privilege escalation");
+        assertEquals("ALL", sec.path("capabilities").path("drop").path(0).asText(), where + " capabilities dropped");
+        boolean nonRoot = sec.path("runAsNonRoot").asBoolean()
+            || DeployFiles.podSpec(m).path("securityContext").path("runAsNonRoot").asBoolean();
+        assertTrue(nonRoot, where + " runs as non-root");
+        assertTrue(mounted(c, "/tmp/x"), where + ": a writable /tmp on a read-only root");
+      }
+    }
+  }
+
+  @Test
+  void servicesBudgetsAndAutoscalersPointAtTheDeployment() throws Exception {
+    List<Manifest> all = DeployFiles.all();
+    Manifest deployment = all.stream().filter(m -> m.kind().equals("Deployment")).findFirst().orElseThrow();
+    JsonNode podLabels = deployment.body().path("spec").path("template").path("metadata").path("labels");
+    assertEquals(podLabels, deployment.body().path("spec").path("selector").path("matchLabels"));
+    JsonNode container = DeployFiles.containers(deployment).get(0);
+    for (Manifest m : all) {
+      switch (m.kind()) {
+        case "Service" -> {
+          assertEquals(podLabels, m.body().path("spec").path("selector"), m.file().toString());
+          port(container, m.body().path("spec").path("ports").path(0).path("targetPort"));
+        }
+        case "PodDisruptionBudget" -> assertEquals(podLabels, m.body().path("spec").path("selector").path("matchLabels"));
+        case "HorizontalPodAutoscaler" -> {
+          assertEquals(deployment.name(), m.body().path("spec").path("scaleTargetRef").path("name").asText());
+          for (JsonNode metric : m.body().path("spec").path("metrics")) {
+            String name = metric.path("pods").path("metric").path("name").asText();
+            if (!name.isEmpty()) {
+              assertTrue(new Metrics().scrape().contains("# TYPE " + name + " gauge"), "the server exports " + name);
+            }
+          }
+        }
+        default -> { }
+      }
+    }
+    List<Manifest> patches = DeployFiles.patches();
+    assertFalse(patches.isEmpty(), "the queue-autoscaling patch");
+    for (Manifest patch : patches) {
+      assertEquals(List.of(), patch.body().path("spec").path("metrics").findValuesAsText("name").stream()
+          .filter(name -> !name.equals("cpu") && !new Metrics().scrape().contains("# TYPE " + name + " gauge")).toList(),
+          patch.file() + ": every custom metric is one the server exports");
+      assertTrue(all.stream().anyMatch(m -> m.kind().equals(patch.kind()) && m.name().equals(patch.name())),
+          patch.file() + " patches a resource that exists");
+    }
+    String rule = all.stream().filter(m -> m.kind().equals("ConfigMap")).findFirst().orElseThrow()
+        .body().path("data").path("config.yaml").asText();
+    assertTrue(rule.contains("ctnet_queue_images"), rule);
+    assertTrue(all.stream().anyMatch(m -> m.kind().equals("PersistentVolumeClaim")
+        && m.name().equals(DeployFiles.podSpec(deployment).path("volumes").findValue("claimName").asText())),
+        "the model store claim is defined");
+  }
+}

@@ -62,6 +62,7 @@ public final class ModelGraph {
   private final Variable<TFloat32> globalStep;
   private final CamGraph cam;
   private final BuildRecord inferenceRecord;
+  private final List<BuildRecord.BatchStatistics> trainBatchStatistics;
   private final List<Parameter> trainedVariables;
   private final Op anchorWeights;
   private final float temperature;
@@ -86,6 +87,7 @@ public final class ModelGraph {
     this.globalStep = b.globalStep;
     this.cam = b.cam;
     this.inferenceRecord = b.inferenceRecord;
+    this.trainBatchStatistics = b.trainBatchStatistics;
     this.trainedVariables = b.trainedVariables;
     this.anchorWeights = b.anchorWeights;
     this.temperature = b.temperature;
@@ -147,6 +149,7 @@ public final class ModelGraph {
     BuildRecord inferenceRecord;
     List<Parameter> trainedVariables;
     List<BuildRecord.StatisticUpdate> trainUpdates;
+    List<BuildRecord.BatchStatistics> trainBatchStatistics;
     Operand<TFloat32> dataLoss;
 
     final float temperature;
@@ -192,6 +195,7 @@ public final class ModelGraph {
       Operand<TFloat32> rawTrainLogits = ResidualAttentionNetwork.logits(
           Layers.root(tf, store, Mode.TRAINING, trainRecord, bn, spec.seed(), batchSize, stepSeed), spec, standardised);
       trainUpdates = trainRecord.statisticUpdates();
+      trainBatchStatistics = trainRecord.batchStatistics();
       inferenceRecord = new BuildRecord();
       // The inference path must reuse every training-path variable and create none.
       store.setCreationAllowed(false);
@@ -440,6 +444,14 @@ public final class ModelGraph {
   /** Named block outputs on the inference path (CAM targets, tests). */
   public Map<String, Operand<TFloat32>> inferenceFeatures() {
     return inferenceRecord.features();
+  }
+
+  /**
+   * The training path's batch norms that normalise with batch statistics (all of them unless the
+   * training spec freezes some), with their moving-statistic variables: for AdaBN.
+   */
+  public List<BuildRecord.BatchStatistics> trainBatchStatistics() {
+    return trainBatchStatistics;
   }
 
   /** Soft masks M of the attention modules on the inference path. */

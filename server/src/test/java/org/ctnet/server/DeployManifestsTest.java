@@ -126,7 +126,9 @@ class DeployManifestsTest {
 
   @Test
   void everyContainerIsSizedAndLockedDown() throws Exception {
-    for (Manifest m : DeployFiles.all()) {
+    List<Manifest> resources = new java.util.ArrayList<>(DeployFiles.all());
+    resources.addAll(DeployFiles.patches());
+    for (Manifest m : resources) {
       for (JsonNode c : DeployFiles.containers(m)) {
         String where = m.file() + " " + c.path("name").asText();
         JsonNode res = c.path("resources");
@@ -173,7 +175,7 @@ class DeployManifestsTest {
       }
     }
     List<Manifest> patches = DeployFiles.patches();
-    assertFalse(patches.isEmpty(), "the queue-autoscaling patch");
+    assertEquals(2, patches.size(), "the queue-autoscaling and bucket-sync patches");
     for (Manifest patch : patches) {
       assertEquals(List.of(), patch.body().path("spec").path("metrics").findValuesAsText("name").stream()
           .filter(name -> !name.equals("cpu") && !new Metrics().scrape().contains("# TYPE " + name + " gauge")).toList(),

@@ -143,7 +143,7 @@ class CliTest {
   @Order(7)
   void everyCommandAnswersHelp() {
     for (String command : List.of("train", "cross-validate", "evaluate", "fine-tune", "transfer-study", "predict",
-        "merge", "split", "explain", "occlusion", "explain-eval", "export")) {
+        "merge", "adapt-batch-norm", "split", "explain", "occlusion", "explain-eval", "export")) {
       Run r = run(command, "--help");
       assertEquals(0, r.exitCode(), command + ": " + r.out() + r.err());
       assertTrue(r.out().contains("Usage: ctnet " + command), command + ": " + r.out());

@@ -69,6 +69,15 @@ class TransferStudyCliTest {
         hospital.toString(), "--budgets", "2", "--run-dir", dir.resolve("bad").toString());
     assertEquals(1, badBudget.exitCode());
     assertTrue(badBudget.err().contains("at least 3 patients"), badBudget.err());
+
+    // AdaBN first: the zero-shot point scores the base with the new source's batch-norm statistics.
+    Path adapted = dir.resolve("study-adabn");
+    CliTest.Run adabn = CliTest.run("transfer-study", "--model", models.resolve("base").toString(), "--data",
+        hospital.toString(), "--budgets", "0", "--adapt-batch-norm", "--bootstrap", "20", "--run-dir", adapted.toString());
+    assertEquals(0, adabn.exitCode(), adabn.out() + adabn.err());
+    assertTrue(adabn.out().contains("AdaBN: re-estimated"), adabn.out());
+    assertTrue(Files.isRegularFile(adapted.resolve("adapted-base/1/saved_model.pb")));
+    assertTrue(Files.readString(adapted.resolve("report.html")).contains("AdaBN"), "the recipe says so");
   }
 
   @Test

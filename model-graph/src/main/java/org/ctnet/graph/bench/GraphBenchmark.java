@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.ctnet.graph.ModelGraph;
+import org.ctnet.graph.ModelNames;
 import org.ctnet.graph.cam.CamMethod;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.runtime.ModelSession;
@@ -42,11 +43,13 @@ public final class GraphBenchmark {
   public static void main(String[] args) throws Exception {
     List<String> presets = List.of("ctnet", "attention56");
     int rounds = 7;
+    boolean profile = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--presets" -> presets = Arrays.asList(args[++i].split(","));
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
-        default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (use --presets, --rounds)");
+        case "--profile" -> profile = true;
+        default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (use --presets, --rounds, --profile)");
       }
     }
     System.out.printf("CT-Net graph benchmark — %d cores, %s%n", Runtime.getRuntime().availableProcessors(),
@@ -81,6 +84,32 @@ public final class GraphBenchmark {
             }
           }
           run(configs, preset.equals("attention56") ? Math.max(3, rounds / 2) : rounds);
+          if (profile) {
+            profile(fp32, spec);
+          }
+        }
+      }
+    }
+  }
+
+  /** Per-op-type time of the forward pass (batch 1 and 8) and of a training step (batch 8). */
+  private static void profile(ModelSession model, NetworkSpec spec) {
+    ModelGraph g = model.modelGraph();
+    for (int batch : new int[] {1, 8}) {
+      int[] labels = new int[batch];
+      for (int i = 0; i < batch; i++) {
+        labels[i] = i % 2;
+      }
+      try (TFloat32 images = TensorIo.floats(random(batch * spec.inputHeight() * spec.inputWidth(), batch), batch,
+              spec.inputHeight(), spec.inputWidth(), 1);
+          TInt32 y = TensorIo.ints(labels);
+          TFloat32 lr = TensorIo.scalar(1e-4f)) {
+        OpProfile.print("forward, batch " + batch, model.session().graph(), () -> model.session().runner()
+            .feed(g.images(), images).fetch(g.probabilities()), 10, 12);
+        if (batch == 8) {
+          OpProfile.print("train step fp32, batch 8", model.session().graph(), () -> model.session().runner()
+              .feed(ModelNames.OP_IMAGES, images).feed(ModelNames.OP_LABELS, y).feed(ModelNames.OP_LEARNING_RATE, lr)
+              .fetch(ModelNames.OP_LOSS).fetch(ModelNames.OP_TRAIN_LOGITS), 5, 15);
         }
       }
     }
@@ -115,14 +144,23 @@ public final class GraphBenchmark {
         times.get(c).add((System.nanoTime() - start) / 1e6 / reps);
       }
     }
-    System.out.printf("%-26s %5s %10s %10s %10s %10s%n", "configuration", "batch", "ms/call", "min ms", "images/s", "GFLOP/s");
-    double forward1 = Double.NaN;
+    // Each configuration's GFLOP/s as a fraction of the matmul's in the same round (this machine's speed
+    // drifts by tens of percent between minutes): comparable across machines.
+    Config matmul = configs.get(0);
+    System.out.printf("%-26s %5s %10s %10s %10s %10s %12s%n", "configuration", "batch", "ms/call", "min ms", "images/s",
+        "GFLOP/s", "of matmul");
     for (var e : times.entrySet()) {
       Config c = e.getKey();
       double[] t = e.getValue().stream().mapToDouble(Double::doubleValue).sorted().toArray();
       double median = t[t.length / 2];
-      System.out.printf("%-26s %5d %10.2f %10.2f %10.1f %10.1f%n", c.name(), c.batch(), median, t[0],
-          c.name().startsWith("matmul") ? Double.NaN : c.batch() * 1000 / median, c.flopsPerCall() / median / 1e6);
+      double[] fractions = new double[rounds];
+      for (int round = 0; round < rounds; round++) {
+        fractions[round] = (c.flopsPerCall() / e.getValue().get(round)) / (matmul.flopsPerCall() / times.get(matmul).get(round));
+      }
+      Arrays.sort(fractions);
+      System.out.printf("%-26s %5d %10.2f %10.2f %10.1f %10.1f %5.0f%% %2.0f-%2.0f%n", c.name(), c.batch(), median, t[0],
+          c.name().startsWith("matmul") ? Double.NaN : c.batch() * 1000 / median, c.flopsPerCall() / median / 1e6,
+          100 * fractions[rounds / 2], 100 * fractions[0], 100 * fractions[rounds - 1]);
     }
   }
 

@@ -21,6 +21,19 @@ public final class BuildRecord {
   private final Map<String, Operand<TFloat32>> features = new LinkedHashMap<>();
   private final Map<String, Operand<TFloat32>> softMasks = new LinkedHashMap<>();
   private final List<StatisticUpdate> updates = new ArrayList<>();
+  private final List<BatchStatistics> batchStatistics = new ArrayList<>();
+
+  /**
+   * A training-path batch norm's statistics of one batch and the variables they feed: what AdaBN
+   * needs to re-estimate the moving statistics on new data.
+   *
+   * @param input the normalised tensor (N, H, W, C)
+   * @param batchMean per-channel mean over N·H·W
+   * @param batchVariance per-channel variance over N·H·W as FusedBatchNorm reports it (Bessel-corrected)
+   */
+  public record BatchStatistics(String scopePath, Operand<TFloat32> input, Operand<TFloat32> batchMean,
+      Operand<TFloat32> batchVariance, org.tensorflow.op.core.Variable<TFloat32> movingMean,
+      org.tensorflow.op.core.Variable<TFloat32> movingVariance) {}
 
   void addFeature(String name, Operand<TFloat32> feature) {
     if (features.putIfAbsent(name, feature) != null) {
@@ -34,6 +47,14 @@ public final class BuildRecord {
 
   void addUpdate(String scopePath, Op update) {
     updates.add(new StatisticUpdate(scopePath, update));
+  }
+
+  void addBatchStatistics(BatchStatistics statistics) {
+    batchStatistics.add(statistics);
+  }
+
+  public List<BatchStatistics> batchStatistics() {
+    return Collections.unmodifiableList(batchStatistics);
   }
 
   public Map<String, Operand<TFloat32>> features() {

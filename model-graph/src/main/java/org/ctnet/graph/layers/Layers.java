@@ -169,6 +169,8 @@ public final class Layers {
     FusedBatchNorm<TFloat32, TFloat32> bn =
         ops.nn.fusedBatchNorm(x, gamma, beta, empty, empty,
             FusedBatchNorm.isTraining(true), FusedBatchNorm.epsilon(batchNorm.epsilon()));
+    record.addBatchStatistics(new BuildRecord.BatchStatistics(scope.path, x, bn.batchMean(), bn.batchVariance(),
+        movingMean, movingVariance));
     Operand<TFloat32> decay = ops.constant(1f - batchNorm.momentum());
     // moving -= (moving - batch) * (1 - momentum); the batch statistics carry no gradient.
     record.addUpdate(scope.path, ops.withSubScope("update_mean").assignSub(movingMean,

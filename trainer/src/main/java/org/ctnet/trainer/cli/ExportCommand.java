@@ -40,21 +40,24 @@ public final class ExportCommand implements Callable<Integer> {
     long v = version > 0 ? version : ModelExport.latestVersion(to).orElse(0) + 1;
     try (ModelSession session = ModelSession.rebuild(from, TrainingSpec.defaults(OptimizerKind.parse(optimizer)),
         SessionOptions.DEFAULT, camLayer)) {
-      Path published = session.export(to, v, session.assets(), staging -> {
-        Path extra = from.resolve("assets.extra");
-        try (Stream<Path> files = Files.walk(extra)) {
-          for (Path p : files.toList()) {
-            Path target = staging.resolve("assets.extra").resolve(extra.relativize(p).toString());
-            if (Files.isDirectory(p)) {
-              Files.createDirectories(target);
-            } else if (!Files.exists(target)) {
-              Files.copy(p, target);
-            }
-          }
-        }
-      });
+      Path published = session.export(to, v, session.assets(), staging -> copyExtraAssets(from, staging));
       spec.commandLine().getOut().println("exported " + published + " (weights of " + from + ")");
       return ExitCode.OK;
+    }
+  }
+
+  /** Carries the files of {@code from}'s assets.extra the export does not write itself (reports, notes). */
+  static void copyExtraAssets(Path from, Path staging) throws java.io.IOException {
+    Path extra = from.resolve("assets.extra");
+    try (Stream<Path> files = Files.walk(extra)) {
+      for (Path p : files.toList()) {
+        Path target = staging.resolve("assets.extra").resolve(extra.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else if (!Files.exists(target)) {
+          Files.copy(p, target);
+        }
+      }
     }
   }
 }

@@ -69,6 +69,11 @@ public final class TransferStudyCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "Keep the runs already finished in --run-dir and resume the interrupted one.")
   boolean resume;
 
+  @Option(names = "--adapt-batch-norm", description = "AdaBN first: re-estimate the base model's batch-norm statistics "
+      + "on the images (not the labels) of the new source's training part, then use that model for the zero-shot "
+      + "point and as the start of every fine-tune.")
+  boolean adaptBatchNorm;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -94,6 +99,9 @@ public final class TransferStudyCommand implements Callable<Integer> {
     FineTuneOptions.Reference reference = fineTune.loadReference(assets, data, out);
     out.printf("new source: %d patients for fine-tuning, %d images / %d patients held out for testing%n",
         draws.groupCount(), test.size(), groupCount(test));
+    if (adaptBatchNorm) {
+      base = adapted(base, pool, run.resolve("adapted-base"), out);
+    }
 
     List<TransferRun> runs = new ArrayList<>();
     List<int[]> plan = plan(draws.groupCount());
@@ -151,12 +159,37 @@ public final class TransferStudyCommand implements Callable<Integer> {
       setup.put("new source", source.source());
       setup.put("reference source", fineTune.referenceNames());
       setup.put("test part", test.size() + " images of " + groupCount(test) + " patients (split seed " + splitSeed + ")");
-      setup.put("recipe", config.toString());
+      setup.put("recipe", config.toString() + (adaptBatchNorm ? "; AdaBN on the training part's images first" : ""));
       setup.put("target sensitivity", evaluation.targetSensitivity);
       TransferStudyReport.write(run, "CT-Net transfer study", setup, runs);
     }
     out.println("report: " + run.resolve(TransferStudyReport.HTML));
     return ExitCode.OK;
+  }
+
+  /**
+   * The base with its batch-norm statistics re-estimated on every training-part image (labels are not
+   * used, so all of them, whatever the budget), exported once into {@code dir} and reused on resume.
+   */
+  private static Path adapted(Path base, ImageStore pool, Path dir, PrintWriter out) throws IOException {
+    Path version = dir.resolve("1");
+    if (Files.isDirectory(version)) {
+      out.println("AdaBN: using " + version + " from an earlier run");
+      return version;
+    }
+    List<float[]> images = new ArrayList<>();
+    for (int i = 0; i < pool.size(); i++) {
+      images.add(pool.pixels(i));
+    }
+    java.util.Collections.shuffle(images, new java.util.Random(17));
+    List<float[]> batches = AdaptBatchNormCommand.batches(images, 16);
+    try (ModelSession session = ModelSession.rebuild(base, org.ctnet.graph.train.TrainingSpec.defaults(
+        org.ctnet.graph.train.OptimizerKind.ADAM), org.ctnet.graph.runtime.SessionOptions.DEFAULT)) {
+      var summary = org.ctnet.graph.runtime.BatchNormAdaptation.reestimate(session, batches);
+      out.printf("AdaBN: re-estimated %d batch norms on %d training-part images (mean |shift| %.4f, variances x%.3f)%n",
+          summary.layers(), summary.images(), summary.meanShift(), summary.varianceRatio());
+      return session.export(dir, 1, session.assets());
+    }
   }
 
   /** (patients, repeat) pairs: the zero-shot point once, each other budget once per repeat. */

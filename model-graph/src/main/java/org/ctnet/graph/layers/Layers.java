@@ -159,6 +159,17 @@ public final class Layers {
     Variable<TFloat32> movingVariance =
         store.get(scope.path, "moving_variance", Role.MOVING_STATISTIC, init -> init.fill(init.constant(new long[] {c}), init.constant(1f)));
     Ops ops = scope.tf;
+    if (mode == Mode.INFERENCE && !x.op().type().equals("Conv2D")) {
+      // Inference after an addition (the pre-activation units' first batch norm): a per-channel
+      // scale and shift. TensorFlow's CPU FusedBatchNormV3 in inference mode took 56% of the forward
+      // pass for these 20 layers (step stats), against a few percent for two element-wise ops; after
+      // a convolution the fused op stays, because grappler folds Conv2D + FusedBatchNorm + Relu into
+      // one kernel.
+      Operand<TFloat32> scale = ops.math.mul(gamma, ops.math.rsqrt(ops.math.add(movingVariance,
+          ops.constant(batchNorm.epsilon()))));
+      Operand<TFloat32> shift = ops.math.sub(beta, ops.math.mul(movingMean, scale));
+      return ops.math.add(ops.math.mul(x, scale), shift);
+    }
     if (mode == Mode.INFERENCE || batchNorm.movingStatisticsWhileTraining().test(scope.path)) {
       return ops.nn
           .fusedBatchNorm(x, gamma, beta, movingMean, movingVariance,

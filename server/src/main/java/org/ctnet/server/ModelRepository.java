@@ -150,10 +150,18 @@ public final class ModelRepository implements AutoCloseable {
     statuses.put(model, Collections.unmodifiableMap(new TreeMap<>(status)));
     try {
       ModelSession session = ModelSession.load(dir, sessionOptions);
+      WarmUp.Report warm;
+      try {
+        warm = WarmUp.run(session, settings.maxBatchSize());
+      } catch (RuntimeException e) {
+        session.close();
+        throw e;
+      }
       next.put(v, new ServedVersion(model, v, session, settings, metrics));
       status.put(v, new VersionStatus(v, "AVAILABLE", "OK", ""));
       failed.remove(dir);
-      LOG.info("loaded " + model + " version " + v);
+      LOG.info("loaded " + model + " version " + v + "; warmed up with " + warm.runs() + " runs (every signature at "
+          + "batch 1-" + settings.maxBatchSize() + ") in " + warm.millis() + " ms");
       return true;
     } catch (Exception | StackOverflowError e) {
       FailedLoad previous = failed.get(dir);

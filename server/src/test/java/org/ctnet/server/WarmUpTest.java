@@ -1,0 +1,25 @@
+package org.ctnet.server;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.file.Path;
+import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.SessionOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The warm-up runs every signature at every batch size the scheduler forms, and a served version answers after it. */
+class WarmUpTest {
+  @TempDir Path dir;
+
+  @Test
+  void everySignatureAtEveryBatchSize() throws Exception {
+    Path base = TestServers.exportTiny(dir.resolve("models"), "tiny", 1, 1);
+    try (ModelSession session = ModelSession.load(base.resolve("tiny/1"), SessionOptions.DEFAULT)) {
+      WarmUp.Report report = WarmUp.run(session, 5);
+      assertEquals(3 * 5, report.runs(), "serving_default, serving_bytes and explain at batch 1..5");
+      System.out.println("warm-up of the tiny model: " + report);
+      assertEquals(7, session.predict(new float[32 * 32 * 7], 7).probabilities().length, "a batch larger than the warm-up still runs");
+    }
+  }
+}

@@ -18,6 +18,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.ctnet.graph.export.WarmupRequests;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.SessionOptions;
 
@@ -152,8 +153,8 @@ public final class ModelRepository implements AutoCloseable {
       ModelSession session = ModelSession.load(dir, sessionOptions);
       WarmUp.Report warm;
       try {
-        warm = WarmUp.run(session, settings.maxBatchSize());
-      } catch (RuntimeException e) {
+        warm = WarmUp.run(session, settings.maxBatchSize(), dir);
+      } catch (RuntimeException | java.io.IOException e) {
         session.close();
         throw e;
       }
@@ -161,7 +162,7 @@ public final class ModelRepository implements AutoCloseable {
       status.put(v, new VersionStatus(v, "AVAILABLE", "OK", ""));
       failed.remove(dir);
       LOG.info("loaded " + model + " version " + v + "; warmed up with " + warm.runs() + " runs (every signature at "
-          + "batch 1-" + settings.maxBatchSize() + ") in " + warm.millis() + " ms");
+          + "batch 1-" + settings.maxBatchSize() + ", then " + WarmupRequests.FILE + " if present) in " + warm.millis() + " ms");
       return true;
     } catch (Exception | StackOverflowError e) {
       FailedLoad previous = failed.get(dir);

@@ -47,6 +47,9 @@ public final class ModelExport {
       }
       exporter.export();
       assets.write(staging);
+      // TF Serving replays these before it serves the version; this server does too.
+      org.ctnet.graph.export.WarmupRequests.write(staging.resolve(org.ctnet.graph.export.WarmupRequests.FILE),
+          org.ctnet.graph.export.WarmupRequests.defaults(modelDir.getFileName().toString(), assets.spec()));
       extra.write(staging);
       try {
         Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);

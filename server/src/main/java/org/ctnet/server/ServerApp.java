@@ -26,6 +26,9 @@ public final class ServerApp implements AutoCloseable {
   public static final SessionOptions SESSION_OPTIONS = new SessionOptions(1, 0, false);
 
   public ServerApp(ServerSettings settings) {
+    // ImageIO buffers streams in temp files by default: in memory instead, so images decode and encode
+    // on a read-only filesystem (the container image) and no request writes to disk.
+    javax.imageio.ImageIO.setUseCache(false);
     Metrics metrics = new Metrics();
     this.repository = new ModelRepository(settings, metrics, SESSION_OPTIONS);
     this.http = new HttpApi(new InferenceApi(repository, settings), settings, metrics);

@@ -2,18 +2,13 @@ package org.ctnet.server;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.ctnet.graph.testing.DeployFiles;
@@ -62,39 +57,6 @@ class ContainerImageTest {
     }
   }
 
-  private record Started(Process process, int port, String log) {}
-
-  private static Started serve(List<String> jvmFlags, Path models) throws IOException {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    command.addAll(jvmFlags);
-    if (Runtime.version().feature() >= 23) {
-      command.add("--sun-misc-unsafe-memory-access=allow");
-    }
-    command.addAll(List.of("-Xmx512m", "-Duser.home=" + NOWHERE, "-Djava.io.tmpdir=" + NOWHERE,
-        "-Dorg.bytedeco.javacpp.cachedir=" + NOWHERE, "-cp", System.getProperty("java.class.path"),
-        "org.ctnet.server.Main", "--model-base-path", models.toString(), "--port", "0", "--host", "127.0.0.1",
-        "--poll-seconds", "0"));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-    pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
-    pb.environment().remove("HOME");
-    Process p = pb.start();
-    StringBuilder log = new StringBuilder();
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    Pattern started = Pattern.compile("CT-Net server on http://[^:]+:(\\d+)/");
-    String line;
-    while ((line = out.readLine()) != null) {
-      log.append(line).append('\n');
-      Matcher m = started.matcher(line);
-      if (m.find()) {
-        Thread drain = new Thread(() -> out.lines().forEach(l -> { }));
-        drain.setDaemon(true);
-        drain.start();
-        return new Started(p, Integer.parseInt(m.group(1)), log.toString());
-      }
-    }
-    return new Started(p, -1, log.toString());
-  }
-
   @Test
   void theImagesJvmFlagsLoadTensorFlowFromUnpackedLibrariesWithNothingWritable() throws Exception {
     Path natives = unpackedNatives();
@@ -108,8 +70,10 @@ class ContainerImageTest {
     }
     assertTrue(flags.contains("-Djava.library.path=" + natives), "the image loads natives from " + IMAGE_NATIVE_DIR + ": " + flags);
 
-    Started image = serve(flags, models);
-    try {
+    List<String> args = List.of("--model-base-path", models.toString(), "--poll-seconds", "0");
+    List<String> nothingWritable = List.of("-Duser.home=" + NOWHERE, "-Djava.io.tmpdir=" + NOWHERE,
+        "-Dorg.bytedeco.javacpp.cachedir=" + NOWHERE);
+    try (ServerProcess image = ServerProcess.start(concat(flags, nothingWritable), args)) {
       assertTrue(image.port() > 0, "the server starts with the image's flags and nothing writable:\n" + image.log());
       URI uri = URI.create("http://127.0.0.1:" + image.port());
       assertEquals(200, TestServers.get(uri, RestPaths.HEALTH_READY).statusCode());
@@ -117,23 +81,28 @@ class ContainerImageTest {
       String image32 = "[" + (row + ",").repeat(31) + row + "]";
       var predicted = TestServers.post(uri, "/v1/models/tiny:predict", "{\"instances\":[" + image32 + "]}");
       assertEquals(200, predicted.statusCode(), predicted.body());
-    } finally {
-      image.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      // Uploaded images decode without temp files too (ImageIO's cache is off).
+      var png = TestServers.postBytes(uri, RestPaths.IMAGE_API + "/tiny/" + RestPaths.IMAGE_CLASSIFY,
+          org.ctnet.graph.testing.SyntheticImages.png(new float[32 * 32], 32, 32), "image/png");
+      assertEquals(200, png.statusCode(), png.body());
     }
 
     List<String> without = flags.stream()
         .filter(f -> !f.startsWith("-Djava.library.path") && !f.startsWith("-Dorg.bytedeco.javacpp.pathsFirst")).toList();
-    Started plain = serve(without, models);
-    try {
+    try (ServerProcess plain = ServerProcess.start(concat(without, nothingWritable), args)) {
       // Either the process fails outright or it starts without a loadable model: never ready.
       if (plain.port() > 0) {
         assertEquals(503, TestServers.get(URI.create("http://127.0.0.1:" + plain.port()), RestPaths.HEALTH_READY)
             .statusCode(), "without the flags JavaCPP must extract and cannot: the check can fail");
       } else {
-        assertTrue(plain.process().waitFor(30, TimeUnit.SECONDS) && plain.process().exitValue() != 0, plain.log());
+        assertTrue(plain.process().waitFor(30, TimeUnit.SECONDS) && plain.process().exitValue() != 0, plain.log().toString());
       }
-    } finally {
-      plain.process().destroyForcibly();
     }
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> out = new ArrayList<>(a);
+    out.addAll(b);
+    return out;
   }
 }

@@ -2,16 +2,13 @@ package org.ctnet.server;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -43,38 +40,6 @@ class GracefulShutdownTest {
     return img.append("]]}").toString();
   }
 
-  private static Process serve(Path base) throws IOException {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED"));
-    if (Runtime.version().feature() >= 23) {
-      command.add("--sun-misc-unsafe-memory-access=allow");
-    }
-    command.addAll(List.of("-Xmx512m", "-cp", System.getProperty("java.class.path"), "org.ctnet.server.Main",
-        "--model-base-path", base.toString(), "--port", "0", "--host", "127.0.0.1", "--poll-seconds", "0",
-        "--drain-delay-millis", Long.toString(DRAIN_MILLIS)));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-    pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
-    return pb.start();
-  }
-
-  /** Reads the process's output until the start line, returns the port; the rest is kept for messages. */
-  private static int port(Process p, StringBuilder log) throws IOException {
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    Pattern started = Pattern.compile("CT-Net server on http://[^:]+:(\\d+)/");
-    String line;
-    while ((line = out.readLine()) != null) {
-      log.append(line).append('\n');
-      Matcher m = started.matcher(line);
-      if (m.find()) {
-        Thread drainer = new Thread(() -> out.lines().forEach(l -> log.append(l).append('\n')));
-        drainer.setDaemon(true);
-        drainer.start();
-        return Integer.parseInt(m.group(1));
-      }
-    }
-    throw new AssertionError("server exited before it started:\n" + log);
-  }
-
   /** One request on a new connection: the status code of the answer. */
   private static int status(int port, String path) throws IOException, InterruptedException {
     return TestServers.get(java.net.URI.create("http://127.0.0.1:" + port), path).statusCode();
@@ -98,10 +63,12 @@ class GracefulShutdownTest {
   @Test
   void sigtermDrainsAHalfUploadedRequestThenExits() throws Exception {
     Path base = TestServers.exportTiny(dir.resolve("models"), "tiny", 1, 1);
-    Process server = serve(base);
-    StringBuilder log = new StringBuilder();
-    try {
-      int port = port(server, log);
+    try (ServerProcess started = ServerProcess.start(List.of(), List.of("--model-base-path", base.toString(),
+        "--poll-seconds", "0", "--drain-delay-millis", Long.toString(DRAIN_MILLIS)))) {
+      Process server = started.process();
+      StringBuffer log = started.log();
+      int port = started.port();
+      assertTrue(port > 0, "the server starts:\n" + log);
       assertEquals(200, status(port, RestPaths.HEALTH_READY));
 
       byte[] body = image().getBytes(StandardCharsets.US_ASCII);
@@ -129,8 +96,6 @@ class GracefulShutdownTest {
 
       assertTrue(server.waitFor(DRAIN_MILLIS + 20_000, TimeUnit.MILLISECONDS), "the server exits after draining:\n" + log);
       assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", port).close(), "the port is closed");
-    } finally {
-      server.destroyForcibly();
     }
   }
 }

@@ -59,6 +59,8 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     System.setProperty("java.awt.headless", "true");
+    // ImageIO buffers in temp files by default: in memory, so the CLI image runs on a read-only root.
+    javax.imageio.ImageIO.setUseCache(false);
     int code = commandLine().execute(args);
     org.ctnet.trainer.train.Progress.STDOUT.flush();
     System.exit(code);

@@ -337,8 +337,13 @@ public final class HttpApi {
     return switch (t.tail()) {
       case "" -> api.kserveModel(t.model(), t.version());
       case "ready" -> {
-        boolean ready = api.repository().ready(t.model());
+        // OIP model readiness, of the model or of one version (/v2/models/{m}/versions/{v}/ready).
+        boolean ready = t.version() == null ? api.repository().ready(t.model())
+            : api.repository().ready(t.model(), parseVersion(t.version()));
         ObjectNode out = Json.object().put("name", t.model()).put("ready", ready);
+        if (t.version() != null) {
+          out.put("version", t.version());
+        }
         if (!ready) {
           throw new ReadyException(out);
         }
@@ -346,6 +351,14 @@ public final class HttpApi {
       }
       default -> throw ApiException.notFound("unknown path " + call.path());
     };
+  }
+
+  private static long parseVersion(String version) {
+    try {
+      return Long.parseLong(version);
+    } catch (NumberFormatException e) {
+      throw ApiException.badRequest("a model version is an integer, got '" + version + "'");
+    }
   }
 
   private JsonNode kservePost(Call call) {

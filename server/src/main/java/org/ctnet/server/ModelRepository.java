@@ -306,6 +306,14 @@ public final class ModelRepository implements AutoCloseable {
     return !served.getOrDefault(model, Map.of()).isEmpty();
   }
 
+  /** Whether this version of the model is loaded and served; 404 for a model or version never seen. */
+  public boolean ready(String model, long version) {
+    if (!status(model).containsKey(version)) {
+      throw ApiException.notFound("model " + model + " has no version " + version);
+    }
+    return served.getOrDefault(model, Map.of()).containsKey(version);
+  }
+
   @Override
   public synchronized void close() {
     if (poller != null) {

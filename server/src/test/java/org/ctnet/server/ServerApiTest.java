@@ -188,6 +188,10 @@ class ServerApiTest {
     assertEquals(200, TestServers.get(uri, "/v2/health/live").statusCode());
     assertEquals(200, TestServers.get(uri, "/v2/health/ready").statusCode());
     assertTrue(json(TestServers.get(uri, "/v2/models/tiny/ready")).get("ready").asBoolean());
+    JsonNode versionReady = json(TestServers.get(uri, "/v2/models/tiny/versions/1/ready"));
+    assertTrue(versionReady.get("ready").asBoolean() && versionReady.get("version").asText().equals("1"), versionReady.toString());
+    assertEquals(404, TestServers.get(uri, "/v2/models/tiny/versions/9/ready").statusCode(), "a version never seen");
+    assertEquals(400, TestServers.get(uri, "/v2/models/tiny/versions/x/ready").statusCode());
     JsonNode server = json(TestServers.get(uri, "/v2"));
     assertEquals("ctnet-server", server.get("name").asText(), "OIP server metadata");
     assertFalse(server.get("version").asText().isEmpty());

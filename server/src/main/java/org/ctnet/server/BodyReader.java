@@ -35,7 +35,7 @@ final class BodyReader {
 
   byte[] read(ServerRequest req) throws IOException {
     if (!permits.tryAcquire()) {
-      throw new ApiException(503, "more than " + maxConcurrent + " request bodies are being received; retry");
+      throw new ApiException(ApiException.Problem.UNAVAILABLE, "more than " + maxConcurrent + " request bodies are being received; retry");
     }
     try (InputStream in = req.content().inputStream()) {
       return readBounded(in, req.headers().contentLength().orElse(-1));
@@ -43,13 +43,13 @@ final class BodyReader {
       throw ApiException.badRequest("the request body ended before its declared length (connection closed by the client?)");
     } catch (UncheckedIOException e) {
       if (causedBy(e, SocketTimeoutException.class)) {
-        throw new ApiException(408, "the request body stopped arriving (no byte for " + timeoutMillis + " ms)");
+        throw new ApiException(ApiException.Problem.BODY_TIMEOUT, "the request body stopped arriving (no byte for " + timeoutMillis + " ms)");
       }
       throw ApiException.badRequest("the request body ended before its declared length (connection closed by the client?)");
     } catch (RequestException e) {
       // Helidon refuses a chunked body past its payload limit while we read it.
       if (e.status().code() == 413) {
-        throw new ApiException(413, "request body exceeds the limit of " + maxBytes + " bytes");
+        throw new ApiException(ApiException.Problem.TOO_LARGE, "request body exceeds the limit of " + maxBytes + " bytes");
       }
       throw ApiException.badRequest("malformed request body: " + e.getMessage());
     } finally {
@@ -60,7 +60,7 @@ final class BodyReader {
   private byte[] readBounded(InputStream in, long declared) throws IOException {
     if (declared > maxBytes) {
       drain(in);
-      throw new ApiException(413, "request body of " + declared + " bytes exceeds the limit of " + maxBytes);
+      throw new ApiException(ApiException.Problem.TOO_LARGE, "request body of " + declared + " bytes exceeds the limit of " + maxBytes);
     }
     long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
     long limit = declared >= 0 ? declared : maxBytes + 1;
@@ -76,7 +76,7 @@ final class BodyReader {
       }
       length += n;
       if (System.nanoTime() > deadline) {
-        throw new ApiException(408, "the request body took longer than " + timeoutMillis + " ms to arrive");
+        throw new ApiException(ApiException.Problem.BODY_TIMEOUT, "the request body took longer than " + timeoutMillis + " ms to arrive");
       }
     }
     if (declared >= 0 && length < declared) {
@@ -84,7 +84,7 @@ final class BodyReader {
     }
     if (length > maxBytes) {
       drain(in);
-      throw new ApiException(413, "request body exceeds the limit of " + maxBytes + " bytes");
+      throw new ApiException(ApiException.Problem.TOO_LARGE, "request body exceeds the limit of " + maxBytes + " bytes");
     }
     return length == buffer.length ? buffer : Arrays.copyOf(buffer, length);
   }

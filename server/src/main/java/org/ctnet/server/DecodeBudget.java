@@ -27,17 +27,17 @@ final class DecodeBudget {
 
   Permit acquire(long bytes) {
     if (bytes > totalBytes) {
-      throw new ApiException(413, "decoding this request needs about " + (bytes >> 20) + " MiB, more than the server's "
+      throw new ApiException(ApiException.Problem.TOO_LARGE, "decoding this request needs about " + (bytes >> 20) + " MiB, more than the server's "
           + "decode budget of " + (totalBytes >> 20) + " MiB");
     }
     int permits = (int) Math.max(1, (bytes + 1023) >> 10);
     try {
       if (!kib.tryAcquire(permits, WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-        throw new ApiException(503, "the server is decoding other large images; retry");
+        throw new ApiException(ApiException.Problem.UNAVAILABLE, "the server is decoding other large images; retry");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new ApiException(503, "interrupted");
+      throw new ApiException(ApiException.Problem.UNAVAILABLE, "interrupted");
     }
     return () -> kib.release(permits);
   }

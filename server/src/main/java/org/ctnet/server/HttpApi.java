@@ -143,7 +143,7 @@ public final class HttpApi {
     long start = System.nanoTime();
     RequestScope.begin();
     String path = req.path().path();
-    int status = 200;
+    ApiException.Problem problem = null; // null: answered
     byte[] response;
     try {
       if (access != Access.OPEN) {
@@ -153,34 +153,35 @@ public final class HttpApi {
       JsonNode out = handler.handle(new Call(path, body, req));
       response = Json.bytes(out);
     } catch (ReadyException e) {
-      status = 503;
+      problem = ApiException.Problem.UNAVAILABLE;
       response = Json.bytes(e.body);
     } catch (ApiException e) {
-      status = e.status();
+      problem = e.problem();
       response = error(e.getMessage());
     } catch (IllegalArgumentException e) {
-      status = 400;
+      problem = ApiException.Problem.BAD_REQUEST;
       response = error(e.getMessage());
     } catch (IOException e) {
-      status = 400;
+      problem = ApiException.Problem.BAD_REQUEST;
       response = error("could not read the request: " + e.getMessage());
     } catch (RuntimeException e) {
-      status = 500;
+      problem = ApiException.Problem.INTERNAL;
       response = error("internal error: " + e);
       Logger.getLogger(HttpApi.class.getName()).log(java.util.logging.Level.WARNING, "request failed: " + path, e);
     }
-    if (status == 429 || status == 503) {
+    int status = problem == null ? 200 : problem.status();
+    if (problem == ApiException.Problem.QUEUE_FULL || problem == ApiException.Problem.UNAVAILABLE) {
       res.header(HeaderNames.RETRY_AFTER, "1");
     }
-    if (status == 401) {
+    if (problem == ApiException.Problem.UNAUTHORIZED) {
       res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
     }
-    if (status == 408 || status == 503) {
-      // The body may be unread: close rather than let the server wait for the rest of it.
+    // The body may be unread: close rather than let the server wait for the rest of it.
+    boolean bodyLeftUnread = problem == ApiException.Problem.BODY_TIMEOUT || problem == ApiException.Problem.UNAVAILABLE;
+    if (bodyLeftUnread) {
       res.header(HeaderNames.CONNECTION, "close");
     }
     res.status(Status.create(status)).header(HeaderNames.CONTENT_TYPE, JSON).send(response);
-    boolean bodyLeftUnread = status == 408 || status == 503;
     double seconds = (System.nanoTime() - start) / 1e9;
     String version = RequestScope.end();
     metrics.request(endpoint, metricsModel(path), version, status, seconds);
@@ -242,7 +243,7 @@ public final class HttpApi {
     String header = req.headers().first(HeaderNames.AUTHORIZATION).orElse("");
     byte[] given = header.startsWith("Bearer ") ? header.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
     if (!MessageDigest.isEqual(given, settings.bearerToken().getBytes(StandardCharsets.UTF_8))) {
-      throw new ApiException(401, "missing or wrong bearer token");
+      throw new ApiException(ApiException.Problem.UNAUTHORIZED, "missing or wrong bearer token");
     }
   }
 
@@ -310,7 +311,7 @@ public final class HttpApi {
   private JsonNode tfsGet(Call call) {
     Target t = Target.after(call.path(), RestPaths.TFS_MODELS);
     if (t.verb() != null) {
-      throw new ApiException(405, "use POST for :" + t.verb());
+      throw new ApiException(ApiException.Problem.METHOD_NOT_ALLOWED, "use POST for :" + t.verb());
     }
     return switch (t.tail()) {
       case "" -> api.status(t.model(), t.version(), t.label());
@@ -421,7 +422,7 @@ public final class HttpApi {
         // Inflated files are held while the scan is scored: the decode budget bounds them (zip bombs → 413).
         return SeriesInputs.fromZip(body, InferenceApi.MAX_SCAN_FILES, settings.decodeBudgetBytes());
       } catch (ImageTooLargeException e) {
-        throw new ApiException(413, e.getMessage());
+        throw new ApiException(ApiException.Problem.TOO_LARGE, e.getMessage());
       } catch (ImageDecodeException e) {
         throw ApiException.badRequest(e.getMessage());
       }
@@ -432,7 +433,7 @@ public final class HttpApi {
         throw ApiException.badRequest("expected {\"slices\": [{\"b64\": \"...\"}, ...]}");
       }
       if (slices.size() > InferenceApi.MAX_SCAN_FILES) {
-        throw new ApiException(413, "more than " + InferenceApi.MAX_SCAN_FILES + " slices in one scan");
+        throw new ApiException(ApiException.Problem.TOO_LARGE, "more than " + InferenceApi.MAX_SCAN_FILES + " slices in one scan");
       }
       List<SeriesAssembler.Input> out = new java.util.ArrayList<>();
       for (JsonNode s : slices) {

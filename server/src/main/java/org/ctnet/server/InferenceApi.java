@@ -579,12 +579,12 @@ public final class InferenceApi {
   /** A scheduler failure as the status a client should see (what {@link #await} does for one future). */
   private ApiException inferenceFailure(Throwable cause) {
     if (cause instanceof TimeoutException) {
-      return new ApiException(504, "inference timed out after " + settings.requestTimeoutMillis() + " ms");
+      return new ApiException(ApiException.Problem.TIMEOUT, "inference timed out after " + settings.requestTimeoutMillis() + " ms");
     }
     if (cause instanceof ApiException api) {
       return api;
     }
-    return new ApiException(500, "inference failed: " + cause);
+    return new ApiException(ApiException.Problem.INTERNAL, "inference failed: " + cause);
   }
 
   private ObjectNode scanJson(ServedVersion served, ScanScorer.ScanResult r, ExplainOptions options) {
@@ -674,7 +674,7 @@ public final class InferenceApi {
       try (DecodeBudget.Permit permit = decodeBudget.acquire(ImagePreprocessor.decodeBytes(encoded.get(i)))) {
         System.arraycopy(pre.toModelInput(encoded.get(i)), 0, out, i * pixels, pixels);
       } catch (ImageTooLargeException e) {
-        throw new ApiException(413, "image " + i + ": " + e.getMessage());
+        throw new ApiException(ApiException.Problem.TOO_LARGE, "image " + i + ": " + e.getMessage());
       } catch (ImageDecodeException e) {
         throw ApiException.badRequest("image " + i + ": " + e.getMessage());
       }
@@ -702,7 +702,7 @@ public final class InferenceApi {
         reader.setInput(in, true, true);
         long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
         if (pixels > settings.maxImagePixels()) {
-          throw new ApiException(413, "image has " + pixels + " pixels, more than the limit of " + settings.maxImagePixels());
+          throw new ApiException(ApiException.Problem.TOO_LARGE, "image has " + pixels + " pixels, more than the limit of " + settings.maxImagePixels());
         }
       } finally {
         reader.dispose();
@@ -744,10 +744,10 @@ public final class InferenceApi {
       return future.get(settings.requestTimeoutMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       future.cancel(false);
-      throw new ApiException(504, "inference timed out after " + settings.requestTimeoutMillis() + " ms");
+      throw new ApiException(ApiException.Problem.TIMEOUT, "inference timed out after " + settings.requestTimeoutMillis() + " ms");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new ApiException(503, "interrupted");
+      throw new ApiException(ApiException.Problem.UNAVAILABLE, "interrupted");
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof ApiException api) {
@@ -760,7 +760,7 @@ public final class InferenceApi {
         // TF refused the input itself, e.g. a PNG whose header is fine but whose data is corrupt.
         throw ApiException.badRequest("the model could not use the input: " + firstLine(bad.getMessage()));
       }
-      throw new ApiException(500, "inference failed: " + cause);
+      throw new ApiException(ApiException.Problem.INTERNAL, "inference failed: " + cause);
     }
   }
 }

@@ -89,11 +89,11 @@ final class InferenceScheduler implements AutoCloseable {
     lock.lock();
     try {
       if (!open) {
-        throw new ApiException(503, "model " + model + " version " + version + " is unloading; retry");
+        throw new ApiException(ApiException.Problem.UNAVAILABLE, "model " + model + " version " + version + " is unloading; retry");
       }
       if (queuedImages + images > settings.queueLimit() && queuedImages > 0) {
         metrics.rejected(model);
-        throw new ApiException(429, "server is busy: " + queuedImages + " images queued (limit " + settings.queueLimit()
+        throw new ApiException(ApiException.Problem.QUEUE_FULL, "server is busy: " + queuedImages + " images queued (limit " + settings.queueLimit()
             + "); retry later");
       }
       lane.jobs.add(new Job<>(input, images, System.nanoTime(), result));
@@ -233,7 +233,7 @@ final class InferenceScheduler implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    orphans.forEach(j -> j.result().completeExceptionally(new ApiException(503, "model version unloaded; retry")));
+    orphans.forEach(j -> j.result().completeExceptionally(new ApiException(ApiException.Problem.UNAVAILABLE, "model version unloaded; retry")));
     for (Thread t : workers) {
       try {
         t.join(5000);

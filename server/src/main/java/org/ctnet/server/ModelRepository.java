@@ -279,7 +279,7 @@ public final class ModelRepository implements AutoCloseable {
       }
       // Retired between the lookup and the acquire: the map already points at its successor.
     }
-    throw new ApiException(503, "model " + model + " is reloading; retry");
+    throw new ApiException(ApiException.Problem.UNAVAILABLE, "model " + model + " is reloading; retry");
   }
 
   public List<String> models() {

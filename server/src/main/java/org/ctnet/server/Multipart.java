@@ -29,7 +29,7 @@ final class Multipart {
   static List<FilePart> files(String contentType, byte[] body, int maxFiles) {
     List<FilePart> files = parts(contentType, body, maxFiles + 1);
     if (files.size() > maxFiles) {
-      throw new ApiException(413, "more than " + maxFiles + " files in one upload");
+      throw new ApiException(ApiException.Problem.TOO_LARGE, "more than " + maxFiles + " files in one upload");
     }
     return files;
   }

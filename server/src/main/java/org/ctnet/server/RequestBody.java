@@ -62,7 +62,7 @@ record RequestBody(String signature, JsonNode instances, JsonNode inputs, int ma
       throw ApiException.badRequest("no instances in the request");
     }
     if (out.size() > maxInstances) {
-      throw new ApiException(413, out.size() + " instances in one request, more than the limit of " + maxInstances);
+      throw new ApiException(ApiException.Problem.TOO_LARGE, out.size() + " instances in one request, more than the limit of " + maxInstances);
     }
     return out;
   }

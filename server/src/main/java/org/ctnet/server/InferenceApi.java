@@ -372,8 +372,7 @@ public final class InferenceApi {
       FastInstances.Parsed parsed = FastInstances.parseKserve(raw, spec.inputHeight(), spec.inputWidth(), spec.inputChannels(),
           settings.maxInstances());
       if (parsed != null) {
-        Prediction p = await(lease.version().predict(parsed.values(), parsed.count()));
-        return kserveResponse(model, lease.version(), p, parsed.count(), parsed.others());
+        return kserveRun(model, lease.version(), parsed.values(), parsed.count(), parsed.others());
       }
       return kserveInfer(model, lease.version(), Json.parse(raw));
     }
@@ -424,7 +423,7 @@ public final class InferenceApi {
           pixels[i] = Json.finiteFloat(flat.get(i), "inputs[0].data[" + i + "]");
         }
       }
-      p = await(served.predict(pixels, n));
+      return kserveRun(model, served, pixels, n, body);
     } else if (datatype.equals("BYTES")) {
       n = data.size();
       if (n < 1 || n > settings.maxInstances()) {
@@ -435,19 +434,62 @@ public final class InferenceApi {
         encoded.add(decodeBase64(d.asText(), "inputs[0].data"));
       }
       Batch b = decodeInJava(session, encoded);
-      p = await(served.predict(b.pixels(), b.count()));
+      return kserveRun(model, served, b.pixels(), b.count(), body);
     } else {
       throw ApiException.badRequest("datatype must be FP32 or BYTES, got '" + datatype + "'");
     }
-    return kserveResponse(model, served, p, n, body);
   }
 
-  /** The KServe v2 infer response, honouring the request's {@code outputs} filter and {@code id}. */
-  private JsonNode kserveResponse(String model, ServedVersion served, Prediction p, int n, JsonNode body) {
+  /** The outputs a v2 request names ({@code outputs: [{"name": ...}]}); empty means the default ones. */
+  private static List<String> wantedOutputs(JsonNode body) {
     List<String> wanted = new ArrayList<>();
     if (body.has("outputs") && body.get("outputs").isArray()) {
       body.get("outputs").forEach(o -> wanted.add(o.path("name").asText()));
     }
+    return wanted;
+  }
+
+  /**
+   * Runs serving_default, or the explain signature when the request asks for any of its outputs
+   * ({@code <method>_heatmap}, {@code <method>_cam}, {@code <method>_has_evidence}, {@code target_class}),
+   * for the class in {@code parameters.class_index} or else the predicted one.
+   */
+  private JsonNode kserveRun(String model, ServedVersion served, float[] pixels, int n, JsonNode body) {
+    List<String> wanted = wantedOutputs(body);
+    List<String> known = new ArrayList<>(List.of(ModelNames.OUT_PROBABILITIES, ModelNames.OUT_LOGITS, ModelNames.OUT_TARGET_CLASS));
+    for (CamMethod m : served.session().camMethods()) {
+      known.addAll(List.of(m.key() + ModelNames.OUT_HEATMAP_SUFFIX, m.key() + ModelNames.OUT_CAM_SUFFIX,
+          m.key() + ModelNames.OUT_HAS_EVIDENCE_SUFFIX));
+    }
+    for (String w : wanted) {
+      if (!known.contains(w)) {
+        throw ApiException.badRequest("unknown output '" + w + "'; outputs are " + String.join(", ", known));
+      }
+    }
+
+    boolean explain = wanted.stream().anyMatch(w -> !w.equals(ModelNames.OUT_PROBABILITIES) && !w.equals(ModelNames.OUT_LOGITS));
+    if (!explain) {
+      return kserveResponse(model, served, await(served.predict(pixels, n)), null, n, body);
+    }
+    int classIndex = -1;
+    JsonNode requested = body.path("parameters").path("class_index");
+    if (!requested.isMissingNode()) {
+      if (!requested.canConvertToInt() || !requested.isIntegralNumber() || requested.asInt() < 0
+          || requested.asInt() >= served.session().spec().numClasses()) {
+        throw ApiException.badRequest("parameters.class_index must be a class index 0.." + (served.session().spec().numClasses() - 1)
+            + ", got " + requested);
+      }
+      classIndex = requested.asInt();
+    }
+    int[] classes = new int[n];
+    java.util.Arrays.fill(classes, classIndex);
+    Explanation e = await(served.explain(pixels, classes));
+    return kserveResponse(model, served, e.prediction(), e, n, body);
+  }
+
+  /** The KServe v2 infer response, honouring the request's {@code outputs} filter and {@code id}. */
+  private JsonNode kserveResponse(String model, ServedVersion served, Prediction p, Explanation explained, int n, JsonNode body) {
+    List<String> wanted = wantedOutputs(body);
     ObjectNode out = Json.object();
     out.put("model_name", model);
     out.put("model_version", Long.toString(served.version()));
@@ -471,9 +513,40 @@ public final class InferenceApi {
         }
       }
     }
-    for (String w : wanted) {
-      if (!w.equals(ModelNames.OUT_PROBABILITIES) && !w.equals(ModelNames.OUT_LOGITS)) {
-        throw ApiException.badRequest("unknown output '" + w + "'; outputs are probabilities, logits");
+    if (explained != null) {
+      Explanation e = explained;
+      for (String w : wanted) {
+        if (w.equals(ModelNames.OUT_TARGET_CLASS)) {
+          ObjectNode o = outputs.addObject().put("name", w).put("datatype", "INT32");
+          o.set("shape", Json.MAPPER.valueToTree(List.of(n)));
+          ArrayNode data = o.putArray("data");
+          for (int c : e.targetClass()) {
+            data.add(c);
+          }
+          continue;
+        }
+        for (CamMethod m : served.session().camMethods()) {
+          Explanation.Maps maps = e.maps().get(m);
+          if (w.equals(m.key() + ModelNames.OUT_HEATMAP_SUFFIX) || w.equals(m.key() + ModelNames.OUT_CAM_SUFFIX)) {
+            boolean heatmap = w.endsWith(ModelNames.OUT_HEATMAP_SUFFIX);
+            ObjectNode o = outputs.addObject().put("name", w).put("datatype", "FP32");
+            o.set("shape", Json.MAPPER.valueToTree(heatmap ? List.of(n, maps.height(), maps.width())
+                : List.of(n, maps.camHeight(), maps.camWidth())));
+            ArrayNode data = o.putArray("data");
+            for (float[] image : heatmap ? maps.heatmap() : maps.cam()) {
+              for (float v : image) {
+                data.add(v);
+              }
+            }
+          } else if (w.equals(m.key() + ModelNames.OUT_HAS_EVIDENCE_SUFFIX)) {
+            ObjectNode o = outputs.addObject().put("name", w).put("datatype", "BOOL");
+            o.set("shape", Json.MAPPER.valueToTree(List.of(n)));
+            ArrayNode data = o.putArray("data");
+            for (boolean b : maps.hasEvidence()) {
+              data.add(b);
+            }
+          }
+        }
       }
     }
     return out;

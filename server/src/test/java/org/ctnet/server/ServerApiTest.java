@@ -222,6 +222,26 @@ class ServerApiTest {
     assertEquals(out, json(TestServers.post(uri, "/v2/models/tiny/versions/1/infer", reordered)));
     assertError(TestServers.post(uri, "/v2/models/tiny/infer", "{\"inputs\":[{\"name\":\"images\",\"shape\":[2,32,32,1],"
         + "\"datatype\":\"FP32\",\"data\":[" + data.substring(0, data.lastIndexOf(",")) + "]}]}"), 400, "values, shape needs");
+    // The explain signature's outputs through v2 infer (both parsing paths): maps equal the in-process explain.
+    String explainBody = "{\"inputs\":[{\"name\":\"images\",\"shape\":[2,32,32,1],\"datatype\":\"FP32\",\"data\":[" + data
+        + "]}],\"parameters\":{\"class_index\":1},\"outputs\":[{\"name\":\"gradcampp_heatmap\"},{\"name\":\"target_class\"},"
+        + "{\"name\":\"gradcampp_has_evidence\"},{\"name\":\"probabilities\"}]}";
+    Explanation reference = IN_PROCESS.explain(java.util.Arrays.copyOf(IMAGES.pixels(), 2048), 2, new int[] {1, 1});
+    for (String b : List.of(explainBody, explainBody.replace("\"data\":[" + data + "]", "\"data\":"
+        + instancesJson(java.util.Arrays.copyOf(IMAGES.pixels(), 2048), 2).replace("{\"instances\":", "").replaceAll("}$", "")))) {
+      JsonNode explained = json(TestServers.post(uri, "/v2/models/tiny/infer", b));
+      java.util.Map<String, JsonNode> byName = new java.util.HashMap<>();
+      explained.get("outputs").forEach(o -> byName.put(o.get("name").asText(), o));
+      assertEquals(java.util.Set.of("gradcampp_heatmap", "target_class", "gradcampp_has_evidence", "probabilities"), byName.keySet());
+      assertEquals("[2,32,32]", byName.get("gradcampp_heatmap").get("shape").toString());
+      assertEquals(1, byName.get("target_class").get("data").get(1).asInt());
+      float[] map = reference.maps().get(CamMethod.GRAD_CAM_PLUS_PLUS).heatmap()[1];
+      assertEquals(map[300], byName.get("gradcampp_heatmap").get("data").get(1024 + 300).floatValue(), 1e-6f);
+    }
+    assertError(TestServers.post(uri, "/v2/models/tiny/infer", explainBody.replace(
+        "{\"name\":\"target_class\"}", "{\"name\":\"nonsense\"}")), 400, "unknown output 'nonsense'");
+    assertError(TestServers.post(uri, "/v2/models/tiny/infer", explainBody.replace("\"class_index\":1", "\"class_index\":7")),
+        400, "class_index");
   }
 
   @Test

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
@@ -83,13 +82,8 @@ public final class AdaptBatchNormCommand implements Callable<Integer> {
       List<float[]> batches = batches(images, batchSize);
       BatchNormAdaptation.Summary summary = BatchNormAdaptation.reestimate(session, batches);
       long v = version > 0 ? version : ModelExport.latestVersion(to).orElse(0) + 1;
-      Map<String, Object> note = new java.util.LinkedHashMap<>();
-      note.put("adapted_from", from.toAbsolutePath().toString());
-      note.put("images", summary.images());
-      note.put("source", input.toAbsolutePath().toString());
-      note.put("batch_norm_layers", summary.layers());
-      note.put("mean_absolute_mean_shift", summary.meanShift());
-      note.put("geometric_mean_variance_ratio", summary.varianceRatio());
+      Adaptation note = new Adaptation(from.toAbsolutePath().toString(), input.toAbsolutePath().toString(),
+          summary.images(), summary.layers(), summary.meanShift(), summary.varianceRatio());
       Path published = session.export(to, v, session.assets(), staging -> {
         ExportCommand.copyExtraAssets(from, staging);
         new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
@@ -104,6 +98,10 @@ public final class AdaptBatchNormCommand implements Callable<Integer> {
       return ExitCode.OK;
     }
   }
+
+  /** What {@link #ADAPTATION_FILE} records: where the statistics came from and how far they moved. */
+  public record Adaptation(String adaptedFrom, String source, int images, int batchNormLayers,
+      double meanAbsoluteMeanShift, double geometricMeanVarianceRatio) {}
 
   /** Consecutive batches; a last batch of one image joins the one before (one image has no batch statistics). */
   static List<float[]> batches(List<float[]> images, int batchSize) {

@@ -1,7 +1,5 @@
 package org.ctnet.server;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -9,7 +7,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import javax.imageio.ImageIO;
 import org.ctnet.graph.export.WarmupRequests;
 import org.tensorflow.proto.TensorProto;
 import org.ctnet.graph.ModelNames;
@@ -80,7 +77,12 @@ final class WarmUp {
   static Report run(ModelSession session, int maxBatch) {
     long start = System.nanoTime();
     int pixels = session.spec().inputShape().pixels();
-    byte[] png = greyPng(session.spec().inputWidth(), session.spec().inputHeight());
+    byte[] png;
+    try {
+      png = WarmupRequests.greyPng(session.spec().inputWidth(), session.spec().inputHeight());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     boolean bytes = session.signatures().containsKey(ModelNames.SERVING_BYTES);
     boolean explain = session.signatures().containsKey(ModelNames.EXPLAIN);
     int runs = 0;
@@ -105,20 +107,5 @@ final class WarmUp {
       }
     }
     return new Report(runs, (System.nanoTime() - start) / 1_000_000);
-  }
-
-  private static byte[] greyPng(int width, int height) {
-    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
-    for (int y = 0; y < height; y++) {
-      for (int x = 0; x < width; x++) {
-        image.getRaster().setSample(x, y, 0, 128);
-      }
-    }
-    try (ByteArrayOutputStream out = new ByteArrayOutputStream()) {
-      ImageIO.write(image, "png", out);
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

@@ -12,7 +12,6 @@ import org.ctnet.graph.testing.SyntheticImages;
 import org.ctnet.graph.testing.TestModels;
 import org.ctnet.graph.train.OptimizerKind;
 import org.ctnet.graph.train.TrainingSpec;
-import org.ctnet.trainer.cli.AdaptBatchNormCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,7 +44,7 @@ class AdaptBatchNormCliTest {
     assertEquals(0, r.exitCode(), r.out() + r.err());
     assertTrue(r.out().contains("on 9 images (1 unreadable)") && r.out().contains("re-lock"), r.out());
     Path adapted = models.resolve("2");
-    var note = new ObjectMapper().readTree(adapted.resolve("assets.extra").resolve(AdaptBatchNormCommand.ADAPTATION_FILE).toFile());
+    var note = new ObjectMapper().readTree(adapted.resolve("assets.extra").resolve(org.ctnet.trainer.workflow.AdaptedExport.ADAPTATION_FILE).toFile());
     assertEquals(9, note.get("images").asInt());
     assertEquals(Files.readString(models.resolve("1/assets.extra/decision.json")),
         Files.readString(adapted.resolve("assets.extra/decision.json")), "the decision is carried over");

@@ -99,10 +99,7 @@ public final class WarmupRequests {
     float[] grey = new float[spec.inputShape().pixels()];
     java.util.Arrays.fill(grey, 0.5f);
     TensorProto images = floatTensor(grey, shape);
-    java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(spec.inputWidth(), spec.inputHeight(),
-        java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
-    ByteArrayOutputStream png = new ByteArrayOutputStream();
-    javax.imageio.ImageIO.write(image, "png", png);
+    byte[] png = greyPng(spec.inputWidth(), spec.inputHeight());
     List<Request> out = new ArrayList<>();
     out.add(new Request(modelName, org.ctnet.graph.ModelNames.SERVING_DEFAULT, Map.of(org.ctnet.graph.ModelNames.IN_IMAGES, images)));
     for (int n : new int[] {1, 8}) {
@@ -110,7 +107,7 @@ public final class WarmupRequests {
           .setTensorShape(org.tensorflow.proto.TensorShapeProto.newBuilder()
               .addDim(org.tensorflow.proto.TensorShapeProto.Dim.newBuilder().setSize(n)));
       for (int i = 0; i < n; i++) {
-        bytes.addStringVal(ByteString.copyFrom(png.toByteArray()));
+        bytes.addStringVal(ByteString.copyFrom(png));
       }
       out.add(new Request(modelName, org.ctnet.graph.ModelNames.SERVING_BYTES,
           Map.of(org.ctnet.graph.ModelNames.IN_IMAGE_BYTES, bytes.build())));
@@ -124,6 +121,16 @@ public final class WarmupRequests {
     explain.put(org.ctnet.graph.ModelNames.IN_CLASS_INDEX, classIndex);
     out.add(new Request(modelName, org.ctnet.graph.ModelNames.EXPLAIN, explain));
     return out;
+  }
+
+  /** A mid-grey PNG of the model's input size: what warm-ups feed the bytes signature. */
+  public static byte[] greyPng(int width, int height) throws IOException {
+    java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(width, height,
+        java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+    java.util.Arrays.fill(((java.awt.image.DataBufferByte) image.getRaster().getDataBuffer()).getData(), (byte) 128);
+    ByteArrayOutputStream png = new ByteArrayOutputStream();
+    javax.imageio.ImageIO.write(image, "png", png);
+    return png.toByteArray();
   }
 
   /** A float tensor in TensorFlow's packed little-endian layout. */

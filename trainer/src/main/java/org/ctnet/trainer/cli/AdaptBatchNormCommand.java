@@ -5,17 +5,12 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.Callable;
+import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
-import org.ctnet.graph.runtime.BatchNormAdaptation;
 import org.ctnet.graph.runtime.ModelExport;
-import org.ctnet.graph.runtime.ModelSession;
-import org.ctnet.graph.runtime.SessionOptions;
-import org.ctnet.graph.train.OptimizerKind;
-import org.ctnet.graph.train.TrainingSpec;
+import org.ctnet.trainer.workflow.AdaptedExport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -31,9 +26,6 @@ import picocli.CommandLine.Option;
         "The temperature and the decision threshold were fitted on the old source: re-lock them on labelled "
             + "validation images of the new source (fine-tune) before relying on the labels."})
 public final class AdaptBatchNormCommand implements Callable<Integer> {
-  /** Written beside the other assets: what the statistics were re-estimated on. */
-  public static final String ADAPTATION_FILE = "batch_norm_adaptation.json";
-
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Mixin ModelOption model;
@@ -62,63 +54,24 @@ public final class AdaptBatchNormCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--batch-size must be at least 2");
     }
     Path from = model.versionDir();
-    List<Path> files = new ArrayList<>(Inputs.list(input));
-    Collections.shuffle(files, new Random(seed));
-    try (ModelSession session = ModelSession.rebuild(from, TrainingSpec.defaults(OptimizerKind.ADAM), SessionOptions.DEFAULT)) {
-      ImagePreprocessor pre = new ImagePreprocessor(session.assets().preprocessing(), 64L * 1024 * 1024);
-      List<float[]> images = new ArrayList<>();
-      int unreadable = 0;
-      for (Path f : files) {
-        try {
-          images.add(pre.toModelInput(Files.readAllBytes(f)));
-        } catch (IOException e) {
-          unreadable++;
-          spec.commandLine().getErr().println("warning: skipped unreadable image " + f + ": " + e.getMessage());
-        }
+    ImagePreprocessor pre = new ImagePreprocessor(ModelAssets.read(from).preprocessing(), 64L * 1024 * 1024);
+    List<float[]> images = new ArrayList<>();
+    int unreadable = 0;
+    for (Path f : Inputs.list(input)) {
+      try {
+        images.add(pre.toModelInput(Files.readAllBytes(f)));
+      } catch (IOException e) {
+        unreadable++;
+        spec.commandLine().getErr().println("warning: skipped unreadable image " + f + ": " + e.getMessage());
       }
-      if (images.size() < 2) {
-        throw new IOException("need at least 2 readable images at " + input + ", found " + images.size());
-      }
-      List<float[]> batches = batches(images, batchSize);
-      BatchNormAdaptation.Summary summary = BatchNormAdaptation.reestimate(session, batches);
-      long v = version > 0 ? version : ModelExport.latestVersion(to).orElse(0) + 1;
-      Adaptation note = new Adaptation(from.toAbsolutePath().toString(), input.toAbsolutePath().toString(),
-          summary.images(), summary.layers(), summary.meanShift(), summary.varianceRatio());
-      Path published = session.export(to, v, session.assets(), staging -> {
-        ExportCommand.copyExtraAssets(from, staging);
-        new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
-            .writeValue(staging.resolve("assets.extra").resolve(ADAPTATION_FILE).toFile(), note);
-      });
-      out.printf("re-estimated %d batch norms on %d images (%d unreadable): mean |shift of the means| %.4f, "
-          + "variances ×%.3f (geometric mean)%n", summary.layers(), summary.images(), unreadable, summary.meanShift(),
-          summary.varianceRatio());
-      out.printf("exported %s; its temperature and threshold (%.4f) were fitted on the old source: re-lock them on "
-          + "labelled images of this source before trusting the labels%n", published,
-          session.assets().decision().threshold());
-      return ExitCode.OK;
     }
-  }
-
-  /** What {@link #ADAPTATION_FILE} records: where the statistics came from and how far they moved. */
-  public record Adaptation(String adaptedFrom, String source, int images, int batchNormLayers,
-      double meanAbsoluteMeanShift, double geometricMeanVarianceRatio) {}
-
-  /** Consecutive batches; a last batch of one image joins the one before (one image has no batch statistics). */
-  static List<float[]> batches(List<float[]> images, int batchSize) {
-    List<float[]> batches = new ArrayList<>();
-    int pixels = images.get(0).length;
-    for (int start = 0; start < images.size(); ) {
-      int n = Math.min(batchSize, images.size() - start);
-      if (images.size() - start - n == 1) {
-        n++;
-      }
-      float[] batch = new float[n * pixels];
-      for (int i = 0; i < n; i++) {
-        System.arraycopy(images.get(start + i), 0, batch, i * pixels, pixels);
-      }
-      batches.add(batch);
-      start += n;
-    }
-    return batches;
+    long v = version > 0 ? version : ModelExport.latestVersion(to).orElse(0) + 1;
+    AdaptedExport.Result r = AdaptedExport.run(from, images, batchSize, seed, to, v, input.toAbsolutePath().toString());
+    out.printf("re-estimated %d batch norms on %d images (%d unreadable): mean |shift of the means| %.4f, "
+        + "variances ×%.3f (geometric mean)%n", r.adaptation().batchNormLayers(), r.adaptation().images(), unreadable,
+        r.adaptation().meanAbsoluteMeanShift(), r.adaptation().geometricMeanVarianceRatio());
+    out.printf("exported %s; its temperature and threshold (%.4f) were fitted on the old source: re-lock them on "
+        + "labelled images of this source before trusting the labels%n", r.version(), r.threshold());
+    return ExitCode.OK;
   }
 }

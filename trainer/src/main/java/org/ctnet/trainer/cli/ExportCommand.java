@@ -1,9 +1,7 @@
 package org.ctnet.trainer.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import org.ctnet.graph.runtime.ModelExport;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.SessionOptions;
@@ -40,24 +38,9 @@ public final class ExportCommand implements Callable<Integer> {
     long v = version > 0 ? version : ModelExport.latestVersion(to).orElse(0) + 1;
     try (ModelSession session = ModelSession.rebuild(from, TrainingSpec.defaults(OptimizerKind.parse(optimizer)),
         SessionOptions.DEFAULT, camLayer)) {
-      Path published = session.export(to, v, session.assets(), staging -> copyExtraAssets(from, staging));
+      Path published = session.export(to, v, session.assets(), staging -> org.ctnet.trainer.workflow.AdaptedExport.copyExtraAssets(from, staging));
       spec.commandLine().getOut().println("exported " + published + " (weights of " + from + ")");
       return ExitCode.OK;
-    }
-  }
-
-  /** Carries the files of {@code from}'s assets.extra the export does not write itself (reports, notes). */
-  static void copyExtraAssets(Path from, Path staging) throws java.io.IOException {
-    Path extra = from.resolve("assets.extra");
-    try (Stream<Path> files = Files.walk(extra)) {
-      for (Path p : files.toList()) {
-        Path target = staging.resolve("assets.extra").resolve(extra.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else if (!Files.exists(target)) {
-          Files.copy(p, target);
-        }
-      }
     }
   }
 }

@@ -181,15 +181,12 @@ public final class TransferStudyCommand implements Callable<Integer> {
     for (int i = 0; i < pool.size(); i++) {
       images.add(pool.pixels(i));
     }
-    java.util.Collections.shuffle(images, new java.util.Random(17));
-    List<float[]> batches = AdaptBatchNormCommand.batches(images, 16);
-    try (ModelSession session = ModelSession.rebuild(base, org.ctnet.graph.train.TrainingSpec.defaults(
-        org.ctnet.graph.train.OptimizerKind.ADAM), org.ctnet.graph.runtime.SessionOptions.DEFAULT)) {
-      var summary = org.ctnet.graph.runtime.BatchNormAdaptation.reestimate(session, batches);
-      out.printf("AdaBN: re-estimated %d batch norms on %d training-part images (mean |shift| %.4f, variances x%.3f)%n",
-          summary.layers(), summary.images(), summary.meanShift(), summary.varianceRatio());
-      return session.export(dir, 1, session.assets());
-    }
+    var r = org.ctnet.trainer.workflow.AdaptedExport.run(base, images, 16, 17, dir, 1,
+        "the new source's training part (" + pool.size() + " images)");
+    out.printf("AdaBN: re-estimated %d batch norms on %d training-part images (mean |shift| %.4f, variances x%.3f)%n",
+        r.adaptation().batchNormLayers(), r.adaptation().images(), r.adaptation().meanAbsoluteMeanShift(),
+        r.adaptation().geometricMeanVarianceRatio());
+    return r.version();
   }
 
   /** (patients, repeat) pairs: the zero-shot point once, each other budget once per repeat. */

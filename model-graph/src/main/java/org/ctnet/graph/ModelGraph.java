@@ -53,6 +53,10 @@ public final class ModelGraph {
   private final Placeholder<TFloat32> learningRate;
   private final Placeholder<TInt32> classIndex;
   private final Operand<TFloat32> classWeights;
+  private final Operand<TFloat32> exampleWeights;
+  private final Operand<TFloat32> lesionMasks;
+  private final Operand<TFloat32> lesionWeights;
+  private final Operand<TFloat32> lesionLoss;
   private final Operand<TFloat32> logits;
   private final Operand<TFloat32> probabilities;
   private final Operand<TFloat32> trainLogits;
@@ -78,6 +82,10 @@ public final class ModelGraph {
     this.learningRate = b.learningRate;
     this.classIndex = b.classIndex;
     this.classWeights = b.classWeights;
+    this.exampleWeights = b.exampleWeights;
+    this.lesionMasks = b.lesionMasks;
+    this.lesionWeights = b.lesionWeights;
+    this.lesionLoss = b.lesionLoss;
     this.logits = b.logits;
     this.probabilities = b.probabilities;
     this.trainLogits = b.trainLogits;
@@ -138,6 +146,10 @@ public final class ModelGraph {
     Placeholder<TFloat32> learningRate;
     Placeholder<TInt32> classIndex;
     Operand<TFloat32> classWeights;
+    Operand<TFloat32> exampleWeights;
+    Operand<TFloat32> lesionMasks;
+    Operand<TFloat32> lesionWeights;
+    Operand<TFloat32> lesionLoss;
     Operand<TFloat32> logits;
     Operand<TFloat32> probabilities;
     Operand<TFloat32> trainLogits;
@@ -209,7 +221,7 @@ public final class ModelGraph {
       probabilities = tf.withName(ModelNames.OP_PROBABILITIES).nn.softmax(calibrated);
       trainLogits = tf.withName(ModelNames.OP_TRAIN_LOGITS).identity(rawTrainLogits);
 
-      buildLoss();
+      buildLoss(trainRecord, batchSize);
       buildTrainOp();
       cam = CamGraph.build(tf.withSubScope("cam"), rawLogits,
           inferenceRecord.feature(spec.effectiveCamLayer()), classIndex,
@@ -269,8 +281,10 @@ public final class ModelGraph {
               Shape.of(spec.inputHeight(), spec.inputWidth(), spec.inputChannels())));
     }
 
-    private void buildLoss() {
+    private void buildLoss(BuildRecord trainRecord, Operand<TInt32> batchSize) {
       Ops l = tf.withSubScope("loss_terms");
+      exampleWeights = tf.withName(ModelNames.OP_EXAMPLE_WEIGHTS).placeholderWithDefault(
+          l.fill(l.expandDims(batchSize, l.constant(0)), l.constant(1f)), Shape.of(-1));
       Operand<TFloat32> oneHot = l.oneHot(labels, l.constant(spec.numClasses()), l.constant(1f), l.constant(0f));
       float smoothing = (float) training.labelSmoothing();
       Operand<TFloat32> perSample;
@@ -287,9 +301,14 @@ public final class ModelGraph {
             l.math.sub(l.math.maximum(z, l.zerosLike(z)), l.math.mul(z, y)),
             l.math.log1p(l.math.exp(l.math.neg(l.math.abs(z)))));
       }
-      Operand<TFloat32> weights = l.sum(l.math.mul(oneHot, classWeights), l.constant(1));
+      Operand<TFloat32> weights = l.math.mul(l.sum(l.math.mul(oneHot, classWeights), l.constant(1)), exampleWeights);
       Operand<TFloat32> dataLoss = l.math.divNoNan(
           l.sum(l.math.mul(perSample, weights), l.constant(0)), l.sum(weights, l.constant(0)));
+      if (training.lesionGuidance()) {
+        lesionLoss = tf.withName(ModelNames.OP_LESION_LOSS).identity(
+            lesionTerm(trainRecord.feature(spec.effectiveCamLayer()), batchSize));
+        dataLoss = l.math.add(dataLoss, lesionLoss);
+      }
       Operand<TFloat32> total = dataLoss;
       if (spec.weightDecay() > 0) {
         // The penalty is reported in the loss; its gradient (wd · W) is added to the kernels'
@@ -304,6 +323,38 @@ public final class ModelGraph {
       }
       this.dataLoss = dataLoss;
       trainLoss = tf.withName(ModelNames.OP_TRAIN_LOSS).identity(total);
+    }
+
+    /**
+     * Lesion guidance: for each image fed with a lesion weight w > 0 and a lesion mask m (area
+     * fraction per cell of the explained layer's grid), the share of the positive class's
+     * Grad-CAM energy that falls outside the mask, Σ map·(1 − m) / Σ map, weighted by w and
+     * averaged over those images. The Grad-CAM channel weights (mean gradient of the positive
+     * logit) are held constant ({@code stopGradient}): the term moves the feature map, not the
+     * weights' derivation, and needs no second derivatives (TF's C++ registry has none).
+     */
+    private Operand<TFloat32> lesionTerm(Operand<TFloat32> activations, Operand<TInt32> batchSize) {
+      Ops g = tf.withSubScope("lesion_guidance");
+      int h = (int) activations.shape().get(1);
+      int w = (int) activations.shape().get(2);
+      lesionMasks = tf.withName(ModelNames.OP_LESION_MASKS).placeholderWithDefault(
+          g.fill(g.stack(List.of(batchSize, g.constant(h), g.constant(w))), g.constant(0f)), Shape.of(-1, h, w));
+      lesionWeights = tf.withName(ModelNames.OP_LESION_WEIGHTS).placeholderWithDefault(
+          g.fill(g.expandDims(batchSize, g.constant(0)), g.constant(0f)), Shape.of(-1));
+      float[] positive = new float[spec.numClasses()];
+      positive[spec.numClasses() - 1] = 1f;
+      Operand<TFloat32> score = g.sum(g.math.mul(trainLogits, g.constant(positive)), g.constant(new int[] {0, 1}));
+      @SuppressWarnings("unchecked")
+      Operand<TFloat32> gradient = (Operand<TFloat32>) (Operand<?>) g.gradients(score, List.of(activations)).dy(0);
+      Operand<TFloat32> channelWeights = g.stopGradient(
+          g.math.mean(gradient, g.constant(new int[] {1, 2}), org.tensorflow.op.math.Mean.keepDims(true)));
+      Operand<TFloat32> map = g.nn.relu(g.sum(g.math.mul(channelWeights, activations), g.constant(3)));
+      Operand<TInt32> spatial = g.constant(new int[] {1, 2});
+      Operand<TFloat32> outside = g.sum(g.math.mul(map, g.math.sub(g.constant(1f), lesionMasks)), spatial);
+      Operand<TFloat32> total = g.math.add(g.sum(map, spatial), g.constant(1e-6f));
+      Operand<TFloat32> perImage = g.math.div(outside, total);
+      Operand<TFloat32> guided = g.dtypes.cast(g.math.greater(lesionWeights, g.constant(0f)), TFloat32.class);
+      return g.math.divNoNan(g.sum(g.math.mul(perImage, lesionWeights), g.constant(0)), g.sum(guided, g.constant(0)));
     }
 
     private static int[] allAxes(int rank) {
@@ -415,6 +466,24 @@ public final class ModelGraph {
 
   public Operand<TFloat32> logits() {
     return logits;
+  }
+
+  /** Per-image weight of the classification loss (default 1). */
+  public Operand<TFloat32> exampleWeights() {
+    return exampleWeights;
+  }
+
+  /** Lesion-guidance feeds and loss, or null when the training spec does not build the term. */
+  public Operand<TFloat32> lesionMasks() {
+    return lesionMasks;
+  }
+
+  public Operand<TFloat32> lesionWeights() {
+    return lesionWeights;
+  }
+
+  public Operand<TFloat32> lesionLoss() {
+    return lesionLoss;
   }
 
   public Operand<TFloat32> probabilities() {

@@ -47,6 +47,14 @@ public final class ModelNames {
   public static final String OP_LEARNING_RATE = "learning_rate";
   public static final String OP_CLASS_INDEX = "class_index";
   public static final String OP_CLASS_WEIGHTS = "class_weights";
+  /** Per-image weight of the classification loss (default 1; 0 = the image only guides the maps). */
+  public static final String OP_EXAMPLE_WEIGHTS = "example_weights";
+  /** Lesion guidance (training only): per-image lesion area fraction on the explained layer's grid. */
+  public static final String OP_LESION_MASKS = "lesion_masks";
+  /** Lesion guidance: per-image weight of the lesion term (default 0 = no mask). */
+  public static final String OP_LESION_WEIGHTS = "lesion_weights";
+  /** Lesion guidance: the weighted mean lesion term of the batch (0 when no image has a mask). */
+  public static final String OP_LESION_LOSS = "lesion_loss";
   public static final String OP_PROBABILITIES = "probabilities";
   public static final String OP_LOGITS = "logits";
   public static final String OP_LOSS = "loss";

@@ -8,6 +8,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.testing.SyntheticImages;
 import org.ctnet.graph.testing.TestModels;
@@ -107,5 +108,64 @@ class ExplainCliTest {
     }
     assertTrue(methods.has("occlusion") && methods.has("baseline_centre_gaussian"));
     assertTrue(Files.readString(out.resolve("explain-eval.html")).contains("data:image/png;base64,"));
+  }
+
+  @Test
+  void explainEvalTurnsTransposedSlicesBackAndKeepsListedGroups() throws IOException {
+    // The same slices stored transposed (as Inf-Net packages its data), flagged in the manifest,
+    // with a patient per slice: the scores must equal those of the upright copies.
+    Path transposed = dir.resolve("masks-transposed");
+    Files.createDirectories(transposed.resolve("images"));
+    Files.createDirectories(transposed.resolve("masks"));
+    StringBuilder manifest = new StringBuilder("image,mask,label,patient_id,orientation_fix\n");
+    List<String> evenPatients = new java.util.ArrayList<>();
+    int row = 0;
+    for (String line : Files.readAllLines(masks.resolve("manifest.csv")).subList(1, 22)) {
+      String[] cells = line.split(",");
+      for (String file : new String[] {cells[0], cells[1]}) {
+        BufferedImage upright = javax.imageio.ImageIO.read(masks.resolve(file).toFile());
+        BufferedImage flipped = new BufferedImage(upright.getHeight(), upright.getWidth(), BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < upright.getHeight(); y++) {
+          for (int x = 0; x < upright.getWidth(); x++) {
+            flipped.getRaster().setSample(y, x, 0, upright.getRaster().getSample(x, y, 0));
+          }
+        }
+        Files.write(transposed.resolve(file), SyntheticImages.encode(flipped, "png"));
+      }
+      String patient = "p" + row;
+      if (row++ % 2 == 0) {
+        evenPatients.add(patient);
+      }
+      manifest.append(cells[0]).append(',').append(cells[1]).append(",covid,").append(patient).append(",transpose\n");
+    }
+    Files.writeString(transposed.resolve("manifest.csv"), manifest.toString());
+    Path upright = dir.resolve("eval-upright");
+    Path turned = dir.resolve("eval-turned");
+    assertEquals(0, CliTest.run("explain-eval", "--model", model.toString(), "--data", masks.toString(), "--out",
+        upright.toString()).exitCode());
+    CliTest.Run r = CliTest.run("explain-eval", "--model", model.toString(), "--data", transposed.toString(), "--out",
+        turned.toString());
+    assertEquals(0, r.exitCode(), r.out() + r.err());
+    JsonNode a = new ObjectMapper().readTree(upright.resolve("explain-metrics.json").toFile()).get("methods");
+    JsonNode b = new ObjectMapper().readTree(turned.resolve("explain-metrics.json").toFile()).get("methods");
+    for (String method : new String[] {"gradcampp", "attention", "baseline_centre_gaussian"}) {
+      for (String metric : new String[] {"pointing_game", "energy_in_mask", "pixel_auroc"}) {
+        assertEquals(a.get(method).get(metric).asDouble(), b.get(method).get(metric).asDouble(), 1e-6, method + " " + metric);
+      }
+    }
+    Path groups = dir.resolve("even-patients.txt");
+    Files.write(groups, evenPatients);
+    Path subset = dir.resolve("eval-subset");
+    r = CliTest.run("explain-eval", "--model", model.toString(), "--data", transposed.toString(), "--out",
+        subset.toString(), "--groups", groups.toString());
+    assertEquals(0, r.exitCode(), r.out() + r.err());
+    JsonNode m = new ObjectMapper().readTree(subset.resolve("explain-metrics.json").toFile());
+    // 11 even rows, one of them (row 20) the empty mask.
+    assertEquals(10, m.get("images").asInt());
+    assertEquals(1, m.get("empty_masks_skipped").asInt());
+    Files.writeString(groups, "nobody\n");
+    r = CliTest.run("explain-eval", "--model", model.toString(), "--data", transposed.toString(), "--groups", groups.toString());
+    assertEquals(1, r.exitCode());
+    assertTrue(r.err().contains("no slice"), r.err());
   }
 }

@@ -283,8 +283,33 @@ public final class ModelSession implements AutoCloseable {
         .filter(m -> explain.getOutputs().containsKey(m.key() + ModelNames.OUT_HEATMAP_SUFFIX)).toList();
   }
 
-  /** Result of one optimisation step: the loss before the update and the training-mode logits. */
-  public record StepResult(float loss, float[][] logits) {}
+  /**
+   * Result of one optimisation step: the loss before the update, the training-mode logits and the
+   * batch's lesion term (NaN when the graph has none).
+   */
+  public record StepResult(float loss, float[][] logits, float lesionLoss) {
+    public StepResult(float loss, float[][] logits) {
+      this(loss, logits, Float.NaN);
+    }
+  }
+
+  /**
+   * Per-image inputs of lesion guidance for one step ({@code TrainingSpec.lesionGuidance}).
+   *
+   * @param exampleWeights weight of each image's classification loss (0 = the image only guides the map)
+   * @param masks lesion area fraction per cell of {@link #lesionGrid()}, n × rows × cols, row-major
+   * @param weights weight of each image's lesion term (0 = no mask)
+   */
+  public record LesionFeed(float[] exampleWeights, float[] masks, float[] weights) {}
+
+  /** Rows and columns of the grid lesion masks are fed on (the explained layer's), or null without lesion guidance. */
+  public int[] lesionGrid() {
+    if (modelGraph == null || modelGraph.lesionMasks() == null) {
+      return null;
+    }
+    var shape = modelGraph.lesionMasks().shape();
+    return new int[] {(int) shape.get(1), (int) shape.get(2)};
+  }
 
   /**
    * One training step on n images. Updates weights, optimizer slots and batch-norm statistics.
@@ -292,6 +317,12 @@ public final class ModelSession implements AutoCloseable {
    * @param classWeights per-class loss weights, or null for equal weights
    */
   public StepResult trainStep(float[] images, int n, int[] labels, float learningRate, float[] classWeights) {
+    return trainStep(images, n, labels, learningRate, classWeights, null);
+  }
+
+  /** As {@link #trainStep(float[], int, int[], float, float[])}, with lesion guidance's inputs (null = none). */
+  public StepResult trainStep(float[] images, int n, int[] labels, float learningRate, float[] classWeights,
+      LesionFeed lesion) {
     if (labels.length != n) {
       throw new IllegalArgumentException("need one label per image: " + n + ", got " + labels.length);
     }
@@ -303,10 +334,25 @@ public final class ModelSession implements AutoCloseable {
     if (!(learningRate > 0) || !Float.isFinite(learningRate)) {
       throw new IllegalArgumentException("learning rate must be a positive number, got " + learningRate);
     }
+    int[] grid = lesionGrid();
+    if (lesion != null) {
+      if (grid == null) {
+        throw new IllegalStateException("lesion masks need a graph built with lesion guidance (TrainingSpec.lesionGuidance)");
+      }
+      if (lesion.exampleWeights().length != n || lesion.weights().length != n
+          || lesion.masks().length != (long) n * grid[0] * grid[1]) {
+        throw new IllegalArgumentException("lesion feed for " + n + " images on a " + grid[0] + "x" + grid[1]
+            + " grid needs " + n + " example weights, " + n + " lesion weights and " + ((long) n * grid[0] * grid[1])
+            + " mask cells");
+      }
+    }
     try (TFloat32 input = imageTensor(images, n);
         TInt32 y = TensorIo.ints(labels);
         TFloat32 lr = TensorIo.scalar(learningRate);
-        TFloat32 weights = classWeights == null ? null : TensorIo.floats(classWeights, classWeights.length)) {
+        TFloat32 weights = classWeights == null ? null : TensorIo.floats(classWeights, classWeights.length);
+        TFloat32 exampleWeights = lesion == null ? null : TensorIo.floats(lesion.exampleWeights(), n);
+        TFloat32 masks = lesion == null ? null : TensorIo.floats(lesion.masks(), n, grid[0], grid[1]);
+        TFloat32 lesionWeights = lesion == null ? null : TensorIo.floats(lesion.weights(), n)) {
       Session.Runner runner = session.runner()
           .feed(ModelNames.OP_IMAGES, input)
           .feed(ModelNames.OP_LABELS, y)
@@ -314,8 +360,18 @@ public final class ModelSession implements AutoCloseable {
       if (weights != null) {
         runner.feed(ModelNames.OP_CLASS_WEIGHTS, weights);
       }
-      try (Result r = runner.fetch(ModelNames.OP_LOSS).fetch(ModelNames.OP_TRAIN_LOGITS).run()) {
-        return new StepResult(TensorIo.readScalar(r.get(0)), rows(TensorIo.readFloats(r.get(1)), n));
+      if (lesion != null) {
+        runner.feed(ModelNames.OP_EXAMPLE_WEIGHTS, exampleWeights)
+            .feed(ModelNames.OP_LESION_MASKS, masks)
+            .feed(ModelNames.OP_LESION_WEIGHTS, lesionWeights);
+      }
+      runner.fetch(ModelNames.OP_LOSS).fetch(ModelNames.OP_TRAIN_LOGITS);
+      if (grid != null) {
+        runner.fetch(ModelNames.OP_LESION_LOSS);
+      }
+      try (Result r = runner.run()) {
+        float lesionLoss = grid == null ? Float.NaN : TensorIo.readScalar(r.get(2));
+        return new StepResult(TensorIo.readScalar(r.get(0)), rows(TensorIo.readFloats(r.get(1)), n), lesionLoss);
       }
     }
   }

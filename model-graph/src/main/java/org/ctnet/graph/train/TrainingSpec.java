@@ -22,6 +22,9 @@ import java.util.List;
  * @param l2sp coefficient of the L2-SP penalty α/2·‖W − W₀‖² pulling every trained kernel toward
  *     its value when the anchor was set ({@code ModelSession.anchorWeights}); replaces weight
  *     decay toward zero on those kernels (0 = off)
+ * @param lesionGuidance build the lesion term: on images fed with a lesion mask and weight, the
+ *     positive class's Grad-CAM at the explained layer is pulled inside the mask (see
+ *     {@code ModelGraph}); images without a weight are untouched, so the term costs only time
  */
 public record TrainingSpec(
     OptimizerKind optimizer,
@@ -33,7 +36,8 @@ public record TrainingSpec(
     List<String> frozenScopes,
     BatchNormMode batchNorm,
     double labelSmoothing,
-    double l2sp) {
+    double l2sp,
+    boolean lesionGuidance) {
 
   /** Batch norm of the trained scopes during training. */
   public enum BatchNormMode {
@@ -74,23 +78,27 @@ public record TrainingSpec(
   }
 
   public static TrainingSpec defaults(OptimizerKind kind) {
-    return new TrainingSpec(kind, 0.9, 0.999, 1e-7, 0.9, 0.9, List.of(), BatchNormMode.TRAIN, 0, 0);
+    return new TrainingSpec(kind, 0.9, 0.999, 1e-7, 0.9, 0.9, List.of(), BatchNormMode.TRAIN, 0, 0, false);
   }
 
   public TrainingSpec withFrozenScopes(List<String> scopes) {
-    return new TrainingSpec(optimizer, beta1, beta2, epsilon, momentum, rho, scopes, batchNorm, labelSmoothing, l2sp);
+    return new TrainingSpec(optimizer, beta1, beta2, epsilon, momentum, rho, scopes, batchNorm, labelSmoothing, l2sp, lesionGuidance);
   }
 
   public TrainingSpec withBatchNorm(BatchNormMode mode) {
-    return new TrainingSpec(optimizer, beta1, beta2, epsilon, momentum, rho, frozenScopes, mode, labelSmoothing, l2sp);
+    return new TrainingSpec(optimizer, beta1, beta2, epsilon, momentum, rho, frozenScopes, mode, labelSmoothing, l2sp, lesionGuidance);
   }
 
   public TrainingSpec withLabelSmoothing(double epsilonLabels) {
-    return new TrainingSpec(optimizer, beta1, beta2, epsilon, momentum, rho, frozenScopes, batchNorm, epsilonLabels, l2sp);
+    return new TrainingSpec(optimizer, beta1, beta2, epsilon, momentum, rho, frozenScopes, batchNorm, epsilonLabels, l2sp, lesionGuidance);
   }
 
   public TrainingSpec withL2sp(double alpha) {
-    return new TrainingSpec(optimizer, beta1, beta2, epsilon, momentum, rho, frozenScopes, batchNorm, labelSmoothing, alpha);
+    return new TrainingSpec(optimizer, beta1, beta2, epsilon, momentum, rho, frozenScopes, batchNorm, labelSmoothing, alpha, lesionGuidance);
+  }
+
+  public TrainingSpec withLesionGuidance(boolean on) {
+    return new TrainingSpec(optimizer, beta1, beta2, epsilon, momentum, rho, frozenScopes, batchNorm, labelSmoothing, l2sp, on);
   }
 
   /** True when a variable at {@code path} belongs to a frozen scope. */

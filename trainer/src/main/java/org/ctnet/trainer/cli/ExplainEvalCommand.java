@@ -2,8 +2,6 @@ package org.ctnet.trainer.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,17 +12,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import javax.imageio.ImageIO;
 import org.ctnet.graph.cam.CamMethod;
 import org.ctnet.graph.export.ModelAssets;
-import org.ctnet.graph.preprocess.GreyImage;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.render.HeatmapRenderer;
 import org.ctnet.graph.runtime.Explanation;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.Occlusion;
 import org.ctnet.graph.runtime.SessionOptions;
-import org.ctnet.trainer.data.Csv;
+import org.ctnet.trainer.data.MaskedSlices;
 import org.ctnet.trainer.eval.Report;
 import org.ctnet.trainer.explain.Faithfulness;
 import org.ctnet.trainer.explain.MapMetrics;
@@ -42,8 +38,14 @@ public final class ExplainEvalCommand implements Callable<Integer> {
   @Mixin ModelOption model;
 
   @Option(names = "--data", required = true, paramLabel = "DIR",
-      description = "Folder with manifest.csv (columns image, mask), images/ and masks/ (mask > 127 = infection).")
+      description = "Folder with manifest.csv (columns image, mask; optional orientation_fix=transpose, patient_id), "
+          + "images/ and masks/ (mask > 127 = infection).")
   Path data;
+
+  @Option(names = "--groups", paramLabel = "FILE",
+      description = "Score only the slices whose patient_id (or group) is listed in FILE, one per line "
+          + "(e.g. the lesion-holdout-groups.txt a lesion-guided training writes).")
+  Path groups;
 
   @Option(names = "--out", defaultValue = "explain-eval", paramLabel = "DIR", description = "Report folder (default ${DEFAULT-VALUE}).")
   Path out;
@@ -65,7 +67,14 @@ public final class ExplainEvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    List<String[]> rows = readManifest();
+    List<MaskedSlices.Slice> rows = MaskedSlices.read(data);
+    if (groups != null) {
+      List<String> keep = Files.readAllLines(groups).stream().map(String::trim).filter(l -> !l.isEmpty()).toList();
+      rows = MaskedSlices.filter(rows, keep, true);
+      if (rows.isEmpty()) {
+        throw new IOException("no slice of " + data + " belongs to a group listed in " + groups);
+      }
+    }
     Files.createDirectories(out);
     try (ModelSession session = ModelSession.load(model.versionDir(), SessionOptions.DEFAULT);
         Progress progress = new Progress("explain-eval", rows.size(), spec.commandLine().getOut())) {
@@ -93,9 +102,9 @@ public final class ExplainEvalCommand implements Callable<Integer> {
       double probabilitySum = 0;
       StringBuilder grid = new StringBuilder();
       for (int r = 0; r < rows.size(); r++) {
-        String[] row = rows.get(r);
-        float[] image = pre.toModelInput(Files.readAllBytes(data.resolve(row[0])));
-        boolean[] mask = readMask(data.resolve(row[1]), w, h);
+        MaskedSlices.Slice row = rows.get(r);
+        float[] image = MaskedSlices.modelInput(row, pre);
+        boolean[] mask = MaskedSlices.mask(row, w, h);
         double area = MapMetrics.areaFraction(mask);
         if (area == 0) {
           empty++;
@@ -120,7 +129,7 @@ public final class ExplainEvalCommand implements Callable<Integer> {
         maps.put("baseline_random", MapMetrics.randomMap(w, h, 1000 + r));
         float[] grey = ExplainCommand.grey(image, assets);
         if (used <= gridImages) {
-          grid.append("<tr><td>").append(Report.escape(row[0])).append("<br>")
+          grid.append("<tr><td>").append(Report.escape(data.relativize(row.image()).toString())).append("<br>")
               .append(img(HeatmapRenderer.pngWithContour(grey, new float[grey.length], mask, w, h, 0))).append("</td>");
         }
         for (var m : maps.entrySet()) {
@@ -156,6 +165,7 @@ public final class ExplainEvalCommand implements Callable<Integer> {
       Map<String, Object> result = new LinkedHashMap<>();
       result.put("model", model.versionDir().toString());
       result.put("data", data.toString());
+      result.put("groups", groups == null ? "all" : groups.toString());
       result.put("images", used);
       result.put("empty_masks_skipped", empty);
       result.put("mean_mask_area_fraction", used == 0 ? Double.NaN : areaSum / used);
@@ -201,56 +211,5 @@ public final class ExplainEvalCommand implements Callable<Integer> {
 
   private static String img(byte[] png) {
     return "<img src=\"data:image/png;base64," + Base64.getEncoder().encodeToString(png) + "\">";
-  }
-
-  private List<String[]> readManifest() throws IOException {
-    Path manifest = data.resolve("manifest.csv");
-    if (!Files.isRegularFile(manifest)) {
-      throw new IOException("no manifest.csv in " + data + " (columns image,mask)");
-    }
-    List<String[]> all = Csv.read(manifest);
-    if (all.isEmpty()) {
-      throw new IOException(manifest + " is empty");
-    }
-    String[] header = all.get(0);
-    int image = -1;
-    int mask = -1;
-    for (int i = 0; i < header.length; i++) {
-      if (header[i].equals("image")) {
-        image = i;
-      }
-      if (header[i].equals("mask")) {
-        mask = i;
-      }
-    }
-    if (image < 0 || mask < 0) {
-      throw new IOException(manifest + " needs 'image' and 'mask' columns");
-    }
-    List<String[]> rows = new ArrayList<>();
-    for (String[] r : all.subList(1, all.size())) {
-      if (r.length <= Math.max(image, mask)) {
-        throw new IOException(manifest + ": a row has " + r.length + " columns, fewer than the header");
-      }
-      rows.add(new String[] {r[image], r[mask]});
-    }
-    return rows;
-  }
-
-  /** Reads a mask and resizes it to the model input by nearest neighbour (the image is stretched the same way). */
-  static boolean[] readMask(Path file, int width, int height) throws IOException {
-    BufferedImage image = ImageIO.read(new ByteArrayInputStream(Files.readAllBytes(file)));
-    if (image == null) {
-      throw new IOException("unreadable mask " + file);
-    }
-    GreyImage grey = ImagePreprocessor.toGrey(image);
-    boolean[] out = new boolean[width * height];
-    for (int y = 0; y < height; y++) {
-      int sy = Math.min(grey.height() - 1, (int) ((y + 0.5) * grey.height() / height));
-      for (int x = 0; x < width; x++) {
-        int sx = Math.min(grey.width() - 1, (int) ((x + 0.5) * grey.width() / width));
-        out[y * width + x] = grey.at(sx, sy) > 127;
-      }
-    }
-    return out;
   }
 }

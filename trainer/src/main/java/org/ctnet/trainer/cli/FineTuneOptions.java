@@ -60,7 +60,7 @@ public final class FineTuneOptions {
     }
     return new TrainConfig(base.epochs(), base.batchSize(), base.learningRate(), base.schedule(), base.warmupEpochs(),
         base.optimizer(), base.patience(), base.balanceClasses(), base.augmentation(), frozen, base.seed(),
-        base.labelSmoothing(), mode, l2sp != null ? l2sp : base.l2sp(), mix, base.balanceSources());
+        base.labelSmoothing(), mode, l2sp != null ? l2sp : base.l2sp(), mix, base.balanceSources(), base.lesion());
   }
 
   boolean hasReference() {

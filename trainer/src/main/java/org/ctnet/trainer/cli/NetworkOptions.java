@@ -19,11 +19,18 @@ public final class NetworkOptions {
   @Option(names = "--head", description = "softmax (2 logits, cross-entropy) or sigmoid (1 logit, the paper's BCE).")
   String head;
 
-  /** The spec from --spec or --preset, with --head applied, named {@code name}. */
+  @Option(names = "--cam-layer", paramLabel = "NAME",
+      description = "Layer the explain signature explains and --lesion-masks guides, e.g. stage3/unit1 (default: the spec's).")
+  String camLayer;
+
+  /** The spec from --spec or --preset, with --head and --cam-layer applied, named {@code name}. */
   NetworkSpec spec(String name) throws IOException {
     NetworkSpec spec = specFile != null ? SpecJson.read(specFile) : SpecJson.preset(preset);
     if (head != null) {
       spec = spec.withHead(HeadKind.valueOf(head.toUpperCase(Locale.ROOT)));
+    }
+    if (camLayer != null) {
+      spec = spec.withCamLayer(camLayer);
     }
     return spec.withName(name);
   }

@@ -33,6 +33,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Mixin TrainingOptions training;
   @Mixin ExportOptions export;
   @Mixin NetworkOptions network;
+  @Mixin LesionOptions lesion;
 
   @Option(names = "--run-dir", paramLabel = "DIR", description = "Checkpoints, logs and reports (default runs/<name>).")
   Path runDir;
@@ -55,10 +56,11 @@ public final class TrainCommand implements Callable<Integer> {
     ImageStore train = data.load(split.train(), assets.preprocessing(), "train", out);
     ImageStore validation = data.load(split.validation(), assets.preprocessing(), "validation", out);
     ImageStore test = data.load(split.test(), assets.preprocessing(), "test", out);
-    TrainConfig config = training.config(TrainingOptions.Recipes.TRAIN);
+    TrainConfig config = training.config(TrainingOptions.Recipes.TRAIN).withLesion(lesion.guidance());
     try (ModelSession model = ModelSession.create(assets,
         config.trainingSpec(), training.sessionOptions())) {
-      RunState state = new Trainer(model, config, run, out).train(train, validation, resume);
+      var lesions = lesion.load(run, data.splitSeed, assets.preprocessing(), model.lesionGrid(), out);
+      RunState state = new Trainer(model, config, run, out).train(train, null, lesions, validation, resume);
       try (ModelSession calibrated = Calibrator.calibrateAndLock(model, validation,
           export.evaluation.targetSensitivity, config.trainingSpec(), training.sessionOptions())) {
         out.println("calibration: " + calibrated.assets().calibration().fittedOn());

@@ -92,7 +92,8 @@ public final class TrainingOptions {
         recipe.batchNorm(),
         recipe.l2sp(),
         recipe.referenceMix(),
-        balanceSources && recipe.balanceSources());
+        balanceSources && recipe.balanceSources(),
+        recipe.lesion());
   }
 
   private Augmentation augmentation(Augmentation recipe) {
@@ -117,7 +118,7 @@ public final class TrainingOptions {
 
     /** Training from scratch: the shipped model's recipe. */
     static final TrainConfig TRAIN = new TrainConfig(20, 16, 0.001, "cosine", 1, OptimizerKind.ADAM, 6, true,
-        Augmentation.SOURCE_SHIFT, List.of(), 1, 0.1, TrainingSpec.BatchNormMode.TRAIN, 0, 0, true);
+        Augmentation.SOURCE_SHIFT, List.of(), 1, 0.1, TrainingSpec.BatchNormMode.TRAIN, 0, 0, true, null);
 
     /**
      * Fine-tuning: what the transfer study supports (README, "Fine-tuning at a new hospital"):
@@ -126,6 +127,6 @@ public final class TrainingOptions {
      * L2-SP pull of 0.1 toward the starting weights.
      */
     static final TrainConfig FINE_TUNE = new TrainConfig(12, 16, 0.0003, "cosine", 1, OptimizerKind.ADAM, 4, true,
-        Augmentation.SOURCE_SHIFT.withCopies(2), List.of(), 1, 0.1, TrainingSpec.BatchNormMode.FROZEN, 0.1, 0.5, true);
+        Augmentation.SOURCE_SHIFT.withCopies(2), List.of(), 1, 0.1, TrainingSpec.BatchNormMode.FROZEN, 0.1, 0.5, true, null);
   }
 }

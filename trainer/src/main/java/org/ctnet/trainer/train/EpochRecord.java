@@ -1,6 +1,15 @@
 package org.ctnet.trainer.train;
 
-/** One line of the training log. */
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * One line of the training log.
+ *
+ * @param trainLoss mean loss of the batches' classified images (with lesion guidance, the batch
+ *     loss includes the lesion term)
+ * @param imagesPerSecond every image fed, classified or guided
+ * @param lesionLoss mean lesion term of the batches with masked slices (null without lesion guidance)
+ */
 public record EpochRecord(
     int epoch,
     double trainLoss,
@@ -10,4 +19,5 @@ public record EpochRecord(
     double validationAuc,
     double learningRate,
     double imagesPerSecond,
-    double seconds) {}
+    double seconds,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Double lesionLoss) {}

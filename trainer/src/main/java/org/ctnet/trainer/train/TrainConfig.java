@@ -27,6 +27,7 @@ import org.ctnet.trainer.data.Augmentation;
  *     half as many images per epoch as the largest (multi-source training)
  * @param referenceMix share of each epoch's images drawn from a reference (rehearsal) set, in
  *     [0, 1) (0 = off; needs a rehearsal set)
+ * @param lesion lesion guidance from masked slices ({@link LesionGuidance#OFF} when null)
  */
 public record TrainConfig(
     int epochs,
@@ -44,7 +45,8 @@ public record TrainConfig(
     TrainingSpec.BatchNormMode batchNorm,
     double l2sp,
     double referenceMix,
-    boolean balanceSources) {
+    boolean balanceSources,
+    LesionGuidance lesion) {
 
   public TrainConfig {
     if (epochs < 1) {
@@ -64,6 +66,7 @@ public record TrainConfig(
     }
     frozenScopes = frozenScopes == null ? List.of() : List.copyOf(frozenScopes);
     batchNorm = batchNorm == null ? TrainingSpec.BatchNormMode.TRAIN : batchNorm;
+    lesion = lesion == null ? LesionGuidance.OFF : lesion;
     if (!(referenceMix >= 0 && referenceMix < 1)) {
       throw new IllegalArgumentException("reference mix must be in [0, 1), got " + referenceMix);
     }
@@ -76,13 +79,19 @@ public record TrainConfig(
       OptimizerKind optimizer, int patience, boolean balanceClasses, Augmentation augmentation,
       List<String> frozenScopes, long seed) {
     this(epochs, batchSize, learningRate, schedule, warmupEpochs, optimizer, patience, balanceClasses, augmentation,
-        frozenScopes, seed, 0, TrainingSpec.BatchNormMode.TRAIN, 0, 0, false);
+        frozenScopes, seed, 0, TrainingSpec.BatchNormMode.TRAIN, 0, 0, false, LesionGuidance.OFF);
   }
 
   /** How the graph's training step is built for this run. */
   public TrainingSpec trainingSpec() {
     return TrainingSpec.defaults(optimizer).withFrozenScopes(frozenScopes).withBatchNorm(batchNorm)
-        .withLabelSmoothing(labelSmoothing).withL2sp(l2sp);
+        .withLabelSmoothing(labelSmoothing).withL2sp(l2sp).withLesionGuidance(lesion.on());
+  }
+
+  /** This configuration with lesion guidance. */
+  public TrainConfig withLesion(LesionGuidance guidance) {
+    return new TrainConfig(epochs, batchSize, learningRate, schedule, warmupEpochs, optimizer, patience, balanceClasses,
+        augmentation, frozenScopes, seed, labelSmoothing, batchNorm, l2sp, referenceMix, balanceSources, guidance);
   }
 
   /** Learning rate at a fractional epoch position in [0, epochs). */

@@ -16,6 +16,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.trainer.data.ImageStore;
+import org.ctnet.trainer.data.LesionStore;
 import org.ctnet.trainer.eval.Metrics;
 
 /**
@@ -57,6 +58,23 @@ public final class Trainer {
    */
   public RunState train(ImageStore train, ImageStore rehearsal, ImageStore validation, boolean resume)
       throws IOException {
+    return train(train, rehearsal, null, validation, resume);
+  }
+
+  /**
+   * As {@link #train(ImageStore, ImageStore, ImageStore, boolean)}, with lesion guidance: each
+   * epoch also draws {@code config.lesion().mix()} of its images from {@code lesions}; they are
+   * fed unaugmented, with no classification loss and the lesion term only.
+   */
+  public RunState train(ImageStore train, ImageStore rehearsal, LesionStore lesions, ImageStore validation,
+      boolean resume) throws IOException {
+    LesionGuidance guidance = config.lesion();
+    if (guidance.on() && (lesions == null || lesions.size() == 0)) {
+      throw new IOException("lesion guidance needs slices with non-empty masks");
+    }
+    if (guidance.on() && model.lesionGrid() == null) {
+      throw new IllegalStateException("lesion guidance needs a model built with TrainConfig.trainingSpec()");
+    }
     if (config.referenceMix() > 0 && (rehearsal == null || rehearsal.size() == 0)) {
       throw new IOException("a reference mix of " + config.referenceMix() + " needs a reference (rehearsal) set");
     }
@@ -94,13 +112,24 @@ public final class Trainer {
       int own = ownImage.length;
       int rehearsed = config.referenceMix() > 0
           ? (int) Math.round(own * config.referenceMix() / (1 - config.referenceMix())) : 0;
-      int total = own + rehearsed;
+      int guided = guidance.on() ? (int) Math.round((own + rehearsed) * guidance.mix() / (1 - guidance.mix())) : 0;
+      int classified = own + rehearsed;
+      int total = classified + guided;
       int[] order = permutation(total, new Random(config.seed() * 1_000_003L + epoch));
       Random picks = new Random(config.seed() * 7_919L + epoch);
       int[] rehearsalPick = new int[rehearsed];
       for (int i = 0; i < rehearsed; i++) {
         rehearsalPick[i] = picks.nextInt(rehearsal.size());
       }
+      Random lesionPicks = new Random(config.seed() * 104_729L + epoch);
+      int[] lesionPick = new int[guided];
+      for (int i = 0; i < guided; i++) {
+        lesionPick[i] = lesionPicks.nextInt(lesions.size());
+      }
+      int[] grid = guidance.on() ? model.lesionGrid() : null;
+      int cells = grid == null ? 0 : grid[0] * grid[1];
+      double lesionSum = 0;
+      int lesionSteps = 0;
       double lossSum = 0;
       int correct = 0;
       int seen = 0;
@@ -111,8 +140,23 @@ public final class Trainer {
           int n = Math.min(config.batchSize(), total - start);
           float[] batch = new float[n * pixels];
           int[] labels = new int[n];
+          ModelSession.LesionFeed feed = grid == null ? null
+              : new ModelSession.LesionFeed(new float[n], new float[n * cells], new float[n]);
+          boolean[] isGuided = new boolean[n];
           for (int i = 0; i < n; i++) {
             int entry = order[start + i];
+            if (entry >= classified) {
+              int slice = lesionPick[entry - classified];
+              isGuided[i] = true;
+              labels[i] = model.spec().numClasses() - 1;
+              System.arraycopy(lesions.pixels(slice), 0, batch, i * pixels, pixels);
+              System.arraycopy(lesions.mask(slice), 0, feed.masks(), i * cells, cells);
+              feed.weights()[i] = (float) guidance.weight() * lesions.quality(slice);
+              continue;
+            }
+            if (feed != null) {
+              feed.exampleWeights()[i] = 1f;
+            }
             ImageStore from = entry < own ? train : rehearsal;
             int image = entry < own ? ownImage[entry] : rehearsalPick[entry - own];
             // The first train.size() entries are the originals; every later one (other copies,
@@ -129,29 +173,38 @@ public final class Trainer {
             }
           }
           lr = config.learningRateAt(epoch - 1 + (double) start / total);
-          ModelSession.StepResult step = model.trainStep(batch, n, labels, (float) lr, classWeights);
+          ModelSession.StepResult step = model.trainStep(batch, n, labels, (float) lr, classWeights, feed);
           if (!Float.isFinite(step.loss())) {
             throw new IOException("training diverged: loss is " + step.loss() + " at epoch " + epoch
                 + " (lower the learning rate); the last good checkpoint is epoch " + (epoch - 1));
           }
-          lossSum += step.loss() * n;
+          int classifiedHere = 0;
           for (int i = 0; i < n; i++) {
-            float[] l = step.logits()[i];
-            if (argmax(l) == labels[i]) {
+            if (isGuided[i]) {
+              continue;
+            }
+            classifiedHere++;
+            if (argmax(step.logits()[i]) == labels[i]) {
               correct++;
             }
           }
-          seen += n;
+          lossSum += step.loss() * classifiedHere;
+          seen += classifiedHere;
+          if (classifiedHere < n) {
+            lesionSum += step.lesionLoss();
+            lesionSteps++;
+          }
           double seconds = (System.nanoTime() - started) / 1e9;
-          progress.step(n, String.format("loss %.4f acc %.3f lr %.2e %.1f img/s", lossSum / seen,
-              (double) correct / seen, lr, seen / seconds));
+          String lesionStatus = lesionSteps == 0 ? "" : String.format(" lesion %.3f", lesionSum / lesionSteps);
+          progress.step(n, String.format("loss %.4f acc %.3f%s lr %.2e %.1f img/s", lossSum / Math.max(1, seen),
+              (double) correct / Math.max(1, seen), lesionStatus, lr, (start + n) / seconds));
         }
       }
       double trainSeconds = (System.nanoTime() - started) / 1e9;
       Evaluated val = evaluate(model, validation, 32);
       double seconds = (System.nanoTime() - started) / 1e9;
       EpochRecord record = new EpochRecord(epoch, lossSum / seen, (double) correct / seen, val.loss, val.accuracy,
-          val.auc, lr, seen / trainSeconds, seconds);
+          val.auc, lr, total / trainSeconds, seconds, lesionSteps == 0 ? null : lesionSum / lesionSteps);
       // Ties in AUC (common when it saturates at 1) go to the lower validation loss.
       int bestSoFar = state.bestEpoch();
       double bestLoss = state.history().stream().filter(r -> r.epoch() == bestSoFar)
@@ -167,8 +220,10 @@ public final class Trainer {
           .writeValueAsString(record) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
       pruneCheckpoints(state);
       stale = better ? 0 : stale + 1;
-      out.printf("epoch %d: train loss %.4f acc %.4f | validation loss %.4f acc %.4f AUC %.4f%s | %.0f s%n", epoch,
-          record.trainLoss(), record.trainAccuracy(), val.loss, val.accuracy, val.auc, better ? " (best)" : "", seconds);
+      out.printf("epoch %d: train loss %.4f acc %.4f%s | validation loss %.4f acc %.4f AUC %.4f%s | %.0f s%n", epoch,
+          record.trainLoss(), record.trainAccuracy(),
+          record.lesionLoss() == null ? "" : String.format(" lesion %.4f", record.lesionLoss()),
+          val.loss, val.accuracy, val.auc, better ? " (best)" : "", seconds);
     }
     if (state.bestEpoch() > 0 && state.bestEpoch() != state.completedEpochs()) {
       out.printf("restoring the best epoch %d (validation AUC %.4f)%n", state.bestEpoch(), state.bestAuc());

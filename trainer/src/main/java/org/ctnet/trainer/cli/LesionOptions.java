@@ -1,0 +1,94 @@
+package org.ctnet.trainer.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeSet;
+import org.ctnet.graph.preprocess.ImagePreprocessor;
+import org.ctnet.graph.preprocess.Preprocessing;
+import org.ctnet.trainer.data.LesionStore;
+import org.ctnet.trainer.data.MaskedSlices;
+import org.ctnet.trainer.train.LesionGuidance;
+import org.ctnet.trainer.train.Progress;
+import picocli.CommandLine.Option;
+
+/**
+ * Lesion guidance from slices with infection masks (train, cross-validate). A share of the masked
+ * slices' patients is held out of training and listed in the run folder, so the maps can be scored
+ * on patients the guidance never saw ({@code ctnet explain-eval --groups}).
+ */
+public final class LesionOptions {
+  /** Patients held out of lesion guidance, one per line (for {@code explain-eval --groups}). */
+  public static final String HOLDOUT_GROUPS = "lesion-holdout-groups.txt";
+
+  @Option(names = "--lesion-masks", paramLabel = "DIR",
+      description = "Folder of COVID slices with infection masks (manifest.csv: image, mask[, patient_id, orientation_fix, "
+          + "mask_kind]); repeatable. Mixed into the epochs without a classification loss: they only pull the "
+          + "covid Grad-CAM into the masks.")
+  List<Path> folders = new ArrayList<>();
+
+  @Option(names = "--lesion-weight", defaultValue = "1.0",
+      description = "Weight of the lesion term against the classification loss (default ${DEFAULT-VALUE}).")
+  double weight;
+
+  @Option(names = "--lesion-mix", defaultValue = "0.2",
+      description = "Share of each epoch's images drawn from the masked slices (default ${DEFAULT-VALUE}).")
+  double mix;
+
+  @Option(names = "--pseudo-mask-weight", defaultValue = "0.5",
+      description = "Weight factor of model-generated masks (mask_kind pseudo...) against radiologist masks (default ${DEFAULT-VALUE}).")
+  double pseudoMaskWeight;
+
+  @Option(names = "--lesion-holdout", defaultValue = "0.2",
+      description = "Share of the masked slices' patients kept out of training, for scoring the maps (default ${DEFAULT-VALUE}).")
+  double holdout;
+
+  /** The guidance these options ask for ({@link LesionGuidance#OFF} without --lesion-masks). */
+  LesionGuidance guidance() {
+    if (!(holdout >= 0 && holdout < 1)) {
+      throw new IllegalArgumentException("--lesion-holdout must be in [0, 1), got " + holdout);
+    }
+    return folders.isEmpty() ? LesionGuidance.OFF : new LesionGuidance(weight, mix, pseudoMaskWeight);
+  }
+
+  /**
+   * Reads the masked slices, holds out a seeded share of each folder's patients (listed in
+   * {@code run}/{@value #HOLDOUT_GROUPS}) and loads the rest on the model's explained-layer grid;
+   * null without --lesion-masks.
+   */
+  LesionStore load(Path run, long seed, Preprocessing preprocessing, int[] grid, PrintWriter out) throws IOException {
+    if (folders.isEmpty()) {
+      return null;
+    }
+    List<MaskedSlices.Slice> training = new ArrayList<>();
+    List<String> heldOut = new ArrayList<>();
+    for (Path folder : folders) {
+      List<MaskedSlices.Slice> slices = MaskedSlices.read(folder);
+      List<String> groups = new ArrayList<>(new TreeSet<>(slices.stream().map(MaskedSlices.Slice::group).toList()));
+      Collections.shuffle(groups, new Random(seed));
+      List<String> held = groups.subList(0, (int) Math.round(groups.size() * holdout));
+      training.addAll(MaskedSlices.filter(slices, held, false));
+      heldOut.addAll(held);
+      out.printf("lesion masks: %s — %d slices of %d patients, %d patients held out%n", folder, slices.size(),
+          groups.size(), held.size());
+    }
+    Files.createDirectories(run);
+    Files.write(run.resolve(HOLDOUT_GROUPS), heldOut);
+    ImagePreprocessor preprocessor = new ImagePreprocessor(preprocessing, 64L * 1024 * 1024);
+    try (Progress progress = new Progress("loading masked slices", training.size(), out)) {
+      int[] done = {0};
+      LesionStore store = LesionStore.load(training, preprocessor, grid, pseudoMaskWeight, i -> {
+        progress.step(i - done[0], "");
+        done[0] = i;
+      });
+      out.printf("lesion guidance: %d slices (%d empty masks left out), weight %.3g, %.0f%% of each epoch%n",
+          store.size(), store.emptyMasks(), weight, 100 * mix);
+      return store;
+    }
+  }
+}

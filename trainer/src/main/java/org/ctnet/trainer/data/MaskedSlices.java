@@ -1,0 +1,142 @@
+package org.ctnet.trainer.data;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import javax.imageio.ImageIO;
+import org.ctnet.graph.preprocess.GreyImage;
+import org.ctnet.graph.preprocess.ImageDecodeException;
+import org.ctnet.graph.preprocess.ImagePreprocessor;
+
+/**
+ * Slices with binary infection masks, from a folder whose {@code manifest.csv} has the columns
+ * {@code image} and {@code mask} (paths relative to the folder; mask grey &gt; 127 = infection) and
+ * optionally {@code orientation_fix} ({@code transpose}: image and mask are stored transposed and
+ * are turned back before use), {@code patient_id} (or {@code group}) and {@code mask_kind} (a kind
+ * starting with {@code pseudo} marks a model-generated mask).
+ */
+public final class MaskedSlices {
+  /** One slice: where its files are, how to orient them, whose it is and how its mask was made. */
+  public record Slice(Path image, Path mask, boolean transpose, String group, boolean pseudoMask) {}
+
+  private MaskedSlices() {}
+
+  /** Every slice of the folder's manifest, in manifest order. */
+  public static List<Slice> read(Path folder) throws IOException {
+    Path manifest = folder.resolve("manifest.csv");
+    if (!Files.isRegularFile(manifest)) {
+      throw new IOException("no manifest.csv in " + folder + " (columns image,mask)");
+    }
+    List<String[]> all = Csv.read(manifest);
+    if (all.isEmpty()) {
+      throw new IOException(manifest + " is empty");
+    }
+    List<String> header = List.of(all.get(0));
+    int image = header.indexOf("image");
+    int mask = header.indexOf("mask");
+    if (image < 0 || mask < 0) {
+      throw new IOException(manifest + " needs 'image' and 'mask' columns");
+    }
+    int orientation = header.indexOf("orientation_fix");
+    int group = header.indexOf("patient_id") >= 0 ? header.indexOf("patient_id") : header.indexOf("group");
+    int kind = header.indexOf("mask_kind");
+    List<Slice> slices = new ArrayList<>();
+    for (int r = 1; r < all.size(); r++) {
+      String[] row = all.get(r);
+      if (row.length < header.size()) {
+        throw new IOException(manifest + " line " + (r + 1) + ": " + row.length + " columns, the header has " + header.size());
+      }
+      String fix = orientation < 0 ? "" : row[orientation].trim().toLowerCase(Locale.ROOT);
+      if (!fix.isEmpty() && !fix.equals("none") && !fix.equals("transpose")) {
+        throw new IOException(manifest + " line " + (r + 1) + ": orientation_fix must be transpose, none or empty, got '"
+            + row[orientation] + "'");
+      }
+      slices.add(new Slice(folder.resolve(row[image]), folder.resolve(row[mask]), fix.equals("transpose"),
+          group < 0 ? "" : row[group],
+          kind >= 0 && row[kind].trim().toLowerCase(Locale.ROOT).startsWith("pseudo")));
+    }
+    return slices;
+  }
+
+  /** The slices whose group is (keep = true) or is not (keep = false) in {@code groups}. */
+  public static List<Slice> filter(List<Slice> slices, Collection<String> groups, boolean keep) {
+    Set<String> set = Set.copyOf(groups);
+    return slices.stream().filter(s -> set.contains(s.group()) == keep).toList();
+  }
+
+  /** The slice's image as model input (turned back first when stored transposed). */
+  public static float[] modelInput(Slice slice, ImagePreprocessor preprocessor) throws IOException {
+    try {
+      GreyImage grey = preprocessor.decode(Files.readAllBytes(slice.image()));
+      return preprocessor.toModelInput(slice.transpose() ? transpose(grey) : grey);
+    } catch (ImageDecodeException e) {
+      throw new IOException("unreadable image " + slice.image() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The slice's mask on the model input's pixel grid, stretched like the image and sampled by
+   * nearest neighbour (turned back first when stored transposed).
+   */
+  public static boolean[] mask(Slice slice, int width, int height) throws IOException {
+    BufferedImage image = ImageIO.read(new ByteArrayInputStream(Files.readAllBytes(slice.mask())));
+    if (image == null) {
+      throw new IOException("unreadable mask " + slice.mask());
+    }
+    GreyImage grey = ImagePreprocessor.toGrey(image);
+    if (slice.transpose()) {
+      grey = transpose(grey);
+    }
+    boolean[] out = new boolean[width * height];
+    for (int y = 0; y < height; y++) {
+      int sy = Math.min(grey.height() - 1, (int) ((y + 0.5) * grey.height() / height));
+      for (int x = 0; x < width; x++) {
+        int sx = Math.min(grey.width() - 1, (int) ((x + 0.5) * grey.width() / width));
+        out[y * width + x] = grey.at(sx, sy) > 127;
+      }
+    }
+    return out;
+  }
+
+  /** Share of each cell of a rows × cols grid covered by the mask (area average). */
+  public static float[] gridFractions(boolean[] mask, int width, int height, int rows, int cols) {
+    float[] out = new float[rows * cols];
+    for (int r = 0; r < rows; r++) {
+      int y0 = r * height / rows;
+      int y1 = Math.max(y0 + 1, (r + 1) * height / rows);
+      for (int c = 0; c < cols; c++) {
+        int x0 = c * width / cols;
+        int x1 = Math.max(x0 + 1, (c + 1) * width / cols);
+        int inside = 0;
+        for (int y = y0; y < y1; y++) {
+          for (int x = x0; x < x1; x++) {
+            if (mask[y * width + x]) {
+              inside++;
+            }
+          }
+        }
+        out[r * cols + c] = (float) inside / ((y1 - y0) * (x1 - x0));
+      }
+    }
+    return out;
+  }
+
+  static GreyImage transpose(GreyImage image) {
+    int w = image.width();
+    int h = image.height();
+    float[] out = new float[w * h];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        out[x * h + y] = image.pixels()[y * w + x];
+      }
+    }
+    return new GreyImage(h, w, out);
+  }
+}

@@ -1,0 +1,32 @@
+package org.ctnet.trainer.train;
+
+/**
+ * Lesion guidance of a training run: slices with infection masks are mixed into the epochs, where
+ * they carry no classification loss (a positives-only source must not teach "this source is
+ * COVID") and only the lesion term, which pulls the positive class's Grad-CAM into the mask.
+ *
+ * @param weight the lesion term's weight against the classification loss (0 = off)
+ * @param mix share of each epoch's images drawn from the masked slices, in [0, 1)
+ * @param pseudoMaskWeight factor on the weight of model-generated ("pseudo") masks, in [0, 1]:
+ *     they are noisier than a radiologist's
+ */
+public record LesionGuidance(double weight, double mix, double pseudoMaskWeight) {
+  public static final LesionGuidance OFF = new LesionGuidance(0, 0, 1);
+
+  public LesionGuidance {
+    if (!(weight >= 0) || Double.isInfinite(weight)) {
+      throw new IllegalArgumentException("lesion weight must be >= 0, got " + weight);
+    }
+    if (!(mix >= 0 && mix < 1)) {
+      throw new IllegalArgumentException("lesion mix must be in [0, 1), got " + mix);
+    }
+    if (!(pseudoMaskWeight >= 0 && pseudoMaskWeight <= 1)) {
+      throw new IllegalArgumentException("pseudo-mask weight must be in [0, 1], got " + pseudoMaskWeight);
+    }
+  }
+
+  /** True when masked slices take part in training. */
+  public boolean on() {
+    return weight > 0 && mix > 0;
+  }
+}

@@ -153,6 +153,16 @@ class ExplainCliTest {
         assertEquals(a.get(method).get(metric).asDouble(), b.get(method).get(metric).asDouble(), 1e-6, method + " " + metric);
       }
     }
+    assertTrue(new ObjectMapper().readTree(turned.resolve("explain-metrics.json").toFile()).get("orientation_fix_applied").asBoolean());
+    // Told to ignore the column (a manifest recording a fix already applied), the slices stay
+    // transposed: the random baseline map now meets transposed masks.
+    Path ignored = dir.resolve("eval-ignored");
+    r = CliTest.run("explain-eval", "--model", model.toString(), "--data", transposed.toString(), "--out",
+        ignored.toString(), "--no-orientation-fix");
+    assertEquals(0, r.exitCode(), r.out() + r.err());
+    JsonNode c = new ObjectMapper().readTree(ignored.resolve("explain-metrics.json").toFile()).get("methods");
+    assertNotEquals(a.get("baseline_random").get("energy_in_mask").asDouble(),
+        c.get("baseline_random").get("energy_in_mask").asDouble(), 1e-6);
     Path groups = dir.resolve("even-patients.txt");
     Files.write(groups, evenPatients);
     Path subset = dir.resolve("eval-subset");

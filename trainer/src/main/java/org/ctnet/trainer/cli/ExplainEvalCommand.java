@@ -47,6 +47,12 @@ public final class ExplainEvalCommand implements Callable<Integer> {
           + "(e.g. the lesion-holdout-groups.txt a lesion-guided training writes).")
   Path groups;
 
+  @Option(names = "--orientation-fix", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Turn slices back as the manifest's orientation_fix column says (default on; "
+          + "--no-orientation-fix ignores the column, e.g. for medseg-masks-dev, whose column records a transposition "
+          + "already applied).")
+  boolean orientationFix;
+
   @Option(names = "--out", defaultValue = "explain-eval", paramLabel = "DIR", description = "Report folder (default ${DEFAULT-VALUE}).")
   Path out;
 
@@ -67,7 +73,7 @@ public final class ExplainEvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    List<MaskedSlices.Slice> rows = MaskedSlices.read(data);
+    List<MaskedSlices.Slice> rows = MaskedSlices.read(data, orientationFix);
     if (groups != null) {
       List<String> keep = Files.readAllLines(groups).stream().map(String::trim).filter(l -> !l.isEmpty()).toList();
       rows = MaskedSlices.filter(rows, keep, true);
@@ -166,6 +172,7 @@ public final class ExplainEvalCommand implements Callable<Integer> {
       result.put("model", model.versionDir().toString());
       result.put("data", data.toString());
       result.put("groups", groups == null ? "all" : groups.toString());
+      result.put("orientation_fix_applied", orientationFix);
       result.put("images", used);
       result.put("empty_masks_skipped", empty);
       result.put("mean_mask_area_fraction", used == 0 ? Double.NaN : areaSum / used);

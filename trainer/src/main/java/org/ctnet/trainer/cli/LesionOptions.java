@@ -48,6 +48,11 @@ public final class LesionOptions {
       description = "Share of the masked slices' patients kept out of training, for scoring the maps (default ${DEFAULT-VALUE}).")
   double holdout;
 
+  @Option(names = "--lesion-orientation-fix", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Turn masked slices back as their manifest's orientation_fix column says (default on; "
+          + "--no-lesion-orientation-fix ignores the column).")
+  boolean orientationFix;
+
   /** The guidance these options ask for ({@link LesionGuidance#OFF} without --lesion-masks). */
   LesionGuidance guidance() {
     if (!(holdout >= 0 && holdout < 1)) {
@@ -68,7 +73,7 @@ public final class LesionOptions {
     List<MaskedSlices.Slice> training = new ArrayList<>();
     List<String> heldOut = new ArrayList<>();
     for (Path folder : folders) {
-      List<MaskedSlices.Slice> slices = MaskedSlices.read(folder);
+      List<MaskedSlices.Slice> slices = MaskedSlices.read(folder, orientationFix);
       List<String> groups = new ArrayList<>(new TreeSet<>(slices.stream().map(MaskedSlices.Slice::group).toList()));
       Collections.shuffle(groups, new Random(seed));
       List<String> held = groups.subList(0, (int) Math.round(groups.size() * holdout));

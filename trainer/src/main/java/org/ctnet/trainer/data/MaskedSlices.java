@@ -19,7 +19,8 @@ import org.ctnet.graph.preprocess.ImagePreprocessor;
  * Slices with binary infection masks, from a folder whose {@code manifest.csv} has the columns
  * {@code image} and {@code mask} (paths relative to the folder; mask grey &gt; 127 = infection) and
  * optionally {@code orientation_fix} ({@code transpose}: image and mask are stored transposed and
- * are turned back before use), {@code patient_id} (or {@code group}) and {@code mask_kind} (a kind
+ * are turned back before use, unless the caller says the column records a fix already applied, as
+ * in medseg-masks-dev), {@code patient_id} (or {@code group}) and {@code mask_kind} (a kind
  * starting with {@code pseudo} marks a model-generated mask).
  */
 public final class MaskedSlices {
@@ -28,8 +29,13 @@ public final class MaskedSlices {
 
   private MaskedSlices() {}
 
-  /** Every slice of the folder's manifest, in manifest order. */
-  public static List<Slice> read(Path folder) throws IOException {
+  /**
+   * Every slice of the folder's manifest, in manifest order.
+   *
+   * @param applyOrientationFix turn slices back as {@code orientation_fix} says (false: the
+   *     column is ignored, for manifests that record a transposition already applied)
+   */
+  public static List<Slice> read(Path folder, boolean applyOrientationFix) throws IOException {
     Path manifest = folder.resolve("manifest.csv");
     if (!Files.isRegularFile(manifest)) {
       throw new IOException("no manifest.csv in " + folder + " (columns image,mask)");
@@ -58,7 +64,7 @@ public final class MaskedSlices {
         throw new IOException(manifest + " line " + (r + 1) + ": orientation_fix must be transpose, none or empty, got '"
             + row[orientation] + "'");
       }
-      slices.add(new Slice(folder.resolve(row[image]), folder.resolve(row[mask]), fix.equals("transpose"),
+      slices.add(new Slice(folder.resolve(row[image]), folder.resolve(row[mask]), applyOrientationFix && fix.equals("transpose"),
           group < 0 ? "" : row[group],
           kind >= 0 && row[kind].trim().toLowerCase(Locale.ROOT).startsWith("pseudo")));
     }

@@ -7,14 +7,16 @@ import java.util.List;
 
 /**
  * The lung field of an axial chest slice, found by classic image processing on the model input
- * (no model): Otsu's threshold splits air from tissue; air connected to the image border is
- * outside the body; the two largest air regions inside it (each at least
- * {@value #MIN_LUNG_AREA} of the image) are the lungs; a closing of radius
- * {@value #CLOSING_RADIUS} of the image side and hole filling bring back what is denser than air
- * inside or at the edge of a lung — vessels, ground glass, consolidation — which is where lesions
- * are. A slice whose lungs touch the image border (a tight crop) or that has no air inside a body
- * has no lung field: {@link #found()} is false and the mask covers the whole image, so a map
- * constrained by it is unchanged.
+ * (no model): Otsu's threshold splits air from tissue; the convex hull of the large tissue
+ * regions is the thorax; the largest air regions inside it (at most {@value #MAX_LUNG_REGIONS},
+ * each at least {@value #MIN_LUNG_AREA} of the image) are the lungs; each lung's convex hull on its
+ * lateral side (or a closing where the hull would be far larger than the region) and hole filling
+ * bring back what is denser than air inside or at the edge of a lung — vessels, subpleural
+ * consolidation — which is where lesions are, without taking in the heart. It needs a lung
+ * window: in a mediastinal window the heart is as dark as the lungs and joins the field. A slice with no such air region inside the thorax, or whose field would cover more than
+ * {@value #MAX_FIELD_AREA} of the image (e.g. a mediastinal window, where the heart is as dark
+ * as air), has no lung field: {@link #found()} is false and the mask covers the whole image, so a
+ * map constrained by it is unchanged.
  *
  * @param mask width × height, row-major, true inside the lung field
  * @param found whether lungs were found (false: the mask is the whole image)
@@ -22,8 +24,14 @@ import java.util.List;
 public record LungField(boolean[] mask, int width, int height, boolean found) {
   /** Smallest share of the image a lung may cover. */
   public static final double MIN_LUNG_AREA = 0.01;
-  /** Closing radius as a share of the shorter image side. */
-  public static final double CLOSING_RADIUS = 0.04;
+  /** A field covering more than this share of the image constrains nothing: reported as not found. */
+  public static final double MAX_FIELD_AREA = 0.85;
+  /** At most this many air regions make the lung field (two lungs, split by disease or a fissure). */
+  public static final int MAX_LUNG_REGIONS = 4;
+  /** A lung region is replaced by its convex hull when the hull is at most this many times its area. */
+  public static final double MAX_HULL_RATIO = 1.5;
+  /** Closing radius as a share of the shorter image side (regions whose hull is too large). */
+  public static final double CLOSING_RADIUS = 0.05;
 
   /**
    * @param grey model-input grey levels in [0, 1], row-major (the first channel of the model input)
@@ -38,35 +46,194 @@ public record LungField(boolean[] mask, int width, int height, boolean found) {
     for (int i = 0; i < n; i++) {
       air[i] = grey[i] <= threshold;
     }
-    boolean[] outside = reachableFromBorder(air, width, height);
-    boolean[] inside = new boolean[n];
+    // The thorax: the convex hull of the tissue regions of at least MIN_LUNG_AREA (a hull, not
+    // "air touching the border", so that lungs reaching the edge of a tight crop still count).
+    boolean[] tissue = new boolean[n];
     for (int i = 0; i < n; i++) {
-      inside[i] = air[i] && !outside[i];
+      tissue[i] = !air[i];
     }
-    List<int[]> components = components(inside, width, height);
-    components.sort(Comparator.comparingInt((int[] c) -> c.length).reversed());
-    boolean[] lungs = new boolean[n];
-    int kept = 0;
-    for (int[] component : components) {
-      if (kept == 2 || component.length < MIN_LUNG_AREA * n) {
-        break;
+    List<int[]> tissueRegions = components(tissue, width, height).stream()
+        .filter(c -> c.length >= MIN_LUNG_AREA * n).toList();
+    if (tissueRegions.isEmpty()) {
+      return whole(width, height);
+    }
+    int[] allTissue = tissueRegions.stream().flatMapToInt(java.util.Arrays::stream).toArray();
+    boolean[] thorax = convexHull(allTissue, width, height);
+    // Lungs: large air regions enclosed by the thorax; one touching the border counts only when
+    // most of it lies inside the thorax (a lung cut by a tight crop), not when it surrounds it.
+    List<int[]> candidates = new ArrayList<>();
+    for (int[] component : components(air, width, height)) {
+      if (component.length < MIN_LUNG_AREA * n) {
+        continue;
       }
+      int inside = 0;
+      boolean border = false;
       for (int p : component) {
-        lungs[p] = true;
+        if (thorax[p]) {
+          inside++;
+        }
+        int x = p % width;
+        int y = p / width;
+        border |= x == 0 || y == 0 || x == width - 1 || y == height - 1;
       }
-      kept++;
+      if (!border || inside > component.length / 2) {
+        candidates.add(component);
+      }
     }
-    if (kept == 0) {
-      boolean[] all = new boolean[n];
-      java.util.Arrays.fill(all, true);
-      return new LungField(all, width, height, false);
+    candidates.sort(Comparator.comparingInt((int[] c) -> c.length).reversed());
+    List<int[]> kept = candidates.subList(0, Math.min(MAX_LUNG_REGIONS, candidates.size()));
+    if (kept.isEmpty()) {
+      return whole(width, height);
     }
+    // Each lung's lateral hull brings back dense disease at its outer edge (subpleural
+    // consolidation bites into the aerated lung); a region whose hull is much larger than itself
+    // (both lungs joined through an airway) gets a closing instead, which cannot swallow the
+    // mediastinum.
     int radius = Math.max(1, (int) Math.round(CLOSING_RADIUS * Math.min(width, height)));
-    boolean[] closed = erode(dilate(lungs, width, height, radius), width, height, radius);
-    for (int i = 0; i < n; i++) {
-      closed[i] |= lungs[i];
+    boolean[] closed = new boolean[n];
+    for (int[] component : kept) {
+      boolean[] hull = convexHull(component, width, height);
+      int hullArea = 0;
+      for (boolean b : hull) {
+        hullArea += b ? 1 : 0;
+      }
+      boolean[] region;
+      if (hullArea <= MAX_HULL_RATIO * component.length) {
+        region = lateralHull(component, hull, width, height);
+      } else {
+        boolean[] own = new boolean[n];
+        for (int p : component) {
+          own[p] = true;
+        }
+        region = erode(dilate(own, width, height, radius), width, height, radius);
+        for (int p : component) {
+          region[p] = true;
+        }
+      }
+      for (int i = 0; i < n; i++) {
+        closed[i] |= region[i] && thorax[i];
+      }
     }
-    return new LungField(fillHoles(closed, width, height), width, height, true);
+    boolean[] field = fillHoles(closed, width, height);
+    int inside = 0;
+    for (boolean b : field) {
+      if (b) {
+        inside++;
+      }
+    }
+    return inside > MAX_FIELD_AREA * n ? whole(width, height) : new LungField(field, width, height, true);
+  }
+
+
+  private static LungField whole(int width, int height) {
+    boolean[] all = new boolean[width * height];
+    java.util.Arrays.fill(all, true);
+    return new LungField(all, width, height, false);
+  }
+
+  /**
+   * The hull on the lung's lateral side only: in each row where the lung has pixels, from the
+   * hull's outer edge to the lung's own inner edge (the heart and mediastinum stay out); rows
+   * with no lung pixels (a dense base) take the whole hull. Lateral = away from the image centre.
+   */
+  private static boolean[] lateralHull(int[] component, boolean[] hull, int width, int height) {
+    int[] from = new int[height];
+    int[] to = new int[height];
+    java.util.Arrays.fill(from, Integer.MAX_VALUE);
+    java.util.Arrays.fill(to, -1);
+    long sumX = 0;
+    for (int p : component) {
+      int x = p % width;
+      int y = p / width;
+      from[y] = Math.min(from[y], x);
+      to[y] = Math.max(to[y], x);
+      sumX += x;
+    }
+    boolean leftSide = sumX < (long) component.length * width / 2;
+    boolean[] out = new boolean[width * height];
+    for (int y = 0; y < height; y++) {
+      for (int x = 0; x < width; x++) {
+        int i = y * width + x;
+        if (!hull[i]) {
+          continue;
+        }
+        boolean lungRow = to[y] >= 0;
+        out[i] = !lungRow || (leftSide ? x <= to[y] : x >= from[y]);
+      }
+    }
+    for (int p : component) {
+      out[p] = true;
+    }
+    return out;
+  }
+
+  /** The filled convex hull of a pixel set (Andrew's monotone chain over each row's extreme pixels). */
+  static boolean[] convexHull(int[] pixels, int width, int height) {
+    int[] left = new int[height];
+    int[] right = new int[height];
+    java.util.Arrays.fill(left, Integer.MAX_VALUE);
+    java.util.Arrays.fill(right, -1);
+    for (int p : pixels) {
+      int x = p % width;
+      int y = p / width;
+      left[y] = Math.min(left[y], x);
+      right[y] = Math.max(right[y], x);
+    }
+    List<long[]> points = new ArrayList<>();
+    for (int y = 0; y < height; y++) {
+      if (right[y] >= 0) {
+        points.add(new long[] {left[y], y});
+        if (right[y] != left[y]) {
+          points.add(new long[] {right[y], y});
+        }
+      }
+    }
+    points.sort(Comparator.<long[]>comparingLong(q -> q[0]).thenComparingLong(q -> q[1]));
+    long[][] hull = new long[2 * points.size() + 1][];
+    int k = 0;
+    for (long[] q : points) {
+      while (k >= 2 && cross(hull[k - 2], hull[k - 1], q) <= 0) {
+        k--;
+      }
+      hull[k++] = q;
+    }
+    for (int i = points.size() - 2, lower = k + 1; i >= 0; i--) {
+      long[] q = points.get(i);
+      while (k >= lower && cross(hull[k - 2], hull[k - 1], q) <= 0) {
+        k--;
+      }
+      hull[k++] = q;
+    }
+    int vertices = Math.max(1, k - 1);
+    boolean[] out = new boolean[width * height];
+    for (int y = 0; y < height; y++) {
+      double from = Double.POSITIVE_INFINITY;
+      double to = Double.NEGATIVE_INFINITY;
+      for (int i = 0; i < vertices; i++) {
+        long[] a = hull[i];
+        long[] b = hull[(i + 1) % vertices];
+        if ((a[1] <= y && y <= b[1]) || (b[1] <= y && y <= a[1])) {
+          if (a[1] == b[1]) {
+            from = Math.min(from, Math.min(a[0], b[0]));
+            to = Math.max(to, Math.max(a[0], b[0]));
+          } else {
+            double x = a[0] + (double) (y - a[1]) * (b[0] - a[0]) / (b[1] - a[1]);
+            from = Math.min(from, x);
+            to = Math.max(to, x);
+          }
+        }
+      }
+      for (int x = (int) Math.ceil(from - 1e-9); x <= Math.floor(to + 1e-9) && x < width; x++) {
+        if (x >= 0) {
+          out[y * width + x] = true;
+        }
+      }
+    }
+    return out;
+  }
+
+  private static long cross(long[] o, long[] a, long[] b) {
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
   }
 
   /** Share of the image inside the lung field. */

@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 import org.ctnet.graph.cam.CamMethod;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
+import org.ctnet.graph.preprocess.LungField;
 import org.ctnet.graph.render.HeatmapRenderer;
 import org.ctnet.graph.runtime.Explanation;
 import org.ctnet.graph.runtime.ModelSession;
@@ -68,6 +69,9 @@ public final class ExplainEvalCommand implements Callable<Integer> {
   @Option(names = "--grid-images", defaultValue = "12", description = "Images shown in the HTML grid (default ${DEFAULT-VALUE}).")
   int gridImages;
 
+  /** Suffix of a method's map restricted to the lung field. */
+  static final String LUNG_SUFFIX = "+lungs";
+
   private static final String[] METRICS = {"pointing_game", "energy_in_mask", "iou_top", "dice_top", "pixel_auroc",
       "faithfulness_drop_most", "faithfulness_drop_least", "faithfulness_gap"};
 
@@ -94,6 +98,9 @@ public final class ExplainEvalCommand implements Callable<Integer> {
       if (occlusion) {
         methods.add("occlusion");
       }
+      // The same maps restricted to the lung field (LungField): how much of the miss is outside the lungs.
+      List<CamMethod> constrained = session.camMethods().stream().filter(CamMethod::gradientBased).toList();
+      constrained.forEach(m -> methods.add(m.key() + LUNG_SUFFIX));
       methods.add("baseline_centre_gaussian");
       methods.add("baseline_random");
       Map<String, double[]> sums = new LinkedHashMap<>();
@@ -106,6 +113,8 @@ public final class ExplainEvalCommand implements Callable<Integer> {
       int used = 0;
       double areaSum = 0;
       double probabilitySum = 0;
+      int lungsFound = 0;
+      double lungAreaSum = 0;
       StringBuilder grid = new StringBuilder();
       for (int r = 0; r < rows.size(); r++) {
         MaskedSlices.Slice row = rows.get(r);
@@ -131,9 +140,15 @@ public final class ExplainEvalCommand implements Callable<Integer> {
           maps.put("occlusion", Occlusion.run(session, image, target,
               new Occlusion.Settings(window, Math.max(1, window / 2), 0f, 32, Occlusion.Score.LOG_ODDS), d -> { }).normalised());
         }
+        float[] grey = ExplainCommand.grey(image, assets);
+        LungField lungs = LungField.find(grey, w, h);
+        lungsFound += lungs.found() ? 1 : 0;
+        lungAreaSum += lungs.areaFraction();
+        for (CamMethod m : constrained) {
+          maps.put(m.key() + LUNG_SUFFIX, lungs.constrain(maps.get(m.key())));
+        }
         maps.put("baseline_centre_gaussian", MapMetrics.centreGaussian(w, h));
         maps.put("baseline_random", MapMetrics.randomMap(w, h, 1000 + r));
-        float[] grey = ExplainCommand.grey(image, assets);
         if (used <= gridImages) {
           grid.append("<tr><td>").append(Report.escape(data.relativize(row.image()).toString())).append("<br>")
               .append(img(HeatmapRenderer.pngWithContour(grey, new float[grey.length], mask, w, h, 0))).append("</td>");
@@ -177,6 +192,8 @@ public final class ExplainEvalCommand implements Callable<Integer> {
       result.put("empty_masks_skipped", empty);
       result.put("mean_mask_area_fraction", used == 0 ? Double.NaN : areaSum / used);
       result.put("mean_probability_" + assets.labels().get(target), used == 0 ? Double.NaN : probabilitySum / used);
+      result.put("lung_field_found", lungsFound);
+      result.put("mean_lung_field_area_fraction", used == 0 ? Double.NaN : lungAreaSum / used);
       result.put("top_fraction", topFraction);
       result.put("removal_fraction", removalFraction);
       result.put("explained_layer", assets.spec().effectiveCamLayer());

@@ -387,7 +387,7 @@ public final class HttpApi {
     };
   }
 
-  /** Explanation options from the query: method, grid, opacity, class_index, smooth. */
+  /** Explanation options from the query: method, grid, opacity, class_index, smooth, lungs. */
   private static ObjectNode explainQuery(Call call) {
     ObjectNode options = Json.object();
     if (call.query("method") != null) {
@@ -402,8 +402,14 @@ public final class HttpApi {
     if (call.query("opacity") != null) {
       options.put("opacity", parseDouble(call.query("opacity"), "opacity"));
     }
-    if ("true".equals(call.query("smooth"))) {
-      options.put("smooth", true);
+    for (String flag : new String[] {"smooth", "lungs"}) {
+      String value = call.query(flag);
+      if (value != null && !value.equals("true") && !value.equals("false")) {
+        throw ApiException.badRequest(flag + " must be true or false, got '" + value + "'");
+      }
+      if ("true".equals(value)) {
+        options.put(flag, true);
+      }
     }
     return options;
   }

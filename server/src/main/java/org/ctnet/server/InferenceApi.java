@@ -25,6 +25,7 @@ import org.ctnet.graph.scan.Series;
 import org.ctnet.graph.scan.SeriesAssembler;
 import org.ctnet.graph.preprocess.ImageTooLargeException;
 import org.ctnet.graph.preprocess.ImageDecodeException;
+import org.ctnet.graph.preprocess.LungField;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.runtime.Explanation;
 import org.ctnet.graph.runtime.ModelSession;
@@ -271,24 +272,37 @@ public final class InferenceApi {
     x.put("has_evidence", maps.hasEvidence()[i]);
     x.put("layer", spec.effectiveCamLayer());
     x.set("cam", Json.grid(maps.cam()[i], maps.camHeight(), maps.camWidth()));
-    float[][] grid = HeatmapRenderer.grid(maps.heatmap()[i], maps.width(), maps.height(), options.grid(), options.grid());
+    int hw = spec.inputShape().area();
+    float[] grey = new float[hw];
+    for (int p = 0; p < hw; p++) {
+      grey[p] = pixels[(i * hw + p) * spec.inputChannels()];
+    }
+    float[] heat = maps.heatmap()[i];
+    if (options.lungs()) {
+      // Restricted by image processing, not by the model: said in the response; "cam" stays the model's.
+      LungField field = LungField.find(grey, spec.inputWidth(), spec.inputHeight());
+      heat = field.constrain(heat);
+      ObjectNode lungs = x.putObject("lung_field");
+      lungs.put("found", field.found());
+      lungs.put("area_fraction", field.areaFraction());
+    }
+    float[][] grid = HeatmapRenderer.grid(heat, maps.width(), maps.height(), options.grid(), options.grid());
     x.set("heatmap", Json.matrix(grid));
     if (options.overlay()) {
-      int hw = spec.inputShape().area();
-      float[] grey = new float[hw];
-      for (int p = 0; p < hw; p++) {
-        grey[p] = pixels[(i * hw + p) * spec.inputChannels()];
-      }
       Base64.Encoder b64 = Base64.getEncoder();
-      x.put("overlay_png", b64.encodeToString(HeatmapRenderer.png(grey, maps.heatmap()[i], spec.inputWidth(), spec.inputHeight(), options.opacity())));
-      x.put("heatmap_png", b64.encodeToString(HeatmapRenderer.heatPng(maps.heatmap()[i], spec.inputWidth(), spec.inputHeight())));
+      x.put("overlay_png", b64.encodeToString(HeatmapRenderer.png(grey, heat, spec.inputWidth(), spec.inputHeight(), options.opacity())));
+      x.put("heatmap_png", b64.encodeToString(HeatmapRenderer.heatPng(heat, spec.inputWidth(), spec.inputHeight())));
       x.put("image_png", b64.encodeToString(HeatmapRenderer.greyPng(grey, spec.inputWidth(), spec.inputHeight())));
     }
     return x;
   }
 
-  /** Explain request options: method, class index, heatmap grid size, overlay and its opacity. */
-  record ExplainOptions(CamMethod method, JsonNode classIndex, int grid, boolean overlay, double opacity, boolean smooth) {
+  /**
+   * Explain request options: method, class index, heatmap grid size, overlay and its opacity,
+   * flip smoothing, and whether the heatmap is restricted to the lung field.
+   */
+  record ExplainOptions(CamMethod method, JsonNode classIndex, int grid, boolean overlay, double opacity, boolean smooth,
+      boolean lungs) {
     static ExplainOptions from(JsonNode body, NetworkSpec spec) {
       String methodName = body.path("method").asText(CamMethod.GRAD_CAM_PLUS_PLUS.key());
       CamMethod method;
@@ -305,8 +319,13 @@ public final class InferenceApi {
       if (!(opacity >= 0 && opacity <= 1)) {
         throw ApiException.badRequest("opacity must be in [0, 1], got " + opacity);
       }
+      for (String flag : new String[] {"overlay", "smooth", "lungs"}) {
+        if (body.has(flag) && !body.get(flag).isBoolean()) {
+          throw ApiException.badRequest(flag + " must be true or false, got " + body.get(flag));
+        }
+      }
       return new ExplainOptions(method, body.get("class_index"), grid, body.path("overlay").asBoolean(false), opacity,
-          body.path("smooth").asBoolean(false));
+          body.path("smooth").asBoolean(false), body.path("lungs").asBoolean(false));
     }
 
     int[] classIndices(int n, int classes) {
@@ -568,7 +587,7 @@ public final class InferenceApi {
       ModelSession session = lease.version().session();
       Batch b = decodeInJava(session, List.of(image));
       ExplainOptions o = ExplainOptions.from(options, session.spec());
-      o = new ExplainOptions(o.method(), o.classIndex(), o.grid(), true, o.opacity(), o.smooth());
+      o = new ExplainOptions(o.method(), o.classIndex(), o.grid(), true, o.opacity(), o.smooth(), o.lungs());
       int[] classes = o.classIndices(1, session.spec().numClasses());
       Explanation e = explanation(lease.version(), b.pixels(), 1, classes, o.smooth());
       ObjectNode out = decision(model, lease.version().version(), session.assets(), e.prediction().probabilities()[0]);
@@ -634,7 +653,7 @@ public final class InferenceApi {
               .map(k -> k.source() + ": " + k.reason()).toList());
         }
         ExplainOptions o = ExplainOptions.from(options, spec);
-        o = new ExplainOptions(o.method(), o.classIndex(), o.grid(), true, o.opacity(), false);
+        o = new ExplainOptions(o.method(), o.classIndex(), o.grid(), true, o.opacity(), false, o.lungs());
         ObjectNode out = Json.object();
         out.put("model", model).put("version", Long.toString(served.version()));
         ArrayNode scans = out.putArray("scans");

@@ -169,6 +169,61 @@ class ServerApiTest {
     }
   }
 
+  /** A 32×32 slice with a body and two dark lungs (the blob images have no air inside the body). */
+  private static float[] sliceWithLungs() {
+    float[] image = new float[32 * 32];
+    for (int y = 0; y < 32; y++) {
+      for (int x = 0; x < 32; x++) {
+        double bx = (x - 15.5) / 15;
+        double by = (y - 15.5) / 13;
+        boolean body = bx * bx + by * by <= 1;
+        boolean lung = Math.pow((x - 9.5) / 5, 2) + Math.pow((y - 15.5) / 9, 2) <= 1
+            || Math.pow((x - 21.5) / 5, 2) + Math.pow((y - 15.5) / 9, 2) <= 1;
+        image[y * 32 + x] = lung ? 0.1f : body ? 0.6f : 0.02f;
+      }
+    }
+    return image;
+  }
+
+  @Test
+  void explainRestrictedToTheLungFieldIsTheModelsMapInsideIt() throws Exception {
+    float[] slice = sliceWithLungs();
+    String images = JSON.readTree(instancesJson(slice, 1)).get("instances").toString();
+    HttpResponse<String> r = TestServers.post(uri, "/v1/models/tiny:explain",
+        "{\"instances\":" + images + ",\"class_index\":1,\"grid\":32,\"lungs\":true}");
+    assertEquals(200, r.statusCode(), r.body());
+    JsonNode x = json(r).get("explanations").get(0);
+    assertTrue(x.at("/lung_field/found").asBoolean(), x.toString());
+    org.ctnet.graph.preprocess.LungField field = org.ctnet.graph.preprocess.LungField.find(slice, 32, 32);
+    float[] expected = field.constrain(IN_PROCESS.explain(slice, 1, new int[] {1}).maps()
+        .get(CamMethod.GRAD_CAM_PLUS_PLUS).heatmap()[0]);
+    int outside = 0;
+    for (int y = 0; y < 32; y++) {
+      for (int xx = 0; xx < 32; xx++) {
+        assertEquals(expected[y * 32 + xx], x.get("heatmap").get(y).get(xx).floatValue(), 1e-6f);
+        if (!field.mask()[y * 32 + xx]) {
+          outside++;
+          assertEquals(0f, x.get("heatmap").get(y).get(xx).floatValue(), "outside the lungs");
+        }
+      }
+    }
+    assertTrue(outside > 300, "the field leaves out the body and the air around it: " + outside);
+    // Without the flag the same request returns the model's own map, and a non-boolean flag is refused.
+    JsonNode plain = json(TestServers.post(uri, "/v1/models/tiny:explain",
+        "{\"instances\":" + images + ",\"class_index\":1,\"grid\":32}")).get("explanations").get(0);
+    assertFalse(plain.has("lung_field"));
+    HttpResponse<String> bad = TestServers.post(uri, "/v1/models/tiny:explain",
+        "{\"instances\":" + images + ",\"lungs\":\"yes\"}");
+    assertEquals(400, bad.statusCode(), bad.body());
+    assertTrue(bad.body().contains("lungs must be true or false"), bad.body());
+    byte[] png = org.ctnet.graph.testing.SyntheticImages.png(slice, 32, 32);
+    HttpResponse<String> query = TestServers.postBytes(uri, "/api/models/tiny/explain?lungs=maybe", png, "image/png");
+    assertEquals(400, query.statusCode(), query.body());
+    HttpResponse<String> upload = TestServers.postBytes(uri, "/api/models/tiny/explain?lungs=true", png, "image/png");
+    assertEquals(200, upload.statusCode(), upload.body());
+    assertTrue(json(upload).at("/explanation/lung_field/found").asBoolean(), upload.body());
+  }
+
   @Test
   void explainServesEveryMethodOfTheSignature() throws Exception {
     String images = JSON.readTree(instancesJson(IMAGES.pixels(), 1)).get("instances").toString();

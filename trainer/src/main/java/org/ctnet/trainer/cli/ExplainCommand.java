@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 import org.ctnet.graph.cam.CamMethod;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
+import org.ctnet.graph.preprocess.LungField;
 import org.ctnet.graph.render.HeatmapRenderer;
 import org.ctnet.graph.runtime.Explanation;
 import org.ctnet.graph.runtime.ModelSession;
@@ -51,6 +52,10 @@ public final class ExplainCommand implements Callable<Integer> {
   @Option(names = "--smooth", description = "Average each map with the map of the mirrored image (test-time smoothing).")
   boolean smooth;
 
+  @Option(names = "--lungs", description = "Restrict each map to the slice's lung field (classic image processing, "
+      + "not the model: zero outside, renormalised; unchanged where no lung field is found). The maps without it are the model's.")
+  boolean lungs;
+
   @Override
   public Integer call() throws Exception {
     List<Path> files = Inputs.list(input);
@@ -76,11 +81,17 @@ public final class ExplainCommand implements Callable<Integer> {
           row.put("probabilities", e.prediction().probabilities()[0]);
           row.put("target_class", assets.labels().get(e.targetClass()[0]));
           String stem = Inputs.stem(f);
+          float[] grey = grey(image, assets);
+          LungField field = lungs ? LungField.find(grey, w, h) : null;
+          if (field != null) {
+            row.put("lung_field_found", field.found());
+            row.put("lung_field_area_fraction", field.areaFraction());
+          }
           for (CamMethod m : chosen) {
             Explanation.Maps maps = e.maps().get(m);
-            Files.write(out.resolve(stem + "." + m.key() + ".png"),
-                HeatmapRenderer.png(grey(image, assets), maps.heatmap()[0], w, h, opacity));
-            writeFloats(out.resolve(stem + "." + m.key() + ".f32"), maps.heatmap()[0]);
+            float[] heat = field == null ? maps.heatmap()[0] : field.constrain(maps.heatmap()[0]);
+            Files.write(out.resolve(stem + "." + m.key() + ".png"), HeatmapRenderer.png(grey, heat, w, h, opacity));
+            writeFloats(out.resolve(stem + "." + m.key() + ".f32"), heat);
             row.put(m.key() + "_has_evidence", maps.hasEvidence()[0]);
           }
         } catch (IOException e) {

@@ -328,8 +328,8 @@ public final class ModelGraph {
     /**
      * Lesion guidance: for each image fed with a lesion weight w > 0 and a lesion mask m (area
      * fraction per cell of the explained layer's grid), the share of the positive class's
-     * Grad-CAM energy that falls outside the mask, Σ map·(1 − m) / Σ map, weighted by w and
-     * averaged over those images. The Grad-CAM channel weights (mean gradient of the positive
+     * Grad-CAM energy that falls outside the mask, 1 − Σ map·m / Σ map (1 for an empty map),
+     * weighted by w and averaged over those images. The Grad-CAM channel weights (mean gradient of the positive
      * logit) are held constant ({@code stopGradient}): the term moves the feature map, not the
      * weights' derivation, and needs no second derivatives (TF's C++ registry has none).
      */
@@ -350,9 +350,11 @@ public final class ModelGraph {
           g.math.mean(gradient, g.constant(new int[] {1, 2}), org.tensorflow.op.math.Mean.keepDims(true)));
       Operand<TFloat32> map = g.nn.relu(g.sum(g.math.mul(channelWeights, activations), g.constant(3)));
       Operand<TInt32> spatial = g.constant(new int[] {1, 2});
-      Operand<TFloat32> outside = g.sum(g.math.mul(map, g.math.sub(g.constant(1f), lesionMasks)), spatial);
+      // 1 − inside / (total + ε), not outside / (total + ε): a map with no positive evidence
+      // anywhere must cost the most, not nothing (else the cheapest way out is to go blank).
+      Operand<TFloat32> inside = g.sum(g.math.mul(map, lesionMasks), spatial);
       Operand<TFloat32> total = g.math.add(g.sum(map, spatial), g.constant(1e-6f));
-      Operand<TFloat32> perImage = g.math.div(outside, total);
+      Operand<TFloat32> perImage = g.math.sub(g.constant(1f), g.math.div(inside, total));
       Operand<TFloat32> guided = g.dtypes.cast(g.math.greater(lesionWeights, g.constant(0f)), TFloat32.class);
       return g.math.divNoNan(g.sum(g.math.mul(perImage, lesionWeights), g.constant(0)), g.sum(guided, g.constant(0)));
     }

@@ -167,9 +167,18 @@ class ExplainCliTest {
     Files.write(groups, evenPatients);
     Path subset = dir.resolve("eval-subset");
     r = CliTest.run("explain-eval", "--model", model.toString(), "--data", transposed.toString(), "--out",
-        subset.toString(), "--groups", groups.toString());
+        subset.toString(), "--groups", groups.toString(), "--fuse-layers", "stage1/attention0,stage2/unit0");
     assertEquals(0, r.exitCode(), r.out() + r.err());
     JsonNode m = new ObjectMapper().readTree(subset.resolve("explain-metrics.json").toFile());
+    // LayerCAM fused over two layers, plain and restricted to the lung field, beside the rest.
+    JsonNode fused = m.get("methods").get("layercam-fusion");
+    assertTrue(fused.get("pixel_auroc").asDouble() > m.get("methods").get("baseline_random").get("pixel_auroc").asDouble() + 0.1,
+        m.get("methods").toString());
+    assertTrue(m.get("methods").has("layercam-fusion+lungs") && m.get("methods").has("gradcampp+lungs"));
+    CliTest.Run badLayer = CliTest.run("explain-eval", "--model", model.toString(), "--data", transposed.toString(),
+        "--out", dir.resolve("eval-bad").toString(), "--fuse-layers", "stage7/unit1");
+    assertNotEquals(0, badLayer.exitCode());
+    assertTrue(badLayer.err().contains("stage7/unit1"), badLayer.err());
     // 11 even rows, one of them (row 20) the empty mask.
     assertEquals(10, m.get("images").asInt());
     assertEquals(1, m.get("empty_masks_skipped").asInt());

@@ -21,6 +21,8 @@ import org.ctnet.graph.runtime.Explanation;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.Occlusion;
 import org.ctnet.graph.runtime.SessionOptions;
+import org.ctnet.graph.train.OptimizerKind;
+import org.ctnet.graph.train.TrainingSpec;
 import org.ctnet.trainer.data.MaskedSlices;
 import org.ctnet.trainer.eval.Report;
 import org.ctnet.trainer.explain.Faithfulness;
@@ -66,9 +68,16 @@ public final class ExplainEvalCommand implements Callable<Integer> {
   @Option(names = "--occlusion", description = "Also score sliding-window occlusion (window 1/7 of the image, stride half a window).")
   boolean occlusion;
 
+  @Option(names = "--fuse-layers", split = ",", paramLabel = "LAYER",
+      description = "Also score LayerCAM fused over these layers (mean of each layer's normalised map at the input "
+          + "resolution, Jiang et al. 2021), e.g. stage2/unit2,stage3/unit1 (rebuilds the model once per layer).")
+  List<String> fuseLayers = new ArrayList<>();
+
   @Option(names = "--grid-images", defaultValue = "12", description = "Images shown in the HTML grid (default ${DEFAULT-VALUE}).")
   int gridImages;
 
+  /** LayerCAM fused over --fuse-layers. */
+  static final String FUSION = "layercam-fusion";
   /** Suffix of a method's map restricted to the lung field. */
   static final String LUNG_SUFFIX = "+lungs";
 
@@ -86,8 +95,14 @@ public final class ExplainEvalCommand implements Callable<Integer> {
       }
     }
     Files.createDirectories(out);
+    List<ModelSession> layerSessions = new ArrayList<>();
     try (ModelSession session = ModelSession.load(model.versionDir(), SessionOptions.DEFAULT);
+        AutoCloseable closeLayers = () -> layerSessions.forEach(ModelSession::close);
         Progress progress = new Progress("explain-eval", rows.size(), spec.commandLine().getOut())) {
+      for (String layer : fuseLayers) {
+        layerSessions.add(ModelSession.rebuild(model.versionDir(), TrainingSpec.defaults(OptimizerKind.ADAM),
+            SessionOptions.DEFAULT, layer.trim()));
+      }
       ModelAssets assets = session.assets();
       int w = assets.spec().inputWidth();
       int h = assets.spec().inputHeight();
@@ -101,6 +116,10 @@ public final class ExplainEvalCommand implements Callable<Integer> {
       // The same maps restricted to the lung field (LungField): how much of the miss is outside the lungs.
       List<CamMethod> constrained = session.camMethods().stream().filter(CamMethod::gradientBased).toList();
       constrained.forEach(m -> methods.add(m.key() + LUNG_SUFFIX));
+      if (!layerSessions.isEmpty()) {
+        methods.add(FUSION);
+        methods.add(FUSION + LUNG_SUFFIX);
+      }
       methods.add("baseline_centre_gaussian");
       methods.add("baseline_random");
       Map<String, double[]> sums = new LinkedHashMap<>();
@@ -146,6 +165,24 @@ public final class ExplainEvalCommand implements Callable<Integer> {
         lungAreaSum += lungs.areaFraction();
         for (CamMethod m : constrained) {
           maps.put(m.key() + LUNG_SUFFIX, lungs.constrain(maps.get(m.key())));
+        }
+        if (!layerSessions.isEmpty()) {
+          float[] fused = new float[w * h];
+          for (ModelSession layer : layerSessions) {
+            float[] heat = layer.explain(image, 1, new int[] {target}).maps().get(CamMethod.LAYER_CAM).heatmap()[0];
+            for (int p = 0; p < fused.length; p++) {
+              fused[p] += heat[p] / layerSessions.size();
+            }
+          }
+          float max = 0;
+          for (float v : fused) {
+            max = Math.max(max, v);
+          }
+          for (int p = 0; max > 0 && p < fused.length; p++) {
+            fused[p] /= max;
+          }
+          maps.put(FUSION, fused);
+          maps.put(FUSION + LUNG_SUFFIX, lungs.constrain(fused));
         }
         maps.put("baseline_centre_gaussian", MapMetrics.centreGaussian(w, h));
         maps.put("baseline_random", MapMetrics.randomMap(w, h, 1000 + r));
@@ -197,6 +234,7 @@ public final class ExplainEvalCommand implements Callable<Integer> {
       result.put("top_fraction", topFraction);
       result.put("removal_fraction", removalFraction);
       result.put("explained_layer", assets.spec().effectiveCamLayer());
+      result.put("fused_layers", fuseLayers);
       result.put("methods", table);
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("explain-metrics.json").toFile(), result);
       String header = methods.stream().map(m -> "<th>" + m + "</th>").reduce("", String::concat);

@@ -327,11 +327,12 @@ public final class ModelGraph {
 
     /**
      * Lesion guidance: for each image fed with a lesion weight w > 0 and a lesion mask m (area
-     * fraction per cell of the explained layer's grid), the share of the positive class's
-     * Grad-CAM energy that falls outside the mask, 1 − Σ map·m / Σ map (1 for an empty map),
-     * weighted by w and averaged over those images. The Grad-CAM channel weights (mean gradient of the positive
-     * logit) are held constant ({@code stopGradient}): the term moves the feature map, not the
-     * weights' derivation, and needs no second derivatives (TF's C++ registry has none).
+     * fraction per cell of the explained layer's grid), the positive class's Grad-CAM map before
+     * its ReLU, z-scored over the grid, and the term mean_outside(z) − mean_inside(z) (weighted
+     * by m and 1 − m), weighted by w and averaged over those images: negative when the evidence
+     * lies in the lesion. The Grad-CAM channel weights (mean gradient of the positive logit) are
+     * held constant ({@code stopGradient}): the term moves the feature map, not the weights'
+     * derivation, and needs no second derivatives (TF's C++ registry has none).
      */
     private Operand<TFloat32> lesionTerm(Operand<TFloat32> activations, Operand<TInt32> batchSize) {
       Ops g = tf.withSubScope("lesion_guidance");
@@ -348,13 +349,21 @@ public final class ModelGraph {
       Operand<TFloat32> gradient = (Operand<TFloat32>) (Operand<?>) g.gradients(score, List.of(activations)).dy(0);
       Operand<TFloat32> channelWeights = g.stopGradient(
           g.math.mean(gradient, g.constant(new int[] {1, 2}), org.tensorflow.op.math.Mean.keepDims(true)));
-      Operand<TFloat32> map = g.nn.relu(g.sum(g.math.mul(channelWeights, activations), g.constant(3)));
+      // The signed Grad-CAM map before its ReLU, standardised over the grid: a ReLU map that is
+      // all zero on an image (no positive evidence yet, common early in training) would give no
+      // gradient, and the raw map's scale follows the gradients'.
+      Operand<TFloat32> map = g.sum(g.math.mul(channelWeights, activations), g.constant(3));
       Operand<TInt32> spatial = g.constant(new int[] {1, 2});
-      // 1 − inside / (total + ε), not outside / (total + ε): a map with no positive evidence
-      // anywhere must cost the most, not nothing (else the cheapest way out is to go blank).
-      Operand<TFloat32> inside = g.sum(g.math.mul(map, lesionMasks), spatial);
-      Operand<TFloat32> total = g.math.add(g.sum(map, spatial), g.constant(1e-6f));
-      Operand<TFloat32> perImage = g.math.sub(g.constant(1f), g.math.div(inside, total));
+      Operand<TFloat32> mean = g.math.mean(map, spatial, org.tensorflow.op.math.Mean.keepDims(true));
+      Operand<TFloat32> centred = g.math.sub(map, mean);
+      Operand<TFloat32> deviation = g.math.sqrt(g.math.add(
+          g.math.mean(g.math.mul(centred, centred), spatial, org.tensorflow.op.math.Mean.keepDims(true)), g.constant(1e-12f)));
+      Operand<TFloat32> z = g.math.div(centred, deviation);
+      Operand<TFloat32> outsideMask = g.math.sub(g.constant(1f), lesionMasks);
+      Operand<TFloat32> inside = g.math.divNoNan(g.sum(g.math.mul(z, lesionMasks), spatial), g.sum(lesionMasks, spatial));
+      Operand<TFloat32> outside = g.math.divNoNan(g.sum(g.math.mul(z, outsideMask), spatial), g.sum(outsideMask, spatial));
+      // Loss = −(mean z inside − mean z outside): lowest when the evidence sits in the lesion.
+      Operand<TFloat32> perImage = g.math.sub(outside, inside);
       Operand<TFloat32> guided = g.dtypes.cast(g.math.greater(lesionWeights, g.constant(0f)), TFloat32.class);
       return g.math.divNoNan(g.sum(g.math.mul(perImage, lesionWeights), g.constant(0)), g.sum(guided, g.constant(0)));
     }

@@ -74,25 +74,35 @@ class LesionGuidanceTest {
   }
 
   @Test
-  void lesionLossIsTheGradCamEnergyOutsideTheMask() throws Exception {
-    // Frozen batch norm and no dropout: the training path computes what explain computes.
+  void lesionTermIsAContrastThatIgnoresMasksWithoutSpatialInformation() throws Exception {
     try (ModelSession model = ModelSession.rebuild(version, FROZEN_GUIDED, SessionOptions.DEFAULT)) {
       int[] grid = model.lesionGrid();
       assertNotNull(grid);
       SyntheticImages.Batch batch = SyntheticImages.blobs(8, SIZE, 77);
-      float[] masks = leftHalfMasks(batch.count(), grid);
-      double[] share = outsideShare(model, batch, masks, grid);
-      // Weights 1 on four images, 0.5 on two, none on two: the mean over the six weighted ones.
-      float[] weights = {1, 1, 1, 1, 0.5f, 0.5f, 0, 0};
-      double expected = 0;
-      for (int i = 0; i < 8; i++) {
-        expected += weights[i] * share[i];
+      int cells = grid[0] * grid[1];
+      // A mask covering the whole grid (or none of it) says nothing about where: the term is 0.
+      float[] full = new float[8 * cells];
+      java.util.Arrays.fill(full, 1f);
+      ModelSession.StepResult flat = model.trainStep(batch.pixels(), 8, batch.labels(), 1e-9f, null,
+          new ModelSession.LesionFeed(filled(8, 1), full, filled(8, 1)));
+      assertEquals(0f, flat.lesionLoss(), 1e-6);
+      // Half the grid: mean z outside − mean z inside of a z-scored map lies in [−2, 2], and the
+      // mirrored mask gives the opposite value (weights 1 on every image).
+      float[] left = leftHalfMasks(8, grid);
+      float[] right = new float[left.length];
+      for (int k = 0; k < left.length; k++) {
+        right[k] = 1 - left[k];
       }
-      expected /= 6;
-      ModelSession.StepResult step = model.trainStep(batch.pixels(), batch.count(), batch.labels(), 1e-6f, null,
-          new ModelSession.LesionFeed(filled(8, 1), masks, weights));
-      assertEquals(expected, step.lesionLoss(), 1e-4, "lesion term against the explain signature's Grad-CAM");
-      assertTrue(expected > 0.05, "the check needs energy outside the mask, got " + expected);
+      float a = model.trainStep(batch.pixels(), 8, batch.labels(), 1e-9f, null,
+          new ModelSession.LesionFeed(filled(8, 1), left, filled(8, 1))).lesionLoss();
+      float b = model.trainStep(batch.pixels(), 8, batch.labels(), 1e-9f, null,
+          new ModelSession.LesionFeed(filled(8, 1), right, filled(8, 1))).lesionLoss();
+      assertTrue(Math.abs(a) <= 2 && Math.abs(a) > 1e-3, "term " + a);
+      assertEquals(-a, b, 1e-4);
+      // Weight 2 on every image doubles it; weight 0 on half of them leaves the mean over the rest.
+      float doubled = model.trainStep(batch.pixels(), 8, batch.labels(), 1e-9f, null,
+          new ModelSession.LesionFeed(filled(8, 1), left, filled(8, 2))).lesionLoss();
+      assertEquals(2 * a, doubled, 1e-4);
     }
   }
 
@@ -137,6 +147,7 @@ class LesionGuidanceTest {
             new ModelSession.LesionFeed(new float[16], leftHalfMasks(16, grid), filled(16, 1)));
       }
       double after = mean(outsideShare(model, probe, probeMasks, grid));
+      // Measured on the served Grad-CAM (with its ReLU), not on the term itself.
       assertTrue(after < before - 0.15, "Grad-CAM energy outside the mask: " + before + " before, " + after + " after");
     }
   }

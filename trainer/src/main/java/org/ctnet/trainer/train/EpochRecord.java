@@ -8,7 +8,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param trainLoss mean loss of the batches' classified images (with lesion guidance, the batch
  *     loss includes the lesion term)
  * @param imagesPerSecond every image fed, classified or guided
- * @param lesionLoss mean lesion term of the batches with masked slices (null without lesion guidance)
+ * @param lesionLoss mean lesion term of the batches with masked slices, negative when the maps sit in the
+ *     masks (null without lesion guidance)
  */
 public record EpochRecord(
     int epoch,

@@ -86,8 +86,8 @@ class LesionGuidanceTest {
       ModelSession.StepResult flat = model.trainStep(batch.pixels(), 8, batch.labels(), 1e-9f, null,
           new ModelSession.LesionFeed(filled(8, 1), full, filled(8, 1)));
       assertEquals(0f, flat.lesionLoss(), 1e-6);
-      // Half the grid: mean z outside − mean z inside of a z-scored map lies in [−2, 2], and the
-      // mirrored mask gives the opposite value (weights 1 on every image).
+      // Half the grid: mean z outside − mean z inside of a z-scored map lies in [−2, 2]
+      // (1/sqrt(a(1 − a)) for a = 1/2), and the mirrored mask gives the opposite value.
       float[] left = leftHalfMasks(8, grid);
       float[] right = new float[left.length];
       for (int k = 0; k < left.length; k++) {

@@ -4,7 +4,8 @@ package org.ctnet.trainer.train;
  * Lesion guidance of a training run: slices with infection masks are mixed into the epochs, where
  * they carry no classification loss (a positives-only source must not teach "this source is
  * COVID") and only the lesion term, which pulls the positive class's Grad-CAM into the mask
- * (the term is a contrast in [−2, 2] per image, negative when the evidence lies in the lesion).
+ * (per image a contrast of z-scores, at most 1/sqrt(a(1 − a)) in size for a mask covering a share a
+ * of the grid, negative when the evidence lies in the lesion).
  *
  * @param weight the lesion term's weight against the classification loss (0 = off)
  * @param mix share of each epoch's images drawn from the masked slices, in [0, 1)

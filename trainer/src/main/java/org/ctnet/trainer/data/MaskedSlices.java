@@ -14,6 +14,7 @@ import javax.imageio.ImageIO;
 import org.ctnet.graph.preprocess.GreyImage;
 import org.ctnet.graph.preprocess.ImageDecodeException;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
+import org.ctnet.graph.render.HeatmapRenderer;
 
 /**
  * Slices with binary infection masks, from a folder whose {@code manifest.csv} has the columns
@@ -111,25 +112,16 @@ public final class MaskedSlices {
     return out;
   }
 
-  /** Share of each cell of a rows × cols grid covered by the mask (area average). */
+  /** Share of each cell of a rows × cols grid covered by the mask (area average, as the heatmap grids are). */
   public static float[] gridFractions(boolean[] mask, int width, int height, int rows, int cols) {
+    float[] values = new float[mask.length];
+    for (int i = 0; i < mask.length; i++) {
+      values[i] = mask[i] ? 1f : 0f;
+    }
+    float[][] grid = HeatmapRenderer.grid(values, width, height, rows, cols);
     float[] out = new float[rows * cols];
     for (int r = 0; r < rows; r++) {
-      int y0 = r * height / rows;
-      int y1 = Math.max(y0 + 1, (r + 1) * height / rows);
-      for (int c = 0; c < cols; c++) {
-        int x0 = c * width / cols;
-        int x1 = Math.max(x0 + 1, (c + 1) * width / cols);
-        int inside = 0;
-        for (int y = y0; y < y1; y++) {
-          for (int x = x0; x < x1; x++) {
-            if (mask[y * width + x]) {
-              inside++;
-            }
-          }
-        }
-        out[r * cols + c] = (float) inside / ((y1 - y0) * (x1 - x0));
-      }
+      System.arraycopy(grid[r], 0, out, r * cols, cols);
     }
     return out;
   }

@@ -149,4 +149,15 @@ class DataTest {
     c.retainAll(b);
     return c.isEmpty();
   }
+
+  @Test
+  void maskGridFractionsAreTheCoveredShareOfEachCell() {
+    // 4×4 mask, 2×2 grid: top-left cell fully covered, top-right a quarter, bottom row empty/half.
+    boolean[] mask = new boolean[16];
+    for (int[] p : new int[][] {{0, 0}, {1, 0}, {0, 1}, {1, 1}, {2, 0}, {0, 2}, {1, 2}}) {
+      mask[p[1] * 4 + p[0]] = true;
+    }
+    assertArrayEquals(new float[] {1f, 0.25f, 0.5f, 0f},
+        org.ctnet.trainer.data.MaskedSlices.gridFractions(mask, 4, 4, 2, 2), 1e-6f);
+  }
 }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The lesion-guidance study of the README ("Lesion-guided training and lung-restricted maps"): ctnet/2's
+# recipe (same split and seed) plus guidance from the pseudo-mask patients, then the maps of the shipped
+# ctnet/2 and of the guided model on medseg-masks-dev (radiologist masks, stored upright) and on the
+# pseudo-mask patients the training held out. Resumable: run it again after a cut. ~1 h 15 min on 2 cores.
+#   scripts/lesion-guidance.sh > runs/lesion-guidance.log 2>&1 &
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA=../shared/data
+./dev build
+APP=runs/app-lesion
+mkdir -p "$APP" && rm -rf "$APP"/* && cp -r trainer/target/trainer.jar trainer/target/lib "$APP"/
+ctnet() { ./dev java -jar "$APP/trainer.jar" "$@"; }
+RUN=runs/lesion-guidance
+MODELS=runs/models-lesion
+resume() { [[ -f "$RUN/state.json" ]] && echo --resume || true; }
+
+[[ -d $MODELS/ctnet/3 ]] || ctnet train --data $DATA/sarscov2-ct --data $DATA/ucsd-covid-ct-dev \
+  --preset ctnet --cam-layer stage3/unit1 --name ctnet --models $MODELS --model-version 3 \
+  --run-dir $RUN --epochs 8 --patience 3 --batch-size 32 --lr 0.0005 --augment-copies 2 --seed 1 --split-seed 42 \
+  --lesion-masks $DATA/covid19-ct-seg-pseudo --lesion-weight 2 $(resume)
+
+for model in saved_models/ctnet/2 $MODELS/ctnet/3; do
+  tag=v$(basename $model)
+  [[ -f $RUN/eval/$tag-medseg/explain-metrics.json ]] || ctnet explain-eval --model $model --data $DATA/medseg-masks-dev \
+    --no-orientation-fix --fuse-layers stage2/unit1,stage3/unit1 --out $RUN/eval/$tag-medseg
+  [[ -f $RUN/eval/$tag-pseudo/explain-metrics.json ]] || ctnet explain-eval --model $model --data $DATA/covid19-ct-seg-pseudo \
+    --groups $RUN/lesion-holdout-groups.txt --out $RUN/eval/$tag-pseudo
+done

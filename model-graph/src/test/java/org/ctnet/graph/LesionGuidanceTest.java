@@ -63,12 +63,12 @@ class LesionGuidanceTest {
   }
 
   @TempDir static Path shared;
-  /** A tiny model trained 60 steps on blobs, exported as version 1 (rebuilt with guidance by the tests). */
+  /** A tiny model trained 30 steps on blobs, exported as version 1 (rebuilt with guidance by the tests). */
   static Path version;
 
   @org.junit.jupiter.api.BeforeAll
   static void exportBase() throws Exception {
-    try (ModelSession base = TestModels.trainedOnBlobs(60, 4)) {
+    try (ModelSession base = TestModels.trainedOnBlobs(30, 4)) {
       version = base.export(shared, 1, base.assets());
     }
   }
@@ -108,7 +108,7 @@ class LesionGuidanceTest {
       SyntheticImages.Batch probe = SyntheticImages.blobs(16, SIZE, 999);
       float[] probeMasks = leftHalfMasks(16, grid);
       double before = mean(outsideShare(model, probe, probeMasks, grid));
-      for (int s = 0; s < 40; s++) {
+      for (int s = 0; s < 30; s++) {
         SyntheticImages.Batch step = SyntheticImages.blobs(16, SIZE, 500 + s);
         // Only guidance: the images carry no classification loss.
         model.trainStep(step.pixels(), 16, step.labels(), 0.003f, null,

@@ -53,12 +53,22 @@ public final class LesionOptions {
           + "--no-lesion-orientation-fix ignores the column).")
   boolean orientationFix;
 
-  /** The guidance these options ask for ({@link LesionGuidance#OFF} without --lesion-masks). */
-  LesionGuidance guidance() {
+  /**
+   * The guidance these options ask for ({@link LesionGuidance#OFF} without --lesion-masks), after
+   * checking that every folder has a readable manifest (before a model is built for nothing).
+   */
+  LesionGuidance guidance() throws IOException {
     if (!(holdout >= 0 && holdout < 1)) {
       throw new IllegalArgumentException("--lesion-holdout must be in [0, 1), got " + holdout);
     }
-    return folders.isEmpty() ? LesionGuidance.OFF : new LesionGuidance(weight, mix, pseudoMaskWeight);
+    if (folders.isEmpty()) {
+      return LesionGuidance.OFF;
+    }
+    LesionGuidance guidance = new LesionGuidance(weight, mix, pseudoMaskWeight);
+    for (Path folder : folders) {
+      MaskedSlices.read(folder, orientationFix);
+    }
+    return guidance;
   }
 
   /**

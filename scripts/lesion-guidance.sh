@@ -23,7 +23,7 @@ resume() { [[ -f "$RUN/state.json" ]] && echo --resume || true; }
 for model in saved_models/ctnet/2 $MODELS/ctnet/3; do
   tag=v$(basename $model)
   [[ -f $RUN/eval/$tag-medseg/explain-metrics.json ]] || ctnet explain-eval --model $model --data $DATA/medseg-masks-dev \
-    --no-orientation-fix --fuse-layers stage2/unit1,stage3/unit1 --out $RUN/eval/$tag-medseg
+    --no-orientation-fix --lungs --fuse-layers stage2/unit1,stage3/unit1 --out $RUN/eval/$tag-medseg
   [[ -f $RUN/eval/$tag-pseudo/explain-metrics.json ]] || ctnet explain-eval --model $model --data $DATA/covid19-ct-seg-pseudo \
-    --groups $RUN/lesion-holdout-groups.txt --out $RUN/eval/$tag-pseudo
+    --groups $RUN/lesion-holdout-groups.txt --lungs --out $RUN/eval/$tag-pseudo
 done

@@ -163,7 +163,7 @@ class ExplainCliTest {
     Files.write(groups, evenPatients);
     Path subset = dir.resolve("eval-subset");
     r = CliTest.run("explain-eval", "--model", model.toString(), "--data", transposed.toString(), "--out",
-        subset.toString(), "--groups", groups.toString(), "--fuse-layers", "stage1/attention0,stage2/unit0");
+        subset.toString(), "--groups", groups.toString(), "--fuse-layers", "stage1/attention0,stage2/unit0", "--lungs");
     assertEquals(0, r.exitCode(), r.out() + r.err());
     JsonNode m = new ObjectMapper().readTree(subset.resolve("explain-metrics.json").toFile());
     // LayerCAM fused over two layers, plain and restricted to the lung field, beside the rest.

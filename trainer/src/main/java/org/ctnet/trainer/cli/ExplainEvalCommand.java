@@ -68,6 +68,10 @@ public final class ExplainEvalCommand implements Callable<Integer> {
   @Option(names = "--occlusion", description = "Also score sliding-window occlusion (window 1/7 of the image, stride half a window).")
   boolean occlusion;
 
+  @Option(names = "--lungs",
+      description = "Also score every gradient method restricted to the slice's lung field (<method>+lungs rows).")
+  boolean lungs;
+
   @Option(names = "--fuse-layers", split = ",", paramLabel = "LAYER",
       description = "Also score LayerCAM fused over these layers (mean of each layer's normalised map at the input "
           + "resolution, Jiang et al. 2021), e.g. stage2/unit2,stage3/unit1 (rebuilds the model once per layer).")
@@ -114,11 +118,14 @@ public final class ExplainEvalCommand implements Callable<Integer> {
         methods.add("occlusion");
       }
       // The same maps restricted to the lung field (LungField): how much of the miss is outside the lungs.
-      List<CamMethod> constrained = session.camMethods().stream().filter(CamMethod::gradientBased).toList();
+      List<CamMethod> constrained = lungs
+          ? session.camMethods().stream().filter(CamMethod::gradientBased).toList() : List.of();
       constrained.forEach(m -> methods.add(m.key() + LUNG_SUFFIX));
       if (!layerSessions.isEmpty()) {
         methods.add(FUSION);
-        methods.add(FUSION + LUNG_SUFFIX);
+        if (lungs) {
+          methods.add(FUSION + LUNG_SUFFIX);
+        }
       }
       methods.add("baseline_centre_gaussian");
       methods.add("baseline_random");
@@ -160,11 +167,11 @@ public final class ExplainEvalCommand implements Callable<Integer> {
               new Occlusion.Settings(window, Math.max(1, window / 2), 0f, 32, Occlusion.Score.LOG_ODDS), d -> { }).normalised());
         }
         float[] grey = ExplainCommand.grey(image, assets);
-        LungField lungs = LungField.find(grey, w, h);
-        lungsFound += lungs.found() ? 1 : 0;
-        lungAreaSum += lungs.areaFraction();
+        LungField field = LungField.find(grey, w, h);
+        lungsFound += field.found() ? 1 : 0;
+        lungAreaSum += field.areaFraction();
         for (CamMethod m : constrained) {
-          maps.put(m.key() + LUNG_SUFFIX, lungs.constrain(maps.get(m.key())));
+          maps.put(m.key() + LUNG_SUFFIX, field.constrain(maps.get(m.key())));
         }
         if (!layerSessions.isEmpty()) {
           float[] fused = new float[w * h];
@@ -182,7 +189,9 @@ public final class ExplainEvalCommand implements Callable<Integer> {
             fused[p] /= max;
           }
           maps.put(FUSION, fused);
-          maps.put(FUSION + LUNG_SUFFIX, lungs.constrain(fused));
+          if (lungs) {
+            maps.put(FUSION + LUNG_SUFFIX, field.constrain(fused));
+          }
         }
         maps.put("baseline_centre_gaussian", MapMetrics.centreGaussian(w, h));
         maps.put("baseline_random", MapMetrics.randomMap(w, h, 1000 + r));

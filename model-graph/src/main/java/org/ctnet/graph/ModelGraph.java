@@ -401,8 +401,8 @@ public final class ModelGraph {
           // L2-SP: pull toward the starting point W0 (an optimizer-role variable, so restoring
           // network weights leaves it alone and anchorWeights sets it).
           Variable<TFloat32> anchor = store.get(p.path(), "l2sp_anchor", Role.OPTIMIZER,
-              init -> init.zeros(init.constant(p.shape()), TFloat32.class));
-          anchorAssigns.add(t.withSubScope("l2sp").assign(anchor, p.variable()));
+              init -> ParameterStore.zeros(init, p));
+          anchorAssigns.add(t.withName("l2sp_" + i).assign(anchor, p.variable()));
           g = t.math.add(g, t.math.mul(l2sp, t.math.sub(p.variable(), anchor)));
         } else if (spec.weightDecay() > 0 && p.role() == Role.KERNEL) {
           g = t.math.add(g, t.math.mul(decay, p.variable()));

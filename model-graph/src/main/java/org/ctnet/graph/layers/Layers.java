@@ -90,6 +90,15 @@ public final class Layers {
     return new Layers(tf.withSubScope(name), childPath, store, mode, record, batchNorm, seed, batchSize, stepSeed);
   }
 
+  /**
+   * A layer's variable path under this scope, its ops in this scope named after it: a sub-scope per
+   * convolution and batch norm cost a scan of the whole graph each in TF-Java 1.1.0.
+   */
+  private Layers leaf(String name) {
+    String childPath = path.isEmpty() ? name : path + "/" + name;
+    return new Layers(tf, childPath, store, mode, record, batchNorm, seed, batchSize, stepSeed);
+  }
+
   public Ops tf() {
     return tf;
   }
@@ -131,7 +140,7 @@ public final class Layers {
     long in = channels(x);
     long[] shape = {kernel, kernel, in, filters};
     float std = (float) Math.sqrt(2.0 / (kernel * kernel * in));
-    Layers scope = child(name);
+    Layers scope = leaf(name);
     Variable<TFloat32> w =
         store.get(
             scope.path,
@@ -140,7 +149,7 @@ public final class Layers {
             init -> init.math.mul(
                 init.random.statelessRandomNormal(init.constant(shape), scope.seedFor(init, "kernel")),
                 init.constant(std)));
-    return scope.tf.nn.conv2d(x, w, List.of(1L, (long) stride, (long) stride, 1L), "SAME");
+    return tf.withName(name).nn.conv2d(x, w, List.of(1L, (long) stride, (long) stride, 1L), "SAME");
   }
 
   /**
@@ -149,7 +158,7 @@ public final class Layers {
    */
   public Operand<TFloat32> batchNorm(Operand<TFloat32> x, String name) {
     long c = channels(x);
-    Layers scope = child(name);
+    Layers scope = leaf(name);
     Variable<TFloat32> gamma =
         store.get(scope.path, "gamma", Role.SHIFT_OR_SCALE, init -> init.fill(init.constant(new long[] {c}), init.constant(1f)));
     Variable<TFloat32> beta =
@@ -168,25 +177,25 @@ public final class Layers {
       Operand<TFloat32> scale = ops.math.mul(gamma, ops.math.rsqrt(ops.math.add(movingVariance,
           ops.constant(batchNorm.epsilon()))));
       Operand<TFloat32> shift = ops.math.sub(beta, ops.math.mul(movingMean, scale));
-      return ops.math.add(ops.math.mul(x, scale), shift);
+      return ops.withName(name).math.add(ops.math.mul(x, scale), shift);
     }
     if (mode == Mode.INFERENCE || batchNorm.movingStatisticsWhileTraining().test(scope.path)) {
-      return ops.nn
+      return ops.withName(name).nn
           .fusedBatchNorm(x, gamma, beta, movingMean, movingVariance,
               FusedBatchNorm.isTraining(false), FusedBatchNorm.epsilon(batchNorm.epsilon()))
           .y();
     }
     Operand<TFloat32> empty = ops.constant(new float[0]);
     FusedBatchNorm<TFloat32, TFloat32> bn =
-        ops.nn.fusedBatchNorm(x, gamma, beta, empty, empty,
+        ops.withName(name).nn.fusedBatchNorm(x, gamma, beta, empty, empty,
             FusedBatchNorm.isTraining(true), FusedBatchNorm.epsilon(batchNorm.epsilon()));
     record.addBatchStatistics(new BuildRecord.BatchStatistics(scope.path, x, bn.batchMean(), bn.batchVariance(),
         movingMean, movingVariance));
     Operand<TFloat32> decay = ops.constant(1f - batchNorm.momentum());
     // moving -= (moving - batch) * (1 - momentum); the batch statistics carry no gradient.
-    record.addUpdate(scope.path, ops.withSubScope("update_mean").assignSub(movingMean,
+    record.addUpdate(scope.path, ops.withName(name + "_update_mean").assignSub(movingMean,
         ops.math.mul(ops.math.sub(movingMean, ops.stopGradient(bn.batchMean())), decay)));
-    record.addUpdate(scope.path, ops.withSubScope("update_variance").assignSub(movingVariance,
+    record.addUpdate(scope.path, ops.withName(name + "_update_variance").assignSub(movingVariance,
         ops.math.mul(ops.math.sub(movingVariance, ops.stopGradient(bn.batchVariance())), decay)));
     return bn.y();
   }
@@ -231,7 +240,7 @@ public final class Layers {
   public Operand<TFloat32> dense(Operand<TFloat32> x, String name, int units) {
     long in = channels(x);
     float limit = (float) Math.sqrt(6.0 / (in + units));
-    Layers scope = child(name);
+    Layers scope = leaf(name);
     Variable<TFloat32> w =
         store.get(scope.path, "kernel", Role.KERNEL,
             init -> init.math.sub(
@@ -242,7 +251,7 @@ public final class Layers {
     Variable<TFloat32> b =
         store.get(scope.path, "bias", Role.SHIFT_OR_SCALE,
             init -> init.fill(init.constant(new long[] {units}), init.constant(0f)));
-    return scope.tf.nn.biasAdd(scope.tf.linalg.matMul(x, w), b);
+    return tf.withName(name).nn.biasAdd(tf.linalg.matMul(x, w), b);
   }
 
   /** Inverted dropout on a [N, C] tensor in training mode, identity in inference mode. */

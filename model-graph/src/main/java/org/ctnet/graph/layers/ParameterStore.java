@@ -52,6 +52,11 @@ public final class ParameterStore {
     this.root = root;
   }
 
+  /** An initial value of zeros shaped like {@code like}: one Fill op (Ops.zeros opens a sub-scope). */
+  public static Operand<TFloat32> zeros(Ops init, Parameter like) {
+    return init.fill(init.constant(like.shape().asArray()), init.constant(0f));
+  }
+
   /**
    * The variable at {@code scopePath/leaf}, created with {@code init} (built in the variable's own
    * scope) on first use.
@@ -72,7 +77,9 @@ public final class ParameterStore {
           "variable " + path + " does not exist and the store no longer creates variables");
     }
     Ops scope = scope(scopePath);
-    Operand<TFloat32> initial = init.apply(scope.withSubScope(leaf + "_init").withInitScope());
+    // No sub-scope per variable: in TF-Java 1.1.0 every withSubScope scans all ops of the graph
+    // (NameScope.importIdsFrom), which made building a graph quadratic in its size.
+    Operand<TFloat32> initial = init.apply(scope.withInitScope());
     Variable<TFloat32> variable = scope.withName(leaf).variable(initial);
     parameters.put(path, new Parameter(path, role, variable));
     return variable;

@@ -1,5 +1,7 @@
 package org.ctnet.server;
 
+import org.ctnet.server.config.ServerSettings;
+
 import io.helidon.config.Config;
 import io.helidon.logging.common.LogConfig;
 import io.helidon.webserver.WebServer;

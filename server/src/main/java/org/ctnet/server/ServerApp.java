@@ -1,9 +1,12 @@
 package org.ctnet.server;
 
-import io.helidon.common.socket.SocketOptions;
+import org.ctnet.server.http.HttpApi;
+import org.ctnet.server.repository.ModelRepository;
+import org.ctnet.server.config.ServerSettings;
+import org.ctnet.server.observe.Metrics;
+
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
-import java.time.Duration;
 import io.helidon.webserver.http.HttpRouting;
 import org.ctnet.graph.runtime.SessionOptions;
 
@@ -31,7 +34,7 @@ public final class ServerApp implements AutoCloseable {
     javax.imageio.ImageIO.setUseCache(false);
     Metrics metrics = new Metrics();
     this.repository = new ModelRepository(settings, metrics, SESSION_OPTIONS);
-    this.http = new HttpApi(new InferenceApi(repository, settings), settings, metrics);
+    this.http = new HttpApi(repository, settings, metrics);
     this.settings = settings;
   }
 
@@ -53,19 +56,9 @@ public final class ServerApp implements AutoCloseable {
     return server;
   }
 
-  /**
-   * Listener limits, also applied by tests that start their own server: the payload limit (chunked
-   * bodies included; BodyReader answers 413 at the configured limit) and a socket read timeout, so a client that stops sending cannot hold a
-   * connection (and its request's buffer) forever.
-   */
+  /** Listener limits, also applied by tests that start their own server (see {@link HttpApi#configure}). */
   public static void configure(WebServerConfig.Builder server, ServerSettings settings) {
-    // Helidon's own limit sits above ours by what BodyReader drains: a body a little over the limit is
-    // read and dropped by BodyReader, so the client gets its 413 instead of a reset connection.
-    server.maxPayloadSize(settings.maxBodyBytes() + BodyReader.DRAIN_LIMIT_BYTES)
-        .directHandlers(ProtocolErrors.handlers())
-        .connectionOptions(SocketOptions.builder()
-            .readTimeout(Duration.ofMillis(settings.bodyTimeoutMillis()))
-            .build());
+    HttpApi.configure(server, settings);
   }
 
   /**

@@ -1,5 +1,7 @@
 package org.ctnet.server;
 
+import org.ctnet.server.http.RestPaths;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.IOException;

@@ -1,5 +1,9 @@
 package org.ctnet.server;
 
+import org.ctnet.server.http.RestPaths;
+import org.ctnet.server.config.ServerSettings;
+import org.ctnet.server.observe.Metrics;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;

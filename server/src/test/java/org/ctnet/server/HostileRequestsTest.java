@@ -1,5 +1,8 @@
 package org.ctnet.server;
 
+import org.ctnet.server.http.AccessLog;
+import org.ctnet.server.config.ServerSettings;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.helidon.webserver.WebServer;
@@ -245,7 +248,7 @@ class HostileRequestsTest {
 
   @Test
   void controlCharactersInThePathCannotForgeAccessLogLines() throws Exception {
-    assertEquals("GET /v1/models/x\\x0d\\x0aFAKE 200", HttpApi.printable("GET /v1/models/x\r\nFAKE 200"));
+    assertEquals("GET /v1/models/x\\x0d\\x0aFAKE 200", AccessLog.printable("GET /v1/models/x\r\nFAKE 200"));
     List<String> lines = new ArrayList<>();
     java.util.logging.Logger access = java.util.logging.Logger.getLogger("ctnet.access");
     java.util.logging.Handler capture = new java.util.logging.Handler() {

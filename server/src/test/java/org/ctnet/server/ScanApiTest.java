@@ -1,5 +1,7 @@
 package org.ctnet.server;
 
+import org.ctnet.server.config.ServerSettings;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;

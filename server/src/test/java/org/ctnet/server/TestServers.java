@@ -12,7 +12,7 @@ import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.testing.TestModels;
 
 /** Tiny exported models and an HTTP client for the server tests. */
-final class TestServers {
+public final class TestServers {
   static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   private TestServers() {}
@@ -21,7 +21,7 @@ final class TestServers {
   private static final java.util.Map<Long, Path> EXPORTED = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** Exports a tiny trained model as {@code base/<name>/<version>} and returns the base. */
-  static Path exportTiny(Path base, String name, long version, long seed) throws IOException {
+  public static Path exportTiny(Path base, String name, long version, long seed) throws IOException {
     Path exported = EXPORTED.get(seed);
     if (exported == null) {
       Path cache = Files.createTempDirectory("ctnet-tiny-" + seed);

@@ -1,5 +1,7 @@
 package org.ctnet.server.bench;
 
+import org.ctnet.server.config.ServerSettings;
+
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,7 +24,7 @@ import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.scan.ScanScorer;
 import org.ctnet.graph.scan.SeriesAssembler;
 import org.ctnet.server.ServerApp;
-import org.ctnet.server.ServerSettings;
+import org.ctnet.server.config.ServerSettings;
 
 /**
  * A whole scan end to end over HTTP: a synthetic 300-slice 512×512 CT series (zip of uncompressed

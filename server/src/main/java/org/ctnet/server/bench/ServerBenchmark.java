@@ -1,5 +1,7 @@
 package org.ctnet.server.bench;
 
+import org.ctnet.server.config.ServerSettings;
+
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
@@ -21,7 +23,7 @@ import javax.imageio.ImageIO;
 import org.ctnet.graph.runtime.ModelExport;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.server.ServerApp;
-import org.ctnet.server.ServerSettings;
+import org.ctnet.server.config.ServerSettings;
 
 /**
  * Throughput and p50/p99 latency of predict and explain over HTTP at concurrency 1, 8 and 32,

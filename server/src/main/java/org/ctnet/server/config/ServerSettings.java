@@ -1,0 +1,173 @@
+package org.ctnet.server.config;
+
+import io.helidon.config.Config;
+import java.nio.file.Path;
+
+/**
+ * Server configuration, from {@code application.yaml} (section {@code ctnet}), overridden by
+ * environment variables ({@code CTNET_MODEL_BASE_PATH}, ...) and command-line flags.
+ *
+ * @param host interface to bind
+ * @param port HTTP port (8501, TF Serving's REST port, by default)
+ * @param modelBasePath folder with one sub-folder per model, each with integer version folders
+ * @param versionPolicy latest, all, or specific:N[,M...]
+ * @param pollSeconds how often the base path is re-scanned for new versions (0 = never)
+ * @param maxBatchSize most images one micro-batched session run takes
+ * @param maxBatchDelayMillis how long the oldest request of a batch may wait for company (only
+ *     while another session run is in progress)
+ * @param inferenceThreads concurrent session runs (TF calls pin their carrier threads)
+ * @param queueLimit queued images beyond which requests get 429
+ * @param maxBodyBytes largest accepted request body
+ * @param maxImagePixels largest accepted image (width × height), checked before decoding
+ * @param maxInstances most instances in one request
+ * @param requestTimeoutMillis how long a request may wait for its result
+ * @param bearerToken if set, every route but health (and {@code /metrics} unless
+ *     {@code metricsOpen}) requires {@code Authorization: Bearer <token>}
+ * @param maxConcurrentUploads request bodies read at once; more get 503 with Retry-After (bounds the
+ *     memory that slow or idle uploads can pin)
+ * @param bodyTimeoutMillis how long a request body may take to arrive in full (408 after it)
+ * @param decodeBudgetBytes heap that images being decoded in Java may take together (judged from
+ *     their headers); a request whose images do not fit waits briefly, then gets 503
+ * @param metricsOpen whether {@code /metrics} stays open when a token is set (Prometheus scrapers
+ *     inside the cluster often carry no token)
+ * @param drainDelayMillis on shutdown (SIGTERM), how long the server keeps answering with readiness
+ *     503 before it waits for in-flight requests and stops: load balancers and Kubernetes endpoints
+ *     take a few seconds to stop sending to a terminating replica
+ */
+public record ServerSettings(
+    String host,
+    int port,
+    Path modelBasePath,
+    String versionPolicy,
+    double pollSeconds,
+    int maxBatchSize,
+    int maxBatchDelayMillis,
+    int inferenceThreads,
+    int queueLimit,
+    long maxBodyBytes,
+    long maxImagePixels,
+    int maxInstances,
+    long requestTimeoutMillis,
+    String bearerToken,
+    int maxConcurrentUploads,
+    long bodyTimeoutMillis,
+    long decodeBudgetBytes,
+    boolean metricsOpen,
+    long drainDelayMillis) {
+
+  public ServerSettings {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0..65535, got " + port);
+    }
+    if (maxBatchSize < 1 || inferenceThreads < 1 || queueLimit < 1 || maxInstances < 1) {
+      throw new IllegalArgumentException("batch size, inference threads, queue limit and max instances must be >= 1");
+    }
+    if (maxConcurrentUploads < 1 || bodyTimeoutMillis < 1 || decodeBudgetBytes < 1) {
+      throw new IllegalArgumentException("max concurrent uploads, body timeout and decode budget must be >= 1");
+    }
+    if (drainDelayMillis < 0) {
+      throw new IllegalArgumentException("drain delay must be >= 0 ms, got " + drainDelayMillis);
+    }
+    if (maxBatchDelayMillis < 0) {
+      throw new IllegalArgumentException("max batch delay must be >= 0 ms, got " + maxBatchDelayMillis);
+    }
+    VersionPolicy.parse(versionPolicy);
+    bearerToken = bearerToken == null || bearerToken.isBlank() ? null : bearerToken;
+  }
+
+  public static ServerSettings defaults(Path modelBasePath) {
+    return new ServerSettings("0.0.0.0", 8501, modelBasePath, "latest", 5, 8, 2, 2, 256, 32L << 20, 50_000_000L,
+        64, 60_000, null, 64, 30_000, 256L << 20, false, 0);
+  }
+
+  /** Reads {@code ctnet.*} keys (environment variables CTNET_* override them through Helidon's config). */
+  public static ServerSettings from(Config root) {
+    Config c = root.get("ctnet");
+    ServerSettings d = defaults(Path.of("saved_models"));
+    return new ServerSettings(
+        c.get("host").asString().orElse(d.host()),
+        c.get("port").asInt().orElse(d.port()),
+        Path.of(c.get("model-base-path").asString().orElse(d.modelBasePath().toString())),
+        c.get("version-policy").asString().orElse(d.versionPolicy()),
+        c.get("poll-seconds").asDouble().orElse(d.pollSeconds()),
+        c.get("max-batch-size").asInt().orElse(d.maxBatchSize()),
+        c.get("max-batch-delay-millis").asInt().orElse(d.maxBatchDelayMillis()),
+        c.get("inference-threads").asInt().orElse(d.inferenceThreads()),
+        c.get("queue-limit").asInt().orElse(d.queueLimit()),
+        c.get("max-body-bytes").asLong().orElse(d.maxBodyBytes()),
+        c.get("max-image-pixels").asLong().orElse(d.maxImagePixels()),
+        c.get("max-instances").asInt().orElse(d.maxInstances()),
+        c.get("request-timeout-millis").asLong().orElse(d.requestTimeoutMillis()),
+        c.get("bearer-token").asString().orElse(null),
+        c.get("max-concurrent-uploads").asInt().orElse(d.maxConcurrentUploads()),
+        c.get("body-timeout-millis").asLong().orElse(d.bodyTimeoutMillis()),
+        c.get("decode-budget-bytes").asLong().orElse(d.decodeBudgetBytes()),
+        c.get("metrics-open").asBoolean().orElse(d.metricsOpen()),
+        c.get("drain-delay-millis").asLong().orElse(d.drainDelayMillis()));
+  }
+
+  public ServerSettings withPort(int newPort) {
+    return new ServerSettings(host, newPort, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis);
+  }
+
+  public ServerSettings withModelBasePath(Path path) {
+    return new ServerSettings(host, port, path, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis);
+  }
+
+  public ServerSettings withPolling(double seconds) {
+    return new ServerSettings(host, port, modelBasePath, versionPolicy, seconds, maxBatchSize, maxBatchDelayMillis,
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis);
+  }
+
+  public ServerSettings withLimits(long bodyBytes, long imagePixels, int instances, int queue) {
+    return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
+        inferenceThreads, queue, bodyBytes, imagePixels, instances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis);
+  }
+
+  public ServerSettings withBatching(int batchSize, int batchDelayMillis, int threads) {
+    return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, batchSize, batchDelayMillis,
+        threads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis);
+  }
+
+  public ServerSettings withBearerToken(String token) {
+    return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, token, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis);
+  }
+
+  public ServerSettings withVersionPolicy(String policy) {
+    return new ServerSettings(host, port, modelBasePath, policy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis);
+  }
+
+  public ServerSettings withUploads(int concurrentUploads, long bodyTimeout) {
+    return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken,
+        concurrentUploads, bodyTimeout, decodeBudgetBytes, metricsOpen, drainDelayMillis);
+  }
+
+  public ServerSettings withHost(String newHost) {
+    return new ServerSettings(newHost, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken,
+        maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis);
+  }
+
+  public ServerSettings withMetricsOpen(boolean open) {
+    return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken,
+        maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, open, drainDelayMillis);
+  }
+
+  public ServerSettings withDecodeBudget(long bytes) {
+    return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken,
+        maxConcurrentUploads, bodyTimeoutMillis, bytes, metricsOpen, drainDelayMillis);
+  }
+
+  public ServerSettings withDrainDelay(long millis) {
+    return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
+        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken,
+        maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, millis);
+  }
+}

@@ -1,0 +1,72 @@
+package org.ctnet.server.http;
+
+import io.helidon.common.socket.SocketOptions;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.HttpRouting;
+import java.time.Duration;
+import org.ctnet.server.config.ServerSettings;
+import org.ctnet.server.inference.ImageInference;
+import org.ctnet.server.inference.ImageInputs;
+import org.ctnet.server.inference.KServeInference;
+import org.ctnet.server.inference.SchedulerCalls;
+import org.ctnet.server.inference.TfServingInference;
+import org.ctnet.server.observe.Metrics;
+import org.ctnet.server.problem.ServingException;
+import org.ctnet.server.repository.ModelRepository;
+
+/**
+ * The HTTP face of the server: one Helidon service per protocol (TF Serving REST, KServe v2, the
+ * image API, operations), a JSON 404 for everything else, and the listener's limits.
+ */
+public final class HttpApi {
+  private final Endpoints endpoints;
+  private final TfServingRoutes tfServing;
+  private final KServeRoutes kserve;
+  private final ImageApiRoutes images;
+  private final OperationsRoutes operations;
+
+  public HttpApi(ModelRepository repository, ServerSettings settings, Metrics metrics) {
+    this.endpoints = new Endpoints(settings, metrics, repository);
+    ImageInputs inputs = new ImageInputs(settings);
+    SchedulerCalls calls = new SchedulerCalls(settings);
+    TfServingInference tfs = new TfServingInference(repository, settings, inputs, calls);
+    this.tfServing = new TfServingRoutes(endpoints, tfs);
+    this.kserve = new KServeRoutes(endpoints, new KServeInference(repository, settings, inputs, calls), repository);
+    this.images = new ImageApiRoutes(endpoints, new ImageInference(repository, settings, inputs, calls), tfs, settings);
+    this.operations = new OperationsRoutes(endpoints, metrics, settings);
+  }
+
+  /** Registers every route on {@code routing}. */
+  public void register(HttpRouting.Builder routing) {
+    routing.register(tfServing, kserve, images, operations);
+    // Last: whatever no route matched gets the same JSON 404 as an unknown model.
+    routing.any(endpoints.json("unmatched", Endpoints.Access.OPEN, call -> {
+      throw ServingException.notFound("no route for " + call.request().prologue().method().text() + " " + call.path());
+    }));
+  }
+
+  /** Shutdown has begun: readiness answers 503 from now on while every other route keeps answering. */
+  public void drain() {
+    endpoints.drain();
+  }
+
+  /** Waits until no request is in flight, at most {@code millis}; true if none is left. */
+  public boolean awaitIdle(long millis) throws InterruptedException {
+    return endpoints.awaitIdle(millis);
+  }
+
+  /**
+   * Listener limits: the payload limit (chunked bodies included; {@link BodyReader} answers 413 at
+   * the configured limit), JSON errors for requests that fail before routing, and a socket read
+   * timeout, so a client that stops sending cannot hold a connection (and its buffer) forever.
+   */
+  public static void configure(WebServerConfig.Builder server, ServerSettings settings) {
+    // Helidon's own limit sits above ours by what BodyReader drains: a body a little over the limit is
+    // read and dropped by BodyReader, so the client gets its 413 instead of a reset connection.
+    server.maxPayloadSize(settings.maxBodyBytes() + BodyReader.DRAIN_LIMIT_BYTES)
+        .directHandlers(ProtocolErrors.handlers())
+        .connectionOptions(SocketOptions.builder()
+            .readTimeout(Duration.ofMillis(settings.bodyTimeoutMillis()))
+            .build());
+  }
+}

@@ -1,0 +1,197 @@
+package org.ctnet.server.inference;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.preprocess.DicomReader;
+import org.ctnet.graph.preprocess.ImageDecodeException;
+import org.ctnet.graph.preprocess.ImagePreprocessor;
+import org.ctnet.graph.runtime.Explanation;
+import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.Prediction;
+import org.ctnet.graph.scan.ScanScorer;
+import org.ctnet.graph.scan.Series;
+import org.ctnet.graph.scan.SeriesAssembler;
+import org.ctnet.graph.spec.NetworkSpec;
+import org.ctnet.server.config.ServerSettings;
+import org.ctnet.server.inference.ImageInputs.Batch;
+import org.ctnet.server.problem.ServingException;
+import org.ctnet.server.repository.ModelRepository;
+import org.ctnet.server.repository.ServedVersion;
+
+/**
+ * The image API for people and simple clients: one uploaded image classified or explained with the
+ * model's decision rule applied, and whole scans (DICOM series or slices) scored as one verdict.
+ */
+public final class ImageInference {
+  /** Most files one scan upload may hold (a thin-slice chest CT has 300–700). */
+  public static final int MAX_SCAN_FILES = 2_000;
+  /** Slices of a scan explained with overlays: the top ones of the scan rule. */
+  static final int EXPLAINED_SLICES = 3;
+
+
+  private final ModelRepository repository;
+  private final ServerSettings settings;
+  private final ImageInputs inputs;
+  private final SchedulerCalls calls;
+
+  public ImageInference(ModelRepository repository, ServerSettings settings, ImageInputs inputs, SchedulerCalls calls) {
+    this.repository = repository;
+    this.settings = settings;
+    this.inputs = inputs;
+    this.calls = calls;
+  }
+
+  public JsonNode classifyImage(String model, String version, byte[] image) {
+    try (ModelRepository.Lease lease = repository.acquire(model, version, null)) {
+      ModelSession session = lease.version().session();
+      Batch b = inputs.decodeInJava(session, List.of(image));
+      Prediction p = calls.await(lease.version().predict(b.pixels(), 1));
+      return decision(model, lease.version().version(), session.assets(), p.probabilities()[0]);
+    }
+  }
+
+  public JsonNode explainImage(String model, String version, byte[] image, JsonNode options) {
+    try (ModelRepository.Lease lease = repository.acquire(model, version, null)) {
+      ModelSession session = lease.version().session();
+      Batch b = inputs.decodeInJava(session, List.of(image));
+      ExplainOptions o = ExplainOptions.from(options, session.spec());
+      o = new ExplainOptions(o.method(), o.classIndex(), o.grid(), true, o.opacity(), o.smooth(), o.lungs());
+      int[] classes = o.classIndices(1, session.spec().numClasses());
+      Explanation e = calls.explanation(lease.version(), b.pixels(), 1, classes, o.smooth());
+      ObjectNode out = decision(model, lease.version().version(), session.assets(), e.prediction().probabilities()[0]);
+      out.set("explanation", ExplanationJson.of(session, e, 0, b.pixels(), o));
+      return out;
+    }
+  }
+
+
+  /**
+   * One verdict per scan: DICOM files assembled into series (what is left out is listed with its
+   * reason), other images taken as one scan in upload order; every slice scored through the
+   * scheduler, the top slices explained.
+   */
+  public JsonNode scan(String model, String version, List<SeriesAssembler.Input> files, JsonNode options) {
+    if (files.isEmpty()) {
+      throw ServingException.badRequest("no files in the scan upload");
+    }
+    try (ModelRepository.Lease lease = repository.acquire(model, version, null)) {
+      ServedVersion served = lease.version();
+      ModelSession session = served.session();
+      NetworkSpec spec = session.spec();
+      List<SeriesAssembler.Input> dicom = new ArrayList<>();
+      List<SeriesAssembler.Input> images = new ArrayList<>();
+      long largestDecode = 0;
+      for (SeriesAssembler.Input f : files) {
+        (DicomReader.looksLikeDicom(f.data()) ? dicom : images).add(f);
+        try {
+          largestDecode = Math.max(largestDecode, ImagePreprocessor.decodeBytes(f.data()));
+        } catch (ImageDecodeException e) {
+          // reported per file below
+        }
+      }
+      // What a scan holds at once: one decoded file and every slice's model input.
+      long bytes = largestDecode + (long) files.size() * spec.inputShape().pixels() * Float.BYTES;
+      try (DecodeBudget.Permit permit = inputs.budget().acquire(bytes)) {
+        SeriesAssembler.Assembly assembly = SeriesAssembler.assemble(dicom, settings.maxImagePixels());
+        List<SeriesAssembler.Skipped> skipped = new ArrayList<>(assembly.skipped());
+        ScanScorer scorer = new ScanScorer(session.assets(),
+            (batch, count) -> served.predict(batch, count).orTimeout(settings.requestTimeoutMillis(), TimeUnit.MILLISECONDS)
+                .thenApply(Prediction::probabilities));
+        List<ScanScorer.ScanResult> results = new ArrayList<>();
+        for (Series series : assembly.series()) {
+          try {
+            results.add(scorer.score(series, settings.maxImagePixels(), skipped));
+          } catch (IllegalArgumentException none) {
+            skipped.add(new SeriesAssembler.Skipped(series.seriesUid(), "no slice of the series could be decoded"));
+          } catch (java.util.concurrent.CompletionException e) {
+            throw calls.failure(e.getCause());
+          }
+        }
+        try {
+          scorer.scoreImages("uploaded slices", images, settings.maxImagePixels(), skipped).ifPresent(results::add);
+        } catch (java.util.concurrent.CompletionException e) {
+          throw calls.failure(e.getCause());
+        }
+        if (results.isEmpty()) {
+          throw ServingException.badRequest("no scan could be scored: " + skipped.stream().limit(5)
+              .map(k -> k.source() + ": " + k.reason()).toList());
+        }
+        ExplainOptions o = ExplainOptions.from(options, spec);
+        o = new ExplainOptions(o.method(), o.classIndex(), o.grid(), true, o.opacity(), false, o.lungs());
+        ObjectNode out = Json.object();
+        out.put("model", model).put("version", Long.toString(served.version()));
+        ArrayNode scans = out.putArray("scans");
+        for (ScanScorer.ScanResult r : results) {
+          scans.add(scanJson(served, r, o));
+        }
+        ArrayNode left = out.putArray("skipped");
+        skipped.forEach(k -> left.addObject().put("file", k.source()).put("reason", k.reason()));
+        out.put("notice", "Research software, not a medical device: not for diagnosis.");
+        return out;
+      }
+    }
+  }
+
+
+  private ObjectNode scanJson(ServedVersion served, ScanScorer.ScanResult r, ExplainOptions options) {
+    ModelAssets assets = served.session().assets();
+    ObjectNode x = Json.object();
+    x.put("scan", r.name());
+    x.put("probability", r.probability());
+    x.put("label", assets.labels().get(r.positive() ? assets.positiveClass() : 0));
+    x.putObject("decision").put("rule", r.decision().rule().name().toLowerCase(java.util.Locale.ROOT))
+        .put("rule_description", r.decision().rule().description()).put("threshold", r.decision().threshold())
+        .put("chosen_for", r.decision().chosenFor()).put("positive", r.positive());
+    x.put("slices", r.sources().size()).put("slices_used", r.used().length).put("lung_found", r.lungFound());
+    ArrayNode slices = x.putArray("slice_probabilities");
+    for (int i = 0; i < r.sources().size(); i++) {
+      slices.addObject().put("file", r.sources().get(i)).put("probability", r.sliceProbabilities()[i])
+          .put("shows_lung", r.lung()[i]);
+    }
+    int explained = Math.min(EXPLAINED_SLICES, r.top().length);
+    int pixels = served.session().spec().inputShape().pixels();
+    float[] batch = new float[explained * pixels];
+    for (int i = 0; i < explained; i++) {
+      System.arraycopy(r.topInputs().get(i), 0, batch, i * pixels, pixels);
+    }
+    int[] classes = new int[explained];
+    java.util.Arrays.fill(classes, assets.positiveClass());
+    ArrayNode top = x.putArray("top_slices");
+    if (explained > 0) {
+      Explanation e = calls.explanation(served, batch, explained, classes, false);
+      for (int i = 0; i < explained; i++) {
+        ObjectNode t = top.addObject();
+        t.put("file", r.sources().get(r.top()[i])).put("index", r.top()[i])
+            .put("probability", r.sliceProbabilities()[r.top()[i]]);
+        t.set("explanation", ExplanationJson.of(served.session(), e, i, batch, options));
+      }
+    }
+    return x;
+  }
+
+  private static ObjectNode decision(String model, long version, ModelAssets assets, float[] probabilities) {
+    ObjectNode out = Json.object();
+    out.put("model", model);
+    out.put("version", Long.toString(version));
+    ObjectNode probs = out.putObject("probabilities");
+    for (int c = 0; c < probabilities.length; c++) {
+      probs.put(assets.labels().get(c), probabilities[c]);
+    }
+    int positive = assets.positiveClass();
+    boolean isPositive = assets.decision().isPositive(probabilities[positive]);
+    out.put("label", assets.decisionLabel(probabilities[positive]));
+    out.putObject("decision").put("positive_class", assets.labels().get(positive))
+        .put("threshold", assets.decision().threshold()).put("chosen_for", assets.decision().chosenFor())
+        .put("positive", isPositive);
+    out.put("notice", "Research software, not a medical device: not for diagnosis.");
+    return out;
+  }
+
+}

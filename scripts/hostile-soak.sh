@@ -17,10 +17,10 @@ for _ in $(seq 120); do curl -sf "http://localhost:$PORT/v2/health/ready" >/dev/
 JAVA_PID=$(pgrep -f "server.jar --port $PORT" | head -1)
 rss() { awk '/VmRSS/ {print $2}' "/proc/$JAVA_PID/status"; }
 # Warm: the first requests of each kind load code paths and TF kernels.
-./dev java -cp server/target/server.jar org.ctnet.server.bench.HostileHarness "http://localhost:$PORT" ctnet 300 224 >/dev/null || true
+./dev java -cp benchmarks/target/benchmarks.jar org.ctnet.bench.server.HostileHarness "http://localhost:$PORT" ctnet 300 224 >/dev/null || true
 BEFORE=$(rss)
 START=$(date +%s)
-./dev java -cp server/target/server.jar org.ctnet.server.bench.HostileHarness "http://localhost:$PORT" ctnet "$MUTATIONS" 224
+./dev java -cp benchmarks/target/benchmarks.jar org.ctnet.bench.server.HostileHarness "http://localhost:$PORT" ctnet "$MUTATIONS" 224
 AFTER=$(rss)
 echo "hostile run: $(( $(date +%s) - START )) s; server RSS ${BEFORE} kB before, ${AFTER} kB after ($(awk -v a="$AFTER" -v b="$BEFORE" 'BEGIN {printf "%+.1f%%", 100 * (a - b) / b}'))"
 

@@ -1,6 +1,5 @@
-package org.ctnet.server.bench;
+package org.ctnet.bench.server;
 
-import org.ctnet.server.config.ServerSettings;
 
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
@@ -31,7 +30,7 @@ import org.ctnet.server.config.ServerSettings;
  * DICOM) posted to {@code /api/models/{m}/scan}, scored and its top slices explained; beside it, the
  * same series scored in process (the same-run reference: this machine's speed drifts).
  *
- * <pre>./dev java -cp server/target/server.jar org.ctnet.server.bench.ScanBenchmark [--slices 300] [--rounds 3]</pre>
+ * <pre>./dev java -cp benchmarks/target/benchmarks.jar org.ctnet.bench.server.ScanBenchmark [--slices 300] [--rounds 3]</pre>
  */
 public final class ScanBenchmark {
   public static void main(String[] args) throws Exception {

@@ -1,6 +1,5 @@
-package org.ctnet.server.bench;
+package org.ctnet.bench.server;
 
-import org.ctnet.server.config.ServerSettings;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -34,8 +33,8 @@ import org.ctnet.server.config.ServerSettings;
  * and the HTTP points are measured in interleaved rounds and each ratio is taken within its round;
  * the table shows medians over rounds.
  *
- * <p>Usage: {@code ./dev java -cp "server/target/server.jar:server/target/lib/*"
- * org.ctnet.server.bench.ServerBenchmark [--models saved_models] [--model ctnet] [--seconds 4]
+ * <p>Usage: {@code ./dev java -cp "benchmarks/target/benchmarks.jar"
+ * org.ctnet.bench.server.ServerBenchmark [--models saved_models] [--model ctnet] [--seconds 4]
  * [--rounds 3] [--soak 10000] [--external http://host:port --server-pid PID]}. Use {@code --rounds 0} for the
  * memory soak alone, {@code --soak 0} to skip it.
  */

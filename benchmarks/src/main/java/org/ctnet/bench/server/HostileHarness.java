@@ -1,4 +1,4 @@
-package org.ctnet.server.bench;
+package org.ctnet.bench.server;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -28,7 +28,7 @@ import javax.imageio.ImageIO;
  * checks the answer is not a 5xx (503/504 with a reason are load shedding, counted apart) and, every
  * few requests, that {@code /v2/health/live} answers, timing it.
  *
- * <pre>./dev java -cp server/target/server.jar org.ctnet.server.bench.HostileHarness http://localhost:8501 ctnet 10000</pre>
+ * <pre>./dev java -cp benchmarks/target/benchmarks.jar org.ctnet.bench.server.HostileHarness http://localhost:8501 ctnet 10000</pre>
  */
 public final class HostileHarness {
   /** What a run saw; {@link #clean()} is the pass criterion. */

@@ -1,4 +1,4 @@
-package org.ctnet.graph.bench;
+package org.ctnet.bench.graph;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;

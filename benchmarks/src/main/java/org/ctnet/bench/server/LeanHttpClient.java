@@ -1,4 +1,4 @@
-package org.ctnet.server.bench;
+package org.ctnet.bench.server;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;

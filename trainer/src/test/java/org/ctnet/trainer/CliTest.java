@@ -14,14 +14,10 @@ import org.ctnet.graph.runtime.ModelExport;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The real CLI, in-process, end to end on a generated dataset. */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CliTest {
   @TempDir static Path dir;
   static Path data;
@@ -49,18 +45,34 @@ class CliTest {
     }
   }
 
+  /** The one training run every other test starts from (tests run in any order and share only it). */
+  static Run trained;
+
   @BeforeAll
-  static void data() throws IOException {
+  static void trainVersionOne() throws IOException {
     data = SyntheticDataset.write(dir.resolve("data"), 96, 1, true);
     models = dir.resolve("models");
+    trained = run("train", "--data", data.toString(), "--preset", "tiny", "--name", "blobs", "--models", models.toString(),
+        "--run-dir", dir.resolve("run1").toString(), "--epochs", "2", "--batch-size", "8", "--lr", "0.01",
+        "--augment-copies", "2", "--bootstrap", "50");
+  }
+
+  /** A private copy of the trained version 1: the versions a fine-tune adds beside it are seen by no other test. */
+  static Path privateVersionOne(String name) throws IOException {
+    Path source = models.resolve("blobs/1");
+    Path target = dir.resolve(name).resolve("blobs/1");
+    Files.createDirectories(target.getParent());
+    try (var files = Files.walk(source)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        Files.copy(p, target.resolve(source.relativize(p).toString()));
+      }
+    }
+    return target;
   }
 
   @Test
-  @Order(1)
   void trainExportsVersionOneWithReportAndSkipsTheCorruptFile() throws IOException {
-    Run r = run("train", "--data", data.toString(), "--preset", "tiny", "--name", "blobs", "--models", models.toString(),
-        "--run-dir", dir.resolve("run1").toString(), "--epochs", "2", "--batch-size", "8", "--lr", "0.01",
-        "--augment-copies", "2", "--bootstrap", "50");
+    Run r = trained;
     assertEquals(0, r.exitCode(), r.out() + r.err());
     assertTrue(r.out().contains("skipped 1 unreadable image") && r.out().contains("corrupt.png"), r.out());
     Path v1 = models.resolve("blobs/1");
@@ -79,7 +91,6 @@ class CliTest {
   }
 
   @Test
-  @Order(2)
   void evaluateWritesMetricsJsonAndReport() throws IOException {
     Path out = dir.resolve("eval");
     Run r = run("evaluate", "--model", models.resolve("blobs").toString(), "--data", data.toString(),
@@ -93,16 +104,16 @@ class CliTest {
   }
 
   @Test
-  @Order(3)
   void fineTuneWritesVersionTwoThatLoads() throws IOException {
     Path newData = SyntheticDataset.write(dir.resolve("hospital"), 48, 77, false);
-    Run r = run("fine-tune", "--model", models.resolve("blobs/1").toString(), "--data", newData.toString(),
+    Path v1 = privateVersionOne("ft-models");
+    Run r = run("fine-tune", "--model", v1.toString(), "--data", newData.toString(),
         "--reference", data.resolve("manifest.csv").toString(), "--epochs", "1", "--batch-size", "8", "--lr", "0.001",
         "--augment-copies", "1", "--bootstrap", "20", "--export-anyway", "--run-dir", dir.resolve("ft").toString());
     assertEquals(0, r.exitCode(), r.out() + r.err());
     assertTrue(r.out().contains("before fine-tuning: validation AUC") && r.out().contains("after fine-tuning:")
         && r.out().contains("reference (rehearsal)"), r.out());
-    Path v2 = models.resolve("blobs/2");
+    Path v2 = v1.resolveSibling("2");
     try (ModelSession loaded = ModelSession.load(v2, SessionOptions.DEFAULT)) {
       assertEquals(2, loaded.predict(new float[32 * 32], 1).probabilities()[0].length);
       assertTrue(loaded.assets().calibration().fittedOn().contains("validation"), loaded.assets().calibration().toString());
@@ -113,7 +124,6 @@ class CliTest {
   }
 
   @Test
-  @Order(6)
   void aFineTuneThatForgetsTheReferenceIsNotExported() throws IOException {
     // The new "hospital" labels every image the other way round: learning it, without rehearsal,
     // unlearns the reference source, and the command refuses to publish the result.
@@ -129,18 +139,17 @@ class CliTest {
           .append(cols[2]).append('\n');
     }
     Files.writeString(inverted.resolve("manifest.csv"), swapped);
-    long before = ModelExport.latestVersion(models.resolve("blobs")).orElse(0);
-    Run r = run("fine-tune", "--model", models.resolve("blobs/1").toString(), "--data", inverted.toString(),
+    Path v1 = privateVersionOne("ft-inverted-models");
+    Run r = run("fine-tune", "--model", v1.toString(), "--data", inverted.toString(),
         "--reference", data.resolve("manifest.csv").toString(), "--reference-mix", "0", "--batch-norm", "train",
         "--epochs", "4", "--batch-size", "8", "--lr", "0.01", "--augment-copies", "1", "--patience", "0",
         "--bootstrap", "20", "--run-dir", dir.resolve("ft-inverted").toString());
     assertEquals(1, r.exitCode(), r.out() + r.err());
     assertTrue(r.out().contains("forgot the reference source") && r.out().contains("not exported"), r.out());
-    assertEquals(before, ModelExport.latestVersion(models.resolve("blobs")).orElse(0), "no new version");
+    assertEquals(1, ModelExport.latestVersion(v1.getParent()).orElse(0), "no new version");
   }
 
   @Test
-  @Order(7)
   void everyCommandAnswersHelp() {
     for (String command : List.of("train", "cross-validate", "evaluate", "fine-tune", "transfer-study", "predict",
         "merge", "adapt-batch-norm", "split", "explain", "occlusion", "explain-eval", "export")) {
@@ -151,7 +160,6 @@ class CliTest {
   }
 
   @Test
-  @Order(4)
   void predictWritesOneRowPerImageAndReportsUnreadableOnes() throws IOException {
     Path csv = dir.resolve("pred.csv");
     Run r = run("predict", "--model", models.resolve("blobs").toString(), "--input", data.toString(),
@@ -164,7 +172,6 @@ class CliTest {
   }
 
   @Test
-  @Order(5)
   void badUsageExitsTwoAndFailuresExitOneWithAMessage() {
     assertEquals(2, run("train").exitCode(), "missing --data");
     assertEquals(2, run("train", "--data", data.toString(), "--epochs", "many").exitCode());
@@ -182,7 +189,6 @@ class CliTest {
   }
 
   @Test
-  @Order(8)
   void predictScoresWholeScansFromDicomSeriesZipsAndFoldersOfSlices() throws Exception {
     Path scans = dir.resolve("scans");
     Files.createDirectories(scans.resolve("pngscan"));

@@ -105,7 +105,7 @@ class HotReloadTest {
       JsonNode status = JSON.readTree(TestServers.get(uri, "/v1/models/tiny/versions/3").body());
       assertTrue(status.toString().contains("failed to load"), status.toString());
       assertEquals(200, TestServers.post(uri, "/v1/models/tiny:predict", ONE_IMAGE).statusCode());
-      assertTrue(TestServers.get(uri, "/metrics").body().contains("ctnet_model_load_failures_total{model=\"tiny\"} 1"));
+      assertTrue(TestServers.get(uri, "/metrics").body().contains("ctnet_model_load_failures_total{model=\"tiny\"} 1.0"));
     }
   }
 

@@ -340,9 +340,11 @@ class ServerApiTest {
     String metrics = TestServers.get(uri, "/metrics").body();
     assertTrue(metrics.contains("ctnet_requests_total{"), metrics);
     // inference requests are counted per model version
-    assertTrue(java.util.regex.Pattern.compile("ctnet_requests_total\\{endpoint=\"[^\"]+\",model=\"tiny\",version=\"1\",code=\"200\"} [1-9]")
+    assertTrue(java.util.regex.Pattern.compile("ctnet_requests_total\\{code=\"200\",endpoint=\"[^\"]+\",model=\"tiny\",version=\"1\"} [1-9]")
         .matcher(metrics).find(), metrics);
     assertTrue(metrics.contains("ctnet_request_seconds_bucket{"), metrics);
+    // the client library's JVM and process metrics come with it
+    assertTrue(metrics.contains("jvm_memory_used_bytes{") && metrics.contains("process_cpu_seconds_total"), metrics);
     assertEquals(200, TestServers.get(uri, "/health/ready").statusCode());
     JsonNode overview = json(TestServers.get(uri, "/api/models"));
     assertTrue(overview.get("tiny").get("devices").get("1").get(0).asText().contains("CPU"), overview.toString());

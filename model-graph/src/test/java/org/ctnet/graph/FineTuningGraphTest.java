@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.runtime.LoadedModel;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.ctnet.graph.testing.SyntheticImages;
@@ -178,7 +179,7 @@ class FineTuningGraphTest {
       assertTrue(Files.readString(version.resolve("assets.extra/calibration.json")).contains("2.5"));
       assertTrue(Files.readString(version.resolve("assets.extra/decision.json")).contains("0.3"));
       assertFalse(Files.readString(version.resolve("assets.extra/preprocessing.json")).contains("threshold"));
-      try (ModelSession loaded = ModelSession.load(version, SessionOptions.DEFAULT)) {
+      try (LoadedModel loaded = LoadedModel.load(version, SessionOptions.DEFAULT)) {
         assertEquals(2.5, loaded.assets().calibration().temperature());
         assertEquals(0.3, loaded.assets().decision().threshold());
         assertArrayEquals(scaled.probabilities()[0], loaded.predict(BATCH.pixels(), BATCH.count()).probabilities()[0], 1e-6f);

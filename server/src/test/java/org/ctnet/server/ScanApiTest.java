@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.ctnet.graph.preprocess.DicomReader;
-import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.LoadedModel;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.ctnet.graph.scan.ScanScorer;
 import org.ctnet.graph.scan.SeriesAssembler;
@@ -112,7 +112,7 @@ class ScanApiTest {
     List<String> order = new ArrayList<>();
     scan.path("slice_probabilities").forEach(s -> order.add(s.path("file").asText()));
     assertEquals(names.subList(0, 6), order);
-    try (ModelSession session = ModelSession.load(base.resolve("tiny/1"), SessionOptions.DEFAULT)) {
+    try (LoadedModel session = LoadedModel.load(base.resolve("tiny/1"), SessionOptions.DEFAULT)) {
       List<SeriesAssembler.Input> inputs = new ArrayList<>();
       for (int i = 0; i < SERIES.size(); i++) {
         inputs.add(new SeriesAssembler.Input("IM" + i, SERIES.get(i)));

@@ -25,7 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.ctnet.graph.cam.CamMethod;
 import org.ctnet.graph.runtime.Explanation;
-import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.LoadedModel;
 import org.ctnet.graph.runtime.Prediction;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.ctnet.graph.testing.SyntheticImages;
@@ -39,7 +39,7 @@ class ServerApiTest {
   private static final Path BASE;
   private static final ServerSettings SETTINGS;
   private static final ServerApp APP;
-  private static final ModelSession IN_PROCESS;
+  private static final LoadedModel IN_PROCESS;
   private static final SyntheticImages.Batch IMAGES = SyntheticImages.blobs(4, 32, 12);
 
   static {
@@ -47,7 +47,7 @@ class ServerApiTest {
       BASE = TestServers.exportTiny(Files.createTempDirectory("ctnet-server"), "tiny", 1, 4);
       SETTINGS = ServerSettings.defaults(BASE).withPolling(0).withLimits(200_000, 10_000, 16, 256);
       APP = new ServerApp(SETTINGS);
-      IN_PROCESS = ModelSession.load(BASE.resolve("tiny/1"), SessionOptions.DEFAULT);
+      IN_PROCESS = LoadedModel.load(BASE.resolve("tiny/1"), SessionOptions.DEFAULT);
     } catch (IOException e) {
       throw new ExceptionInInitializerError(e);
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.ctnet.graph.runtime.LoadedModel;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.ctnet.graph.testing.SyntheticImages;
@@ -65,7 +66,7 @@ class AdaptBatchNormCliTest {
       }
       assertTrue(moved > 0, "the statistics moved");
     }
-    try (ModelSession served = ModelSession.load(adapted, SessionOptions.DEFAULT)) {
+    try (LoadedModel served = LoadedModel.load(adapted, SessionOptions.DEFAULT)) {
       assertEquals(2, served.predict(new float[32 * 32], 1).probabilities()[0].length, "the adapted version serves");
     }
 

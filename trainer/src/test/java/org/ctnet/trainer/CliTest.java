@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.runtime.ModelExport;
-import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.LoadedModel;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -114,7 +114,7 @@ class CliTest {
     assertTrue(r.out().contains("before fine-tuning: validation AUC") && r.out().contains("after fine-tuning:")
         && r.out().contains("reference (rehearsal)"), r.out());
     Path v2 = v1.resolveSibling("2");
-    try (ModelSession loaded = ModelSession.load(v2, SessionOptions.DEFAULT)) {
+    try (LoadedModel loaded = LoadedModel.load(v2, SessionOptions.DEFAULT)) {
       assertEquals(2, loaded.predict(new float[32 * 32], 1).probabilities()[0].length);
       assertTrue(loaded.assets().calibration().fittedOn().contains("validation"), loaded.assets().calibration().toString());
     }

@@ -11,6 +11,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.ctnet.graph.runtime.ModelExport;
+import org.ctnet.graph.runtime.LoadedModel;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.ctnet.graph.testing.TestModels;
@@ -54,7 +55,7 @@ class ExportKillTest {
     }
     try (Stream<Path> children = Files.list(modelDir)) {
       for (Path v : children.filter(p -> p.getFileName().toString().matches("[0-9]+")).toList()) {
-        try (ModelSession loaded = ModelSession.load(v, SessionOptions.DEFAULT)) {
+        try (LoadedModel loaded = LoadedModel.load(v, SessionOptions.DEFAULT)) {
           assertEquals(2, loaded.predict(new float[32 * 32], 1).probabilities()[0].length, v.toString());
         }
       }

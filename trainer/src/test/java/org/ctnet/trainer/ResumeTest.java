@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.LoadedModel;
 import org.ctnet.graph.runtime.Prediction;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.ctnet.graph.testing.SyntheticImages;
@@ -69,8 +69,8 @@ class ResumeTest {
     assertTrue(log.contains("resumed after epoch"), log);
 
     SyntheticImages.Batch probe = SyntheticImages.blobs(8, 32, 999);
-    try (ModelSession a = ModelSession.load(dir.resolve("modelsA/m/1"), SessionOptions.DEFAULT);
-        ModelSession b = ModelSession.load(dir.resolve("modelsB/m/1"), SessionOptions.DEFAULT)) {
+    try (LoadedModel a = LoadedModel.load(dir.resolve("modelsA/m/1"), SessionOptions.DEFAULT);
+        LoadedModel b = LoadedModel.load(dir.resolve("modelsB/m/1"), SessionOptions.DEFAULT)) {
       Prediction pa = a.predict(probe.pixels(), 8);
       Prediction pb = b.predict(probe.pixels(), 8);
       for (int i = 0; i < 8; i++) {

@@ -19,7 +19,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.ctnet.graph.preprocess.DicomReader;
 import org.ctnet.graph.runtime.ModelExport;
-import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.LoadedModel;
 import org.ctnet.graph.scan.ScanScorer;
 import org.ctnet.graph.scan.SeriesAssembler;
 import org.ctnet.server.ServerApp;
@@ -55,7 +55,7 @@ public final class ScanBenchmark {
         .withLimits(1L << 30, 50_000_000L, 64, 4096).withDecodeBudget(2L << 30);
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     try (ServerApp app = new ServerApp(settings);
-        ModelSession inProcess = ModelSession.load(version, ServerApp.SESSION_OPTIONS)) {
+        LoadedModel inProcess = LoadedModel.load(version, ServerApp.SESSION_OPTIONS)) {
       URI uri = URI.create("http://127.0.0.1:" + app.start().port() + "/api/models/" + model + "/scan?method=gradcampp");
       HttpRequest request = HttpRequest.newBuilder(uri).header("Content-Type", "application/zip")
           .POST(HttpRequest.BodyPublishers.ofByteArray(zip)).build();

@@ -20,7 +20,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.imageio.ImageIO;
 import org.ctnet.graph.runtime.ModelExport;
-import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.LoadedModel;
 import org.ctnet.server.ServerApp;
 import org.ctnet.server.config.ServerSettings;
 
@@ -67,7 +67,7 @@ public final class ServerBenchmark {
     ServerSettings settings = ServerSettings.defaults(models).withPort(0).withPolling(0).withLimits(64L << 20, 50_000_000L, 64, 4096);
     try (ServerApp app = new ServerApp(settings.withModelBasePath(external != null ? Path.of("/nonexistent") : models));
         // the same session options as the server's (the intra-op pool is process-wide anyway)
-        ModelSession inProcess = ModelSession.load(version, ServerApp.SESSION_OPTIONS)) {
+        LoadedModel inProcess = LoadedModel.load(version, ServerApp.SESSION_OPTIONS)) {
       URI base = external != null ? URI.create(external) : URI.create("http://127.0.0.1:" + app.start().port());
       int h = inProcess.spec().inputHeight();
       int w = inProcess.spec().inputWidth();

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,45 +13,37 @@ import org.ctnet.graph.cam.CamMethod;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.layers.ParameterStore.Parameter;
 import org.ctnet.graph.layers.ParameterStore.Role;
-import org.ctnet.graph.spec.NetworkSpec;
 import org.ctnet.graph.train.TrainingSpec;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
-import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.Signature;
-import org.tensorflow.Tensor;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
-import org.tensorflow.types.TString;
 
 /**
- * A model ready to run: either a graph built here from a spec (owning its {@link Graph} and
- * {@link Session}) or a loaded {@link SavedModelBundle}. Both are driven through the same
- * signature tensor names, so trainer, server and tests use one API. Tensors never leave this
+ * A trainable model built here from a spec: training steps, checkpoints, weights restored from an
+ * export, and export itself. It owns its {@link Graph} and {@link Session}; predictions and
+ * explanations run through the same signatures as a {@link LoadedModel}. Tensors never leave this
  * class: callers pass and get flat Java arrays and records. Thread-safe for inference
  * ({@link Session#run} is); training calls must not run concurrently with each other.
  */
-public final class ModelSession implements AutoCloseable {
-  private final AutoCloseable owner;
+public final class ModelSession implements Predictor {
   private final Graph graph;
   private final Session session;
-  private final Map<String, Signature> signatures;
   private final ModelAssets assets;
-  /** Only set for graphs built here: lets export name signatures from live operands. */
   private final ModelGraph modelGraph;
+  private final SignatureRunner runner;
 
-  private ModelSession(
-      AutoCloseable owner, Graph graph, Session session, Map<String, Signature> signatures,
-      ModelAssets assets, ModelGraph modelGraph) {
-    this.owner = owner;
+  private ModelSession(Graph graph, Session session, Map<String, Signature> signatures, ModelAssets assets,
+      ModelGraph modelGraph) {
     this.graph = graph;
     this.session = session;
-    this.signatures = signatures;
     this.assets = assets;
     this.modelGraph = modelGraph;
+    this.runner = new SignatureRunner(session, signatures, assets);
   }
 
   /** Builds a fresh, randomly initialised model. */
@@ -67,8 +58,7 @@ public final class ModelSession implements AutoCloseable {
       }
       Session session = new Session(graph, options.toConfigProto());
       session.initialize();
-      Graph owned = graph;
-      return new ModelSession(() -> { session.close(); owned.close(); }, graph, session, defs, assets, model);
+      return new ModelSession(graph, session, defs, assets, model);
     } catch (RuntimeException e) {
       graph.close();
       throw e;
@@ -130,157 +120,38 @@ public final class ModelSession implements AutoCloseable {
 
   /** Sets the L2-SP anchors to the current weights: the starting point the penalty pulls toward. */
   public void anchorWeights() {
-    if (modelGraph == null) {
-      throw new IllegalStateException("anchorWeights needs a graph built from a spec");
-    }
     session.runner().addTarget(modelGraph.anchorWeights()).run().close();
   }
 
-  /** Loads an exported SavedModel as it is (graph and all signatures, including train_step). */
-  public static ModelSession load(Path versionDir, SessionOptions options) throws IOException {
-    if (!Files.isRegularFile(versionDir.resolve("saved_model.pb"))) {
-      throw new IOException("no saved_model.pb in " + versionDir);
-    }
-    ModelAssets assets = ModelAssets.read(versionDir);
-    SavedModelBundle bundle = SavedModelBundle.loader(versionDir.toString())
-        .withTags(ModelNames.TAG)
-        .withConfigProto(options.toConfigProto())
-        .load();
-    Map<String, Signature> defs = new LinkedHashMap<>();
-    for (Signature s : bundle.signatures()) {
-      defs.put(s.key(), s);
-    }
-    for (String key : ModelNames.SIGNATURES) {
-      if (!defs.containsKey(key)) {
-        bundle.close();
-        throw new IOException("model at " + versionDir + " lacks signature '" + key + "' (has " + defs.keySet() + ")");
-      }
-    }
-    return new ModelSession(bundle, bundle.graph(), bundle.session(), defs, assets, null);
-  }
-
+  @Override
   public ModelAssets assets() {
     return assets;
   }
 
-  public NetworkSpec spec() {
-    return assets.spec();
-  }
-
-  /** Signatures by key (for metadata endpoints). */
+  @Override
   public Map<String, Signature> signatures() {
-    return signatures;
-  }
-
-  private String tensorName(String signature, String name, boolean input) {
-    Signature def = signatures.get(signature);
-    if (def == null) {
-      throw new IllegalArgumentException("unknown signature '" + signature + "', have " + signatures.keySet());
-    }
-    Signature.TensorDescription info = (input ? def.getInputs() : def.getOutputs()).get(name);
-    if (info == null) {
-      throw new IllegalArgumentException("signature '" + signature + "' has no " + (input ? "input" : "output") + " '" + name + "'");
-    }
-    return info.name;
-  }
-
-  private int imagePixels() {
-    return spec().inputShape().pixels();
-  }
-
-  private TFloat32 imageTensor(float[] images, int n) {
-    NetworkSpec s = spec();
-    if (n <= 0) {
-      throw new IllegalArgumentException("batch size must be > 0, got " + n);
-    }
-    if (images.length != (long) n * imagePixels()) {
-      throw new IllegalArgumentException("expected " + n + " images of " + s.inputShape() + " = " + ((long) n * imagePixels()) + " floats, got " + images.length);
-    }
-    return TensorIo.floats(images, n, s.inputHeight(), s.inputWidth(), s.inputChannels());
+    return runner.signatures();
   }
 
   /** Runs serving_default on n images ([n, H, W, C] flattened, pixels in [0, 1]). */
+  @Override
   public Prediction predict(float[] images, int n) {
-    try (TFloat32 input = imageTensor(images, n)) {
-      return runPrediction(ModelNames.SERVING_DEFAULT, ModelNames.IN_IMAGES, input, n);
-    }
+    return runner.predict(images, n);
   }
 
-  /** Runs serving_bytes: encoded PNG/JPEG/BMP/GIF images decoded and resized in the graph. */
+  @Override
   public Prediction predictEncoded(List<byte[]> encodedImages) {
-    if (encodedImages.isEmpty()) {
-      throw new IllegalArgumentException("at least one encoded image is required");
-    }
-    try (TString input = TensorIo.strings(encodedImages)) {
-      return runPrediction(ModelNames.SERVING_BYTES, ModelNames.IN_IMAGE_BYTES, input, encodedImages.size());
-    }
+    return runner.predictEncoded(encodedImages);
   }
 
-  /** One predict-style signature run; the caller owns (and closes) the input tensor. */
-  private Prediction runPrediction(String signature, String inputName, Tensor input, int n) {
-    try (Result r = session.runner()
-        .feed(tensorName(signature, inputName, true), input)
-        .fetch(tensorName(signature, ModelNames.OUT_PROBABILITIES, false))
-        .fetch(tensorName(signature, ModelNames.OUT_LOGITS, false))
-        .run()) {
-      return new Prediction(rows(TensorIo.readFloats(r.get(0)), n), rows(TensorIo.readFloats(r.get(1)), n));
-    }
-  }
-
-  /**
-   * Runs the explain signature.
-   *
-   * @param classIndex per image: the class to explain, or -1 for the predicted one
-   */
+  @Override
   public Explanation explain(float[] images, int n, int[] classIndex) {
-    if (classIndex.length != n) {
-      throw new IllegalArgumentException("need one class index per image: " + n + ", got " + classIndex.length);
-    }
-    for (int c : classIndex) {
-      if (c >= spec().numClasses()) {
-        throw new IllegalArgumentException("class index must be < " + spec().numClasses() + " (or -1 for the predicted class), got " + c);
-      }
-    }
-    Session.Runner runner;
-    List<CamMethod> methods = camMethods();
-    try (TFloat32 input = imageTensor(images, n); TInt32 classes = TensorIo.ints(classIndex)) {
-      runner = session.runner()
-          .feed(tensorName(ModelNames.EXPLAIN, ModelNames.IN_IMAGES, true), input)
-          .feed(tensorName(ModelNames.EXPLAIN, ModelNames.IN_CLASS_INDEX, true), classes)
-          .fetch(tensorName(ModelNames.EXPLAIN, ModelNames.OUT_PROBABILITIES, false))
-          .fetch(tensorName(ModelNames.EXPLAIN, ModelNames.OUT_LOGITS, false))
-          .fetch(tensorName(ModelNames.EXPLAIN, ModelNames.OUT_TARGET_CLASS, false));
-      for (CamMethod m : methods) {
-        runner.fetch(tensorName(ModelNames.EXPLAIN, m.key() + ModelNames.OUT_CAM_SUFFIX, false))
-            .fetch(tensorName(ModelNames.EXPLAIN, m.key() + ModelNames.OUT_HEATMAP_SUFFIX, false))
-            .fetch(tensorName(ModelNames.EXPLAIN, m.key() + ModelNames.OUT_HAS_EVIDENCE_SUFFIX, false));
-      }
-      try (Result r = runner.run()) {
-        Prediction p = new Prediction(rows(TensorIo.readFloats(r.get(0)), n), rows(TensorIo.readFloats(r.get(1)), n));
-        int[] target = TensorIo.readInts(r.get(2));
-        Map<CamMethod, Explanation.Maps> maps = new EnumMap<>(CamMethod.class);
-        int k = 3;
-        for (CamMethod m : methods) {
-          Tensor cam = r.get(k++);
-          Tensor heat = r.get(k++);
-          Tensor evidence = r.get(k++);
-          long[] camShape = cam.shape().asArray();
-          long[] heatShape = heat.shape().asArray();
-          maps.put(m, new Explanation.Maps(
-              rows(TensorIo.readFloats(cam), n), (int) camShape[1], (int) camShape[2],
-              rows(TensorIo.readFloats(heat), n), (int) heatShape[1], (int) heatShape[2],
-              TensorIo.readBools(evidence)));
-        }
-        return new Explanation(p, target, maps);
-      }
-    }
+    return runner.explain(images, n, classIndex);
   }
 
-  /** The CAM methods this model's explain signature carries (older exports may have fewer). */
+  @Override
   public List<CamMethod> camMethods() {
-    Signature explain = signatures.get(ModelNames.EXPLAIN);
-    return java.util.Arrays.stream(CamMethod.values())
-        .filter(m -> explain.getOutputs().containsKey(m.key() + ModelNames.OUT_HEATMAP_SUFFIX)).toList();
+    return runner.camMethods();
   }
 
   /**
@@ -304,7 +175,7 @@ public final class ModelSession implements AutoCloseable {
 
   /** Rows and columns of the grid lesion masks are fed on (the explained layer's), or null without lesion guidance. */
   public int[] lesionGrid() {
-    if (modelGraph == null || modelGraph.lesionMasks() == null) {
+    if (modelGraph.lesionMasks() == null) {
       return null;
     }
     var shape = modelGraph.lesionMasks().shape();
@@ -346,7 +217,7 @@ public final class ModelSession implements AutoCloseable {
             + " mask cells");
       }
     }
-    try (TFloat32 input = imageTensor(images, n);
+    try (TFloat32 input = runner.imageTensor(images, n);
         TInt32 y = TensorIo.ints(labels);
         TFloat32 lr = TensorIo.scalar(learningRate);
         TFloat32 weights = classWeights == null ? null : TensorIo.floats(classWeights, classWeights.length);
@@ -371,27 +242,14 @@ public final class ModelSession implements AutoCloseable {
       }
       try (Result r = runner.run()) {
         float lesionLoss = grid == null ? Float.NaN : TensorIo.readScalar(r.get(2));
-        return new StepResult(TensorIo.readScalar(r.get(0)), rows(TensorIo.readFloats(r.get(1)), n), lesionLoss);
+        return new StepResult(TensorIo.readScalar(r.get(0)), SignatureRunner.rows(TensorIo.readFloats(r.get(1)), n), lesionLoss);
       }
     }
   }
 
-  /**
-   * The devices the serving signature's ops run on (e.g. {@code .../device:CPU:0} or
-   * {@code .../device:GPU:0}), read from a traced run on one blank image.
-   */
+  @Override
   public List<String> servingDevices() {
-    NetworkSpec s = spec();
-    try (TFloat32 input = imageTensor(new float[imagePixels()], 1);
-        Result r = session.runner()
-            .feed(tensorName(ModelNames.SERVING_DEFAULT, ModelNames.IN_IMAGES, true), input)
-            .fetch(tensorName(ModelNames.SERVING_DEFAULT, ModelNames.OUT_PROBABILITIES, false))
-            .setOptions(org.tensorflow.proto.RunOptions.newBuilder()
-                .setTraceLevel(org.tensorflow.proto.RunOptions.TraceLevel.FULL_TRACE).build())
-            .runAndFetchMetadata()) {
-      return r.getMetadata().map(m -> m.getStepStats().getDevStatsList().stream()
-          .map(d -> d.getDevice()).distinct().sorted().toList()).orElse(List.of());
-    }
+    return runner.servingDevices();
   }
 
   /** Number of training steps taken so far (the graph's global step). */
@@ -417,9 +275,6 @@ public final class ModelSession implements AutoCloseable {
    * checkpoint of a model with the same spec. Built once per call from RestoreV2 + Assign.
    */
   public void restoreNetworkWeights(Path prefix) {
-    if (modelGraph == null) {
-      throw new IllegalStateException("restoreNetworkWeights needs a graph built from a spec");
-    }
     List<Parameter> params = modelGraph.parameters().all().stream()
         .filter(p -> p.role() != Role.OPTIMIZER).toList();
     Ops tf = Ops.create(graph).withSubScope("restore_network");
@@ -442,9 +297,6 @@ public final class ModelSession implements AutoCloseable {
 
   /** Current values of every variable by path (for tests and diagnostics). */
   public Map<String, float[]> variableValues() {
-    if (modelGraph == null) {
-      throw new IllegalStateException("variableValues needs a graph built from a spec");
-    }
     // One run for all: every new fetch set pays a graph optimisation of its own.
     List<Parameter> all = modelGraph.parameters().all();
     Session.Runner runner = session.runner();
@@ -458,11 +310,8 @@ public final class ModelSession implements AutoCloseable {
     return values;
   }
 
-  /** The graph handles (only for models built here); tests feed intermediate tensors with it. */
+  /** The graph handles; tests feed intermediate tensors with them. */
   public ModelGraph modelGraph() {
-    if (modelGraph == null) {
-      throw new IllegalStateException("a loaded SavedModel has no ModelGraph handles");
-    }
     return modelGraph;
   }
 
@@ -491,24 +340,12 @@ public final class ModelSession implements AutoCloseable {
   }
 
   List<Signature> signaturesForExport() {
-    return List.copyOf(signatures.values());
-  }
-
-  private static float[][] rows(float[] flat, int n) {
-    int width = flat.length / n;
-    float[][] out = new float[n][width];
-    for (int i = 0; i < n; i++) {
-      System.arraycopy(flat, i * width, out[i], 0, width);
-    }
-    return out;
+    return List.copyOf(runner.signatures().values());
   }
 
   @Override
   public void close() {
-    try {
-      owner.close();
-    } catch (Exception e) {
-      throw new IllegalStateException("closing the model failed", e);
-    }
+    session.close();
+    graph.close();
   }
 }

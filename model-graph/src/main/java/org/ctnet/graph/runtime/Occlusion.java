@@ -100,7 +100,7 @@ public final class Occlusion {
    * @param targetClass the class whose score is watched
    * @param progress called with the number of windows done
    */
-  public static Result run(ModelSession model, float[] image, int targetClass, Settings s, IntConsumer progress) {
+  public static Result run(Predictor model, float[] image, int targetClass, Settings s, IntConsumer progress) {
     int h = model.spec().inputHeight();
     int w = model.spec().inputWidth();
     int c = model.spec().inputChannels();

@@ -13,7 +13,7 @@ import org.ctnet.graph.cam.CamMethod;
 public final class Smoothing {
   private Smoothing() {}
 
-  public static Explanation flipAveraged(ModelSession model, float[] images, int n, int[] classIndex) {
+  public static Explanation flipAveraged(Predictor model, float[] images, int n, int[] classIndex) {
     int h = model.spec().inputHeight();
     int w = model.spec().inputWidth();
     int c = model.spec().inputChannels();
@@ -54,7 +54,7 @@ public final class Smoothing {
    * The requested classes, with -1 replaced by the class predicted on the original image (the
    * mirror must explain the same class), found by a plain forward pass only when needed.
    */
-  private static int[] resolvedClasses(ModelSession model, float[] images, int n, int[] classIndex) {
+  private static int[] resolvedClasses(Predictor model, float[] images, int n, int[] classIndex) {
     if (classIndex.length != n) {
       throw new IllegalArgumentException("need one class index per image: " + n + ", got " + classIndex.length);
     }

@@ -9,7 +9,6 @@ import org.ctnet.graph.preprocess.ImageDecodeException;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.preprocess.Preprocessing;
-import org.ctnet.graph.runtime.ModelSession;
 
 /**
  * Scores a scan: every slice through the model in batches (DICOM through the lung window, all with
@@ -34,7 +33,7 @@ public final class ScanScorer {
   private final ModelAssets.ScanDecision decision;
 
   /** Scores with the session directly (the CLI), two session runs at a time (TF sessions are thread-safe). */
-  public ScanScorer(ModelSession session) {
+  public ScanScorer(org.ctnet.graph.runtime.Predictor session) {
     this(session.assets(), (batch, count) -> CompletableFuture.supplyAsync(
         () -> session.predict(batch, count).probabilities(), CLI_RUNS));
   }

@@ -1,18 +1,18 @@
 package org.ctnet.server.inference;
 
+import org.ctnet.graph.runtime.Predictor;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Base64;
 import org.ctnet.graph.preprocess.LungField;
 import org.ctnet.graph.render.HeatmapRenderer;
 import org.ctnet.graph.runtime.Explanation;
-import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.spec.NetworkSpec;
 
 /** One image's explanation as JSON: the model's CAM, the heatmap grid, optional overlays and lung field. */
 final class ExplanationJson {
   private ExplanationJson() {}
 
-  static ObjectNode of(ModelSession session, Explanation e, int i, float[] pixels, ExplainOptions options) {
+  static ObjectNode of(Predictor session, Explanation e, int i, float[] pixels, ExplainOptions options) {
     NetworkSpec spec = session.spec();
     Explanation.Maps maps = e.maps().get(options.method());
     ObjectNode x = Json.object();

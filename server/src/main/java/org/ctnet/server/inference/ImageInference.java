@@ -13,7 +13,7 @@ import org.ctnet.graph.preprocess.DicomReader;
 import org.ctnet.graph.preprocess.ImageDecodeException;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.runtime.Explanation;
-import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.Predictor;
 import org.ctnet.graph.runtime.Prediction;
 import org.ctnet.graph.scan.ScanScorer;
 import org.ctnet.graph.scan.Series;
@@ -50,7 +50,7 @@ public final class ImageInference {
 
   public JsonNode classifyImage(String model, String version, byte[] image) {
     try (ModelRepository.Lease lease = repository.acquire(model, version, null)) {
-      ModelSession session = lease.version().session();
+      Predictor session = lease.version().predictor();
       Batch b = inputs.decodeInJava(session, List.of(image));
       Prediction p = calls.await(lease.version().predict(b.pixels(), 1));
       return decision(model, lease.version().version(), session.assets(), p.probabilities()[0]);
@@ -59,7 +59,7 @@ public final class ImageInference {
 
   public JsonNode explainImage(String model, String version, byte[] image, JsonNode options) {
     try (ModelRepository.Lease lease = repository.acquire(model, version, null)) {
-      ModelSession session = lease.version().session();
+      Predictor session = lease.version().predictor();
       Batch b = inputs.decodeInJava(session, List.of(image));
       ExplainOptions o = ExplainOptions.from(options, session.spec());
       o = new ExplainOptions(o.method(), o.classIndex(), o.grid(), true, o.opacity(), o.smooth(), o.lungs());
@@ -83,7 +83,7 @@ public final class ImageInference {
     }
     try (ModelRepository.Lease lease = repository.acquire(model, version, null)) {
       ServedVersion served = lease.version();
-      ModelSession session = served.session();
+      Predictor session = served.predictor();
       NetworkSpec spec = session.spec();
       List<SeriesAssembler.Input> dicom = new ArrayList<>();
       List<SeriesAssembler.Input> images = new ArrayList<>();
@@ -141,7 +141,7 @@ public final class ImageInference {
 
 
   private ObjectNode scanJson(ServedVersion served, ScanScorer.ScanResult r, ExplainOptions options) {
-    ModelAssets assets = served.session().assets();
+    ModelAssets assets = served.predictor().assets();
     ObjectNode x = Json.object();
     x.put("scan", r.name());
     x.put("probability", r.probability());
@@ -156,7 +156,7 @@ public final class ImageInference {
           .put("shows_lung", r.lung()[i]);
     }
     int explained = Math.min(EXPLAINED_SLICES, r.top().length);
-    int pixels = served.session().spec().inputShape().pixels();
+    int pixels = served.predictor().spec().inputShape().pixels();
     float[] batch = new float[explained * pixels];
     for (int i = 0; i < explained; i++) {
       System.arraycopy(r.topInputs().get(i), 0, batch, i * pixels, pixels);
@@ -170,7 +170,7 @@ public final class ImageInference {
         ObjectNode t = top.addObject();
         t.put("file", r.sources().get(r.top()[i])).put("index", r.top()[i])
             .put("probability", r.sliceProbabilities()[r.top()[i]]);
-        t.set("explanation", ExplanationJson.of(served.session(), e, i, batch, options));
+        t.set("explanation", ExplanationJson.of(served.predictor(), e, i, batch, options));
       }
     }
     return x;

@@ -1,5 +1,6 @@
 package org.ctnet.server.inference;
 
+import org.ctnet.graph.runtime.Predictor;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -13,7 +14,6 @@ import javax.imageio.stream.ImageInputStream;
 import org.ctnet.graph.preprocess.ImageDecodeException;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.preprocess.ImageTooLargeException;
-import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.spec.NetworkSpec;
 import org.ctnet.server.config.ServerSettings;
 import org.ctnet.server.problem.Problem;
@@ -40,7 +40,7 @@ public final class ImageInputs {
     return decodeBudget;
   }
 
-  Batch images(ModelSession session, RequestBody request, String inputName) {
+  Batch images(Predictor session, RequestBody request, String inputName) {
     NetworkSpec spec = session.spec();
     List<JsonNode> instances = request.instances(inputName);
     int pixels = spec.inputShape().pixels();
@@ -62,7 +62,7 @@ public final class ImageInputs {
     return new Batch(out, instances.size(), null);
   }
 
-  Batch decodeInJava(ModelSession session, List<byte[]> encoded) {
+  Batch decodeInJava(Predictor session, List<byte[]> encoded) {
     ImagePreprocessor pre = new ImagePreprocessor(session.assets().preprocessing(), settings.maxImagePixels());
     NetworkSpec spec = session.spec();
     int pixels = spec.inputShape().pixels();

@@ -10,7 +10,7 @@ import java.util.Map;
 import org.ctnet.graph.ModelNames;
 import org.ctnet.graph.cam.CamMethod;
 import org.ctnet.graph.runtime.Explanation;
-import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.Predictor;
 import org.ctnet.graph.runtime.Prediction;
 import org.ctnet.graph.spec.NetworkSpec;
 import org.ctnet.server.config.ServerSettings;
@@ -45,7 +45,7 @@ public final class KServeInference {
           .forEach(s -> versions.add(Long.toString(s.version())));
       out.put("platform", "tensorflow_savedmodel");
       out.putObject("parameters").set("devices", Json.MAPPER.valueToTree(lease.version().devices()));
-      NetworkSpec spec = lease.version().session().spec();
+      NetworkSpec spec = lease.version().predictor().spec();
       ArrayNode inputs = out.putArray("inputs");
       inputs.addObject().put("name", ModelNames.IN_IMAGES).put("datatype", "FP32")
           .set("shape", Json.MAPPER.valueToTree(List.of(-1, spec.inputHeight(), spec.inputWidth(), spec.inputChannels())));
@@ -63,7 +63,7 @@ public final class KServeInference {
   /** KServe v2 infer on a raw body: a flat FP32 tensor takes the byte-level parser, anything else the general path. */
   public JsonNode infer(String model, String version, byte[] raw) {
     try (ModelRepository.Lease lease = repository.acquire(model, version, null)) {
-      NetworkSpec spec = lease.version().session().spec();
+      NetworkSpec spec = lease.version().predictor().spec();
       FastInstances.Parsed parsed = FastInstances.parseKserve(raw, spec.inputHeight(), spec.inputWidth(), spec.inputChannels(),
           settings.maxInstances());
       if (parsed != null) {
@@ -74,7 +74,7 @@ public final class KServeInference {
   }
 
   private JsonNode infer(String model, ServedVersion served, JsonNode body) {
-    ModelSession session = served.session();
+    Predictor session = served.predictor();
     NetworkSpec spec = session.spec();
     JsonNode inputs = body.get("inputs");
     if (inputs == null || !inputs.isArray() || inputs.size() != 1) {
@@ -152,7 +152,7 @@ public final class KServeInference {
   private JsonNode run(String model, ServedVersion served, float[] pixels, int n, JsonNode body) {
     List<String> wanted = wantedOutputs(body);
     List<String> known = new ArrayList<>(List.of(ModelNames.OUT_PROBABILITIES, ModelNames.OUT_LOGITS, ModelNames.OUT_TARGET_CLASS));
-    for (CamMethod m : served.session().camMethods()) {
+    for (CamMethod m : served.predictor().camMethods()) {
       known.addAll(List.of(m.key() + ModelNames.OUT_HEATMAP_SUFFIX, m.key() + ModelNames.OUT_CAM_SUFFIX,
           m.key() + ModelNames.OUT_HAS_EVIDENCE_SUFFIX));
     }
@@ -170,8 +170,8 @@ public final class KServeInference {
     JsonNode requested = body.path("parameters").path("class_index");
     if (!requested.isMissingNode()) {
       if (!requested.canConvertToInt() || !requested.isIntegralNumber() || requested.asInt() < 0
-          || requested.asInt() >= served.session().spec().numClasses()) {
-        throw ServingException.badRequest("parameters.class_index must be a class index 0.." + (served.session().spec().numClasses() - 1)
+          || requested.asInt() >= served.predictor().spec().numClasses()) {
+        throw ServingException.badRequest("parameters.class_index must be a class index 0.." + (served.predictor().spec().numClasses() - 1)
             + ", got " + requested);
       }
       classIndex = requested.asInt();
@@ -191,7 +191,7 @@ public final class KServeInference {
     if (body.has("id")) {
       out.set("id", body.get("id"));
     }
-    int classes = served.session().spec().numClasses();
+    int classes = served.predictor().spec().numClasses();
     ArrayNode outputs = out.putArray("outputs");
     for (var e : Map.of(ModelNames.OUT_PROBABILITIES, p.probabilities(), ModelNames.OUT_LOGITS, p.logits()).entrySet()
         .stream().sorted(Map.Entry.comparingByKey(java.util.Comparator.reverseOrder())).toList()) {
@@ -220,7 +220,7 @@ public final class KServeInference {
           }
           continue;
         }
-        for (CamMethod m : served.session().camMethods()) {
+        for (CamMethod m : served.predictor().camMethods()) {
           Explanation.Maps maps = e.maps().get(m);
           if (w.equals(m.key() + ModelNames.OUT_HEATMAP_SUFFIX) || w.equals(m.key() + ModelNames.OUT_CAM_SUFFIX)) {
             boolean heatmap = w.endsWith(ModelNames.OUT_HEATMAP_SUFFIX);

@@ -25,7 +25,7 @@ public final class SchedulerCalls {
   /** The explain signature through the scheduler; flip smoothing runs as one two-pass call. */
   Explanation explanation(ServedVersion served, float[] pixels, int count, int[] classes, boolean smooth) {
     return await(smooth
-        ? served.call(() -> org.ctnet.graph.runtime.Smoothing.flipAveraged(served.session(), pixels, count, classes))
+        ? served.call(() -> org.ctnet.graph.runtime.Smoothing.flipAveraged(served.predictor(), pixels, count, classes))
         : served.explain(pixels, classes));
   }
 

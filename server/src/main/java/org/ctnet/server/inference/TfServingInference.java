@@ -11,7 +11,7 @@ import org.ctnet.graph.preprocess.DicomReader;
 import org.ctnet.graph.preprocess.ImageDecodeException;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.runtime.Explanation;
-import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.Predictor;
 import org.ctnet.graph.runtime.Prediction;
 import org.ctnet.graph.spec.NetworkSpec;
 import org.ctnet.server.config.ServerSettings;
@@ -96,7 +96,7 @@ public final class TfServingInference {
       out.putObject("model_spec").put("name", model).put("signature_name", "")
           .put("version", Long.toString(lease.version().version()));
       ObjectNode defs = out.putObject("metadata").putObject("signature_def").putObject("signature_def");
-      for (Map.Entry<String, Signature> e : lease.version().session().signatures().entrySet()) {
+      for (Map.Entry<String, Signature> e : lease.version().predictor().signatures().entrySet()) {
         ObjectNode def = defs.putObject(e.getKey());
         tensorInfo(def.putObject("inputs"), e.getValue().getInputs());
         tensorInfo(def.putObject("outputs"), e.getValue().getOutputs());
@@ -127,7 +127,7 @@ public final class TfServingInference {
    */
   public JsonNode predict(String model, String version, String label, byte[] body) {
     try (ModelRepository.Lease lease = repository.acquire(model, version, label)) {
-      FastInstances.Parsed parsed = fastInstances(lease.version().session().spec(), body);
+      FastInstances.Parsed parsed = fastInstances(lease.version().predictor().spec(), body);
       if (parsed != null && isDefaultSignature(parsed.others().get("signature_name"))) {
         return predictionResponse(calls.await(lease.version().predict(parsed.values(), parsed.count())), false);
       }
@@ -140,7 +140,7 @@ public final class TfServingInference {
     String signature = request.signature() == null ? ModelNames.SERVING_DEFAULT : request.signature();
     Prediction p = switch (signature) {
       case ModelNames.SERVING_DEFAULT -> {
-        Batch b = inputs.images(served.session(), request, ModelNames.IN_IMAGES);
+        Batch b = inputs.images(served.predictor(), request, ModelNames.IN_IMAGES);
         yield calls.await(served.predict(b.pixels(), b.count()));
       }
       case ModelNames.SERVING_BYTES -> predictEncoded(served, request);
@@ -155,14 +155,14 @@ public final class TfServingInference {
   public JsonNode explain(String model, String version, String label, byte[] body) {
     try (ModelRepository.Lease lease = repository.acquire(model, version, label)) {
       ServedVersion served = lease.version();
-      FastInstances.Parsed parsed = fastInstances(served.session().spec(), body);
+      FastInstances.Parsed parsed = fastInstances(served.predictor().spec(), body);
       JsonNode signature = parsed == null ? null : parsed.others().get("signature_name");
       if (parsed != null && (signature == null || signature.isTextual())) {
         return explainImages(served, parsed.values(), parsed.count(), parsed.others());
       }
       JsonNode tree = Json.parse(body);
       RequestBody request = RequestBody.parse(tree, settings.maxInstances());
-      Batch b = inputs.images(served.session(), request, ModelNames.IN_IMAGES);
+      Batch b = inputs.images(served.predictor(), request, ModelNames.IN_IMAGES);
       return explainImages(served, b.pixels(), b.count(), tree);
     }
   }
@@ -210,7 +210,7 @@ public final class TfServingInference {
     if (!allGraphDecodable) {
       // DICOM, BMP, GIF and TIFF are decoded in Java (the graph decodes PNG and JPEG only), then
       // served like pixels; what Java cannot read either is refused there with a 400.
-      Batch b = inputs.decodeInJava(served.session(), encoded);
+      Batch b = inputs.decodeInJava(served.predictor(), encoded);
       return calls.await(served.predict(b.pixels(), b.count()));
     }
     long decodeBytes = 0;
@@ -229,7 +229,7 @@ public final class TfServingInference {
 
   /** Explains count images ([n,H,W,C] flattened) with the options found in {@code options}. */
   private JsonNode explainImages(ServedVersion served, float[] pixels, int count, JsonNode optionsBody) {
-    ModelSession session = served.session();
+    Predictor session = served.predictor();
     ExplainOptions options = ExplainOptions.from(optionsBody, session.spec());
     int[] classes = options.classIndices(count, session.spec().numClasses());
     Explanation e = calls.explanation(served, pixels, count, classes, options.smooth());

@@ -25,7 +25,8 @@ import java.util.logging.Logger;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.ctnet.graph.export.WarmupRequests;
-import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.LoadedModel;
+import org.ctnet.graph.runtime.LoadedModel;
 import org.ctnet.graph.runtime.SessionOptions;
 
 /**
@@ -156,7 +157,7 @@ public final class ModelRepository implements AutoCloseable {
     status.put(v, new VersionStatus(v, "LOADING", "OK", ""));
     statuses.put(model, Collections.unmodifiableMap(new TreeMap<>(status)));
     try {
-      ModelSession session = ModelSession.load(dir, sessionOptions);
+      LoadedModel session = LoadedModel.load(dir, sessionOptions);
       WarmUp.Report warm;
       try {
         warm = WarmUp.run(session, settings.maxBatchSize(), dir);

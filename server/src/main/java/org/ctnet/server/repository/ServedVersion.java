@@ -9,7 +9,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.ctnet.graph.runtime.Explanation;
-import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.LoadedModel;
+import org.ctnet.graph.runtime.Predictor;
 import org.ctnet.graph.runtime.Prediction;
 
 /**
@@ -23,7 +24,7 @@ public final class ServedVersion {
 
   private final String model;
   private final long version;
-  private final ModelSession session;
+  private final LoadedModel session;
   private final InferenceScheduler scheduler;
   private final InferenceScheduler.Lane<float[], Prediction> predictLane;
   private final InferenceScheduler.Lane<List<byte[]>, Prediction> encodedLane;
@@ -33,7 +34,7 @@ public final class ServedVersion {
   private volatile boolean closed;
   private final List<String> devices;
 
-  ServedVersion(String model, long version, ModelSession session, ServerSettings settings, Metrics metrics) {
+  ServedVersion(String model, long version, LoadedModel session, ServerSettings settings, Metrics metrics) {
     this.model = model;
     this.version = version;
     this.session = session;
@@ -73,7 +74,8 @@ public final class ServedVersion {
     return version;
   }
 
-  public ModelSession session() {
+  /** The served model, for what requests read of it (spec, assets, signatures); runs go through the scheduler. */
+  public Predictor predictor() {
     return session;
   }
 

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import org.ctnet.graph.export.WarmupRequests;
 import org.tensorflow.proto.TensorProto;
 import org.ctnet.graph.ModelNames;
-import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.LoadedModel;
 
 /**
  * Runs every signature the scheduler uses (serving_default, serving_bytes, explain) at every batch
@@ -29,7 +29,7 @@ final class WarmUp {
    * Serving's format) if it has one; a malformed file or a request that fails fails the load, as in
    * TF Serving.
    */
-  static Report run(ModelSession session, int maxBatch, Path versionDir) throws IOException {
+  static Report run(LoadedModel session, int maxBatch, Path versionDir) throws IOException {
     Report builtIn = run(session, maxBatch);
     Path file = versionDir.resolve(WarmupRequests.FILE);
     if (!Files.isRegularFile(file)) {
@@ -43,7 +43,7 @@ final class WarmUp {
     return new Report(builtIn.runs() + requests.size(), builtIn.millis() + (System.nanoTime() - start) / 1_000_000);
   }
 
-  private static void replay(ModelSession session, WarmupRequests.Request r, Path file) throws IOException {
+  private static void replay(LoadedModel session, WarmupRequests.Request r, Path file) throws IOException {
     TensorProto images = r.inputs().get(ModelNames.IN_IMAGES);
     switch (r.signature()) {
       case ModelNames.SERVING_DEFAULT -> session.predict(WarmupRequests.floats(need(images, r, file)),
@@ -74,7 +74,7 @@ final class WarmUp {
     return input;
   }
 
-  static Report run(ModelSession session, int maxBatch) {
+  static Report run(LoadedModel session, int maxBatch) {
     long start = System.nanoTime();
     int pixels = session.spec().inputShape().pixels();
     byte[] png;

@@ -8,7 +8,7 @@ import org.ctnet.server.ServerApp;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Path;
-import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.LoadedModel;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,7 +20,7 @@ class WarmUpTest {
   @Test
   void everySignatureAtEveryBatchSize() throws Exception {
     Path base = TestServers.exportTiny(dir.resolve("models"), "tiny", 1, 1);
-    try (ModelSession session = ModelSession.load(base.resolve("tiny/1"), SessionOptions.DEFAULT)) {
+    try (LoadedModel session = LoadedModel.load(base.resolve("tiny/1"), SessionOptions.DEFAULT)) {
       WarmUp.Report report = WarmUp.run(session, 5);
       assertEquals(3 * 5, report.runs(), "serving_default, serving_bytes and explain at batch 1..5");
       System.out.println("warm-up of the tiny model: " + report);

@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.LoadedModel;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.ctnet.trainer.data.Dataset;
 import org.ctnet.trainer.data.ImageStore;
@@ -40,7 +40,7 @@ public final class EvaluateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter console = spec.commandLine().getOut();
     Path version = model.versionDir();
-    try (ModelSession session = ModelSession.load(version, SessionOptions.DEFAULT)) {
+    try (LoadedModel session = LoadedModel.load(version, SessionOptions.DEFAULT)) {
       Dataset dataset = data.read();
       if (!dataset.classes().equals(session.assets().labels())) {
         dataset = new Dataset(dataset.samples(), session.assets().labels(), dataset.hasGroups(), dataset.source());

@@ -1,5 +1,6 @@
 package org.ctnet.trainer.cli;
 
+import org.ctnet.graph.runtime.Predictor;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -18,7 +19,7 @@ import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.preprocess.LungField;
 import org.ctnet.graph.render.HeatmapRenderer;
 import org.ctnet.graph.runtime.Explanation;
-import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.LoadedModel;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.ctnet.trainer.train.Progress;
 import picocli.CommandLine.Command;
@@ -63,7 +64,7 @@ public final class ExplainCommand implements Callable<Integer> {
       throw new IOException("no images found at " + input);
     }
     Files.createDirectories(out);
-    try (ModelSession session = ModelSession.load(model.versionDir(), SessionOptions.DEFAULT);
+    try (LoadedModel session = LoadedModel.load(model.versionDir(), SessionOptions.DEFAULT);
         Progress progress = new Progress("explain", files.size(), spec.commandLine().getOut())) {
       List<CamMethod> chosen = chooseMethods(methods, session);
       ModelAssets assets = session.assets();
@@ -107,7 +108,7 @@ public final class ExplainCommand implements Callable<Integer> {
     }
   }
 
-  static List<CamMethod> chooseMethods(List<String> names, ModelSession session) {
+  static List<CamMethod> chooseMethods(List<String> names, Predictor session) {
     if (names.size() == 1 && names.get(0).equalsIgnoreCase("all")) {
       return session.camMethods();
     }

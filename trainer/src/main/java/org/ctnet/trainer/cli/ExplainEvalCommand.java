@@ -18,6 +18,7 @@ import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.preprocess.LungField;
 import org.ctnet.graph.render.HeatmapRenderer;
 import org.ctnet.graph.runtime.Explanation;
+import org.ctnet.graph.runtime.LoadedModel;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.Occlusion;
 import org.ctnet.graph.runtime.SessionOptions;
@@ -100,7 +101,7 @@ public final class ExplainEvalCommand implements Callable<Integer> {
     }
     Files.createDirectories(out);
     List<ModelSession> layerSessions = new ArrayList<>();
-    try (ModelSession session = ModelSession.load(model.versionDir(), SessionOptions.DEFAULT);
+    try (LoadedModel session = LoadedModel.load(model.versionDir(), SessionOptions.DEFAULT);
         AutoCloseable closeLayers = () -> layerSessions.forEach(ModelSession::close);
         Progress progress = new Progress("explain-eval", rows.size(), spec.commandLine().getOut())) {
       for (String layer : fuseLayers) {

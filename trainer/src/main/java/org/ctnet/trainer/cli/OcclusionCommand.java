@@ -8,7 +8,7 @@ import java.util.concurrent.Callable;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.render.HeatmapRenderer;
-import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.LoadedModel;
 import org.ctnet.graph.runtime.Occlusion;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.ctnet.trainer.train.Progress;
@@ -70,7 +70,7 @@ public final class OcclusionCommand implements Callable<Integer> {
     }
     Occlusion.Settings settings = new Occlusion.Settings(window, stride, fill, batchSize, score);
     Files.createDirectories(out);
-    try (ModelSession session = ModelSession.load(model.versionDir(), SessionOptions.DEFAULT);
+    try (LoadedModel session = LoadedModel.load(model.versionDir(), SessionOptions.DEFAULT);
         Progress progress = new Progress("occlusion", files.size(), spec.commandLine().getOut())) {
       ModelAssets assets = session.assets();
       int target = classIndex < 0 ? assets.positiveClass() : classIndex;

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
-import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.LoadedModel;
 import org.ctnet.graph.runtime.Prediction;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.ctnet.trainer.batch.Shard;
@@ -82,7 +82,7 @@ public final class PredictCommand implements Callable<Integer> {
   }
 
   private int scoreScans(java.io.PrintWriter say) throws IOException {
-    try (ModelSession session = ModelSession.load(model.versionDir(), SessionOptions.DEFAULT)) {
+    try (LoadedModel session = LoadedModel.load(model.versionDir(), SessionOptions.DEFAULT)) {
       var outcome = shard.equals(Shard.WHOLE)
           ? ScanPrediction.run(session, input, ShardOutput.staging(output), ShardOutput.staging(scanOutput), say)
           : ScanPrediction.run(session, shard.select(ScanPrediction.entries(input)), ShardOutput.staging(output),
@@ -140,7 +140,7 @@ public final class PredictCommand implements Callable<Integer> {
       say.printf("resuming %s: %d images already scored, %d to go%n", staging, scored.size(), files.size());
     }
     int failed = 0;
-    try (ModelSession session = ModelSession.load(model.versionDir(), SessionOptions.DEFAULT);
+    try (LoadedModel session = LoadedModel.load(model.versionDir(), SessionOptions.DEFAULT);
         Writer out = Files.newBufferedWriter(staging, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
             java.nio.file.StandardOpenOption.APPEND);
         Progress progress = new Progress("predict " + shard, files.size(), say)) {

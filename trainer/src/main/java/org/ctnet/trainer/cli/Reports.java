@@ -1,5 +1,6 @@
 package org.ctnet.trainer.cli;
 
+import org.ctnet.graph.runtime.Predictor;
 import org.ctnet.graph.scan.ScanRule;
 import org.ctnet.trainer.eval.DecisionRule;
 import org.ctnet.trainer.eval.ScanEvaluation;
@@ -13,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.ctnet.graph.export.ModelAssets;
-import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.trainer.data.ImageStore;
 import org.ctnet.trainer.eval.Evaluation;
 import org.ctnet.trainer.eval.Metrics;
@@ -27,7 +27,7 @@ final class Reports {
 
   private Reports() {}
 
-  static Result evaluateAndWrite(ModelSession model, ModelAssets assets, ImageStore validation, ImageStore test,
+  static Result evaluateAndWrite(Predictor model, ModelAssets assets, ImageStore validation, ImageStore test,
       double targetSensitivity, int bootstrap, List<EpochRecord> history, Map<String, Object> details, Path reportDir,
       PrintWriter out) throws IOException {
     Trainer.Evaluated val = Trainer.evaluate(model, validation, 32);

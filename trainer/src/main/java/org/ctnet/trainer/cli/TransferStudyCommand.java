@@ -1,5 +1,6 @@
 package org.ctnet.trainer.cli;
 
+import org.ctnet.graph.runtime.Predictor;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.runtime.LoadedModel;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.trainer.data.Dataset;
 import org.ctnet.trainer.data.ImageStore;
@@ -122,14 +124,14 @@ public final class TransferStudyCommand implements Callable<Integer> {
         Files.createDirectories(dir);
         long started = System.nanoTime();
         if (patients == 0) {
-          try (ModelSession zero = ModelSession.load(base, training.sessionOptions())) {
+          try (LoadedModel zero = LoadedModel.load(base, training.sessionOptions())) {
             referenceBefore = FineTuning.auc(zero, reference.check());
             result = score(zero, budget, 0, 0, 0, 0, test, referenceBefore, referenceBefore, Double.NaN, 0, List.of(),
                 started);
           }
         } else {
           if (Double.isNaN(referenceBefore) && reference.check() != null) {
-            try (ModelSession zero = ModelSession.load(base, training.sessionOptions())) {
+            try (LoadedModel zero = LoadedModel.load(base, training.sessionOptions())) {
               referenceBefore = FineTuning.auc(zero, reference.check());
             }
           }
@@ -221,7 +223,7 @@ public final class TransferStudyCommand implements Callable<Integer> {
     return plan;
   }
 
-  private TransferRun score(ModelSession m, String budget, int patients, int repeat, int trainImages,
+  private TransferRun score(Predictor m, String budget, int patients, int repeat, int trainImages,
       int validationImages, ImageStore test, double referenceBefore, double referenceAfter, double validationAuc,
       int bestEpoch, List<String> problems, long started) {
     Trainer.Evaluated e = Trainer.evaluate(m, test, 32);
@@ -239,7 +241,7 @@ public final class TransferStudyCommand implements Callable<Integer> {
   }
 
   /** ROC-AUC per patient: what a hospital that judges scans would see. */
-  private static double scanAuc(ModelSession m, Trainer.Evaluated e, List<String> groups) {
+  private static double scanAuc(Predictor m, Trainer.Evaluated e, List<String> groups) {
     var scans = org.ctnet.trainer.eval.ScanEvaluation.scans(e.positiveScores(), e.labels(), groups,
         m.assets().effectiveScanDecision().rule());
     return org.ctnet.trainer.eval.Metrics.rocAuc(scans.scores(), scans.labels());

@@ -1,6 +1,6 @@
 package org.ctnet.trainer.explain;
 
-import org.ctnet.graph.runtime.ModelSession;
+import org.ctnet.graph.runtime.Predictor;
 import org.ctnet.graph.runtime.Occlusion;
 import org.ctnet.graph.runtime.Prediction;
 
@@ -20,7 +20,7 @@ public final class Faithfulness {
 
   private Faithfulness() {}
 
-  public static Result measure(ModelSession model, float[] image, float[] heat, int targetClass, double fraction) {
+  public static Result measure(Predictor model, float[] image, float[] heat, int targetClass, double fraction) {
     int w = model.spec().inputWidth();
     int h = model.spec().inputHeight();
     float[] blurred = boxBlur(image, w, h, 7);

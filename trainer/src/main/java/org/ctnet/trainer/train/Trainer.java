@@ -1,5 +1,6 @@
 package org.ctnet.trainer.train;
 
+import org.ctnet.graph.runtime.Predictor;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -239,7 +240,7 @@ public final class Trainer {
       double[] margins) {}
 
   /** Positive-class probabilities for every image (inference mode), with loss, accuracy and AUC. */
-  public static Evaluated evaluate(ModelSession model, ImageStore data, int batchSize) {
+  public static Evaluated evaluate(Predictor model, ImageStore data, int batchSize) {
     int n = data.size();
     int positive = model.spec().numClasses() - 1;
     double[] scores = new double[n];

@@ -1,5 +1,6 @@
 package org.ctnet.trainer.workflow;
 
+import org.ctnet.graph.runtime.Predictor;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -81,12 +82,12 @@ public final class FineTuning {
     return problems;
   }
 
-  static Scores scores(ModelSession model, ImageStore validation, ImageStore reference) {
+  static Scores scores(Predictor model, ImageStore validation, ImageStore reference) {
     return new Scores(auc(model, validation), auc(model, reference));
   }
 
   /** ROC-AUC of a model on a set; NaN when the set is absent, empty or holds one class. */
-  public static double auc(ModelSession model, ImageStore data) {
+  public static double auc(Predictor model, ImageStore data) {
     if (data == null || data.size() == 0) {
       return Double.NaN;
     }

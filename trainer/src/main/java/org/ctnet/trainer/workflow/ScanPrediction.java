@@ -1,5 +1,6 @@
 package org.ctnet.trainer.workflow;
 
+import org.ctnet.graph.runtime.Predictor;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -15,7 +16,6 @@ import java.util.stream.Stream;
 import org.ctnet.graph.preprocess.DicomReader;
 import org.ctnet.graph.preprocess.ImageDecodeException;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
-import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.scan.ScanScorer;
 import org.ctnet.graph.scan.Series;
 import org.ctnet.graph.scan.SeriesAssembler;
@@ -37,7 +37,7 @@ public final class ScanPrediction {
 
   public record Outcome(List<ScanScorer.ScanResult> scans, List<SeriesAssembler.Skipped> skipped) {}
 
-  public static Outcome run(ModelSession session, Path input, Path slicesCsv, Path scansCsv, PrintWriter out)
+  public static Outcome run(Predictor session, Path input, Path slicesCsv, Path scansCsv, PrintWriter out)
       throws IOException {
     return score(session, read(input), slicesCsv, scansCsv, out);
   }
@@ -47,7 +47,7 @@ public final class ScanPrediction {
    * each file is named under its entry (e.g. {@code patient-17/series-2/0001.dcm}), so scan names stay
    * unique across entries.
    */
-  public static Outcome run(ModelSession session, List<Path> entries, Path slicesCsv, Path scansCsv, PrintWriter out)
+  public static Outcome run(Predictor session, List<Path> entries, Path slicesCsv, Path scansCsv, PrintWriter out)
       throws IOException {
     List<SeriesAssembler.Input> files = new ArrayList<>();
     for (Path entry : entries) {
@@ -78,7 +78,7 @@ public final class ScanPrediction {
     return !n.startsWith(".") && !n.endsWith(".csv") && !n.endsWith(".md") && !n.endsWith(".partial");
   }
 
-  private static Outcome score(ModelSession session, List<SeriesAssembler.Input> files, Path slicesCsv, Path scansCsv,
+  private static Outcome score(Predictor session, List<SeriesAssembler.Input> files, Path slicesCsv, Path scansCsv,
       PrintWriter out) throws IOException {
     List<SeriesAssembler.Input> dicom = new ArrayList<>();
     Map<String, List<SeriesAssembler.Input>> imageFolders = new LinkedHashMap<>();

@@ -1,5 +1,6 @@
 package org.ctnet.trainer.workflow;
 
+import org.ctnet.graph.runtime.Predictor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,7 +11,6 @@ import org.ctnet.graph.cam.CamMethod;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.render.HeatmapRenderer;
 import org.ctnet.graph.runtime.Explanation;
-import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.scan.ScanScorer;
 import org.ctnet.graph.scan.SeriesAssembler;
 import org.ctnet.trainer.eval.Report;
@@ -25,7 +25,7 @@ public final class ScanReport {
 
   private ScanReport() {}
 
-  public static void write(Path html, ModelSession session, List<ScanScorer.ScanResult> scans,
+  public static void write(Path html, Predictor session, List<ScanScorer.ScanResult> scans,
       List<SeriesAssembler.Skipped> skipped) throws IOException {
     ModelAssets assets = session.assets();
     CamMethod method = session.camMethods().contains(CamMethod.GRAD_CAM_PLUS_PLUS) ? CamMethod.GRAD_CAM_PLUS_PLUS

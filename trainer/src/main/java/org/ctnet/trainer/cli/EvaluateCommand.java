@@ -2,15 +2,14 @@ package org.ctnet.trainer.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.runtime.LoadedModel;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.ctnet.trainer.data.Dataset;
 import org.ctnet.trainer.data.ImageStore;
-import org.ctnet.trainer.data.Split;
 import org.ctnet.trainer.eval.Evaluation;
 import org.ctnet.trainer.eval.Report;
 import org.ctnet.trainer.train.Trainer;
@@ -63,16 +62,14 @@ public final class EvaluateCommand implements Callable<Integer> {
           images.dataset().samples().stream().map(s -> s.group()).toList(), session.assets().effectiveScanDecision().rule(),
           session.assets().effectiveScanDecision().threshold(), bootstrap, 7);
       console.println(byScan.summary());
-      Map<String, Object> details = new LinkedHashMap<>();
-      details.put("model", version.toString());
-      details.put("data", dataset.source());
-      details.put("subset", subset);
-      details.put("decision", session.assets().decision());
       Report.write(out, "CT-Net evaluation — " + version, List.of(evaluation, byScan),
           Map.of(subset, new double[][] {e.positiveScores(), java.util.Arrays.stream(e.labels()).asDoubleStream().toArray()}),
-          List.of(), details);
+          List.of(), new EvaluationRecord(version.toString(), dataset.source(), subset, session.assets().decision()));
       console.println("report: " + out.resolve(Report.HTML));
       return ExitCode.OK;
     }
   }
+
+  /** What metrics.json says of an evaluation besides its figures. */
+  record EvaluationRecord(String model, String data, String subset, ModelAssets.Decision decision) {}
 }

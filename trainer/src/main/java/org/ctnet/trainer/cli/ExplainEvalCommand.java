@@ -1,13 +1,9 @@
 package org.ctnet.trainer.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +22,7 @@ import org.ctnet.graph.train.OptimizerKind;
 import org.ctnet.graph.train.TrainingSpec;
 import org.ctnet.trainer.data.MaskedSlices;
 import org.ctnet.trainer.eval.Report;
+import org.ctnet.trainer.explain.ExplainEvalReport;
 import org.ctnet.trainer.explain.Faithfulness;
 import org.ctnet.trainer.explain.MapMetrics;
 import org.ctnet.trainer.train.Progress;
@@ -198,7 +195,7 @@ public final class ExplainEvalCommand implements Callable<Integer> {
         maps.put("baseline_random", MapMetrics.randomMap(w, h, 1000 + r));
         if (used <= gridImages) {
           grid.append("<tr><td>").append(Report.escape(data.relativize(row.image()).toString())).append("<br>")
-              .append(img(HeatmapRenderer.pngWithContour(grey, new float[grey.length], mask, w, h, 0))).append("</td>");
+              .append(ExplainEvalReport.img(HeatmapRenderer.pngWithContour(grey, new float[grey.length], mask, w, h, 0))).append("</td>");
         }
         for (var m : maps.entrySet()) {
           float[] heat = m.getValue();
@@ -214,7 +211,7 @@ public final class ExplainEvalCommand implements Callable<Integer> {
             }
           }
           if (used <= gridImages) {
-            grid.append("<td>").append(img(HeatmapRenderer.pngWithContour(grey, heat, mask, w, h, 0.5))).append("</td>");
+            grid.append("<td>").append(ExplainEvalReport.img(HeatmapRenderer.pngWithContour(grey, heat, mask, w, h, 0.5))).append("</td>");
           }
         }
         if (used <= gridImages) {
@@ -230,42 +227,12 @@ public final class ExplainEvalCommand implements Callable<Integer> {
         }
         table.put(m, values);
       }
-      Map<String, Object> result = new LinkedHashMap<>();
-      result.put("model", model.versionDir().toString());
-      result.put("data", data.toString());
-      result.put("groups", groups == null ? "all" : groups.toString());
-      result.put("orientation_fix_applied", orientationFix);
-      result.put("images", used);
-      result.put("empty_masks_skipped", empty);
-      result.put("mean_mask_area_fraction", used == 0 ? Double.NaN : areaSum / used);
-      result.put("mean_probability_" + assets.labels().get(target), used == 0 ? Double.NaN : probabilitySum / used);
-      result.put("lung_field_found", lungsFound);
-      result.put("mean_lung_field_area_fraction", used == 0 ? Double.NaN : lungAreaSum / used);
-      result.put("top_fraction", topFraction);
-      result.put("removal_fraction", removalFraction);
-      result.put("explained_layer", assets.spec().effectiveCamLayer());
-      result.put("fused_layers", fuseLayers);
-      result.put("methods", table);
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("explain-metrics.json").toFile(), result);
-      String header = methods.stream().map(m -> "<th>" + m + "</th>").reduce("", String::concat);
-      StringBuilder html = new StringBuilder("<!doctype html><html><head><meta charset=\"utf-8\"><title>Explanations vs masks</title>"
-          + "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:3px;text-align:right}"
-          + "img{width:160px}</style></head><body><h1>Heatmaps against infection masks</h1>");
-      html.append(String.format("<p>%d images (%d empty masks skipped); mean infected area %.3f of the image; "
-          + "top region = %.0f%% of pixels; faithfulness removes %.0f%% (drops in the class log-odds); occlusion maps the log-odds drop.</p><table><tr><th>method</th>", used, empty,
-          used == 0 ? Double.NaN : areaSum / used, 100 * topFraction, 100 * removalFraction));
-      for (String k : METRICS) {
-        html.append("<th>").append(k).append("</th>");
-      }
-      html.append("</tr>");
-      table.forEach((m, v) -> {
-        html.append("<tr><td>").append(m).append("</td>");
-        v.values().forEach(x -> html.append(String.format("<td>%.3f</td>", x)));
-        html.append("</tr>");
-      });
-      html.append("</table><h2>Examples (white: mask outline)</h2><table><tr><th>image + mask</th>").append(header)
-          .append("</tr>").append(grid).append("</table></body></html>");
-      Files.writeString(out.resolve("explain-eval.html"), html.toString(), StandardCharsets.UTF_8);
+      ExplainEvalReport.Summary summary = new ExplainEvalReport.Summary(model.versionDir().toString(), data.toString(),
+          groups == null ? "all" : groups.toString(), orientationFix, used, empty, used == 0 ? Double.NaN : areaSum / used,
+          assets.labels().get(target), used == 0 ? Double.NaN : probabilitySum / used, lungsFound,
+          used == 0 ? Double.NaN : lungAreaSum / used, topFraction, removalFraction, assets.spec().effectiveCamLayer(),
+          fuseLayers, table);
+      ExplainEvalReport.write(out, summary, List.of(METRICS), grid.toString());
       spec.commandLine().getOut().printf("%-26s", "method");
       for (String k : METRICS) {
         spec.commandLine().getOut().printf(" %12s", k.length() > 12 ? k.substring(0, 12) : k);
@@ -276,12 +243,9 @@ public final class ExplainEvalCommand implements Callable<Integer> {
         v.values().forEach(x -> spec.commandLine().getOut().printf(" %12.3f", x));
         spec.commandLine().getOut().println();
       });
-      spec.commandLine().getOut().println("wrote " + out.resolve("explain-metrics.json") + " and " + out.resolve("explain-eval.html"));
+      spec.commandLine().getOut().println("wrote " + out.resolve(ExplainEvalReport.JSON_FILE) + " and "
+          + out.resolve(ExplainEvalReport.HTML_FILE));
       return ExitCode.OK;
     }
-  }
-
-  private static String img(byte[] png) {
-    return "<img src=\"data:image/png;base64," + Base64.getEncoder().encodeToString(png) + "\">";
   }
 }

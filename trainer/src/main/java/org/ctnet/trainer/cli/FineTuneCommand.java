@@ -3,16 +3,15 @@ package org.ctnet.trainer.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.runtime.ModelExport;
 import org.ctnet.trainer.data.Dataset;
 import org.ctnet.trainer.data.ImageStore;
+import org.ctnet.trainer.workflow.ModelReport;
+import org.ctnet.trainer.workflow.Publication;
 import org.ctnet.trainer.data.Split;
 import org.ctnet.trainer.train.TrainConfig;
-import org.ctnet.trainer.train.Trainer;
 import org.ctnet.trainer.workflow.FineTuning;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -63,18 +62,11 @@ public final class FineTuneCommand implements Callable<Integer> {
     FineTuning.Result result = FineTuning.run(base, config, training.sessionOptions(), evaluation.targetSensitivity,
         train, validation, reference.rehearsal(), reference.check(), run, resume, out);
     try (var tuned = result.model()) {
-      Map<String, Object> details = new LinkedHashMap<>();
-      details.put("model", modelDir.getFileName().toString());
-      details.put("fine_tuned_from", base.toString());
-      details.put("data", dataset.source());
-      details.put("split", split.summary());
-      details.put("training", config);
-      details.put("reference", fineTune.referenceNames());
-      details.put("before", result.before());
-      details.put("after", result.after());
-      details.put("problems", result.problems());
-      Reports.Result report = Reports.evaluateAndWrite(tuned, tuned.assets(), validation, test,
-          evaluation.targetSensitivity, evaluation.bootstrap, result.state().history(), details, run.resolve("report"), out);
+      Publication.TrainingRecord record = Publication.TrainingRecord.fineTuned(modelDir.getFileName().toString(), base,
+          dataset.source(), new Publication.SplitRecord(data.splitSeed, split.summary(), dataset.hasGroups()), config,
+          fineTune.referenceNames(), result.before(), result.after(), result.problems());
+      ModelReport.Result report = Publication.report(tuned, validation, test, evaluation.targetSensitivity,
+          evaluation.bootstrap, result.state().history(), record, run, out);
       if (result.worseThanStart()) {
         out.println("WARNING: the fine-tuned model is worse than the model it started from:");
         result.problems().forEach(p -> out.println("  - " + p));
@@ -83,11 +75,7 @@ public final class FineTuneCommand implements Callable<Integer> {
           return ExitCode.FAILED;
         }
       }
-      Path published = tuned.export(modelDir, next, report.assets(), staging -> {
-        Reports.copyInto(run.resolve("report"), staging.resolve("assets.extra").resolve("report"));
-        Trainer.writeJson(staging.resolve("assets.extra").resolve("training.json"), details);
-      });
-      out.println("exported " + published);
+      Publication.export(tuned, report, record, run, modelDir, next, out);
       return ExitCode.OK;
     }
   }

@@ -3,17 +3,14 @@ package org.ctnet.trainer.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ctnet.graph.export.ModelAssets;
-import org.ctnet.graph.runtime.ModelExport;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.spec.NetworkSpec;
-import org.ctnet.graph.train.TrainingSpec;
 import org.ctnet.trainer.data.Dataset;
 import org.ctnet.trainer.data.ImageStore;
+import org.ctnet.trainer.workflow.ModelReport;
+import org.ctnet.trainer.workflow.Publication;
 import org.ctnet.trainer.data.Split;
 import org.ctnet.trainer.train.Calibrator;
 import org.ctnet.trainer.train.RunState;
@@ -72,27 +69,14 @@ public final class TrainCommand implements Callable<Integer> {
   private int finish(ModelSession model, Dataset dataset, Split split, ImageStore train, ImageStore validation,
       ImageStore test, TrainConfig config, RunState state, Path run, NetworkSpec spec, PrintWriter out)
       throws java.io.IOException {
-    ModelAssets assets = model.assets();
-      Map<String, Object> details = new LinkedHashMap<>();
-      details.put("model", export.name);
-      details.put("spec", spec);
-      details.put("data", dataset.source());
-      details.put("split", Map.of("seed", data.splitSeed, "summary", split.summary(), "grouped", dataset.hasGroups()));
-      details.put("training", config);
-      details.put("best_epoch", state.bestEpoch());
-      details.put("skipped_images", train.skipped().size() + validation.skipped().size() + test.skipped().size());
-      Reports.Result result = Reports.evaluateAndWrite(model, assets, validation, test, export.evaluation.targetSensitivity,
-          export.evaluation.bootstrap, state.history(), details, run.resolve("report"), out);
-      if (export.noExport) {
-        return ExitCode.OK;
-      }
-      Path modelDir = export.models.resolve(export.name);
-      long version = export.version > 0 ? export.version : ModelExport.latestVersion(modelDir).orElse(0) + 1;
-      Path published = model.export(modelDir, version, result.assets(), staging -> {
-        Reports.copyInto(run.resolve("report"), staging.resolve("assets.extra").resolve("report"));
-        Trainer.writeJson(staging.resolve("assets.extra").resolve("training.json"), details);
-      });
-      out.println("exported " + published);
-      return ExitCode.OK;
+    Publication.TrainingRecord record = Publication.TrainingRecord.trained(export.name, spec, dataset.source(),
+        new Publication.SplitRecord(data.splitSeed, split.summary(), dataset.hasGroups()), config, state.bestEpoch(),
+        train.skipped().size() + validation.skipped().size() + test.skipped().size());
+    ModelReport.Result report = Publication.report(model, validation, test, export.evaluation.targetSensitivity,
+        export.evaluation.bootstrap, state.history(), record, run, out);
+    if (!export.noExport) {
+      Publication.export(model, report, record, run, export.models.resolve(export.name), export.version, out);
+    }
+    return ExitCode.OK;
   }
 }

@@ -37,13 +37,15 @@ public final class Report {
    * @param evaluations evaluated sets (e.g. validation, test)
    * @param scores per set, positive-class scores and labels for the histograms
    * @param history training curves, or empty
-   * @param extra more key/values for metrics.json (model, data, configuration)
+   * @param details what metrics.json says besides the evaluations (model, data, configuration): a record
+   *     or a map, written as its JSON members
    */
   public static void write(Path dir, String title, List<Evaluation> evaluations, Map<String, double[][]> scores,
-      List<EpochRecord> history, Map<String, Object> extra) throws IOException {
+      List<EpochRecord> history, Object details) throws IOException {
     System.setProperty("java.awt.headless", "true");
     Files.createDirectories(dir);
-    Map<String, Object> json = new LinkedHashMap<>(extra);
+    Map<String, Object> json = new LinkedHashMap<>();
+    JSON.convertValue(details, Map.class).forEach((k, v) -> json.put(String.valueOf(k), v));
     json.put("evaluations", evaluations);
     json.put("history", history);
     JSON.writeValue(dir.resolve(METRICS_JSON).toFile(), json);
@@ -80,7 +82,7 @@ public final class Report {
       html.append(image(dir, "training-loss.png", training(history, true)));
       html.append(image(dir, "training-auc.png", training(history, false)));
     }
-    html.append("<h2>Details</h2><pre>").append(escape(JSON.writeValueAsString(extra))).append("</pre></body></html>");
+    html.append("<h2>Details</h2><pre>").append(escape(JSON.writeValueAsString(details))).append("</pre></body></html>");
     Files.writeString(dir.resolve(HTML), html.toString(), StandardCharsets.UTF_8);
   }
 

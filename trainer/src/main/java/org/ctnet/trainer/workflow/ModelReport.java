@@ -1,9 +1,10 @@
-package org.ctnet.trainer.cli;
+package org.ctnet.trainer.workflow;
 
 import org.ctnet.graph.runtime.Predictor;
 import org.ctnet.graph.scan.ScanRule;
 import org.ctnet.trainer.eval.DecisionRule;
 import org.ctnet.trainer.eval.ScanEvaluation;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -16,19 +17,25 @@ import java.util.stream.Stream;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.trainer.data.ImageStore;
 import org.ctnet.trainer.eval.Evaluation;
-import org.ctnet.trainer.eval.Metrics;
 import org.ctnet.trainer.eval.Report;
 import org.ctnet.trainer.train.EpochRecord;
 import org.ctnet.trainer.train.Trainer;
 
 /** Evaluation of validation and test sets at the model's locked decision, and the report files. */
-final class Reports {
-  record Result(ModelAssets assets, List<Evaluation> evaluations) {}
+public final class ModelReport {
+  /** The assets with the scan decision locked on validation, and every evaluation written. */
+  public record Result(ModelAssets assets, List<Evaluation> evaluations) {}
 
-  private Reports() {}
+  private static final ObjectMapper JSON = new ObjectMapper();
 
-  static Result evaluateAndWrite(Predictor model, ModelAssets assets, ImageStore validation, ImageStore test,
-      double targetSensitivity, int bootstrap, List<EpochRecord> history, Map<String, Object> details, Path reportDir,
+  private ModelReport() {}
+
+  /**
+   * @param details what metrics.json says of the run besides the evaluations (a record such as
+   *     {@link Publication.TrainingRecord}, or a map)
+   */
+  public static Result evaluateAndWrite(Predictor model, ModelAssets assets, ImageStore validation, ImageStore test,
+      double targetSensitivity, int bootstrap, List<EpochRecord> history, String modelName, Object details, Path reportDir,
       PrintWriter out) throws IOException {
     Trainer.Evaluated val = Trainer.evaluate(model, validation, 32);
     // The decision was locked with the calibration (Calibrator); say so loudly when it had to fall back.
@@ -78,17 +85,19 @@ final class Reports {
         }
       }
     }
-    Map<String, Object> extra = new LinkedHashMap<>(details);
+    Map<String, Object> extra = new LinkedHashMap<>();
+    JSON.convertValue(details, Map.class).forEach((k, v) -> extra.put(String.valueOf(k), v));
     extra.put("decision", locked.decision());
     extra.put("calibration", locked.calibration());
     extra.put("scan_decision", locked.effectiveScanDecision());
     extra.put("labels", locked.labels());
-    Report.write(reportDir, "CT-Net evaluation — " + details.getOrDefault("model", ""), evaluations, scores, history, extra);
+    Report.write(reportDir, "CT-Net evaluation — " + modelName, evaluations, scores, history, extra);
     out.println("report: " + reportDir.resolve(Report.HTML));
     return new Result(locked, evaluations);
   }
 
-  static void copyInto(Path from, Path to) throws IOException {
+  /** Copies the report's files (not folders) into {@code to}. */
+  public static void copyInto(Path from, Path to) throws IOException {
     Files.createDirectories(to);
     try (Stream<Path> files = Files.list(from)) {
       for (Path f : files.filter(Files::isRegularFile).toList()) {

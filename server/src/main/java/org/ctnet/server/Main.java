@@ -25,6 +25,11 @@ public final class Main implements Callable<Integer> {
   @Option(names = "--port", description = "HTTP port (default 8501).")
   Integer port;
 
+  @Option(names = "--grpc-port", paramLabel = "PORT",
+      description = "gRPC port (TF Serving's PredictionService/ModelService, KServe's GRPCInferenceService); "
+          + "-1 = no gRPC (default 8500).")
+  Integer grpcPort;
+
   @Option(names = "--host", description = "Address to bind (default 0.0.0.0).")
   String host;
 
@@ -109,8 +114,9 @@ public final class Main implements Callable<Integer> {
     }
     WebServer server = app.start();
     Runtime.getRuntime().addShutdownHook(new Thread(app::close, "shutdown"));
-    out.printf("CT-Net server on http://%s:%d/ serving %s from %s%n", settings.host(), server.port(),
-        app.repository().models(), settings.modelBasePath().toAbsolutePath());
+    out.printf("CT-Net server on http://%s:%d/%s serving %s from %s%n", settings.host(), server.port(),
+        app.grpcPort() >= 0 ? " (gRPC on port " + app.grpcPort() + ")" : "", app.repository().models(),
+        settings.modelBasePath().toAbsolutePath());
     return 0;
   }
 
@@ -133,6 +139,9 @@ public final class Main implements Callable<Integer> {
     if ((v = env.get("CTNET_PORT")) != null) {
       s = s.withPort(Integer.parseInt(v));
     }
+    if ((v = env.get("CTNET_GRPC_PORT")) != null) {
+      s = s.withGrpcPort(Integer.parseInt(v));
+    }
     if ((v = env.get("CTNET_MODEL_BASE_PATH")) != null) {
       s = s.withModelBasePath(Path.of(v));
     }
@@ -150,6 +159,9 @@ public final class Main implements Callable<Integer> {
     }
     if (port != null) {
       s = s.withPort(port);
+    }
+    if (grpcPort != null) {
+      s = s.withGrpcPort(grpcPort);
     }
     if (modelBasePath != null) {
       s = s.withModelBasePath(modelBasePath);

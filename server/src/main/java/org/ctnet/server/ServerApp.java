@@ -1,5 +1,6 @@
 package org.ctnet.server;
 
+import org.ctnet.server.grpc.GrpcServer;
 import org.ctnet.server.http.HttpApi;
 import org.ctnet.server.repository.ModelRepository;
 import org.ctnet.server.config.ServerSettings;
@@ -18,6 +19,8 @@ public final class ServerApp implements AutoCloseable {
   private final ServerSettings settings;
   private final ModelRepository repository;
   private final HttpApi http;
+  /** Null when gRPC is off (port -1). */
+  private final GrpcServer grpc;
   private WebServer server;
 
   /**
@@ -35,6 +38,7 @@ public final class ServerApp implements AutoCloseable {
     Metrics metrics = new Metrics();
     this.repository = new ModelRepository(settings, metrics, SESSION_OPTIONS);
     this.http = new HttpApi(repository, settings, metrics);
+    this.grpc = settings.grpcPort() >= 0 ? new GrpcServer(repository, settings, metrics) : null;
     this.settings = settings;
   }
 
@@ -47,12 +51,20 @@ public final class ServerApp implements AutoCloseable {
     return repository;
   }
 
+  /** The bound gRPC port, or -1 when gRPC is off. */
+  public int grpcPort() {
+    return grpc == null ? -1 : grpc.port();
+  }
+
   public WebServer start() {
     // Our own shutdown hook drains first (close()); Helidon's would stop the listener at once.
     WebServerConfig.Builder builder = WebServer.builder().host(settings.host()).port(settings.port())
         .shutdownHook(false);
     configure(builder, settings);
     server = builder.routing(this::routing).build().start();
+    if (grpc != null) {
+      grpc.start();
+    }
     return server;
   }
 
@@ -70,6 +82,9 @@ public final class ServerApp implements AutoCloseable {
   @Override
   public void close() {
     http.drain();
+    if (grpc != null) {
+      grpc.drain();
+    }
     try {
       if (server != null && settings.drainDelayMillis() > 0) {
         Thread.sleep(settings.drainDelayMillis());
@@ -80,6 +95,9 @@ public final class ServerApp implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (grpc != null) {
+      grpc.stop(settings.requestTimeoutMillis());
     }
     if (server != null) {
       server.stop();

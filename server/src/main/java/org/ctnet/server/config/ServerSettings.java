@@ -33,6 +33,8 @@ import java.nio.file.Path;
  * @param drainDelayMillis on shutdown (SIGTERM), how long the server keeps answering with readiness
  *     503 before it waits for in-flight requests and stops: load balancers and Kubernetes endpoints
  *     take a few seconds to stop sending to a terminating replica
+ * @param grpcPort gRPC port (TF Serving's PredictionService and ModelService, KServe's
+ *     GRPCInferenceService): 8500, TF Serving's, in application.yaml; 0 = any free port; -1 = none
  */
 public record ServerSettings(
     String host,
@@ -53,7 +55,8 @@ public record ServerSettings(
     long bodyTimeoutMillis,
     long decodeBudgetBytes,
     boolean metricsOpen,
-    long drainDelayMillis) {
+    long drainDelayMillis,
+    int grpcPort) {
 
   public ServerSettings {
     if (port < 0 || port > 65535) {
@@ -64,6 +67,9 @@ public record ServerSettings(
     }
     if (maxConcurrentUploads < 1 || bodyTimeoutMillis < 1 || decodeBudgetBytes < 1) {
       throw new IllegalArgumentException("max concurrent uploads, body timeout and decode budget must be >= 1");
+    }
+    if (grpcPort < -1 || grpcPort > 65535) {
+      throw new IllegalArgumentException("gRPC port must be -1 (off) or 0..65535, got " + grpcPort);
     }
     if (drainDelayMillis < 0) {
       throw new IllegalArgumentException("drain delay must be >= 0 ms, got " + drainDelayMillis);
@@ -77,7 +83,7 @@ public record ServerSettings(
 
   public static ServerSettings defaults(Path modelBasePath) {
     return new ServerSettings("0.0.0.0", 8501, modelBasePath, "latest", 5, 8, 2, 2, 256, 32L << 20, 50_000_000L,
-        64, 60_000, null, 64, 30_000, 256L << 20, false, 0);
+        64, 60_000, null, 64, 30_000, 256L << 20, false, 0, -1);
   }
 
   /** Reads {@code ctnet.*} keys (environment variables CTNET_* override them through Helidon's config). */
@@ -103,71 +109,149 @@ public record ServerSettings(
         c.get("body-timeout-millis").asLong().orElse(d.bodyTimeoutMillis()),
         c.get("decode-budget-bytes").asLong().orElse(d.decodeBudgetBytes()),
         c.get("metrics-open").asBoolean().orElse(d.metricsOpen()),
-        c.get("drain-delay-millis").asLong().orElse(d.drainDelayMillis()));
+        c.get("drain-delay-millis").asLong().orElse(d.drainDelayMillis()),
+        c.get("grpc-port").asInt().orElse(d.grpcPort()));
   }
 
   public ServerSettings withPort(int newPort) {
-    return new ServerSettings(host, newPort, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
-        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis);
+    return copy(b -> {
+      b.port = newPort;
+    });
   }
 
   public ServerSettings withModelBasePath(Path path) {
-    return new ServerSettings(host, port, path, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
-        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis);
+    return copy(b -> {
+      b.modelBasePath = path;
+    });
   }
 
   public ServerSettings withPolling(double seconds) {
-    return new ServerSettings(host, port, modelBasePath, versionPolicy, seconds, maxBatchSize, maxBatchDelayMillis,
-        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis);
+    return copy(b -> {
+      b.pollSeconds = seconds;
+    });
   }
 
   public ServerSettings withLimits(long bodyBytes, long imagePixels, int instances, int queue) {
-    return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
-        inferenceThreads, queue, bodyBytes, imagePixels, instances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis);
+    return copy(b -> {
+      b.maxBodyBytes = bodyBytes;
+      b.maxImagePixels = imagePixels;
+      b.maxInstances = instances;
+      b.queueLimit = queue;
+    });
   }
 
   public ServerSettings withBatching(int batchSize, int batchDelayMillis, int threads) {
-    return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, batchSize, batchDelayMillis,
-        threads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis);
+    return copy(b -> {
+      b.maxBatchSize = batchSize;
+      b.maxBatchDelayMillis = batchDelayMillis;
+      b.inferenceThreads = threads;
+    });
   }
 
   public ServerSettings withBearerToken(String token) {
-    return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
-        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, token, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis);
+    return copy(b -> {
+      b.bearerToken = token;
+    });
   }
 
   public ServerSettings withVersionPolicy(String policy) {
-    return new ServerSettings(host, port, modelBasePath, policy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
-        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis);
+    return copy(b -> {
+      b.versionPolicy = policy;
+    });
   }
 
   public ServerSettings withUploads(int concurrentUploads, long bodyTimeout) {
-    return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
-        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken,
-        concurrentUploads, bodyTimeout, decodeBudgetBytes, metricsOpen, drainDelayMillis);
+    return copy(b -> {
+      b.maxConcurrentUploads = concurrentUploads;
+      b.bodyTimeoutMillis = bodyTimeout;
+    });
   }
 
   public ServerSettings withHost(String newHost) {
-    return new ServerSettings(newHost, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
-        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken,
-        maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis);
+    return copy(b -> {
+      b.host = newHost;
+    });
   }
 
   public ServerSettings withMetricsOpen(boolean open) {
-    return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
-        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken,
-        maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, open, drainDelayMillis);
+    return copy(b -> {
+      b.metricsOpen = open;
+    });
   }
 
   public ServerSettings withDecodeBudget(long bytes) {
-    return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
-        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken,
-        maxConcurrentUploads, bodyTimeoutMillis, bytes, metricsOpen, drainDelayMillis);
+    return copy(b -> {
+      b.decodeBudgetBytes = bytes;
+    });
   }
 
   public ServerSettings withDrainDelay(long millis) {
-    return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis,
-        inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken,
-        maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, millis);
+    return copy(b -> {
+      b.drainDelayMillis = millis;
+    });
+  }
+
+  public ServerSettings withGrpcPort(int newPort) {
+    return copy(b -> {
+      b.grpcPort = newPort;
+    });
+  }
+
+  /** A copy with some settings changed (the withers above); the copy is validated like any settings. */
+  private ServerSettings copy(java.util.function.Consumer<Copy> change) {
+    Copy b = new Copy(this);
+    change.accept(b);
+    return b.build();
+  }
+
+  /** The settings as mutable fields, only while a copy is made. */
+  private static final class Copy {
+    String host;
+    int port;
+    Path modelBasePath;
+    String versionPolicy;
+    double pollSeconds;
+    int maxBatchSize;
+    int maxBatchDelayMillis;
+    int inferenceThreads;
+    int queueLimit;
+    long maxBodyBytes;
+    long maxImagePixels;
+    int maxInstances;
+    long requestTimeoutMillis;
+    String bearerToken;
+    int maxConcurrentUploads;
+    long bodyTimeoutMillis;
+    long decodeBudgetBytes;
+    boolean metricsOpen;
+    long drainDelayMillis;
+    int grpcPort;
+
+    Copy(ServerSettings s) {
+      host = s.host;
+      port = s.port;
+      modelBasePath = s.modelBasePath;
+      versionPolicy = s.versionPolicy;
+      pollSeconds = s.pollSeconds;
+      maxBatchSize = s.maxBatchSize;
+      maxBatchDelayMillis = s.maxBatchDelayMillis;
+      inferenceThreads = s.inferenceThreads;
+      queueLimit = s.queueLimit;
+      maxBodyBytes = s.maxBodyBytes;
+      maxImagePixels = s.maxImagePixels;
+      maxInstances = s.maxInstances;
+      requestTimeoutMillis = s.requestTimeoutMillis;
+      bearerToken = s.bearerToken;
+      maxConcurrentUploads = s.maxConcurrentUploads;
+      bodyTimeoutMillis = s.bodyTimeoutMillis;
+      decodeBudgetBytes = s.decodeBudgetBytes;
+      metricsOpen = s.metricsOpen;
+      drainDelayMillis = s.drainDelayMillis;
+      grpcPort = s.grpcPort;
+    }
+
+    ServerSettings build() {
+      return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis, inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis, grpcPort);
+    }
   }
 }

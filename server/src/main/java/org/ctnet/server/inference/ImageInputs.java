@@ -1,5 +1,8 @@
 package org.ctnet.server.inference;
 
+import org.ctnet.graph.preprocess.DicomReader;
+import org.ctnet.server.repository.ServedVersion;
+import org.ctnet.graph.runtime.Prediction;
 import org.ctnet.graph.runtime.Predictor;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayInputStream;
@@ -33,7 +36,7 @@ public final class ImageInputs {
   }
 
   /** Images decoded from a request, with the original order preserved. */
-  record Batch(float[] pixels, int count, List<byte[]> encoded) {}
+  public record Batch(float[] pixels, int count, List<byte[]> encoded) {}
 
   /** Bounds what decoded images may hold at once across requests. */
   DecodeBudget budget() {
@@ -62,7 +65,7 @@ public final class ImageInputs {
     return new Batch(out, instances.size(), null);
   }
 
-  Batch decodeInJava(Predictor session, List<byte[]> encoded) {
+  public Batch decodeInJava(Predictor session, List<byte[]> encoded) {
     ImagePreprocessor pre = new ImagePreprocessor(session.assets().preprocessing(), settings.maxImagePixels());
     NetworkSpec spec = session.spec();
     int pixels = spec.inputShape().pixels();
@@ -125,4 +128,37 @@ public final class ImageInputs {
     }
   }
 
+
+  /**
+   * serving_bytes through the scheduler: PNG and JPEG decoded in the graph (headers checked, the
+   * decode budget held), anything else (DICOM, BMP, GIF, TIFF) decoded in Java first.
+   */
+  public Prediction predictEncoded(ServedVersion served, List<byte[]> encoded, SchedulerCalls calls) {
+    boolean allGraphDecodable = true;
+    for (byte[] e : encoded) {
+      if (DicomReader.looksLikeDicom(e) || !(isPng(e) || isJpeg(e))) {
+        allGraphDecodable = false;
+      } else {
+        checkImageHeader(e);
+      }
+    }
+    if (!allGraphDecodable) {
+      // DICOM, BMP, GIF and TIFF are decoded in Java (the graph decodes PNG and JPEG only), then
+      // served like pixels; what Java cannot read either is refused there with a 400.
+      Batch b = decodeInJava(served.predictor(), encoded);
+      return calls.await(served.predict(b.pixels(), b.count()));
+    }
+    long decodeBytes = 0;
+    for (byte[] e : encoded) {
+      try {
+        decodeBytes += ImagePreprocessor.decodeBytes(e);
+      } catch (ImageDecodeException bad) {
+        throw ServingException.badRequest(bad.getMessage());
+      }
+    }
+    // TF decodes these in native memory, but the same budget bounds what a burst of them can take.
+    try (DecodeBudget.Permit permit = decodeBudget.acquire(decodeBytes)) {
+      return calls.await(served.predictEncoded(encoded));
+    }
+  }
 }

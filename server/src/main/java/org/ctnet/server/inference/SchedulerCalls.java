@@ -23,14 +23,14 @@ public final class SchedulerCalls {
   }
 
   /** The explain signature through the scheduler; flip smoothing runs as one two-pass call. */
-  Explanation explanation(ServedVersion served, float[] pixels, int count, int[] classes, boolean smooth) {
+  public Explanation explanation(ServedVersion served, float[] pixels, int count, int[] classes, boolean smooth) {
     return await(smooth
         ? served.call(() -> org.ctnet.graph.runtime.Smoothing.flipAveraged(served.predictor(), pixels, count, classes))
         : served.explain(pixels, classes));
   }
 
   /** A scheduler failure as the status a client should see (what {@link #await} does for one future). */
-  ServingException failure(Throwable cause) {
+  public ServingException failure(Throwable cause) {
     if (cause instanceof TimeoutException) {
       return new ServingException(Problem.TIMEOUT, "inference timed out after " + settings.requestTimeoutMillis() + " ms");
     }
@@ -44,7 +44,7 @@ public final class SchedulerCalls {
     return message == null ? "invalid input" : message.lines().findFirst().orElse(message);
   }
 
-  <T> T await(java.util.concurrent.CompletableFuture<T> future) {
+  public <T> T await(java.util.concurrent.CompletableFuture<T> future) {
     try {
       return future.get(settings.requestTimeoutMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {

@@ -199,32 +199,7 @@ public final class TfServingInference {
     for (JsonNode instance : request.instances(ModelNames.IN_IMAGE_BYTES)) {
       encoded.add(ImageInputs.base64(instance));
     }
-    boolean allGraphDecodable = true;
-    for (byte[] e : encoded) {
-      if (DicomReader.looksLikeDicom(e) || !(ImageInputs.isPng(e) || ImageInputs.isJpeg(e))) {
-        allGraphDecodable = false;
-      } else {
-        inputs.checkImageHeader(e);
-      }
-    }
-    if (!allGraphDecodable) {
-      // DICOM, BMP, GIF and TIFF are decoded in Java (the graph decodes PNG and JPEG only), then
-      // served like pixels; what Java cannot read either is refused there with a 400.
-      Batch b = inputs.decodeInJava(served.predictor(), encoded);
-      return calls.await(served.predict(b.pixels(), b.count()));
-    }
-    long decodeBytes = 0;
-    for (byte[] e : encoded) {
-      try {
-        decodeBytes += ImagePreprocessor.decodeBytes(e);
-      } catch (ImageDecodeException bad) {
-        throw ServingException.badRequest(bad.getMessage());
-      }
-    }
-    // TF decodes these in native memory, but the same budget bounds what a burst of them can take.
-    try (DecodeBudget.Permit permit = inputs.budget().acquire(decodeBytes)) {
-      return calls.await(served.predictEncoded(encoded));
-    }
+    return inputs.predictEncoded(served, encoded, calls);
   }
 
   /** Explains count images ([n,H,W,C] flattened) with the options found in {@code options}. */

@@ -66,6 +66,14 @@ public final class CrossValidateCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "Keep the folds already finished in --run-dir and resume the interrupted one.")
   boolean resume;
 
+  /** metrics.json's account of the cross-validation besides the pooled evaluations. */
+  record CrossValidationRecord(String model, String data, List<FoldResult> folds,
+      @com.fasterxml.jackson.annotation.JsonProperty("split_seed") long splitSeed, TrainConfig training,
+      @com.fasterxml.jackson.annotation.JsonProperty("at_fold_locked_thresholds") AtLockedThresholds atFoldLockedThresholds) {}
+
+  /** Out-of-fold figures, each image judged at its own fold's locked threshold. */
+  record AtLockedThresholds(double sensitivity, double specificity, double accuracy) {}
+
   /** One fold's test-set outcome. */
   record FoldResult(int fold, int testImages, int testGroups, int bestEpoch, double threshold, double rocAuc,
       double accuracyAtHalf, double sensitivityAtThreshold, double specificityAtThreshold) {}
@@ -191,18 +199,12 @@ public final class CrossValidateCommand implements Callable<Integer> {
         histograms.put("out-of-fold " + source, new double[][] {s, java.util.Arrays.stream(l).asDoubleStream().toArray()});
       }
     }
-    Map<String, Object> extra = new LinkedHashMap<>();
-    extra.put("model", name);
-    extra.put("data", dataset.source());
-    extra.put("folds", results);
-    extra.put("split_seed", splitSeed);
-    extra.put("training", config);
     double sensitivity = counts[0] / (double) Math.max(1, counts[0] + counts[1]);
     double specificity = counts[2] / (double) Math.max(1, counts[2] + counts[3]);
-    extra.put("at_fold_locked_thresholds", Map.of("sensitivity", sensitivity, "specificity", specificity,
-        "accuracy", (counts[0] + counts[2]) / (double) Math.max(1, n)));
+    CrossValidationRecord record = new CrossValidationRecord(name, dataset.source(), results, splitSeed, config,
+        new AtLockedThresholds(sensitivity, specificity, (counts[0] + counts[2]) / (double) Math.max(1, n)));
     Report.write(run.resolve("report"), "CT-Net cross-validation — " + name + " (" + folds + " folds by group)",
-        evaluations, histograms, List.of(), extra);
+        evaluations, histograms, List.of(), record);
     out.println();
     out.println("| fold | test images | groups | best epoch | ROC-AUC | accuracy at 0.5 | locked threshold | sensitivity | specificity |");
     out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");

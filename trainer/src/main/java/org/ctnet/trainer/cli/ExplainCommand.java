@@ -73,6 +73,7 @@ public final class ExplainCommand implements Callable<Integer> {
       int h = assets.spec().inputHeight();
       List<Map<String, Object>> summary = new ArrayList<>();
       for (Path f : files) {
+        // One row per image; its members depend on the methods chosen, so a map.
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("path", f.toString());
         try {
@@ -102,11 +103,14 @@ public final class ExplainCommand implements Callable<Integer> {
         progress.step(1, "");
       }
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("explanations.json").toFile(),
-          Map.of("model", model.versionDir().toString(), "height", h, "width", w, "images", summary));
+          new ExplanationsFile(model.versionDir().toString(), h, w, summary));
       spec.commandLine().getOut().println("wrote " + out);
       return ExitCode.OK;
     }
   }
+
+  /** explanations.json: the model, the map size, one row per image. */
+  record ExplanationsFile(String model, int height, int width, List<Map<String, Object>> images) {}
 
   static List<CamMethod> chooseMethods(List<String> names, Predictor session) {
     if (names.size() == 1 && names.get(0).equalsIgnoreCase("all")) {

@@ -1,0 +1,117 @@
+package org.ctnet.server.grpc;
+
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.ctnet.server.config.ServerSettings;
+import org.ctnet.server.inference.ImageInputs;
+import org.ctnet.server.inference.SchedulerCalls;
+import org.ctnet.server.observe.Metrics;
+import org.ctnet.server.repository.ModelRepository;
+
+/**
+ * The gRPC face of the server, on its own port (grpc-java over Netty): TF Serving's
+ * PredictionService and ModelService, KServe's GRPCInferenceService. Same repository, schedulers,
+ * limits (message size = the REST body limit, instances per request), bearer token and metrics as
+ * REST. grpc-java rather than Helidon's gRPC server: it is what TF Serving and KServe clients are
+ * tested against, and its ServerServiceDefinition binds methods without generated stubs.
+ */
+public final class GrpcServer implements AutoCloseable {
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+  /** Probes carry no token, as on REST. */
+  private static final Set<String> OPEN = Set.of(KServeGrpc.SERVER_LIVE.getFullMethodName(),
+      KServeGrpc.SERVER_READY.getFullMethodName());
+
+  private final Server server;
+  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+  private volatile boolean draining;
+
+  public GrpcServer(ModelRepository repository, ServerSettings settings, Metrics metrics) {
+    ImageInputs inputs = new ImageInputs(settings);
+    SchedulerCalls calls = new SchedulerCalls(settings);
+    List<ServerServiceDefinition> services = new ArrayList<>(
+        new TfServingService(repository, settings, inputs, calls).definitions(metrics));
+    services.add(new KServeService(repository, settings, inputs, calls, () -> draining).definition(metrics));
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(settings.host(), settings.grpcPort()))
+        .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, settings.maxBodyBytes()))
+        .executor(executor);
+    ServerInterceptor auth = authorization(settings.bearerToken());
+    services.forEach(s -> builder.addService(ServerInterceptors.intercept(s, auth)));
+    this.server = builder.build();
+  }
+
+  /** Starts listening; returns the bound port (useful with port 0). */
+  public int start() {
+    try {
+      server.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start gRPC: " + e.getMessage(), e);
+    }
+    return server.getPort();
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  /** Shutdown has begun: ServerReady answers false from now on, every other method keeps answering. */
+  public void drain() {
+    draining = true;
+  }
+
+  /** Stops taking calls, lets the ones in flight finish (at most {@code millis}), then closes. */
+  public void stop(long millis) {
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(millis, TimeUnit.MILLISECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    executor.shutdown();
+  }
+
+  @Override
+  public void close() {
+    stop(0);
+  }
+
+  private static ServerInterceptor authorization(String token) {
+    return new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+          ServerCallHandler<Q, R> next) {
+        if (token != null && !OPEN.contains(call.getMethodDescriptor().getFullMethodName())) {
+          String header = headers.get(AUTHORIZATION);
+          byte[] given = header != null && header.startsWith("Bearer ")
+              ? header.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
+          if (!MessageDigest.isEqual(given, token.getBytes(StandardCharsets.UTF_8))) {
+            call.close(Status.UNAUTHENTICATED.withDescription("missing or wrong bearer token"), new Metadata());
+            return new ServerCall.Listener<>() { };
+          }
+        }
+        return next.startCall(call, headers);
+      }
+    };
+  }
+}

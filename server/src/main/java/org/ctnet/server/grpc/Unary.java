@@ -1,0 +1,73 @@
+package org.ctnet.server.grpc;
+
+import com.google.protobuf.Message;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ServerCalls;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.ctnet.server.observe.Metrics;
+import org.ctnet.server.repository.ModelRepository;
+import org.ctnet.server.repository.RequestScope;
+
+/**
+ * Unary gRPC methods: their descriptors (what generated stubs hold; clients use the same ones) and
+ * their binding to handlers with the server's error mapping, request metrics and access log.
+ */
+public final class Unary {
+  private static final Logger ACCESS = Logger.getLogger("ctnet.access");
+
+  private Unary() {}
+
+  /** The descriptor of {@code service/method} taking {@code request} and answering {@code response}. */
+  public static <Q extends Message, R extends Message> MethodDescriptor<Q, R> method(String service, String method,
+      Q request, R response) {
+    return MethodDescriptor.<Q, R>newBuilder()
+        .setType(MethodDescriptor.MethodType.UNARY)
+        .setFullMethodName(MethodDescriptor.generateFullMethodName(service, method))
+        .setRequestMarshaller(ProtoUtils.marshaller(request))
+        .setResponseMarshaller(ProtoUtils.marshaller(response))
+        .build();
+  }
+
+  /** A handler that answers or throws (a ServingException says what went wrong). */
+  @FunctionalInterface
+  interface Handler<Q, R> {
+    R handle(Q request);
+  }
+
+  /** Binds one method; {@code modelOf} names the model a request is for (for the metrics), or "". */
+  static <Q extends Message, R extends Message> void bind(ServerServiceDefinition.Builder service,
+      MethodDescriptor<Q, R> method, Function<Q, String> modelOf, Handler<Q, R> handler, Metrics metrics,
+      ModelRepository repository) {
+    String endpoint = "grpc_" + method.getBareMethodName();
+    service.addMethod(method, ServerCalls.asyncUnaryCall((request, responses) -> {
+      long start = System.nanoTime();
+      RequestScope.begin();
+      Status.Code code = Status.Code.OK;
+      try {
+        responses.onNext(handler.handle(request));
+        responses.onCompleted();
+      } catch (RuntimeException e) {
+        var status = GrpcErrors.of(e);
+        code = status.getStatus().getCode();
+        if (code == Status.Code.INTERNAL) {
+          Logger.getLogger(Unary.class.getName()).log(Level.WARNING, "gRPC call failed: " + method.getFullMethodName(), e);
+        }
+        responses.onError(status);
+      } finally {
+        double seconds = (System.nanoTime() - start) / 1e9;
+        String version = RequestScope.end();
+        String model = modelOf.apply(request);
+        // A served model's name, else one shared label: clients must not be able to mint metric series.
+        String label = model.isEmpty() || repository.models().contains(model) ? model : "unknown";
+        metrics.request(endpoint, label, version, code.value(), seconds);
+        ACCESS.info(String.format("gRPC %s %s %.1f ms%s", method.getFullMethodName(), code, seconds * 1000,
+            version.isEmpty() ? "" : " version " + version));
+      }
+    }));
+  }
+}

@@ -105,7 +105,9 @@ class DeployManifestsTest {
       for (JsonNode c : DeployFiles.containers(m)) {
         ServerSettings s = settingsOf(m, c);
         List<Integer> ports = c.path("ports").findValues("containerPort").stream().map(JsonNode::asInt).toList();
-        assertEquals(List.of(s.port()), ports, m.file() + ": the one port the server listens on");
+        // REST, and gRPC where it is on (KServe's custom containers take one port: REST there)
+        assertEquals(s.grpcPort() >= 0 ? List.of(s.port(), s.grpcPort()) : List.of(s.port()), ports,
+            m.file() + ": the ports the server listens on");
         assertTrue(s.metricsOpen(), m.file() + ": Prometheus scrapes without a token");
         assertTrue(s.drainDelayMillis() > 0, m.file() + ": a drain delay for endpoint removal");
         JsonNode live = c.path("livenessProbe").path("httpGet");

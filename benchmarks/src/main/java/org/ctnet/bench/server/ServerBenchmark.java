@@ -22,6 +22,8 @@ import javax.imageio.ImageIO;
 import org.ctnet.graph.runtime.ModelExport;
 import org.ctnet.graph.runtime.LoadedModel;
 import org.ctnet.server.ServerApp;
+import org.ctnet.server.grpc.TfServingGrpc;
+import org.ctnet.server.grpc.proto.tfs.PredictRequest;
 import org.ctnet.server.config.ServerSettings;
 
 /**
@@ -41,7 +43,13 @@ import org.ctnet.server.config.ServerSettings;
 public final class ServerBenchmark {
   private record Stats(double throughput, double p50, double p99, int errors) {}
 
-  private record Call(String name, String verb, byte[] body, boolean batchedReference) {}
+  /** One kind of request, and how to put load on the server with it. */
+  private record Call(String name, boolean batchedReference, LoadPoint load) {}
+
+  @FunctionalInterface
+  private interface LoadPoint {
+    Stats run(int concurrency, double seconds) throws Exception;
+  }
 
   public static void main(String[] args) throws Exception {
     Path models = Path.of("saved_models");
@@ -64,7 +72,8 @@ public final class ServerBenchmark {
       }
     }
     Path version = models.resolve(model).resolve(Long.toString(ModelExport.latestVersion(models.resolve(model)).orElseThrow()));
-    ServerSettings settings = ServerSettings.defaults(models).withPort(0).withPolling(0).withLimits(64L << 20, 50_000_000L, 64, 4096);
+    ServerSettings settings = ServerSettings.defaults(models).withPort(0).withGrpcPort(0).withPolling(0)
+        .withLimits(64L << 20, 50_000_000L, 64, 4096);
     try (ServerApp app = new ServerApp(settings.withModelBasePath(external != null ? Path.of("/nonexistent") : models));
         // the same session options as the server's (the intra-op pool is process-wide anyway)
         LoadedModel inProcess = LoadedModel.load(version, ServerApp.SESSION_OPTIONS)) {
@@ -76,14 +85,30 @@ public final class ServerBenchmark {
       for (int i = 0; i < image.length; i++) {
         image[i] = r.nextFloat();
       }
-      List<Call> calls = List.of(
-          new Call("predict (JSON floats)", "predict", body(image, h, w, false), true),
-          new Call("explain (JSON floats)", "explain", body(image, h, w, true), false),
-          new Call("predict-png (b64)", "predict", pngBody(image, h, w), true));
+      String rest = "/v1/models/" + model + ":";
+      byte[] predictJson = body(image, h, w, false);
+      byte[] explainJson = body(image, h, w, true);
+      byte[] pngJson = pngBody(image, h, w);
+      List<Call> calls = new ArrayList<>(List.of(
+          new Call("predict (JSON floats)", true, (c, t) -> load(base, rest + "predict", predictJson, c, t)),
+          new Call("explain (JSON floats)", false, (c, t) -> load(base, rest + "explain", explainJson, c, t)),
+          new Call("predict-png (b64)", true, (c, t) -> load(base, rest + "predict", pngJson, c, t))));
+      io.grpc.ManagedChannel channel = null;
+      if (external == null && app.grpcPort() >= 0) {
+        channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", app.grpcPort())
+            .usePlaintext().maxInboundMessageSize(64 << 20).build();
+        io.grpc.ManagedChannel grpc = channel;
+        PredictRequest predict = GrpcRequests.predict(model, image, h, w);
+        PredictRequest explain = GrpcRequests.explain(model, image, h, w);
+        PredictRequest png = GrpcRequests.png(model, pngBytes(image, h, w));
+        calls.add(new Call("predict (gRPC tensor)", true, (c, t) -> grpcLoad(grpc, predict, c, t)));
+        calls.add(new Call("explain (gRPC tensor)", false, (c, t) -> grpcLoad(grpc, explain, c, t)));
+        calls.add(new Call("predict-png (gRPC bytes)", true, (c, t) -> grpcLoad(grpc, png, c, t)));
+      }
       System.out.printf("CT-Net server benchmark — model %s (%s), %d cores, %d rounds of %.0f s per point%n", model, version,
           Runtime.getRuntime().availableProcessors(), rounds, seconds);
       for (Call call : calls) {
-        load(base, "/v1/models/" + model + ":" + call.verb(), call.body(), 8, 2); // warm-up
+        call.load().run(8, 2); // warm-up
       }
       float[] eight = new float[8 * image.length];
       for (int i = 0; i < 8; i++) {
@@ -101,7 +126,7 @@ public final class ServerBenchmark {
         add(results, "in-process explain img/s", explain1.throughput());
         for (Call call : calls) {
           for (int c : concurrencies) {
-            Stats s = load(base, "/v1/models/" + model + ":" + call.verb(), call.body(), c, seconds);
+            Stats s = call.load().run(c, seconds);
             Stats reference = !call.batchedReference() ? explain1 : c == 1 ? batch1 : batch8;
             String key = call.name() + "|" + c;
             add(results, key + "|req/s", s.throughput());
@@ -120,8 +145,11 @@ public final class ServerBenchmark {
       if (rounds > 0) {
         report(results, calls, concurrencies);
       }
+      if (channel != null) {
+        channel.shutdownNow();
+      }
       if (soak > 0) {
-        soak(base, "/v1/models/" + model + ":predict", calls.get(0).body(), soak,
+        soak(base, rest + "predict", predictJson, soak,
             serverPid > 0 ? serverPid : ProcessHandle.current().pid(), serverPid > 0);
       }
     }
@@ -132,7 +160,7 @@ public final class ServerBenchmark {
     System.out.printf("%nin-process (median of rounds): predict batch 1 %.1f img/s (p50 %.2f ms), batch 8 %.1f img/s, explain batch 1 %.1f img/s%n",
         median(results, "in-process batch 1 img/s"), median(results, "in-process batch 1 p50 ms"),
         median(results, "in-process batch 8 img/s"), median(results, "in-process explain img/s"));
-    System.out.printf("| call | concurrency | req/s | p50 ms | p99 ms | errors | HTTP / in-process (rounds) |%n");
+    System.out.printf("| call | concurrency | req/s | p50 ms | p99 ms | errors | server / in-process (rounds) |%n");
     System.out.printf("|---|---:|---:|---:|---:|---:|---:|%n");
     for (Call call : calls) {
       for (int c : concurrencies) {
@@ -215,6 +243,50 @@ public final class ServerBenchmark {
       sb.append(",\"class_index\":1,\"method\":\"gradcampp\"");
     }
     return sb.append('}').toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** {@code concurrency} threads calling Predict back to back over one channel (HTTP/2 streams) for {@code seconds}. */
+  private static Stats grpcLoad(io.grpc.ManagedChannel channel, PredictRequest request, int concurrency, double seconds)
+      throws Exception {
+    long deadline = System.nanoTime() + (long) (seconds * 1e9);
+    ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+    List<Future<List<Double>>> futures = new ArrayList<>();
+    AtomicInteger errors = new AtomicInteger();
+    long start = System.nanoTime();
+    for (int c = 0; c < concurrency; c++) {
+      futures.add(pool.submit(() -> {
+        List<Double> latencies = new ArrayList<>();
+        while (System.nanoTime() < deadline) {
+          long t0 = System.nanoTime();
+          try {
+            io.grpc.stub.ClientCalls.blockingUnaryCall(channel, TfServingGrpc.PREDICT, io.grpc.CallOptions.DEFAULT, request);
+          } catch (io.grpc.StatusRuntimeException e) {
+            errors.incrementAndGet();
+          }
+          latencies.add((System.nanoTime() - t0) / 1e6);
+        }
+        return latencies;
+      }));
+    }
+    List<Double> all = new ArrayList<>();
+    for (Future<List<Double>> f : futures) {
+      all.addAll(f.get());
+    }
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    pool.shutdown();
+    return stats(all, all.size() / elapsed, errors.get());
+  }
+
+  private static byte[] pngBytes(float[] image, int h, int w) throws Exception {
+    BufferedImage grey = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        grey.getRaster().setSample(x, y, 0, Math.round(image[y * w + x] * 255));
+      }
+    }
+    ByteArrayOutputStream png = new ByteArrayOutputStream();
+    ImageIO.write(grey, "png", png);
+    return png.toByteArray();
   }
 
   /** The same image as an 8-bit PNG in a TF Serving {"b64": ...} instance for serving_bytes. */

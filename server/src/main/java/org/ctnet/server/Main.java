@@ -30,6 +30,12 @@ public final class Main implements Callable<Integer> {
           + "-1 = no gRPC (default 8500).")
   Integer grpcPort;
 
+  @Option(names = "--model-config-file", paramLabel = "FILE",
+      description = "A TF Serving model config (text format: model_config_list { config { name, base_path, "
+          + "model_version_policy, version_labels } }), re-read at every poll; replaces the folder scan of "
+          + "--model-base-path.")
+  Path modelConfigFile;
+
   @Option(names = "--host", description = "Address to bind (default 0.0.0.0).")
   String host;
 
@@ -102,7 +108,14 @@ public final class Main implements Callable<Integer> {
     ServerSettings settings = settings();
     java.io.PrintWriter out = spec.commandLine().getOut();
     java.io.PrintWriter err = spec.commandLine().getErr();
-    if (!Files.isDirectory(settings.modelBasePath())) {
+    if (settings.modelConfigFile() != null) {
+      try {
+        org.ctnet.server.config.ModelConfigFile.read(settings.modelConfigFile());
+      } catch (java.io.IOException e) {
+        err.println("error: " + e.getMessage());
+        return 1;
+      }
+    } else if (!Files.isDirectory(settings.modelBasePath())) {
       err.println("error: model base path " + settings.modelBasePath().toAbsolutePath()
           + " does not exist (set --model-base-path or CTNET_MODEL_BASE_PATH)");
       return 1;
@@ -116,7 +129,8 @@ public final class Main implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(app::close, "shutdown"));
     out.printf("CT-Net server on http://%s:%d/%s serving %s from %s%n", settings.host(), server.port(),
         app.grpcPort() >= 0 ? " (gRPC on port " + app.grpcPort() + ")" : "", app.repository().models(),
-        settings.modelBasePath().toAbsolutePath());
+        settings.modelConfigFile() != null ? settings.modelConfigFile().toAbsolutePath()
+            : settings.modelBasePath().toAbsolutePath());
     return 0;
   }
 
@@ -142,6 +156,9 @@ public final class Main implements Callable<Integer> {
     if ((v = env.get("CTNET_GRPC_PORT")) != null) {
       s = s.withGrpcPort(Integer.parseInt(v));
     }
+    if ((v = env.get("CTNET_MODEL_CONFIG_FILE")) != null) {
+      s = s.withModelConfigFile(Path.of(v));
+    }
     if ((v = env.get("CTNET_MODEL_BASE_PATH")) != null) {
       s = s.withModelBasePath(Path.of(v));
     }
@@ -162,6 +179,9 @@ public final class Main implements Callable<Integer> {
     }
     if (grpcPort != null) {
       s = s.withGrpcPort(grpcPort);
+    }
+    if (modelConfigFile != null) {
+      s = s.withModelConfigFile(modelConfigFile);
     }
     if (modelBasePath != null) {
       s = s.withModelBasePath(modelBasePath);

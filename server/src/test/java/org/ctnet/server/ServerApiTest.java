@@ -240,6 +240,66 @@ class ServerApiTest {
     }
   }
 
+  /** KServe's binary tensor extension: a JSON header of a declared length, then raw little-endian tensors. */
+  private HttpResponse<byte[]> binaryInfer(String header, byte[] data) throws Exception {
+    byte[] json = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] body = java.util.Arrays.copyOf(json, json.length + data.length);
+    System.arraycopy(data, 0, body, json.length, data.length);
+    return TestServers.CLIENT.send(java.net.http.HttpRequest.newBuilder(uri.resolve("/v2/models/tiny/infer"))
+        .header("Inference-Header-Content-Length", Integer.toString(json.length))
+        .header("Content-Type", "application/octet-stream")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  @Test
+  void kserveBinaryTensorsInAndOut() throws Exception {
+    java.nio.ByteBuffer pixels = java.nio.ByteBuffer.allocate(2 * 32 * 32 * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < 2 * 32 * 32; i++) {
+      pixels.putFloat(IMAGES.pixels()[i]);
+    }
+    String header = "{\"id\":\"b1\",\"inputs\":[{\"name\":\"images\",\"datatype\":\"FP32\",\"shape\":[2,32,32,1],"
+        + "\"parameters\":{\"binary_data_size\":" + pixels.capacity() + "}}],\"outputs\":[{\"name\":\"probabilities\","
+        + "\"parameters\":{\"binary_data\":true}},{\"name\":\"logits\"}]}";
+    HttpResponse<byte[]> r = binaryInfer(header, pixels.array());
+    assertEquals(200, r.statusCode(), new String(r.body()));
+    int length = Integer.parseInt(r.headers().firstValue("Inference-Header-Content-Length").orElseThrow());
+    JsonNode answer = JSON.readTree(java.util.Arrays.copyOf(r.body(), length));
+    assertEquals("b1", answer.get("id").asText());
+    JsonNode probabilities = answer.get("outputs").get(0);
+    assertEquals("probabilities", probabilities.get("name").asText());
+    assertEquals(16, probabilities.get("parameters").get("binary_data_size").asInt());
+    assertFalse(probabilities.has("data"), "in binary, not in JSON");
+    assertTrue(answer.get("outputs").get(1).has("data"), "logits stay JSON");
+    java.nio.FloatBuffer binary = java.nio.ByteBuffer.wrap(r.body(), length, r.body().length - length)
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    Prediction expected = IN_PROCESS.predict(java.util.Arrays.copyOf(IMAGES.pixels(), 2 * 32 * 32), 2);
+    for (int i = 0; i < 2; i++) {
+      for (int c = 0; c < 2; c++) {
+        assertEquals(expected.probabilities()[i][c], binary.get(), 1e-6);
+      }
+    }
+
+    // BYTES in binary: each PNG after a 4-byte little-endian length; every output in binary
+    byte[] png = org.ctnet.graph.testing.SyntheticImages.png(java.util.Arrays.copyOf(IMAGES.pixels(), 32 * 32), 32, 32);
+    java.nio.ByteBuffer strings = java.nio.ByteBuffer.allocate(4 + png.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    strings.putInt(png.length).put(png);
+    HttpResponse<byte[]> bytes = binaryInfer("{\"inputs\":[{\"name\":\"image_bytes\",\"datatype\":\"BYTES\",\"shape\":[1],"
+        + "\"parameters\":{\"binary_data_size\":" + strings.capacity() + "}}],\"parameters\":{\"binary_data_output\":true}}",
+        strings.array());
+    assertEquals(200, bytes.statusCode(), new String(bytes.body()));
+    int bytesLength = Integer.parseInt(bytes.headers().firstValue("Inference-Header-Content-Length").orElseThrow());
+    assertEquals(bytesLength + 2 * 2 * 4, bytes.body().length, "probabilities and logits, 2 floats each");
+
+    // sizes that do not add up are refused
+    assertEquals(400, binaryInfer(header.replace(":" + pixels.capacity() + "}", ":12}"), pixels.array()).statusCode());
+    assertEquals(400, binaryInfer(header, java.util.Arrays.copyOf(pixels.array(), 100)).statusCode());
+    HttpResponse<String> tooLong = TestServers.CLIENT.send(java.net.http.HttpRequest.newBuilder(uri.resolve("/v2/models/tiny/infer"))
+        .header("Inference-Header-Content-Length", "99999")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(400, tooLong.statusCode());
+    assertTrue(tooLong.body().contains("exceeds"), tooLong.body());
+  }
+
   @Test
   void kserveV2HealthMetadataAndInfer() throws Exception {
     assertEquals(200, TestServers.get(uri, "/v2/health/live").statusCode());

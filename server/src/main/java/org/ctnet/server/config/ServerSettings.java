@@ -33,6 +33,8 @@ import java.nio.file.Path;
  * @param drainDelayMillis on shutdown (SIGTERM), how long the server keeps answering with readiness
  *     503 before it waits for in-flight requests and stops: load balancers and Kubernetes endpoints
  *     take a few seconds to stop sending to a terminating replica
+ * @param modelConfigFile a TF Serving model config file (models with their own base paths, version
+ *     policies and labels), re-read at every poll; null = every folder of {@code modelBasePath}
  * @param grpcPort gRPC port (TF Serving's PredictionService and ModelService, KServe's
  *     GRPCInferenceService): 8500, TF Serving's, in application.yaml; 0 = any free port; -1 = none
  */
@@ -56,7 +58,8 @@ public record ServerSettings(
     long decodeBudgetBytes,
     boolean metricsOpen,
     long drainDelayMillis,
-    int grpcPort) {
+    int grpcPort,
+    Path modelConfigFile) {
 
   public ServerSettings {
     if (port < 0 || port > 65535) {
@@ -83,7 +86,7 @@ public record ServerSettings(
 
   public static ServerSettings defaults(Path modelBasePath) {
     return new ServerSettings("0.0.0.0", 8501, modelBasePath, "latest", 5, 8, 2, 2, 256, 32L << 20, 50_000_000L,
-        64, 60_000, null, 64, 30_000, 256L << 20, false, 0, -1);
+        64, 60_000, null, 64, 30_000, 256L << 20, false, 0, -1, null);
   }
 
   /** Reads {@code ctnet.*} keys (environment variables CTNET_* override them through Helidon's config). */
@@ -110,7 +113,8 @@ public record ServerSettings(
         c.get("decode-budget-bytes").asLong().orElse(d.decodeBudgetBytes()),
         c.get("metrics-open").asBoolean().orElse(d.metricsOpen()),
         c.get("drain-delay-millis").asLong().orElse(d.drainDelayMillis()),
-        c.get("grpc-port").asInt().orElse(d.grpcPort()));
+        c.get("grpc-port").asInt().orElse(d.grpcPort()),
+        c.get("model-config-file").asString().map(Path::of).orElse(null));
   }
 
   public ServerSettings withPort(int newPort) {
@@ -191,6 +195,12 @@ public record ServerSettings(
     });
   }
 
+  public ServerSettings withModelConfigFile(Path file) {
+    return copy(b -> {
+      b.modelConfigFile = file;
+    });
+  }
+
   public ServerSettings withGrpcPort(int newPort) {
     return copy(b -> {
       b.grpcPort = newPort;
@@ -226,6 +236,7 @@ public record ServerSettings(
     boolean metricsOpen;
     long drainDelayMillis;
     int grpcPort;
+    Path modelConfigFile;
 
     Copy(ServerSettings s) {
       host = s.host;
@@ -248,10 +259,12 @@ public record ServerSettings(
       metricsOpen = s.metricsOpen;
       drainDelayMillis = s.drainDelayMillis;
       grpcPort = s.grpcPort;
+      modelConfigFile = s.modelConfigFile;
     }
 
     ServerSettings build() {
-      return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis, inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis, grpcPort);
+      return new ServerSettings(host, port, modelBasePath, versionPolicy, pollSeconds, maxBatchSize, maxBatchDelayMillis, inferenceThreads, queueLimit, maxBodyBytes, maxImagePixels, maxInstances, requestTimeoutMillis, bearerToken, maxConcurrentUploads, bodyTimeoutMillis, decodeBudgetBytes, metricsOpen, drainDelayMillis, grpcPort,
+          modelConfigFile);
     }
   }
 }

@@ -51,11 +51,17 @@ final class Endpoints {
     }
   }
 
-  /** A JSON endpoint's logic: a response body, or an exception that says what went wrong. */
+  /**
+   * An endpoint's logic: a JSON response body (or a {@link Binary} one), or an exception that says
+   * what went wrong.
+   */
   @FunctionalInterface
   interface JsonHandler {
-    JsonNode handle(Call call) throws IOException;
+    Object handle(Call call) throws IOException;
   }
+
+  /** A response that is not plain JSON (KServe's binary tensor extension): its bytes, type and headers. */
+  record Binary(byte[] body, String contentType, java.util.Map<String, String> headers) {}
 
   /** What a route needs before its handler runs. */
   enum Access {
@@ -144,12 +150,20 @@ final class Endpoints {
     String path = req.path().path();
     Problem problem = null; // null: answered
     byte[] response;
+    String contentType = JSON;
     try {
       if (access != Access.OPEN) {
         authorize(req);
       }
       byte[] body = access == Access.TOKEN_AND_BODY ? uploads.read(req) : new byte[0];
-      response = Json.bytes(handler.handle(new Call(path, body, req)));
+      Object answer = handler.handle(new Call(path, body, req));
+      if (answer instanceof Binary b) {
+        response = b.body();
+        contentType = b.contentType();
+        b.headers().forEach((name, value) -> res.header(HeaderNames.create(name), value));
+      } else {
+        response = Json.bytes((JsonNode) answer);
+      }
     } catch (NotReady e) {
       problem = Problem.UNAVAILABLE;
       response = Json.bytes(e.body);
@@ -171,7 +185,7 @@ final class Endpoints {
     if (problem != null) {
       HttpErrors.headers(problem, res);
     }
-    res.status(status).header(HeaderNames.CONTENT_TYPE, JSON).send(response);
+    res.status(status).header(HeaderNames.CONTENT_TYPE, problem == null ? contentType : JSON).send(response);
     double seconds = (System.nanoTime() - start) / 1e9;
     String version = RequestScope.end();
     metrics.request(endpoint, metricsModel(path), version, status, seconds);

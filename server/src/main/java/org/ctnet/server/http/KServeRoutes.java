@@ -69,11 +69,34 @@ final class KServeRoutes implements HttpService {
     }
   }
 
-  private JsonNode post(Call call) {
+  /** KServe's binary tensor extension: the JSON header's length, before the binary data. */
+  static final String HEADER_LENGTH = "Inference-Header-Content-Length";
+
+  private Object post(Call call) {
     ModelPath t = ModelPath.after(call.path(), RestPaths.KSERVE_MODELS);
     if (!t.tail().equals("infer")) {
       throw ServingException.notFound("expected POST /v2/models/{model}[/versions/{v}]/infer");
     }
-    return inference.infer(t.model(), t.version(), call.body());
+    String declared = call.request().headers().first(io.helidon.http.HeaderNames.create(HEADER_LENGTH)).orElse(null);
+    int headerLength = -1;
+    if (declared != null) {
+      try {
+        headerLength = Integer.parseInt(declared.trim());
+      } catch (NumberFormatException e) {
+        headerLength = -2;
+      }
+      if (headerLength < 0) {
+        throw ServingException.badRequest(HEADER_LENGTH + " must be a byte count, got '" + declared + "'");
+      }
+    }
+    KServeInference.Answer answer = inference.infer(t.model(), t.version(), call.body(), headerLength);
+    if (answer.binary().length == 0) {
+      return answer.header();
+    }
+    byte[] header = Json.bytes(answer.header());
+    byte[] body = java.util.Arrays.copyOf(header, header.length + answer.binary().length);
+    System.arraycopy(answer.binary(), 0, body, header.length, answer.binary().length);
+    return new Endpoints.Binary(body, "application/octet-stream", java.util.Map.of(HEADER_LENGTH,
+        Integer.toString(header.length)));
   }
 }

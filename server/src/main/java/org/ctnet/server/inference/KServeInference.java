@@ -60,20 +60,40 @@ public final class KServeInference {
     }
   }
 
-  /** KServe v2 infer on a raw body: a flat FP32 tensor takes the byte-level parser, anything else the general path. */
-  public JsonNode infer(String model, String version, byte[] raw) {
+  /**
+   * An infer answer: the JSON header, and the outputs asked for in binary (the binary tensor
+   * extension), little-endian, in output order (empty when none were).
+   */
+  public record Answer(ObjectNode header, byte[] binary) {}
+
+  /**
+   * KServe v2 infer on a raw body. {@code headerLength} is the request's
+   * {@code Inference-Header-Content-Length} (binary tensor extension: the first bytes are the JSON
+   * header, the rest the inputs' binary data), or -1 for a JSON body; a JSON body whose one input is
+   * a flat FP32 tensor takes the byte-level parser, anything else the general path.
+   */
+  public Answer infer(String model, String version, byte[] raw, int headerLength) {
+    if (headerLength > raw.length) {
+      throw ServingException.badRequest("Inference-Header-Content-Length " + headerLength + " exceeds the body's "
+          + raw.length + " bytes");
+    }
     try (ModelRepository.Lease lease = repository.acquire(model, version, null)) {
+      if (headerLength >= 0) {
+        JsonNode header = Json.parse(java.util.Arrays.copyOf(raw, headerLength));
+        return infer(model, lease.version(), header,
+            java.nio.ByteBuffer.wrap(raw, headerLength, raw.length - headerLength).slice().order(java.nio.ByteOrder.LITTLE_ENDIAN));
+      }
       NetworkSpec spec = lease.version().predictor().spec();
       FastInstances.Parsed parsed = FastInstances.parseKserve(raw, spec.inputHeight(), spec.inputWidth(), spec.inputChannels(),
           settings.maxInstances());
       if (parsed != null) {
         return run(model, lease.version(), parsed.values(), parsed.count(), parsed.others());
       }
-      return infer(model, lease.version(), Json.parse(raw));
+      return infer(model, lease.version(), Json.parse(raw), null);
     }
   }
 
-  private JsonNode infer(String model, ServedVersion served, JsonNode body) {
+  private Answer infer(String model, ServedVersion served, JsonNode body, java.nio.ByteBuffer binary) {
     Predictor session = served.predictor();
     NetworkSpec spec = session.spec();
     JsonNode inputs = body.get("inputs");
@@ -85,8 +105,22 @@ public final class KServeInference {
     String datatype = input.path("datatype").asText("");
     JsonNode shape = input.get("shape");
     JsonNode data = input.get("data");
-    if (shape == null || !shape.isArray() || data == null || !data.isArray()) {
-      throw ServingException.badRequest("each input needs 'shape' and 'data' arrays");
+    JsonNode binarySize = input.path("parameters").path("binary_data_size");
+    boolean inBinary = !binarySize.isMissingNode();
+    if (inBinary) {
+      if (binary == null) {
+        throw ServingException.badRequest("inputs[0] has parameters.binary_data_size but the request has no "
+            + "Inference-Header-Content-Length header (binary tensor extension)");
+      }
+      if (!binarySize.canConvertToLong() || binarySize.asLong() != binary.remaining()) {
+        throw ServingException.badRequest("inputs[0].parameters.binary_data_size is " + binarySize + ", the binary data after "
+            + "the header holds " + binary.remaining() + " bytes");
+      }
+    } else if (binary != null && binary.hasRemaining()) {
+      throw ServingException.badRequest("binary data after the header, but no input has parameters.binary_data_size");
+    }
+    if (shape == null || !shape.isArray() || (!inBinary && (data == null || !data.isArray()))) {
+      throw ServingException.badRequest("each input needs a 'shape' array and a 'data' array (or parameters.binary_data_size)");
     }
     Prediction p;
     int n;
@@ -105,7 +139,18 @@ public final class KServeInference {
       n = expected[0];
       float[] pixels = new float[n * expected[1] * expected[2] * expected[3]];
       JsonNode flat = data;
-      if (data.size() > 0 && data.get(0).isArray()) {
+      if (inBinary) {
+        if (binary.remaining() != pixels.length * 4L) {
+          throw ServingException.badRequest("inputs[0] has " + binary.remaining() + " bytes of FP32 data, the shape needs "
+              + pixels.length * 4L);
+        }
+        binary.asFloatBuffer().get(pixels);
+        for (int i = 0; i < pixels.length; i++) {
+          if (!Float.isFinite(pixels[i])) {
+            throw ServingException.badRequest("inputs[0] holds a non-finite value at " + i);
+          }
+        }
+      } else if (data.size() > 0 && data.get(0).isArray()) {
         Json.flatten(data, expected, 0, pixels, 0, "inputs[0].data");
       } else {
         if (flat.size() != pixels.length) {
@@ -120,13 +165,29 @@ public final class KServeInference {
       }
       return run(model, served, pixels, n, body);
     } else if (datatype.equals("BYTES")) {
-      n = data.size();
-      if (n < 1 || n > settings.maxInstances()) {
-        throw ServingException.badRequest("BYTES input needs 1.." + settings.maxInstances() + " base64 strings, got " + n);
-      }
       List<byte[]> encoded = new ArrayList<>();
-      for (JsonNode d : data) {
-        encoded.add(ImageInputs.decodeBase64(d.asText(), "inputs[0].data"));
+      if (inBinary) {
+        // each element: a 4-byte little-endian length, then its bytes
+        while (binary.hasRemaining()) {
+          if (binary.remaining() < 4) {
+            throw ServingException.badRequest("binary BYTES data ends inside a length prefix");
+          }
+          int length = binary.getInt();
+          if (length < 0 || length > binary.remaining()) {
+            throw ServingException.badRequest("a binary BYTES element of " + length + " bytes runs past the data's end");
+          }
+          byte[] element = new byte[length];
+          binary.get(element);
+          encoded.add(element);
+        }
+      } else {
+        for (JsonNode d : data) {
+          encoded.add(ImageInputs.decodeBase64(d.asText(), "inputs[0].data"));
+        }
+      }
+      n = encoded.size();
+      if (n < 1 || n > settings.maxInstances()) {
+        throw ServingException.badRequest("BYTES input needs 1.." + settings.maxInstances() + " images, got " + n);
       }
       Batch b = this.inputs.decodeInJava(session, encoded);
       return run(model, served, b.pixels(), b.count(), body);
@@ -149,7 +210,7 @@ public final class KServeInference {
    * ({@code <method>_heatmap}, {@code <method>_cam}, {@code <method>_has_evidence}, {@code target_class}),
    * for the class in {@code parameters.class_index} or else the predicted one.
    */
-  private JsonNode run(String model, ServedVersion served, float[] pixels, int n, JsonNode body) {
+  private Answer run(String model, ServedVersion served, float[] pixels, int n, JsonNode body) {
     List<String> wanted = wantedOutputs(body);
     List<String> known = new ArrayList<>(List.of(ModelNames.OUT_PROBABILITIES, ModelNames.OUT_LOGITS, ModelNames.OUT_TARGET_CLASS));
     for (CamMethod m : served.predictor().camMethods()) {
@@ -182,8 +243,12 @@ public final class KServeInference {
     return response(model, served, e.prediction(), e, n, body);
   }
 
-  /** The KServe v2 infer response, honouring the request's {@code outputs} filter and {@code id}. */
-  private JsonNode response(String model, ServedVersion served, Prediction p, Explanation explained, int n, JsonNode body) {
+  /**
+   * The KServe v2 infer response, honouring the request's {@code outputs} filter and {@code id}; outputs
+   * asked for in binary ({@code parameters.binary_data_output}, or an output's {@code parameters.binary_data})
+   * go after the JSON header, each with its {@code binary_data_size}.
+   */
+  private Answer response(String model, ServedVersion served, Prediction p, Explanation explained, int n, JsonNode body) {
     List<String> wanted = wantedOutputs(body);
     ObjectNode out = Json.object();
     out.put("model_name", model);
@@ -193,58 +258,121 @@ public final class KServeInference {
     }
     int classes = served.predictor().spec().numClasses();
     ArrayNode outputs = out.putArray("outputs");
+    Outputs writer = new Outputs(outputs, body);
     for (var e : Map.of(ModelNames.OUT_PROBABILITIES, p.probabilities(), ModelNames.OUT_LOGITS, p.logits()).entrySet()
         .stream().sorted(Map.Entry.comparingByKey(java.util.Comparator.reverseOrder())).toList()) {
       if (!wanted.isEmpty() && !wanted.contains(e.getKey())) {
         continue;
       }
-      ObjectNode o = outputs.addObject();
-      o.put("name", e.getKey()).put("datatype", "FP32");
-      o.set("shape", Json.MAPPER.valueToTree(List.of(n, classes)));
-      ArrayNode flat = o.putArray("data");
-      for (float[] row : e.getValue()) {
-        for (float v : row) {
-          flat.add(v);
-        }
-      }
+      writer.floats(e.getKey(), List.of(n, classes), e.getValue());
     }
     if (explained != null) {
       Explanation e = explained;
       for (String w : wanted) {
         if (w.equals(ModelNames.OUT_TARGET_CLASS)) {
-          ObjectNode o = outputs.addObject().put("name", w).put("datatype", "INT32");
-          o.set("shape", Json.MAPPER.valueToTree(List.of(n)));
-          ArrayNode data = o.putArray("data");
-          for (int c : e.targetClass()) {
-            data.add(c);
-          }
+          writer.ints(w, List.of(n), e.targetClass());
           continue;
         }
         for (CamMethod m : served.predictor().camMethods()) {
           Explanation.Maps maps = e.maps().get(m);
-          if (w.equals(m.key() + ModelNames.OUT_HEATMAP_SUFFIX) || w.equals(m.key() + ModelNames.OUT_CAM_SUFFIX)) {
-            boolean heatmap = w.endsWith(ModelNames.OUT_HEATMAP_SUFFIX);
-            ObjectNode o = outputs.addObject().put("name", w).put("datatype", "FP32");
-            o.set("shape", Json.MAPPER.valueToTree(heatmap ? List.of(n, maps.height(), maps.width())
-                : List.of(n, maps.camHeight(), maps.camWidth())));
-            ArrayNode data = o.putArray("data");
-            for (float[] image : heatmap ? maps.heatmap() : maps.cam()) {
-              for (float v : image) {
-                data.add(v);
-              }
-            }
+          if (w.equals(m.key() + ModelNames.OUT_HEATMAP_SUFFIX)) {
+            writer.floats(w, List.of(n, maps.height(), maps.width()), maps.heatmap());
+          } else if (w.equals(m.key() + ModelNames.OUT_CAM_SUFFIX)) {
+            writer.floats(w, List.of(n, maps.camHeight(), maps.camWidth()), maps.cam());
           } else if (w.equals(m.key() + ModelNames.OUT_HAS_EVIDENCE_SUFFIX)) {
-            ObjectNode o = outputs.addObject().put("name", w).put("datatype", "BOOL");
-            o.set("shape", Json.MAPPER.valueToTree(List.of(n)));
-            ArrayNode data = o.putArray("data");
-            for (boolean b : maps.hasEvidence()) {
-              data.add(b);
-            }
+            writer.bools(w, List.of(n), maps.hasEvidence());
           }
         }
       }
     }
-    return out;
+    return new Answer(out, writer.binary.toByteArray());
   }
 
+  /** Writes outputs as JSON data, or as little-endian bytes after the header when the request asks for binary. */
+  private static final class Outputs {
+    private final ArrayNode outputs;
+    private final JsonNode request;
+    final java.io.ByteArrayOutputStream binary = new java.io.ByteArrayOutputStream();
+
+    Outputs(ArrayNode outputs, JsonNode request) {
+      this.outputs = outputs;
+      this.request = request;
+    }
+
+    private boolean inBinary(String name) {
+      if (request.path("parameters").path("binary_data_output").asBoolean(false)) {
+        return true;
+      }
+      for (JsonNode o : request.path("outputs")) {
+        if (o.path("name").asText().equals(name)) {
+          return o.path("parameters").path("binary_data").asBoolean(false);
+        }
+      }
+      return false;
+    }
+
+    private ObjectNode start(String name, String type, List<Integer> shape) {
+      ObjectNode o = outputs.addObject().put("name", name).put("datatype", type);
+      o.set("shape", Json.MAPPER.valueToTree(shape));
+      return o;
+    }
+
+    void floats(String name, List<Integer> shape, float[][] rows) {
+      ObjectNode o = start(name, "FP32", shape);
+      if (inBinary(name)) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(rows.length * (rows.length == 0 ? 0 : rows[0].length) * 4)
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (float[] row : rows) {
+          for (float v : row) {
+            b.putFloat(v);
+          }
+        }
+        appendBinary(o, b.array());
+        return;
+      }
+      ArrayNode data = o.putArray("data");
+      for (float[] row : rows) {
+        for (float v : row) {
+          data.add(v);
+        }
+      }
+    }
+
+    void ints(String name, List<Integer> shape, int[] values) {
+      ObjectNode o = start(name, "INT32", shape);
+      if (inBinary(name)) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(values.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int v : values) {
+          b.putInt(v);
+        }
+        appendBinary(o, b.array());
+        return;
+      }
+      ArrayNode data = o.putArray("data");
+      for (int v : values) {
+        data.add(v);
+      }
+    }
+
+    void bools(String name, List<Integer> shape, boolean[] values) {
+      ObjectNode o = start(name, "BOOL", shape);
+      if (inBinary(name)) {
+        byte[] b = new byte[values.length];
+        for (int i = 0; i < values.length; i++) {
+          b[i] = (byte) (values[i] ? 1 : 0);
+        }
+        appendBinary(o, b);
+        return;
+      }
+      ArrayNode data = o.putArray("data");
+      for (boolean v : values) {
+        data.add(v);
+      }
+    }
+
+    private void appendBinary(ObjectNode output, byte[] bytes) {
+      output.putObject("parameters").put("binary_data_size", bytes.length);
+      binary.writeBytes(bytes);
+    }
+  }
 }

@@ -1,5 +1,6 @@
 package org.ctnet.server.repository;
 
+import org.ctnet.server.config.ModelConfigFile;
 import org.ctnet.server.config.ServerSettings;
 import org.ctnet.server.config.VersionPolicy;
 import org.ctnet.server.observe.Metrics;
@@ -85,11 +86,54 @@ public final class ModelRepository implements AutoCloseable {
     }
   }
 
-  /** Scans the base path once and loads/unloads versions to match the policy. */
+  /** A model to serve: its folder of versions, version policy and labels (null = its version_labels.json). */
+  private record Source(String name, Path dir, VersionPolicy policy, Map<String, Long> labels) {}
+
+  /** The models of the last readable model config file (none before the first). */
+  private List<Source> configured = List.of();
+  private String configProblem;
+  /** model → the folder its served versions came from (a config may move a model). */
+  private final Map<String, Path> folders = new ConcurrentHashMap<>();
+
+  /**
+   * The models to serve: every model folder of the base path with the global policy, or the models
+   * of the model config file (re-read each time; a file that cannot be read leaves the last good one).
+   */
+  private List<Source> sources() {
+    if (settings.modelConfigFile() == null) {
+      return listModels().stream().map(m -> new Source(m, settings.modelBasePath().resolve(m), policy, null)).toList();
+    }
+    try {
+      configured = ModelConfigFile.read(settings.modelConfigFile()).stream()
+          .map(e -> new Source(e.name(), e.basePath(), e.policy(), e.labels())).toList();
+      configProblem = null;
+    } catch (IOException | RuntimeException e) {
+      if (!String.valueOf(e.getMessage()).equals(configProblem)) {
+        LOG.warning("model config not applied, serving as before: " + e.getMessage());
+      }
+      configProblem = String.valueOf(e.getMessage());
+    }
+    return configured;
+  }
+
+  /** Why the model config file was last refused (null when it was applied or there is none). */
+  public String configProblem() {
+    return configProblem;
+  }
+
+  /** Reads the models to serve once and loads/unloads versions to match each one's policy. */
   public synchronized void refresh() {
-    List<String> models = listModels();
-    for (String model : models) {
-      Path modelDir = settings.modelBasePath().resolve(model);
+    List<Source> sources = sources();
+    List<String> models = sources.stream().map(Source::name).toList();
+    for (Source source : sources) {
+      String model = source.name();
+      Path modelDir = source.dir();
+      Path before = folders.put(model, modelDir);
+      if (before != null && !before.equals(modelDir)) {
+        // Moved to another folder: its versions there are other models' files, so start over.
+        unload(model);
+      }
+      VersionPolicy policy = source.policy();
       List<Long> present = listVersions(modelDir);
       Map<Long, ServedVersion> current = served.getOrDefault(model, Map.of());
       Map<Long, VersionStatus> status = new TreeMap<>(statuses.getOrDefault(model, Map.of()));
@@ -126,15 +170,24 @@ public final class ModelRepository implements AutoCloseable {
         LOG.info("unloading " + model + " version " + v + " after its in-flight requests");
       }
       statuses.put(model, Collections.unmodifiableMap(new TreeMap<>(status)));
-      labels.put(model, readLabels(settings.modelBasePath().resolve(model)));
+      labels.put(model, source.labels() != null ? source.labels() : readLabels(modelDir));
     }
     for (String gone : new ArrayList<>(served.keySet())) {
       if (!models.contains(gone)) {
-        Map<Long, ServedVersion> old = served.remove(gone);
-        statuses.remove(gone);
-        labels.remove(gone);
-        old.values().forEach(ServedVersion::release);
+        unload(gone);
+        folders.remove(gone);
       }
+    }
+  }
+
+  /** Stops serving every version of {@code model}; each closes once its in-flight requests finish. */
+  private void unload(String model) {
+    Map<Long, ServedVersion> old = served.remove(model);
+    statuses.remove(model);
+    labels.remove(model);
+    if (old != null) {
+      old.values().forEach(ServedVersion::release);
+      LOG.info("unloading every version of " + model);
     }
   }
 

@@ -4,10 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.ctnet.graph.ModelNames;
-import org.ctnet.graph.cam.CamMethod;
 import org.ctnet.graph.export.ModelAssets;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
@@ -17,15 +15,12 @@ import org.tensorflow.Signature;
  * An exported SavedModel loaded as it is, for inference: what the server and the read-only commands
  * use. It owns the bundle (graph and session) and closes it.
  */
-public final class LoadedModel implements Predictor {
+public final class LoadedModel extends SignatureModel {
   private final SavedModelBundle bundle;
-  private final ModelAssets assets;
-  private final SignatureRunner runner;
 
   private LoadedModel(SavedModelBundle bundle, ModelAssets assets, Map<String, Signature> signatures) {
+    super(bundle.session(), signatures, assets);
     this.bundle = bundle;
-    this.assets = assets;
-    this.runner = new SignatureRunner(bundle.session(), signatures, assets);
   }
 
   /** Loads {@code versionDir} (saved_model.pb, variables, assets.extra) and checks it has every signature. */
@@ -49,41 +44,6 @@ public final class LoadedModel implements Predictor {
       }
     }
     return new LoadedModel(bundle, assets, defs);
-  }
-
-  @Override
-  public ModelAssets assets() {
-    return assets;
-  }
-
-  @Override
-  public Map<String, Signature> signatures() {
-    return runner.signatures();
-  }
-
-  @Override
-  public Prediction predict(float[] images, int n) {
-    return runner.predict(images, n);
-  }
-
-  @Override
-  public Prediction predictEncoded(List<byte[]> encodedImages) {
-    return runner.predictEncoded(encodedImages);
-  }
-
-  @Override
-  public Explanation explain(float[] images, int n, int[] classIndex) {
-    return runner.explain(images, n, classIndex);
-  }
-
-  @Override
-  public List<CamMethod> camMethods() {
-    return runner.camMethods();
-  }
-
-  @Override
-  public List<String> servingDevices() {
-    return runner.servingDevices();
   }
 
   /** The session, for runs of signatures by tensor name (warm-up replays, tests). */

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import org.ctnet.graph.ModelGraph;
 import org.ctnet.graph.ModelNames;
-import org.ctnet.graph.cam.CamMethod;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.layers.ParameterStore.Parameter;
 import org.ctnet.graph.layers.ParameterStore.Role;
@@ -30,20 +29,17 @@ import org.tensorflow.types.TInt32;
  * class: callers pass and get flat Java arrays and records. Thread-safe for inference
  * ({@link Session#run} is); training calls must not run concurrently with each other.
  */
-public final class ModelSession implements Predictor {
+public final class ModelSession extends SignatureModel {
   private final Graph graph;
   private final Session session;
-  private final ModelAssets assets;
   private final ModelGraph modelGraph;
-  private final SignatureRunner runner;
 
   private ModelSession(Graph graph, Session session, Map<String, Signature> signatures, ModelAssets assets,
       ModelGraph modelGraph) {
+    super(session, signatures, assets);
     this.graph = graph;
     this.session = session;
-    this.assets = assets;
     this.modelGraph = modelGraph;
-    this.runner = new SignatureRunner(session, signatures, assets);
   }
 
   /** Builds a fresh, randomly initialised model. */
@@ -123,37 +119,6 @@ public final class ModelSession implements Predictor {
     session.runner().addTarget(modelGraph.anchorWeights()).run().close();
   }
 
-  @Override
-  public ModelAssets assets() {
-    return assets;
-  }
-
-  @Override
-  public Map<String, Signature> signatures() {
-    return runner.signatures();
-  }
-
-  /** Runs serving_default on n images ([n, H, W, C] flattened, pixels in [0, 1]). */
-  @Override
-  public Prediction predict(float[] images, int n) {
-    return runner.predict(images, n);
-  }
-
-  @Override
-  public Prediction predictEncoded(List<byte[]> encodedImages) {
-    return runner.predictEncoded(encodedImages);
-  }
-
-  @Override
-  public Explanation explain(float[] images, int n, int[] classIndex) {
-    return runner.explain(images, n, classIndex);
-  }
-
-  @Override
-  public List<CamMethod> camMethods() {
-    return runner.camMethods();
-  }
-
   /**
    * Result of one optimisation step: the loss before the update, the training-mode logits and the
    * batch's lesion term (NaN when the graph has none).
@@ -217,7 +182,7 @@ public final class ModelSession implements Predictor {
             + " mask cells");
       }
     }
-    try (TFloat32 input = runner.imageTensor(images, n);
+    try (TFloat32 input = imageTensor(images, n);
         TInt32 y = TensorIo.ints(labels);
         TFloat32 lr = TensorIo.scalar(learningRate);
         TFloat32 weights = classWeights == null ? null : TensorIo.floats(classWeights, classWeights.length);
@@ -242,14 +207,9 @@ public final class ModelSession implements Predictor {
       }
       try (Result r = runner.run()) {
         float lesionLoss = grid == null ? Float.NaN : TensorIo.readScalar(r.get(2));
-        return new StepResult(TensorIo.readScalar(r.get(0)), SignatureRunner.rows(TensorIo.readFloats(r.get(1)), n), lesionLoss);
+        return new StepResult(TensorIo.readScalar(r.get(0)), SignatureModel.rows(TensorIo.readFloats(r.get(1)), n), lesionLoss);
       }
     }
-  }
-
-  @Override
-  public List<String> servingDevices() {
-    return runner.servingDevices();
   }
 
   /** Number of training steps taken so far (the graph's global step). */
@@ -340,7 +300,7 @@ public final class ModelSession implements Predictor {
   }
 
   List<Signature> signaturesForExport() {
-    return List.copyOf(runner.signatures().values());
+    return List.copyOf(signatures().values());
   }
 
   @Override

@@ -25,6 +25,7 @@ import org.ctnet.server.grpc.proto.kserve.ServerLiveResponse;
 import org.ctnet.server.grpc.proto.kserve.ServerMetadataResponse;
 import org.ctnet.server.grpc.proto.kserve.ServerReadyResponse;
 import org.ctnet.server.inference.ImageInputs;
+import org.ctnet.server.inference.KServeInference;
 import org.ctnet.server.inference.SchedulerCalls;
 import org.ctnet.server.observe.Metrics;
 import org.ctnet.server.problem.ServingException;
@@ -130,11 +131,7 @@ final class KServeService {
       ModelInferRequest.InferInputTensor input = request.getInputs(0);
       ByteString raw = request.getRawInputContentsCount() == 1 ? request.getRawInputContents(0) : null;
       List<String> wanted = request.getOutputsList().stream().map(ModelInferRequest.InferRequestedOutputTensor::getName).toList();
-      List<String> known = new ArrayList<>(List.of(ModelNames.OUT_PROBABILITIES, ModelNames.OUT_LOGITS, ModelNames.OUT_TARGET_CLASS));
-      for (CamMethod m : served.predictor().camMethods()) {
-        known.addAll(List.of(m.key() + ModelNames.OUT_HEATMAP_SUFFIX, m.key() + ModelNames.OUT_CAM_SUFFIX,
-            m.key() + ModelNames.OUT_HAS_EVIDENCE_SUFFIX));
-      }
+      List<String> known = KServeInference.outputNames(served.predictor());
       for (String w : wanted) {
         if (!known.contains(w)) {
           throw ServingException.badRequest("unknown output '" + w + "'; outputs are " + String.join(", ", known));
@@ -177,7 +174,7 @@ final class KServeService {
           }
         }
         case "BYTES" -> {
-          List<byte[]> encoded = raw != null ? lengthPrefixed(raw) : input.getContents().getBytesContentsList().stream()
+          List<byte[]> encoded = raw != null ? ImageInputs.lengthPrefixed(raw.asReadOnlyByteBuffer()) : input.getContents().getBytesContentsList().stream()
               .map(ByteString::toByteArray).toList();
           if (encoded.isEmpty() || encoded.size() > settings.maxInstances()) {
             throw ServingException.badRequest("BYTES input needs 1.." + settings.maxInstances() + " images, got " + encoded.size());
@@ -269,24 +266,5 @@ final class KServeService {
       t.addShape(d);
     }
     return t.build();
-  }
-
-  /** BYTES in raw form: each element a 4-byte little-endian length, then its bytes. */
-  private static List<byte[]> lengthPrefixed(ByteString raw) {
-    ByteBuffer in = raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-    List<byte[]> out = new ArrayList<>();
-    while (in.hasRemaining()) {
-      if (in.remaining() < 4) {
-        throw ServingException.badRequest("raw BYTES input ends inside a length prefix");
-      }
-      int length = in.getInt();
-      if (length < 0 || length > in.remaining()) {
-        throw ServingException.badRequest("raw BYTES element of " + length + " bytes runs past the input's end");
-      }
-      byte[] element = new byte[length];
-      in.get(element);
-      out.add(element);
-    }
-    return out;
   }
 }

@@ -161,4 +161,26 @@ public final class ImageInputs {
       return calls.await(served.predictEncoded(encoded));
     }
   }
+
+  /**
+   * Encoded images in the binary BYTES layout of the Open Inference Protocol (REST's binary extension,
+   * gRPC's raw contents): each a 4-byte little-endian length, then its bytes.
+   */
+  public static List<byte[]> lengthPrefixed(java.nio.ByteBuffer data) {
+    java.nio.ByteBuffer in = data.slice().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    List<byte[]> out = new java.util.ArrayList<>();
+    while (in.hasRemaining()) {
+      if (in.remaining() < 4) {
+        throw ServingException.badRequest("binary BYTES data ends inside a length prefix");
+      }
+      int length = in.getInt();
+      if (length < 0 || length > in.remaining()) {
+        throw ServingException.badRequest("a binary BYTES element of " + length + " bytes runs past the data's end");
+      }
+      byte[] element = new byte[length];
+      in.get(element);
+      out.add(element);
+    }
+    return out;
+  }
 }

@@ -167,19 +167,7 @@ public final class KServeInference {
     } else if (datatype.equals("BYTES")) {
       List<byte[]> encoded = new ArrayList<>();
       if (inBinary) {
-        // each element: a 4-byte little-endian length, then its bytes
-        while (binary.hasRemaining()) {
-          if (binary.remaining() < 4) {
-            throw ServingException.badRequest("binary BYTES data ends inside a length prefix");
-          }
-          int length = binary.getInt();
-          if (length < 0 || length > binary.remaining()) {
-            throw ServingException.badRequest("a binary BYTES element of " + length + " bytes runs past the data's end");
-          }
-          byte[] element = new byte[length];
-          binary.get(element);
-          encoded.add(element);
-        }
+        encoded.addAll(ImageInputs.lengthPrefixed(binary));
       } else {
         for (JsonNode d : data) {
           encoded.add(ImageInputs.decodeBase64(d.asText(), "inputs[0].data"));
@@ -194,6 +182,16 @@ public final class KServeInference {
     } else {
       throw ServingException.badRequest("datatype must be FP32 or BYTES, got '" + datatype + "'");
     }
+  }
+
+  /** Every output an infer request may name: serving_default's and the explain signature's. */
+  public static List<String> outputNames(Predictor model) {
+    List<String> known = new ArrayList<>(List.of(ModelNames.OUT_PROBABILITIES, ModelNames.OUT_LOGITS, ModelNames.OUT_TARGET_CLASS));
+    for (CamMethod m : model.camMethods()) {
+      known.addAll(List.of(m.key() + ModelNames.OUT_HEATMAP_SUFFIX, m.key() + ModelNames.OUT_CAM_SUFFIX,
+          m.key() + ModelNames.OUT_HAS_EVIDENCE_SUFFIX));
+    }
+    return known;
   }
 
   /** The outputs a v2 request names ({@code outputs: [{"name": ...}]}); empty means the default ones. */
@@ -212,11 +210,7 @@ public final class KServeInference {
    */
   private Answer run(String model, ServedVersion served, float[] pixels, int n, JsonNode body) {
     List<String> wanted = wantedOutputs(body);
-    List<String> known = new ArrayList<>(List.of(ModelNames.OUT_PROBABILITIES, ModelNames.OUT_LOGITS, ModelNames.OUT_TARGET_CLASS));
-    for (CamMethod m : served.predictor().camMethods()) {
-      known.addAll(List.of(m.key() + ModelNames.OUT_HEATMAP_SUFFIX, m.key() + ModelNames.OUT_CAM_SUFFIX,
-          m.key() + ModelNames.OUT_HAS_EVIDENCE_SUFFIX));
-    }
+    List<String> known = outputNames(served.predictor());
     for (String w : wanted) {
       if (!known.contains(w)) {
         throw ServingException.badRequest("unknown output '" + w + "'; outputs are " + String.join(", ", known));

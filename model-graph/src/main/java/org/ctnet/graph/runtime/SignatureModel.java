@@ -16,27 +16,30 @@ import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TString;
 
 /**
- * Runs a model's signatures by their tensor names: the one implementation of predict, predict on
- * encoded images and explain, shared by models built here and models loaded from a SavedModel.
- * Tensors are created and closed here; callers get Java arrays and records.
+ * A model run through its signatures' tensor names: the one implementation of predict, predict on
+ * encoded images and explain, shared by models built here ({@link ModelSession}) and models loaded
+ * from a SavedModel ({@link LoadedModel}). Tensors are created and closed here; callers get Java
+ * arrays and records.
  */
-final class SignatureRunner {
+abstract class SignatureModel implements Predictor {
   private final Session session;
   private final Map<String, Signature> signatures;
   private final ModelAssets assets;
 
-  SignatureRunner(Session session, Map<String, Signature> signatures, ModelAssets assets) {
+  SignatureModel(Session session, Map<String, Signature> signatures, ModelAssets assets) {
     this.session = session;
     this.signatures = signatures;
     this.assets = assets;
   }
 
-  Map<String, Signature> signatures() {
-    return signatures;
+  @Override
+  public ModelAssets assets() {
+    return assets;
   }
 
-  private NetworkSpec spec() {
-    return assets.spec();
+  @Override
+  public Map<String, Signature> signatures() {
+    return signatures;
   }
 
   String tensorName(String signature, String name, boolean input) {
@@ -67,14 +70,16 @@ final class SignatureRunner {
   }
 
   /** Runs serving_default on n images ([n, H, W, C] flattened, pixels in [0, 1]). */
-  Prediction predict(float[] images, int n) {
+  @Override
+  public Prediction predict(float[] images, int n) {
     try (TFloat32 input = imageTensor(images, n)) {
       return runPrediction(ModelNames.SERVING_DEFAULT, ModelNames.IN_IMAGES, input, n);
     }
   }
 
   /** Runs serving_bytes: encoded PNG/JPEG/BMP/GIF images decoded and resized in the graph. */
-  Prediction predictEncoded(List<byte[]> encodedImages) {
+  @Override
+  public Prediction predictEncoded(List<byte[]> encodedImages) {
     if (encodedImages.isEmpty()) {
       throw new IllegalArgumentException("at least one encoded image is required");
     }
@@ -99,7 +104,8 @@ final class SignatureRunner {
    *
    * @param classIndex per image: the class to explain, or -1 for the predicted one
    */
-  Explanation explain(float[] images, int n, int[] classIndex) {
+  @Override
+  public Explanation explain(float[] images, int n, int[] classIndex) {
     if (classIndex.length != n) {
       throw new IllegalArgumentException("need one class index per image: " + n + ", got " + classIndex.length);
     }
@@ -144,7 +150,8 @@ final class SignatureRunner {
   }
 
   /** The CAM methods this model's explain signature carries (older exports may have fewer). */
-  List<CamMethod> camMethods() {
+  @Override
+  public List<CamMethod> camMethods() {
     Signature explain = signatures.get(ModelNames.EXPLAIN);
     return java.util.Arrays.stream(CamMethod.values())
         .filter(m -> explain.getOutputs().containsKey(m.key() + ModelNames.OUT_HEATMAP_SUFFIX)).toList();
@@ -154,7 +161,8 @@ final class SignatureRunner {
    * The devices the serving signature's ops run on (e.g. {@code .../device:CPU:0} or
    * {@code .../device:GPU:0}), read from a traced run on one blank image.
    */
-  List<String> servingDevices() {
+  @Override
+  public List<String> servingDevices() {
     NetworkSpec s = spec();
     try (TFloat32 input = imageTensor(new float[imagePixels()], 1);
         Result r = session.runner()

@@ -115,4 +115,20 @@ class TrainingTest {
       assertTrue(e.getMessage().contains("freeze every trainable variable"), e.getMessage());
     }
   }
+
+  @Test
+  void aCheckpointOfAnotherOptimizerIsRefusedWithTheReason(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws java.io.IOException {
+    // Momentum has one slot per variable, Adam two: restoring Adam from it is missing keys, like a
+    // checkpoint written before the slot names changed.
+    java.nio.file.Path prefix = dir.resolve("ckpt");
+    try (ModelSession sgd = TestModels.create(TestModels.tinySpec(), TrainingSpec.defaults(OptimizerKind.SGD_MOMENTUM))) {
+      sgd.saveCheckpoint(prefix);
+    }
+    try (ModelSession adam = TestModels.tiny()) {
+      var e = assertThrows(IllegalStateException.class, () -> adam.restoreCheckpoint(prefix));
+      assertTrue(e.getMessage().contains("does not hold this model's variables") && e.getMessage().contains("without --resume"),
+          e.getMessage());
+    }
+  }
 }

@@ -227,7 +227,17 @@ public final class ModelSession extends SignatureModel {
 
   /** Restores every variable from a checkpoint written by {@link #saveCheckpoint}. */
   public void restoreCheckpoint(Path prefix) {
-    session.restore(prefix.toString());
+    try {
+      session.restore(prefix.toString());
+    } catch (org.tensorflow.exceptions.TensorFlowException e) {
+      if (String.valueOf(e.getMessage()).contains("not found in checkpoint")) {
+        throw new IllegalStateException("checkpoint " + prefix + " does not hold this model's variables: it was written "
+            + "with another configuration (optimizer, network) or by an earlier CT-Net build (optimizer slots were renamed "
+            + "when graph building was made linear); start the run again without --resume. TensorFlow: "
+            + e.getMessage().lines().findFirst().orElse(""), e);
+      }
+      throw e;
+    }
   }
 
   /**

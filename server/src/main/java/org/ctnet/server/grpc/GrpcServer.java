@@ -38,7 +38,7 @@ public final class GrpcServer implements AutoCloseable {
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   /** Probes carry no token, as on REST. */
   private static final Set<String> OPEN = Set.of(KServeGrpc.SERVER_LIVE.getFullMethodName(),
-      KServeGrpc.SERVER_READY.getFullMethodName());
+      KServeGrpc.SERVER_READY.getFullMethodName(), io.grpc.health.v1.HealthGrpc.getCheckMethod().getFullMethodName());
 
   private final Server server;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -50,6 +50,7 @@ public final class GrpcServer implements AutoCloseable {
     List<ServerServiceDefinition> services = new ArrayList<>(
         new TfServingService(repository, settings, inputs, calls).definitions(metrics));
     services.add(new KServeService(repository, settings, inputs, calls, () -> draining).definition(metrics));
+    services.add(health(repository, metrics));
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(settings.host(), settings.grpcPort()))
         .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, settings.maxBodyBytes()))
         .executor(executor);
@@ -94,6 +95,25 @@ public final class GrpcServer implements AutoCloseable {
   @Override
   public void close() {
     stop(0);
+  }
+
+  /**
+   * gRPC's standard health check (grpc.health.v1.Health/Check, what Kubernetes gRPC probes call):
+   * SERVING while a model is loaded and the server is not draining, for the server ("") and for each
+   * service it serves; NOT_FOUND for other service names.
+   */
+  private ServerServiceDefinition health(ModelRepository repository, Metrics metrics) {
+    Set<String> known = Set.of("", TfServingGrpc.PREDICTION_SERVICE, TfServingGrpc.MODEL_SERVICE, KServeGrpc.SERVICE);
+    ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(io.grpc.health.v1.HealthGrpc.SERVICE_NAME);
+    Unary.bind(b, io.grpc.health.v1.HealthGrpc.getCheckMethod(), r -> "", r -> {
+      if (!known.contains(r.getService())) {
+        throw org.ctnet.server.problem.ServingException.notFound("unknown service '" + r.getService() + "'");
+      }
+      return io.grpc.health.v1.HealthCheckResponse.newBuilder().setStatus(repository.ready() && !draining
+          ? io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING
+          : io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING).build();
+    }, metrics, repository);
+    return b.build();
   }
 
   private static ServerInterceptor authorization(String token) {

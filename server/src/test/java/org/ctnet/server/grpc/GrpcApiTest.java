@@ -233,6 +233,13 @@ class GrpcApiTest {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> ClientCalls.blockingUnaryCall(channel,
         TfServingGrpc.GET_MODEL_STATUS, CallOptions.DEFAULT, GetModelStatusRequest.newBuilder().setModelSpec(spec("")).build()));
     assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+    // gRPC's standard health check, as Kubernetes gRPC probes call it (no token)
+    var health = ClientCalls.blockingUnaryCall(channel, io.grpc.health.v1.HealthGrpc.getCheckMethod(), CallOptions.DEFAULT,
+        io.grpc.health.v1.HealthCheckRequest.newBuilder().setService(TfServingGrpc.PREDICTION_SERVICE).build());
+    assertEquals(io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING, health.getStatus());
+    assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class, () -> ClientCalls.blockingUnaryCall(channel,
+        io.grpc.health.v1.HealthGrpc.getCheckMethod(), CallOptions.DEFAULT,
+        io.grpc.health.v1.HealthCheckRequest.newBuilder().setService("nope").build())).getStatus().getCode());
   }
 
   @Test

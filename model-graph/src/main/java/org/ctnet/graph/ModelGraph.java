@@ -46,22 +46,14 @@ public final class ModelGraph {
   private final Placeholder<TFloat32> learningRate;
   private final Placeholder<TInt32> classIndex;
   private final Operand<TFloat32> classWeights;
-  private final Operand<TFloat32> exampleWeights;
-  private final Operand<TFloat32> lesionMasks;
-  private final Operand<TFloat32> lesionWeights;
-  private final Operand<TFloat32> lesionLoss;
   private final Operand<TFloat32> logits;
   private final Operand<TFloat32> probabilities;
   private final Operand<TFloat32> trainLogits;
-  private final Operand<TFloat32> trainLoss;
-  private final Op trainOp;
-  private final Operand<TFloat32> trainStepLoss;
   private final Variable<TFloat32> globalStep;
   private final CamGraph cam;
+  private final TrainingGraph trainingGraph;
   private final BuildRecord inferenceRecord;
   private final List<BuildRecord.BatchStatistics> trainBatchStatistics;
-  private final List<Parameter> trainedVariables;
-  private final Op anchorWeights;
   private final float temperature;
 
   private ModelGraph(Builder b) {
@@ -75,22 +67,14 @@ public final class ModelGraph {
     this.learningRate = b.learningRate;
     this.classIndex = b.classIndex;
     this.classWeights = b.classWeights;
-    this.exampleWeights = b.exampleWeights;
-    this.lesionMasks = b.lesionMasks;
-    this.lesionWeights = b.lesionWeights;
-    this.lesionLoss = b.lesionLoss;
     this.logits = b.logits;
     this.probabilities = b.probabilities;
     this.trainLogits = b.trainLogits;
-    this.trainLoss = b.trainLoss;
-    this.trainOp = b.trainOp;
-    this.trainStepLoss = b.trainStepLoss;
     this.globalStep = b.globalStep;
     this.cam = b.cam;
+    this.trainingGraph = b.trainingGraph;
     this.inferenceRecord = b.inferenceRecord;
     this.trainBatchStatistics = b.trainBatchStatistics;
-    this.trainedVariables = b.trainedVariables;
-    this.anchorWeights = b.anchorWeights;
     this.temperature = b.temperature;
   }
 
@@ -139,24 +123,16 @@ public final class ModelGraph {
     Placeholder<TFloat32> learningRate;
     Placeholder<TInt32> classIndex;
     Operand<TFloat32> classWeights;
-    Operand<TFloat32> exampleWeights;
-    Operand<TFloat32> lesionMasks;
-    Operand<TFloat32> lesionWeights;
-    Operand<TFloat32> lesionLoss;
     Operand<TFloat32> logits;
     Operand<TFloat32> probabilities;
     Operand<TFloat32> trainLogits;
-    Operand<TFloat32> trainLoss;
-    Op trainOp;
-    Operand<TFloat32> trainStepLoss;
     Variable<TFloat32> globalStep;
     CamGraph cam;
+    TrainingGraph trainingGraph;
     BuildRecord inferenceRecord;
-    List<Parameter> trainedVariables;
     List<BuildRecord.BatchStatistics> trainBatchStatistics;
 
     final float temperature;
-    Op anchorWeights;
 
     Builder(Ops tf, NetworkSpec spec, TrainingSpec training, Preprocessing preprocessing, float temperature) {
       this.tf = tf;
@@ -211,17 +187,8 @@ public final class ModelGraph {
       probabilities = tf.withName(ModelNames.OP_PROBABILITIES).nn.softmax(calibrated);
       trainLogits = tf.withName(ModelNames.OP_TRAIN_LOGITS).identity(rawTrainLogits);
 
-      TrainingGraph training = TrainingGraph.build(tf, spec, this.training, store, trainRecord, trainLogits, labels,
+      trainingGraph = TrainingGraph.build(tf, spec, this.training, store, trainRecord, trainLogits, labels,
           classWeights, learningRate, globalStep, batchSize);
-      exampleWeights = training.exampleWeights();
-      lesionMasks = training.lesionMasks();
-      lesionWeights = training.lesionWeights();
-      lesionLoss = training.lesionLoss();
-      trainLoss = training.trainLoss();
-      trainedVariables = training.trainedVariables();
-      anchorWeights = training.anchorWeights();
-      trainOp = training.trainOp();
-      trainStepLoss = training.trainStepLoss();
       cam = CamGraph.build(tf.withSubScope("cam"), rawLogits,
           inferenceRecord.feature(spec.effectiveCamLayer()), classIndex,
           spec.inputHeight(), spec.inputWidth(), List.of(CamMethod.values()), lastSoftMask());
@@ -281,23 +248,9 @@ public final class ModelGraph {
     return logits;
   }
 
-  /** Per-image weight of the classification loss (default 1). */
-  public Operand<TFloat32> exampleWeights() {
-    return exampleWeights;
-  }
 
-  /** Lesion-guidance feeds and loss, or null when the training spec does not build the term. */
-  public Operand<TFloat32> lesionMasks() {
-    return lesionMasks;
-  }
 
-  public Operand<TFloat32> lesionWeights() {
-    return lesionWeights;
-  }
 
-  public Operand<TFloat32> lesionLoss() {
-    return lesionLoss;
-  }
 
   public Operand<TFloat32> probabilities() {
     return probabilities;
@@ -307,13 +260,7 @@ public final class ModelGraph {
     return trainLogits;
   }
 
-  public Operand<TFloat32> trainLoss() {
-    return trainLoss;
-  }
 
-  public Op trainOp() {
-    return trainOp;
-  }
 
   public Variable<TFloat32> globalStep() {
     return globalStep;
@@ -341,24 +288,17 @@ public final class ModelGraph {
     return inferenceRecord.softMasks();
   }
 
-  /** Sets the L2-SP anchors to the current weights (a no-op without L2-SP). */
-  public Op anchorWeights() {
-    return anchorWeights;
-  }
 
   /** The temperature the served logits are divided by. */
   public double temperature() {
     return temperature;
   }
 
-  /** The variables the training step updates through gradients. */
-  public List<Parameter> trainedVariables() {
-    return trainedVariables;
-  }
 
-  /** The loss, fetched after the train op has run (the train_step signature's output). */
-  public Operand<TFloat32> trainStepLoss() {
-    return trainStepLoss;
+
+  /** The training half: loss, lesion term, gradients, updates, the train op and the L2-SP anchors. */
+  public TrainingGraph trainingGraph() {
+    return trainingGraph;
   }
 
   /** The signatures an exported model carries (see {@link ModelNames}). */

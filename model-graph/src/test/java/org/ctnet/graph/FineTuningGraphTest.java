@@ -106,7 +106,7 @@ class FineTuningGraphTest {
 
   private static double distance(Map<String, float[]> a, Map<String, float[]> b, ModelSession model) {
     double s = 0;
-    for (var p : model.modelGraph().trainedVariables()) {
+    for (var p : model.modelGraph().trainingGraph().trainedVariables()) {
       if (p.role() == org.ctnet.graph.layers.ParameterStore.Role.KERNEL) {
         float[] x = a.get(p.path());
         float[] y = b.get(p.path());

@@ -26,7 +26,7 @@ class TrainingTest {
       Map<String, float[]> before = model.variableValues();
       model.trainStep(BATCH.pixels(), BATCH.count(), BATCH.labels(), 1e-3f, null);
       Map<String, float[]> after = model.variableValues();
-      for (var p : model.modelGraph().trainedVariables()) {
+      for (var p : model.modelGraph().trainingGraph().trainedVariables()) {
         assertFalse(java.util.Arrays.equals(before.get(p.path()), after.get(p.path())), p.path() + " did not change");
       }
       assertEquals(1, model.globalStep());

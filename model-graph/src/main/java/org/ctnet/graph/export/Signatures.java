@@ -39,7 +39,7 @@ public final class Signatures {
         .input(ModelNames.IN_IMAGES, g.images())
         .input(ModelNames.IN_LABELS, g.labels())
         .input(ModelNames.IN_LEARNING_RATE, g.learningRate())
-        .output(ModelNames.OUT_LOSS, g.trainStepLoss())
+        .output(ModelNames.OUT_LOSS, g.trainingGraph().trainStepLoss())
         .build();
     return List.of(serving, bytes, explain.build(), train);
   }

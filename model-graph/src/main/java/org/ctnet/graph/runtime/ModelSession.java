@@ -116,7 +116,7 @@ public final class ModelSession extends SignatureModel {
 
   /** Sets the L2-SP anchors to the current weights: the starting point the penalty pulls toward. */
   public void anchorWeights() {
-    session.runner().addTarget(modelGraph.anchorWeights()).run().close();
+    session.runner().addTarget(modelGraph.trainingGraph().anchorWeights()).run().close();
   }
 
   /**
@@ -140,10 +140,10 @@ public final class ModelSession extends SignatureModel {
 
   /** Rows and columns of the grid lesion masks are fed on (the explained layer's), or null without lesion guidance. */
   public int[] lesionGrid() {
-    if (modelGraph.lesionMasks() == null) {
+    if (modelGraph.trainingGraph().lesionMasks() == null) {
       return null;
     }
-    var shape = modelGraph.lesionMasks().shape();
+    var shape = modelGraph.trainingGraph().lesionMasks().shape();
     return new int[] {(int) shape.get(1), (int) shape.get(2)};
   }
 

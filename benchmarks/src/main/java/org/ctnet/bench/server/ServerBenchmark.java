@@ -248,6 +248,26 @@ public final class ServerBenchmark {
   /** {@code concurrency} threads calling Predict back to back over one channel (HTTP/2 streams) for {@code seconds}. */
   private static Stats grpcLoad(io.grpc.ManagedChannel channel, PredictRequest request, int concurrency, double seconds)
       throws Exception {
+    return drive(concurrency, seconds, () -> () -> {
+      try {
+        io.grpc.stub.ClientCalls.blockingUnaryCall(channel, TfServingGrpc.PREDICT, io.grpc.CallOptions.DEFAULT, request);
+        return true;
+      } catch (io.grpc.StatusRuntimeException e) {
+        return false;
+      }
+    });
+  }
+
+  /** One client's connection: a call that says whether it succeeded. */
+  private interface Client extends AutoCloseable {
+    boolean call() throws Exception;
+
+    @Override
+    default void close() throws Exception {}
+  }
+
+  /** {@code concurrency} clients, each calling back to back for {@code seconds}: throughput, latency, failures. */
+  private static Stats drive(int concurrency, double seconds, java.util.concurrent.Callable<Client> clients) throws Exception {
     long deadline = System.nanoTime() + (long) (seconds * 1e9);
     ExecutorService pool = Executors.newFixedThreadPool(concurrency);
     List<Future<List<Double>>> futures = new ArrayList<>();
@@ -256,14 +276,15 @@ public final class ServerBenchmark {
     for (int c = 0; c < concurrency; c++) {
       futures.add(pool.submit(() -> {
         List<Double> latencies = new ArrayList<>();
-        while (System.nanoTime() < deadline) {
-          long t0 = System.nanoTime();
-          try {
-            io.grpc.stub.ClientCalls.blockingUnaryCall(channel, TfServingGrpc.PREDICT, io.grpc.CallOptions.DEFAULT, request);
-          } catch (io.grpc.StatusRuntimeException e) {
-            errors.incrementAndGet();
+        try (Client client = clients.call()) {
+          while (System.nanoTime() < deadline) {
+            long t0 = System.nanoTime();
+            boolean ok = client.call();
+            latencies.add((System.nanoTime() - t0) / 1e6);
+            if (!ok) {
+              errors.incrementAndGet();
+            }
           }
-          latencies.add((System.nanoTime() - t0) / 1e6);
         }
         return latencies;
       }));
@@ -326,34 +347,20 @@ public final class ServerBenchmark {
   /** {@code concurrency} connections, each sending the request back to back for {@code seconds}. */
   private static Stats load(URI base, String path, byte[] body, int concurrency, double seconds) throws Exception {
     byte[] request = LeanHttpClient.post(base, path, body);
-    long deadline = System.nanoTime() + (long) (seconds * 1e9);
-    ExecutorService pool = Executors.newFixedThreadPool(concurrency);
-    List<Future<List<Double>>> futures = new ArrayList<>();
-    AtomicInteger errors = new AtomicInteger();
-    long start = System.nanoTime();
-    for (int c = 0; c < concurrency; c++) {
-      futures.add(pool.submit(() -> {
-        List<Double> latencies = new ArrayList<>();
-        try (LeanHttpClient client = new LeanHttpClient(base)) {
-          while (System.nanoTime() < deadline) {
-            long t0 = System.nanoTime();
-            int status = client.exchange(request);
-            latencies.add((System.nanoTime() - t0) / 1e6);
-            if (status != 200) {
-              errors.incrementAndGet();
-            }
-          }
+    return drive(concurrency, seconds, () -> {
+      LeanHttpClient client = new LeanHttpClient(base);
+      return new Client() {
+        @Override
+        public boolean call() throws Exception {
+          return client.exchange(request) == 200;
         }
-        return latencies;
-      }));
-    }
-    List<Double> all = new ArrayList<>();
-    for (Future<List<Double>> f : futures) {
-      all.addAll(f.get());
-    }
-    double elapsed = (System.nanoTime() - start) / 1e9;
-    pool.shutdown();
-    return stats(all, all.size() / elapsed, errors.get());
+
+        @Override
+        public void close() throws Exception {
+          client.close();
+        }
+      };
+    });
   }
 
   private static Stats stats(List<Double> latencies, double throughput, int errors) {

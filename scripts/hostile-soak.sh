@@ -11,7 +11,7 @@ PORT="${2:-8599}"
 SOAK=$(mktemp -d)
 trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$SOAK"' EXIT
 cp -r saved_models/ctnet "$SOAK/"
-CTNET_HEAP=1g ./dev serve --port "$PORT" --model-base-path "$SOAK" --poll-seconds 1 > "$SOAK.server.log" 2>&1 &
+CTNET_HEAP=1g ./dev serve --port "$PORT" --grpc-port -1 --model-base-path "$SOAK" --poll-seconds 1 > "$SOAK.server.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 120); do curl -sf "http://localhost:$PORT/v2/health/ready" >/dev/null && break; sleep 1; done
 JAVA_PID=$(pgrep -f "server.jar --port $PORT" | head -1)

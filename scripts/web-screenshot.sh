@@ -18,7 +18,7 @@ mkdir -p "$(dirname "$OUT")"
 command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 PORT=18501
 ./dev build
-./dev java -jar server/target/server.jar --port $PORT --poll-seconds 0 > runs/web-screenshot-server.log 2>&1 &
+./dev java -jar server/target/server.jar --port $PORT --grpc-port -1 --poll-seconds 0 > runs/web-screenshot-server.log 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do curl -sf localhost:$PORT/health/ready >/dev/null && break; sleep 1; done

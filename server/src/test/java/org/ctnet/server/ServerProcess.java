@@ -32,7 +32,8 @@ record ServerProcess(Process process, int port, StringBuffer log) implements Aut
     }
     command.addAll(List.of("-Xmx512m", "-cp", System.getProperty("java.class.path"), "org.ctnet.server.Main"));
     command.addAll(args);
-    command.addAll(List.of("--port", "0", "--host", "127.0.0.1"));
+    // any free ports: test JVMs run side by side, and 8500 (gRPC's default) may be taken
+    command.addAll(List.of("--port", "0", "--grpc-port", "0", "--host", "127.0.0.1"));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
     Process p = pb.start();

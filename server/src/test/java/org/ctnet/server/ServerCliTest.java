@@ -29,17 +29,21 @@ class ServerCliTest {
   void helpListsEveryFlag() {
     Run r = run(Map.of(), "--help");
     assertEquals(0, r.code());
-    for (String flag : new String[] {"--port", "--host", "--model-base-path", "--version-policy", "--poll-seconds", "--token"}) {
+    for (String flag : new String[] {"--port", "--grpc-port", "--host", "--model-base-path", "--model-config-file",
+        "--version-policy", "--poll-seconds", "--token"}) {
       assertTrue(r.out().contains(flag), flag + " in " + r.out());
     }
   }
 
   @Test
   void flagsOverrideTheEnvironmentWhichOverridesTheConfiguration() {
-    Main main = new Main(Config.create(), Map.of("CTNET_PORT", "9000", "CTNET_MODEL_BASE_PATH", "/models"));
+    Main main = new Main(Config.create(), Map.of("CTNET_PORT", "9000", "CTNET_MODEL_BASE_PATH", "/models",
+        "CTNET_GRPC_PORT", "9500"));
     new CommandLine(main).parseArgs("--port", "9100", "--version-policy", "all", "--host", "127.0.0.1");
     ServerSettings s = main.settings();
     assertEquals(9100, s.port());
+    assertEquals(9500, s.grpcPort(), "from the environment");
+    assertEquals(8500, ServerSettings.from(Config.create()).grpcPort(), "application.yaml: TF Serving's gRPC port");
     assertEquals(Path.of("/models"), s.modelBasePath());
     assertEquals("127.0.0.1", s.host());
     assertEquals(ServerSettings.from(Config.create()).pollSeconds(), s.pollSeconds());
@@ -58,5 +62,11 @@ class ServerCliTest {
     Run missing = run(Map.of(), "--model-base-path", "/nonexistent/models");
     assertEquals(1, missing.code());
     assertTrue(missing.err().contains("does not exist"), missing.err());
+    Run config = run(Map.of(), "--model-config-file", "/nonexistent/models.config");
+    assertEquals(1, config.code());
+    assertTrue(config.err().contains("models.config"), config.err());
+    Run grpc = run(Map.of(), "--grpc-port", "-2", "--model-base-path", "/nonexistent");
+    assertEquals(2, grpc.code(), grpc.err());
+    assertTrue(grpc.err().contains("gRPC port"), grpc.err());
   }
 }

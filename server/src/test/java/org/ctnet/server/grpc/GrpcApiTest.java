@@ -292,4 +292,23 @@ class GrpcApiTest {
     assertEquals(Status.Code.INVALID_ARGUMENT, failure(KServeGrpc.MODEL_INFER, () -> call(KServeGrpc.MODEL_INFER,
         ModelInferRequest.newBuilder().setModelName("tiny").addInputs(images).build())));
   }
+
+  @Test
+  void parallelClientsOnOneChannelEachGetTheirOwnAnswer() throws Exception {
+    // 16 callers, each with its own image, over one HTTP/2 channel: micro-batching must not mix them up
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+    List<java.util.concurrent.Future<float[]>> answers = new java.util.ArrayList<>();
+    float[][] images = new float[16][];
+    for (int t = 0; t < 16; t++) {
+      images[t] = SyntheticImages.blobs(1, 32, 100 + t).pixels();
+      float[] image = images[t];
+      answers.add(pool.submit(() -> values(call(TfServingGrpc.PREDICT, PredictRequest.newBuilder().setModelSpec(spec(""))
+          .putInputs(ModelNames.IN_IMAGES, floats(image, 1, 32, 32, 1).toByteString()).build())
+          .getOutputsOrThrow(ModelNames.OUT_PROBABILITIES))));
+    }
+    for (int t = 0; t < 16; t++) {
+      assertArrayEquals(inProcess.predict(images[t], 1).probabilities()[0], answers.get(t).get(), 1e-6f, "caller " + t);
+    }
+    pool.shutdown();
+  }
 }

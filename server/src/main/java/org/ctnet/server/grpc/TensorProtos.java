@@ -31,13 +31,17 @@ final class TensorProtos {
     return t.getTensorShape().getDimList().stream().mapToLong(TensorShapeProto.Dim::getSize).toArray();
   }
 
-  private static long elements(long[] shape) {
+  static long elements(long[] shape) {
     long n = 1;
     for (long d : shape) {
       if (d < 0) {
         throw ServingException.badRequest("tensor shapes must be fully defined, got a dimension of " + d);
       }
-      n = Math.multiplyExact(n, d);
+      try {
+        n = Math.multiplyExact(n, d);
+      } catch (ArithmeticException e) {
+        throw ServingException.badRequest("tensor shape " + java.util.Arrays.toString(shape) + " is too large");
+      }
     }
     return n;
   }
@@ -78,10 +82,14 @@ final class TensorProtos {
     return out;
   }
 
-  /** The int values of a DT_INT32 (or DT_INT64) tensor. */
-  static int[] ints(String name, TensorProto t) {
+  /** The {@code expected} int values of a DT_INT32 (or DT_INT64) tensor (its shape checked before anything is allocated). */
+  static int[] ints(String name, TensorProto t, int expected) {
     long count = elements(shape(t));
-    int[] out = new int[(int) Math.min(count, Integer.MAX_VALUE)];
+    if (count != expected) {
+      throw ServingException.badRequest("input '" + name + "' needs " + expected + " values, its shape "
+          + java.util.Arrays.toString(shape(t)) + " holds " + count);
+    }
+    int[] out = new int[expected];
     if (t.getDtype() == DataType.DT_INT32) {
       if (!t.getTensorContent().isEmpty() && t.getTensorContent().size() == out.length * 4L) {
         t.getTensorContent().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(out);

@@ -182,10 +182,7 @@ final class TfServingService {
     if (given == null) {
       return classes;
     }
-    int[] values = TensorProtos.ints(ModelNames.IN_CLASS_INDEX, given);
-    if (values.length != n) {
-      throw ServingException.badRequest(ModelNames.IN_CLASS_INDEX + " needs one value per image (" + n + "), got " + values.length);
-    }
+    int[] values = TensorProtos.ints(ModelNames.IN_CLASS_INDEX, given, n);
     for (int v : values) {
       if (v < -1 || v >= numClasses) {
         throw ServingException.badRequest(ModelNames.IN_CLASS_INDEX + " must be -1 (predicted class) or in [0, " + numClasses

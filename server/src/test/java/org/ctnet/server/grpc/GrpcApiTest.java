@@ -217,6 +217,18 @@ class GrpcApiTest {
     assertEquals(Status.Code.INVALID_ARGUMENT, failure(TfServingGrpc.PREDICT, () -> call(TfServingGrpc.PREDICT,
         PredictRequest.newBuilder().setModelSpec(spec(""))
             .putInputs(ModelNames.IN_IMAGES, floats(new float[5 * 32 * 32], 5, 32, 32, 1).toByteString()).build())));
+    // shapes that declare more than they hold: refused before anything is allocated
+    TensorProto hugeClasses = TensorProto.newBuilder().setDtype(DataType.DT_INT32)
+        .setTensorShape(TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dim.newBuilder().setSize(Integer.MAX_VALUE)))
+        .build();
+    assertEquals(Status.Code.INVALID_ARGUMENT, failure(TfServingGrpc.PREDICT, () -> call(TfServingGrpc.PREDICT,
+        good.toBuilder().setModelSpec(spec(ModelNames.EXPLAIN))
+            .putInputs(ModelNames.IN_CLASS_INDEX, hugeClasses.toByteString()).build())));
+    assertEquals(Status.Code.INVALID_ARGUMENT, failure(TfServingGrpc.PREDICT, () -> call(TfServingGrpc.PREDICT,
+        PredictRequest.newBuilder().setModelSpec(spec(ModelNames.SERVING_BYTES)).putInputs(ModelNames.IN_IMAGE_BYTES,
+            TensorProto.newBuilder().setDtype(DataType.DT_STRING).setTensorShape(TensorShapeProto.newBuilder()
+                .addDim(TensorShapeProto.Dim.newBuilder().setSize(1L << 40))
+                .addDim(TensorShapeProto.Dim.newBuilder().setSize(1L << 40))).build().toByteString()).build())));
     assertEquals(Status.Code.INVALID_ARGUMENT, failure(TfServingGrpc.CLASSIFY, () -> call(TfServingGrpc.CLASSIFY,
         ClassificationRequest.newBuilder().setModelSpec(spec("")).build())));
     // over the message size limit (the REST body limit, 1 MB here)

@@ -1,5 +1,7 @@
 package org.ctnet.server.http;
 
+import org.ctnet.server.problem.Problem;
+
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.ServerResponseHeaders;
@@ -29,7 +31,7 @@ final class ProtocolErrors implements DirectHandler {
       ServerResponseHeaders headers, String message) {
     if (type == EventType.INTERNAL_ERROR && request.method().isEmpty() && request.path().isEmpty()) {
       // Failed while reading the request line (Helidon passes no cause on this path): the client's bytes.
-      return respond(Status.BAD_REQUEST_400, headers, "malformed request line (method, path or protocol)");
+      return respond(HttpErrors.status(Problem.BAD_REQUEST), headers, "malformed request line (method, path or protocol)");
     }
     String text = type == EventType.INTERNAL_ERROR ? "internal error" : message == null ? status.reasonPhrase() : message;
     return respond(status, headers, text);

@@ -96,8 +96,8 @@ class ArchitectureTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Tag("slow")
   void theAttention56GraphHasTheParameterCountOfTheArithmetic() {
+    // ~10 s since graph building stopped being quadratic (it took minutes and was left out of the suite)
     NetworkSpec spec = SpecJson.preset("attention56");
     try (Graph graph = new Graph()) {
       assertEquals(expectedParameters(spec), trainableCount(build(graph, spec)));

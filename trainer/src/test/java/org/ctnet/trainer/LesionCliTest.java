@@ -89,6 +89,27 @@ class LesionCliTest {
   }
 
   @Test
+  void aGuidedRecipeIsCrossValidatedWithTheSameMasksInEveryFold() throws IOException {
+    Path run = dir.resolve("cv");
+    CliTest.Run r = CliTest.run("cross-validate", "--data", data.toString(), "--preset", "tiny", "--folds", "3",
+        "--epochs", "1", "--batch-size", "8", "--lr", "0.01", "--augment-copies", "1", "--bootstrap", "20",
+        "--run-dir", run.toString(), "--lesion-masks", masked.toString(), "--lesion-holdout", "0.25");
+    assertEquals(0, r.exitCode(), r.out() + r.err());
+    assertTrue(r.out().contains("pooled out-of-fold"), r.out());
+    for (int fold = 1; fold <= 3; fold++) {
+      Path foldDir = run.resolve("fold-" + fold);
+      assertEquals(Files.readAllLines(run.resolve("fold-1").resolve(LESION_HOLDOUT)),
+          Files.readAllLines(foldDir.resolve(LESION_HOLDOUT)), "the same mask patients held out in fold " + fold);
+      JsonNode epoch = new ObjectMapper().readTree(Files.readAllLines(foldDir.resolve("training-log.jsonl")).get(0));
+      assertTrue(epoch.path("lesionLoss").isNumber(), "fold " + fold + " trained with the term: " + epoch);
+    }
+    assertTrue(Files.readString(run.resolve("report/metrics.json")).contains("\"lesion\""),
+        "the recipe, guidance included, is in the report");
+  }
+
+  private static final String LESION_HOLDOUT = org.ctnet.trainer.cli.LesionOptions.HOLDOUT_GROUPS;
+
+  @Test
   void badLesionOptionsAreRefusedWithAClearMessage() {
     CliTest.Run mix = CliTest.run("train", "--data", data.toString(), "--preset", "tiny", "--no-export",
         "--run-dir", dir.resolve("bad1").toString(), "--epochs", "1", "--lesion-masks", masked.toString(),

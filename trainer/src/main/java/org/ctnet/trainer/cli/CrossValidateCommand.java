@@ -48,6 +48,8 @@ public final class CrossValidateCommand implements Callable<Integer> {
   @Mixin DataSource data;
   @Mixin TrainingOptions training;
   @Mixin NetworkOptions network;
+  /** Lesion guidance in every fold (the same held-out mask patients in each), so a guided recipe is cross-validated too. */
+  @Mixin LesionOptions lesion;
   /** Each fold locks its own threshold on its validation fold. */
   @Mixin EvaluationOptions evaluation;
 
@@ -97,7 +99,7 @@ public final class CrossValidateCommand implements Callable<Integer> {
     }
     ModelAssets assets = ModelAssets.defaults(spec).withLabels(dataset.classes());
     ImageStore all = data.load(dataset, assets.preprocessing(), "all folds", out);
-    TrainConfig config = training.config(TrainingOptions.Recipes.TRAIN);
+    TrainConfig config = training.config(TrainingOptions.Recipes.TRAIN).withLesion(lesion.guidance());
     List<FoldResult> results = new ArrayList<>();
     List<String[]> outOfFold = new ArrayList<>();
     for (int k = 0; k < folds; k++) {
@@ -134,7 +136,8 @@ public final class CrossValidateCommand implements Callable<Integer> {
     boolean resumeFold = resume && Files.isRegularFile(foldDir.resolve("state.json"));
     try (ModelSession model = ModelSession.create(assets,
         config.trainingSpec(), training.sessionOptions())) {
-      RunState state = new Trainer(model, config, foldDir, out).train(train, validation, resumeFold);
+      var lesions = lesion.load(foldDir, splitSeed, assets.preprocessing(), model.lesionGrid(), out);
+      RunState state = new Trainer(model, config, foldDir, out).train(train, null, lesions, validation, resumeFold);
       Trainer.Evaluated val = Trainer.evaluate(model, validation, 32);
       double threshold = org.ctnet.trainer.eval.DecisionRule.lock(val.positiveScores(), val.labels(),
           evaluation.targetSensitivity).threshold();

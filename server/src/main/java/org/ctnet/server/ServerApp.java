@@ -2,6 +2,8 @@ package org.ctnet.server;
 
 import org.ctnet.server.grpc.GrpcServer;
 import org.ctnet.server.http.HttpApi;
+import org.ctnet.server.inference.ImageInputs;
+import org.ctnet.server.inference.SchedulerCalls;
 import org.ctnet.server.repository.ModelRepository;
 import org.ctnet.server.config.ServerSettings;
 import org.ctnet.server.observe.Metrics;
@@ -37,8 +39,11 @@ public final class ServerApp implements AutoCloseable {
     javax.imageio.ImageIO.setUseCache(false);
     Metrics metrics = new Metrics();
     this.repository = new ModelRepository(settings, metrics, SESSION_OPTIONS);
-    this.http = new HttpApi(repository, settings, metrics);
-    this.grpc = settings.grpcPort() >= 0 ? new GrpcServer(repository, settings, metrics) : null;
+    // One decode budget and one way to await the schedulers for every protocol.
+    ImageInputs inputs = new ImageInputs(settings);
+    SchedulerCalls calls = new SchedulerCalls(settings);
+    this.http = new HttpApi(repository, settings, metrics, inputs, calls);
+    this.grpc = settings.grpcPort() >= 0 ? new GrpcServer(repository, settings, metrics, inputs, calls) : null;
     this.settings = settings;
   }
 

@@ -103,8 +103,9 @@ class LesionCliTest {
       JsonNode epoch = new ObjectMapper().readTree(Files.readAllLines(foldDir.resolve("training-log.jsonl")).get(0));
       assertTrue(epoch.path("lesionLoss").isNumber(), "fold " + fold + " trained with the term: " + epoch);
     }
-    assertTrue(Files.readString(run.resolve("report/metrics.json")).contains("\"lesion\""),
-        "the recipe, guidance included, is in the report");
+    // the recipe, guidance included, is in the report (weight 0 would be guidance off)
+    JsonNode recipe = new ObjectMapper().readTree(run.resolve("report/metrics.json").toFile()).path("training").path("lesion");
+    assertEquals(1.0, recipe.path("weight").asDouble(), recipe.toString());
   }
 
   private static final String LESION_HOLDOUT = org.ctnet.trainer.cli.LesionOptions.HOLDOUT_GROUPS;

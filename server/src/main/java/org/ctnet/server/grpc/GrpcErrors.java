@@ -35,8 +35,4 @@ final class GrpcErrors {
     }
     return Status.INTERNAL.withDescription("internal error: " + failure).withCause(failure).asRuntimeException();
   }
-
-  static ServingException badRequest(String message) {
-    return ServingException.badRequest(message);
-  }
 }

@@ -44,9 +44,9 @@ public final class GrpcServer implements AutoCloseable {
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private volatile boolean draining;
 
-  public GrpcServer(ModelRepository repository, ServerSettings settings, Metrics metrics) {
-    ImageInputs inputs = new ImageInputs(settings);
-    SchedulerCalls calls = new SchedulerCalls(settings);
+  /** {@code inputs} and {@code calls} are REST's too: one decode budget bounds both protocols. */
+  public GrpcServer(ModelRepository repository, ServerSettings settings, Metrics metrics, ImageInputs inputs,
+      SchedulerCalls calls) {
     List<ServerServiceDefinition> services = new ArrayList<>(
         new TfServingService(repository, settings, inputs, calls).definitions(metrics));
     services.add(new KServeService(repository, settings, inputs, calls, () -> draining).definition(metrics));

@@ -13,7 +13,6 @@ import org.ctnet.graph.runtime.Explanation;
 import org.ctnet.graph.runtime.Prediction;
 import org.ctnet.graph.spec.NetworkSpec;
 import org.ctnet.server.config.ServerSettings;
-import org.ctnet.server.grpc.proto.tfs.ClassificationResponse;
 import org.ctnet.server.grpc.proto.tfs.GetModelMetadataRequest;
 import org.ctnet.server.grpc.proto.tfs.GetModelMetadataResponse;
 import org.ctnet.server.grpc.proto.tfs.GetModelStatusRequest;
@@ -22,7 +21,6 @@ import org.ctnet.server.grpc.proto.tfs.ModelSpec;
 import org.ctnet.server.grpc.proto.tfs.ModelVersionStatus;
 import org.ctnet.server.grpc.proto.tfs.PredictRequest;
 import org.ctnet.server.grpc.proto.tfs.PredictResponse;
-import org.ctnet.server.grpc.proto.tfs.RegressionResponse;
 import org.ctnet.server.grpc.proto.tfs.SignatureDefMap;
 import org.ctnet.server.grpc.proto.tfs.StatusProto;
 import org.ctnet.server.inference.ImageInputs;
@@ -60,9 +58,9 @@ final class TfServingService {
     Unary.bind(prediction, TfServingGrpc.GET_MODEL_METADATA, r -> r.getModelSpec().getName(), this::metadata, metrics,
         repository);
     Unary.bind(prediction, TfServingGrpc.CLASSIFY, r -> r.getModelSpec().getName(),
-        r -> noSuchSignature(r.getModelSpec(), "classify", ClassificationResponse.getDefaultInstance()), metrics, repository);
+        r -> noSuchSignature(r.getModelSpec(), "classify"), metrics, repository);
     Unary.bind(prediction, TfServingGrpc.REGRESS, r -> r.getModelSpec().getName(),
-        r -> noSuchSignature(r.getModelSpec(), "regress", RegressionResponse.getDefaultInstance()), metrics, repository);
+        r -> noSuchSignature(r.getModelSpec(), "regress"), metrics, repository);
     ServerServiceDefinition.Builder model = ServerServiceDefinition.builder(TfServingGrpc.MODEL_SERVICE);
     Unary.bind(model, TfServingGrpc.GET_MODEL_STATUS, r -> r.getModelSpec().getName(), this::status, metrics, repository);
     return List.of(prediction.build(), model.build());
@@ -198,7 +196,7 @@ final class TfServingService {
   }
 
   /** TF Serving's answer for a model whose signature is not a classify/regress one. */
-  private <R> R noSuchSignature(ModelSpec spec, String kind, R unused) {
+  private <R> R noSuchSignature(ModelSpec spec, String kind) {
     try (ModelRepository.Lease lease = acquire(spec)) {
       throw ServingException.badRequest("Expected " + kind + " signature method_name to be tensorflow/serving/" + kind
           + ". Was: " + ModelNames.PREDICT_METHOD + " (CT-Net models serve Predict only)");

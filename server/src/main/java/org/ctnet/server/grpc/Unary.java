@@ -61,10 +61,7 @@ public final class Unary {
       } finally {
         double seconds = (System.nanoTime() - start) / 1e9;
         String version = RequestScope.end();
-        String model = modelOf.apply(request);
-        // A served model's name, else one shared label: clients must not be able to mint metric series.
-        String label = model.isEmpty() || repository.models().contains(model) ? model : "unknown";
-        metrics.request(endpoint, label, version, code.value(), seconds);
+        metrics.request(endpoint, repository.metricLabel(modelOf.apply(request)), version, code.value(), seconds);
         ACCESS.info(String.format("gRPC %s %s %.1f ms%s", method.getFullMethodName(), code, seconds * 1000,
             version.isEmpty() ? "" : " version " + version));
       }

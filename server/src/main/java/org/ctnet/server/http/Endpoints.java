@@ -197,9 +197,7 @@ final class Endpoints {
     }
   }
 
-  /** A served model's name, else one shared label: clients must not be able to mint metric series. */
   private String metricsModel(String path) {
-    String model = ModelPath.modelOf(path);
-    return model.isEmpty() || repository.models().contains(model) ? model : "unknown";
+    return repository.metricLabel(ModelPath.modelOf(path));
   }
 }

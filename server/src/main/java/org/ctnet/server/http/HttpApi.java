@@ -25,10 +25,9 @@ public final class HttpApi {
   private final ImageApiRoutes images;
   private final OperationsRoutes operations;
 
-  public HttpApi(ModelRepository repository, ServerSettings settings, Metrics metrics) {
+  public HttpApi(ModelRepository repository, ServerSettings settings, Metrics metrics, ImageInputs inputs,
+      SchedulerCalls calls) {
     this.endpoints = new Endpoints(settings, metrics, repository);
-    ImageInputs inputs = new ImageInputs(settings);
-    SchedulerCalls calls = new SchedulerCalls(settings);
     TfServingInference tfs = new TfServingInference(repository, settings, inputs, calls);
     this.tfServing = new TfServingRoutes(endpoints, tfs);
     this.kserve = new KServeRoutes(endpoints, new KServeInference(repository, settings, inputs, calls), repository);

@@ -91,7 +91,7 @@ public final class ModelRepository implements AutoCloseable {
 
   /** The models of the last readable model config file (none before the first). */
   private List<Source> configured = List.of();
-  private String configProblem;
+  private volatile String configProblem;
   /** model → the folder its served versions came from (a config may move a model). */
   private final Map<String, Path> folders = new ConcurrentHashMap<>();
 
@@ -344,6 +344,14 @@ public final class ModelRepository implements AutoCloseable {
 
   public List<String> models() {
     return List.copyOf(new TreeMap<>(statuses).keySet());
+  }
+
+  /**
+   * {@code model} as a metric label: a known model's name, "" for none, else one shared label, so
+   * clients cannot mint metric series. One map lookup: it runs on every request.
+   */
+  public String metricLabel(String model) {
+    return model.isEmpty() || statuses.containsKey(model) ? model : "unknown";
   }
 
   public Map<Long, VersionStatus> status(String model) {

@@ -149,7 +149,7 @@ public final class ModelGraph {
           Placeholder.shape(Shape.of(-1)));
       // Fed directly by serving_default/explain/train_step; defaults to the decoded bytes for
       // serving_bytes, so one inference path serves both.
-      images = tf.withName(ModelNames.OP_IMAGES).placeholderWithDefault(DecodeGraph.decodeBatch(tf, imageBytes, spec), imageShape);
+      images = tf.withName(ModelNames.OP_IMAGES).placeholderWithDefault(DecodeGraph.decodeBatch(tf, imageBytes, preprocessing), imageShape);
       labels = tf.withName(ModelNames.OP_LABELS).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
       learningRate = tf.withName(ModelNames.OP_LEARNING_RATE).placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
       classIndex = tf.withName(ModelNames.OP_CLASS_INDEX).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));

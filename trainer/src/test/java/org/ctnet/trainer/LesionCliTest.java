@@ -58,8 +58,11 @@ class LesionCliTest {
     CliTest.Run r = CliTest.run("train", "--data", data.toString(), "--preset", "tiny", "--name", "guided",
         "--models", models.toString(), "--run-dir", run.toString(), "--epochs", "1", "--batch-size", "8",
         "--lr", "0.01", "--augment-copies", "1", "--bootstrap", "20", "--lesion-masks", masked.toString(),
-        "--lesion-holdout", "0.25", "--lesion-mix", "0.3", "--lesion-weight", "2");
+        "--lesion-holdout", "0.25", "--lesion-mix", "0.3", "--lesion-weight", "2", "--framing", "body");
     assertEquals(0, r.exitCode(), r.out() + r.err());
+    // The framing is part of the model: every consumer reads it from the export.
+    assertEquals("BODY", new ObjectMapper().readTree(models.resolve("guided/1/assets.extra/preprocessing.json").toFile())
+        .path("preprocessing").path("framing").asText());
     // 12 slices of 7 patients; 2 patients (round(7 × 0.25)) held out and listed for explain-eval --groups.
     List<String> held = Files.readAllLines(run.resolve("lesion-holdout-groups.txt"));
     assertEquals(2, held.size(), held.toString());
@@ -125,5 +128,9 @@ class LesionCliTest {
         "--run-dir", dir.resolve("bad3").toString(), "--epochs", "1", "--cam-layer", "stage9");
     assertNotEquals(0, layer.exitCode());
     assertTrue(layer.err().contains("stage9"), layer.err());
+    CliTest.Run framing = CliTest.run("train", "--data", data.toString(), "--preset", "tiny", "--no-export",
+        "--run-dir", dir.resolve("bad4").toString(), "--epochs", "1", "--framing", "lungs");
+    assertEquals(2, framing.exitCode());
+    assertTrue(framing.err().contains("framing must be whole or body"), framing.err());
   }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.ctnet.graph.scan.ScanRule;
 import org.ctnet.graph.ModelNames;
+import org.ctnet.graph.preprocess.Framing;
 import org.ctnet.graph.preprocess.Preprocessing;
 import org.ctnet.graph.spec.NetworkSpec;
 import org.ctnet.graph.spec.SpecJson;
@@ -147,6 +148,10 @@ public record ModelAssets(NetworkSpec spec, List<String> labels, Preprocessing p
     return new ModelAssets(spec, labels, preprocessing, newDecision, calibration, scanDecision);
   }
 
+  public ModelAssets withPreprocessing(Preprocessing newPreprocessing) {
+    return new ModelAssets(spec, labels, newPreprocessing, decision, calibration, scanDecision);
+  }
+
   public ModelAssets withLabels(List<String> newLabels) {
     return new ModelAssets(spec, newLabels, preprocessing, decision, calibration, scanDecision);
   }
@@ -201,7 +206,11 @@ public record ModelAssets(NetworkSpec spec, List<String> labels, Preprocessing p
         throw new IOException("model at " + versionDir + " has invalid assets: " + ModelNames.ASSET_PREPROCESSING
             + " lacks its \"preprocessing\" object");
       }
-      Preprocessing preprocessing = STRICT.treeToValue(pre.get("preprocessing"), Preprocessing.class);
+      com.fasterxml.jackson.databind.node.ObjectNode contract = (com.fasterxml.jackson.databind.node.ObjectNode) pre.get("preprocessing");
+      if (!contract.has("framing")) {
+        contract.put("framing", Framing.WHOLE.name()); // models exported before framing existed
+      }
+      Preprocessing preprocessing = STRICT.treeToValue(contract, Preprocessing.class);
       Path decisionFile = dir.resolve(ModelNames.ASSET_DECISION);
       Decision decision = Files.exists(decisionFile) ? STRICT.readValue(decisionFile.toFile(), Decision.class)
           : pre.path("decision").isObject() ? STRICT.treeToValue(pre.get("decision"), Decision.class) : null;

@@ -137,13 +137,20 @@ public final class ImagePreprocessor {
     return new GreyImage(w, h, out);
   }
 
-  /** Resize to the model input and scale to [0, 1]: the model's input pixels for one image. */
+  /** The part of {@code image} that becomes the model input under this contract's framing. */
+  public BodyFrame frame(GreyImage image) {
+    return preprocessing.framing() == Framing.BODY ? BodyFrame.find(image) : BodyFrame.whole(image.width(), image.height());
+  }
+
+  /** Frame, resize to the model input and scale to [0, 1]: the model's input pixels for one image. */
   public float[] toModelInput(GreyImage image) {
-    float[] resized = resizeBilinear(image, preprocessing.height(), preprocessing.width());
+    boolean body = preprocessing.framing() == Framing.BODY;
+    BodyFrame frame = frame(image);
+    float[] resized = resizeBilinear(body ? frame.crop(image) : image, preprocessing.height(), preprocessing.width());
     int channels = preprocessing.channels();
     float[] out = new float[resized.length * channels];
     for (int i = 0; i < resized.length; i++) {
-      float v = resized[i] / 255f;
+      float v = body ? frame.stretch(resized[i]) : resized[i] / 255f;
       for (int c = 0; c < channels; c++) {
         out[i * channels + c] = v;
       }

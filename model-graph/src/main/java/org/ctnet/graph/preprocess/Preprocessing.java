@@ -2,8 +2,9 @@ package org.ctnet.graph.preprocess;
 
 /**
  * The preprocessing contract every consumer of a model applies identically (trainer, the
- * {@code serving_bytes} signature, the server): decode to one grey channel, resize the whole image
- * to {@code height × width} (aspect not kept, bilinear with half-pixel centres), scale pixels to
+ * {@code serving_bytes} signature, the server): decode to one grey channel, frame it ({@link Framing}:
+ * the whole image, or the body's box with its levels stretched), resize the frame to
+ * {@code height × width} (aspect not kept, bilinear with half-pixel centres), scale pixels to
  * [0, 1]. The graph itself then standardises with {@code mean} and {@code std}; DICOM slices are
  * first converted to Hounsfield units and mapped through the lung window to 0..255.
  *
@@ -14,9 +15,11 @@ package org.ctnet.graph.preprocess;
  * @param std divisor applied inside the graph after subtracting the mean
  * @param windowCenter lung window level in HU for DICOM
  * @param windowWidth lung window width in HU for DICOM
+ * @param framing the part of the image that is resized, and its grey-level normalisation
  */
 public record Preprocessing(
-    int height, int width, int channels, float mean, float std, double windowCenter, double windowWidth) {
+    int height, int width, int channels, float mean, float std, double windowCenter, double windowWidth,
+    Framing framing) {
 
   public static final String RESIZE = "bilinear, half-pixel centres, whole image (aspect not kept)";
 
@@ -33,6 +36,18 @@ public record Preprocessing(
     if (!(windowWidth > 0)) {
       throw new IllegalArgumentException("preprocessing windowWidth must be > 0, got " + windowWidth);
     }
+    if (framing == null) {
+      throw new IllegalArgumentException("preprocessing framing must be whole or body");
+    }
+  }
+
+  /** The whole image, as models exported before framing existed. */
+  public Preprocessing(int height, int width, int channels, float mean, float std, double windowCenter, double windowWidth) {
+    this(height, width, channels, mean, std, windowCenter, windowWidth, Framing.WHOLE);
+  }
+
+  public Preprocessing withFraming(Framing newFraming) {
+    return new Preprocessing(height, width, channels, mean, std, windowCenter, windowWidth, newFraming);
   }
 
   /** Defaults for a model input size: standardise around mid-grey, lung window W 1500 / L −600. */

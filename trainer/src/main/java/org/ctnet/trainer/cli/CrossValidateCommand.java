@@ -97,7 +97,7 @@ public final class CrossValidateCommand implements Callable<Integer> {
     for (int k = 0; k < folds; k++) {
       out.printf("fold %d: %d images %s%n", k + 1, parts.get(k).samples().size(), parts.get(k).classCounts());
     }
-    ModelAssets assets = ModelAssets.defaults(spec).withLabels(dataset.classes());
+    ModelAssets assets = network.assets(spec).withLabels(dataset.classes());
     ImageStore all = data.load(dataset, assets.preprocessing(), "all folds", out);
     TrainConfig config = training.config(TrainingOptions.Recipes.TRAIN).withLesion(lesion.guidance());
     List<FoldResult> results = new ArrayList<>();

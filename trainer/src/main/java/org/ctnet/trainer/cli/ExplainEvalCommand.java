@@ -143,7 +143,7 @@ public final class ExplainEvalCommand implements Callable<Integer> {
       for (int r = 0; r < rows.size(); r++) {
         MaskedSlices.Slice row = rows.get(r);
         float[] image = MaskedSlices.modelInput(row, pre);
-        boolean[] mask = MaskedSlices.mask(row, w, h);
+        boolean[] mask = MaskedSlices.mask(row, pre);
         double area = MapMetrics.areaFraction(mask);
         if (area == 0) {
           empty++;

@@ -3,6 +3,8 @@ package org.ctnet.trainer.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.preprocess.Framing;
 import org.ctnet.graph.spec.HeadKind;
 import org.ctnet.graph.spec.NetworkSpec;
 import org.ctnet.graph.spec.SpecJson;
@@ -22,6 +24,28 @@ public final class NetworkOptions {
   @Option(names = "--cam-layer", paramLabel = "NAME",
       description = "Layer the explain signature explains and --lesion-masks guides, e.g. stage3/unit1 (default: the spec's).")
   String camLayer;
+
+  @Option(names = "--framing", defaultValue = "whole", converter = FramingConverter.class,
+      description = "Input framing stored with the model: whole (the whole image) or body (the body's box, grey levels "
+          + "stretched between its 1st and 99th percentiles; the same in Java and serving_bytes). Default ${DEFAULT-VALUE}.")
+  Framing framing;
+
+  static final class FramingConverter implements picocli.CommandLine.ITypeConverter<Framing> {
+    @Override
+    public Framing convert(String value) {
+      try {
+        return Framing.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** Default assets of a new model of this spec: its preprocessing framed as asked. */
+  ModelAssets assets(NetworkSpec spec) {
+    ModelAssets defaults = ModelAssets.defaults(spec);
+    return defaults.withPreprocessing(defaults.preprocessing().withFraming(framing));
+  }
 
   /** The spec from --spec or --preset, with --head and --cam-layer applied, named {@code name}. */
   NetworkSpec spec(String name) throws IOException {

@@ -49,7 +49,7 @@ public final class TrainCommand implements Callable<Integer> {
     split.write(run.resolve("split.csv"));
     out.println("data: " + dataset.source() + " — " + dataset.samples().size() + " images " + dataset.classCounts());
     out.println("split (seed " + data.splitSeed + "): " + split.summary());
-    ModelAssets assets = ModelAssets.defaults(spec).withLabels(dataset.classes());
+    ModelAssets assets = network.assets(spec).withLabels(dataset.classes());
     ImageStore train = data.load(split.train(), assets.preprocessing(), "train", out);
     ImageStore validation = data.load(split.validation(), assets.preprocessing(), "validation", out);
     ImageStore test = data.load(split.test(), assets.preprocessing(), "test", out);

@@ -37,7 +37,7 @@ public final class LesionStore {
     int empty = 0;
     for (int i = 0; i < slices.size(); i++) {
       MaskedSlices.Slice slice = slices.get(i);
-      boolean[] mask = MaskedSlices.mask(slice, width, height);
+      boolean[] mask = MaskedSlices.mask(slice, preprocessor);
       float[] cells = MaskedSlices.gridFractions(mask, width, height, grid[0], grid[1]);
       progress.accept(i + 1);
       if (java.util.stream.IntStream.range(0, cells.length).allMatch(k -> cells[k] == 0)) {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import javax.imageio.ImageIO;
+import org.ctnet.graph.preprocess.BodyFrame;
 import org.ctnet.graph.preprocess.GreyImage;
 import org.ctnet.graph.preprocess.ImageDecodeException;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
@@ -89,10 +90,18 @@ public final class MaskedSlices {
   }
 
   /**
-   * The slice's mask on the model input's pixel grid, stretched like the image and sampled by
+   * The slice's mask on the model input's pixel grid: cut to the frame the preprocessing takes from
+   * the slice's image (the whole image, or its body box), stretched like the image and sampled by
    * nearest neighbour (turned back first when stored transposed).
    */
-  public static boolean[] mask(Slice slice, int width, int height) throws IOException {
+  public static boolean[] mask(Slice slice, ImagePreprocessor preprocessor) throws IOException {
+    BodyFrame frame;
+    try {
+      GreyImage grey = preprocessor.decode(Files.readAllBytes(slice.image()));
+      frame = preprocessor.frame(slice.transpose() ? transpose(grey) : grey);
+    } catch (ImageDecodeException e) {
+      throw new IOException("unreadable image " + slice.image() + ": " + e.getMessage(), e);
+    }
     BufferedImage image = ImageIO.read(new ByteArrayInputStream(Files.readAllBytes(slice.mask())));
     if (image == null) {
       throw new IOException("unreadable mask " + slice.mask());
@@ -101,11 +110,17 @@ public final class MaskedSlices {
     if (slice.transpose()) {
       grey = transpose(grey);
     }
+    if (frame.x() + frame.width() > grey.width() || frame.y() + frame.height() > grey.height()) {
+      throw new IOException("mask " + slice.mask() + " is " + grey.width() + "x" + grey.height()
+          + ", smaller than its image's frame " + frame);
+    }
+    int width = preprocessor.preprocessing().width();
+    int height = preprocessor.preprocessing().height();
     boolean[] out = new boolean[width * height];
     for (int y = 0; y < height; y++) {
-      int sy = Math.min(grey.height() - 1, (int) ((y + 0.5) * grey.height() / height));
+      int sy = frame.y() + Math.min(frame.height() - 1, (int) ((y + 0.5) * frame.height() / height));
       for (int x = 0; x < width; x++) {
-        int sx = Math.min(grey.width() - 1, (int) ((x + 0.5) * grey.width() / width));
+        int sx = frame.x() + Math.min(frame.width() - 1, (int) ((x + 0.5) * frame.width() / width));
         out[y * width + x] = grey.at(sx, sy) > 127;
       }
     }

@@ -30,14 +30,9 @@ public final class NetworkOptions {
           + "stretched between its 1st and 99th percentiles; the same in Java and serving_bytes). Default ${DEFAULT-VALUE}.")
   Framing framing;
 
-  static final class FramingConverter implements picocli.CommandLine.ITypeConverter<Framing> {
-    @Override
-    public Framing convert(String value) {
-      try {
-        return Framing.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new picocli.CommandLine.TypeConversionException(e.getMessage());
-      }
+  static final class FramingConverter extends ParsingConverter<Framing> {
+    FramingConverter() {
+      super(Framing::parse);
     }
   }
 

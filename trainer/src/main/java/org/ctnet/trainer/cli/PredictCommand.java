@@ -59,14 +59,9 @@ public final class PredictCommand implements Callable<Integer> {
       + "with --resume a complete output is kept as it is, and the images of a .partial one are not scored again.")
   boolean resume;
 
-  static final class ShardConverter implements picocli.CommandLine.ITypeConverter<Shard> {
-    @Override
-    public Shard convert(String value) {
-      try {
-        return Shard.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new picocli.CommandLine.TypeConversionException(e.getMessage());
-      }
+  static final class ShardConverter extends ParsingConverter<Shard> {
+    ShardConverter() {
+      super(Shard::parse);
     }
   }
 

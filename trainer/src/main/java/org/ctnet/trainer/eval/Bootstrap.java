@@ -40,10 +40,13 @@ public final class Bootstrap {
 
   /** 95% interval of {@code metric(scores, labels)}; NaN replicates (e.g. one class) are dropped. */
   public Estimate estimate(double[] scores, int[] labels, ToDoubleBiFunction<double[], int[]> metric) {
-    double value = metric.applyAsDouble(scores, labels);
+    return interval(metric.applyAsDouble(scores, labels), replicates(scores, labels, metric));
+  }
+
+  /** The metric on each bootstrap replicate, in replicate order (NaN where it is undefined). */
+  public double[] replicates(double[] scores, int[] labels, ToDoubleBiFunction<double[], int[]> metric) {
     Random random = new Random(seed);
     double[] values = new double[replicates];
-    int kept = 0;
     for (int r = 0; r < replicates; r++) {
       List<Integer> indices = new ArrayList<>();
       for (int g = 0; g < groupMembers.length; g++) {
@@ -57,17 +60,18 @@ public final class Bootstrap {
         s[k] = scores[indices.get(k)];
         l[k] = labels[indices.get(k)];
       }
-      double v = metric.applyAsDouble(s, l);
-      if (!Double.isNaN(v)) {
-        values[kept++] = v;
-      }
+      values[r] = metric.applyAsDouble(s, l);
     }
-    if (kept == 0) {
+    return values;
+  }
+
+  /** {@code value} with the 2.5th and 97.5th percentiles of the non-NaN {@code replicates}. */
+  public static Estimate interval(double value, double[] replicates) {
+    double[] kept = Arrays.stream(replicates).filter(v -> !Double.isNaN(v)).sorted().toArray();
+    if (kept.length == 0) {
       return new Estimate(value, Double.NaN, Double.NaN);
     }
-    double[] sorted = Arrays.copyOf(values, kept);
-    Arrays.sort(sorted);
-    return new Estimate(value, percentile(sorted, 0.025), percentile(sorted, 0.975));
+    return new Estimate(value, percentile(kept, 0.025), percentile(kept, 0.975));
   }
 
   static double percentile(double[] sorted, double q) {

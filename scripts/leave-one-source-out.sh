@@ -10,10 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SARS="${1:-../shared/data/sarscov2-ct}"
 UCSD="${2:-../shared/data/ucsd-covid-ct-dev}"
-./dev build
-APP=runs/app-loso
-mkdir -p "$APP" && rm -rf "$APP"/* && cp -r trainer/target/trainer.jar trainer/target/lib "$APP"/
-ctnet() { ./dev java -jar "$APP/trainer.jar" "$@"; }
+source scripts/study-app.sh
+study_app loso
 resume() { [[ -f "$1/state.json" ]] && echo --resume || true; }
 
 for framing in whole body; do

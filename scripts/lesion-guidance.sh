@@ -10,10 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=../shared/data
-./dev build
-APP=runs/app-lesion
-mkdir -p "$APP" && rm -rf "$APP"/* && cp -r trainer/target/trainer.jar trainer/target/lib "$APP"/
-ctnet() { ./dev java -jar "$APP/trainer.jar" "$@"; }
+source scripts/study-app.sh
+study_app lesion
 LAYER="${LAYER:-stage3/unit1}"
 if [[ $LAYER == stage3/unit1 ]]; then
   RUN=runs/lesion-guidance; MODELS=runs/models-lesion; VERSION=3; BASE=saved_models/ctnet/2

@@ -7,10 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SARS="${1:-../shared/data/sarscov2-ct}"
 UCSD="${2:-../shared/data/ucsd-covid-ct-dev}"
-./dev build
-APP=runs/app-multi
-mkdir -p "$APP" && rm -rf "$APP"/* && cp -r trainer/target/trainer.jar trainer/target/lib "$APP"/
-ctnet() { ./dev java -jar "$APP/trainer.jar" "$@"; }
+source scripts/study-app.sh
+study_app multi
 resume() { [[ -f "$1/state.json" || -f "$1/folds.csv" ]] && echo --resume || true; }
 
 ctnet train --data "$SARS" --data "$UCSD" --preset ctnet --name ctnet --models runs/models --model-version 2 \

@@ -9,10 +9,8 @@ cd "$(dirname "$0")/.."
 BASE="${1:?base model version folder, e.g. runs/models/ctnet-sars/1}"
 NEW="${2:-../shared/data/ucsd-covid-ct-dev}"
 REF="${3:-../shared/data/sarscov2-ct}"
-./dev build
-APP=runs/app-study
-mkdir -p "$APP" && rm -rf "$APP"/* && cp -r trainer/target/trainer.jar trainer/target/lib "$APP"/
-ctnet() { ./dev java -jar "$APP/trainer.jar" "$@"; }
+source scripts/study-app.sh
+study_app study
 resume() { [[ -f "$1/study.json" ]] && echo --resume || true; }
 
 # The recommended recipe: the fine-tune command's defaults.

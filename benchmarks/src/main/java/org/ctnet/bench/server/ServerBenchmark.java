@@ -1,14 +1,11 @@
 package org.ctnet.bench.server;
 
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.DoubleSummaryStatistics;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +15,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.imageio.ImageIO;
 import org.ctnet.graph.runtime.ModelExport;
 import org.ctnet.graph.runtime.LoadedModel;
 import org.ctnet.server.ServerApp;
@@ -41,14 +37,12 @@ import org.ctnet.server.config.ServerSettings;
  * memory soak alone, {@code --soak 0} to skip it.
  */
 public final class ServerBenchmark {
-  private record Stats(double throughput, double p50, double p99, int errors) {}
-
   /** One kind of request, and how to put load on the server with it. */
   private record Call(String name, boolean batchedReference, LoadPoint load) {}
 
   @FunctionalInterface
   private interface LoadPoint {
-    Stats run(int concurrency, double seconds) throws Exception;
+    LoadDriver.Stats run(int concurrency, double seconds) throws Exception;
   }
 
   public static void main(String[] args) throws Exception {
@@ -88,11 +82,11 @@ public final class ServerBenchmark {
       String rest = "/v1/models/" + model + ":";
       byte[] predictJson = body(image, h, w, false);
       byte[] explainJson = body(image, h, w, true);
-      byte[] pngJson = pngBody(image, h, w);
+      byte[] pngJson = LoadDriver.pngPredictBody(image, h, w);
       List<Call> calls = new ArrayList<>(List.of(
-          new Call("predict (JSON floats)", true, (c, t) -> load(base, rest + "predict", predictJson, c, t)),
-          new Call("explain (JSON floats)", false, (c, t) -> load(base, rest + "explain", explainJson, c, t)),
-          new Call("predict-png (b64)", true, (c, t) -> load(base, rest + "predict", pngJson, c, t))));
+          new Call("predict (JSON floats)", true, (c, t) -> LoadDriver.http(base, rest + "predict", predictJson, c, t)),
+          new Call("explain (JSON floats)", false, (c, t) -> LoadDriver.http(base, rest + "explain", explainJson, c, t)),
+          new Call("predict-png (b64)", true, (c, t) -> LoadDriver.http(base, rest + "predict", pngJson, c, t))));
       io.grpc.ManagedChannel channel = null;
       if (external == null && app.grpcPort() >= 0) {
         channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", app.grpcPort())
@@ -100,7 +94,7 @@ public final class ServerBenchmark {
         io.grpc.ManagedChannel grpc = channel;
         PredictRequest predict = GrpcRequests.predict(model, image, h, w);
         PredictRequest explain = GrpcRequests.explain(model, image, h, w);
-        PredictRequest png = GrpcRequests.png(model, pngBytes(image, h, w));
+        PredictRequest png = GrpcRequests.png(model, LoadDriver.png(image, h, w));
         calls.add(new Call("predict (gRPC tensor)", true, (c, t) -> grpcLoad(grpc, predict, c, t)));
         calls.add(new Call("explain (gRPC tensor)", false, (c, t) -> grpcLoad(grpc, explain, c, t)));
         calls.add(new Call("predict-png (gRPC bytes)", true, (c, t) -> grpcLoad(grpc, png, c, t)));
@@ -117,17 +111,17 @@ public final class ServerBenchmark {
       int[] concurrencies = {1, 8, 32};
       Map<String, List<Double>> results = new LinkedHashMap<>();
       for (int round = 0; round < rounds; round++) {
-        Stats batch1 = inProcess(() -> inProcess.predict(image, 1), 1, seconds / 2);
-        Stats batch8 = inProcess(() -> inProcess.predict(eight, 8), 8, seconds / 2);
-        Stats explain1 = inProcess(() -> inProcess.explain(image, 1, new int[] {1}), 1, seconds / 2);
+        LoadDriver.Stats batch1 = inProcess(() -> inProcess.predict(image, 1), 1, seconds / 2);
+        LoadDriver.Stats batch8 = inProcess(() -> inProcess.predict(eight, 8), 8, seconds / 2);
+        LoadDriver.Stats explain1 = inProcess(() -> inProcess.explain(image, 1, new int[] {1}), 1, seconds / 2);
         add(results, "in-process batch 1 img/s", batch1.throughput());
         add(results, "in-process batch 1 p50 ms", batch1.p50());
         add(results, "in-process batch 8 img/s", batch8.throughput());
         add(results, "in-process explain img/s", explain1.throughput());
         for (Call call : calls) {
           for (int c : concurrencies) {
-            Stats s = call.load().run(c, seconds);
-            Stats reference = !call.batchedReference() ? explain1 : c == 1 ? batch1 : batch8;
+            LoadDriver.Stats s = call.load().run(c, seconds);
+            LoadDriver.Stats reference = !call.batchedReference() ? explain1 : c == 1 ? batch1 : batch8;
             String key = call.name() + "|" + c;
             add(results, key + "|req/s", s.throughput());
             add(results, key + "|p50", s.p50());
@@ -246,9 +240,9 @@ public final class ServerBenchmark {
   }
 
   /** {@code concurrency} threads calling Predict back to back over one channel (HTTP/2 streams) for {@code seconds}. */
-  private static Stats grpcLoad(io.grpc.ManagedChannel channel, PredictRequest request, int concurrency, double seconds)
+  private static LoadDriver.Stats grpcLoad(io.grpc.ManagedChannel channel, PredictRequest request, int concurrency, double seconds)
       throws Exception {
-    return drive(concurrency, seconds, () -> () -> {
+    return LoadDriver.drive(concurrency, seconds, () -> () -> {
       try {
         io.grpc.stub.ClientCalls.blockingUnaryCall(channel, TfServingGrpc.PREDICT, io.grpc.CallOptions.DEFAULT, request);
         return true;
@@ -258,71 +252,12 @@ public final class ServerBenchmark {
     });
   }
 
-  /** One client's connection: a call that says whether it succeeded. */
-  private interface Client extends AutoCloseable {
-    boolean call() throws Exception;
-
-    @Override
-    default void close() throws Exception {}
-  }
-
-  /** {@code concurrency} clients, each calling back to back for {@code seconds}: throughput, latency, failures. */
-  private static Stats drive(int concurrency, double seconds, java.util.concurrent.Callable<Client> clients) throws Exception {
-    long deadline = System.nanoTime() + (long) (seconds * 1e9);
-    ExecutorService pool = Executors.newFixedThreadPool(concurrency);
-    List<Future<List<Double>>> futures = new ArrayList<>();
-    AtomicInteger errors = new AtomicInteger();
-    long start = System.nanoTime();
-    for (int c = 0; c < concurrency; c++) {
-      futures.add(pool.submit(() -> {
-        List<Double> latencies = new ArrayList<>();
-        try (Client client = clients.call()) {
-          while (System.nanoTime() < deadline) {
-            long t0 = System.nanoTime();
-            boolean ok = client.call();
-            latencies.add((System.nanoTime() - t0) / 1e6);
-            if (!ok) {
-              errors.incrementAndGet();
-            }
-          }
-        }
-        return latencies;
-      }));
-    }
-    List<Double> all = new ArrayList<>();
-    for (Future<List<Double>> f : futures) {
-      all.addAll(f.get());
-    }
-    double elapsed = (System.nanoTime() - start) / 1e9;
-    pool.shutdown();
-    return stats(all, all.size() / elapsed, errors.get());
-  }
-
-  /** The image as an 8-bit grey PNG. */
-  private static byte[] pngBytes(float[] image, int h, int w) throws Exception {
-    BufferedImage grey = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
-    for (int y = 0; y < h; y++) {
-      for (int x = 0; x < w; x++) {
-        grey.getRaster().setSample(x, y, 0, Math.round(image[y * w + x] * 255));
-      }
-    }
-    ByteArrayOutputStream png = new ByteArrayOutputStream();
-    ImageIO.write(grey, "png", png);
-    return png.toByteArray();
-  }
-
-  /** The same image as an 8-bit PNG in a TF Serving {"b64": ...} instance for serving_bytes. */
-  private static byte[] pngBody(float[] image, int h, int w) throws Exception {
-    return ("{\"signature_name\":\"serving_bytes\",\"instances\":[{\"b64\":\""
-        + Base64.getEncoder().encodeToString(pngBytes(image, h, w)) + "\"}]}").getBytes(StandardCharsets.UTF_8);
-  }
-
   private interface Work {
     void run();
   }
 
   /** Images per second and per-call latency of repeated in-process calls. */
-  private static Stats inProcess(Work work, int imagesPerCall, double seconds) {
+  private static LoadDriver.Stats inProcess(Work work, int imagesPerCall, double seconds) {
     for (int i = 0; i < 3; i++) {
       work.run();
     }
@@ -334,31 +269,7 @@ public final class ServerBenchmark {
       work.run();
       latencies.add((System.nanoTime() - t0) / 1e6);
     }
-    return stats(latencies, latencies.size() * imagesPerCall / ((System.nanoTime() - start) / 1e9), 0);
-  }
-
-  /** {@code concurrency} connections, each sending the request back to back for {@code seconds}. */
-  private static Stats load(URI base, String path, byte[] body, int concurrency, double seconds) throws Exception {
-    byte[] request = LeanHttpClient.post(base, path, body);
-    return drive(concurrency, seconds, () -> {
-      LeanHttpClient client = new LeanHttpClient(base);
-      return new Client() {
-        @Override
-        public boolean call() throws Exception {
-          return client.exchange(request) == 200;
-        }
-
-        @Override
-        public void close() throws Exception {
-          client.close();
-        }
-      };
-    });
-  }
-
-  private static Stats stats(List<Double> latencies, double throughput, int errors) {
-    double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-    return new Stats(throughput, sorted[sorted.length / 2], sorted[(int) (sorted.length * 0.99)], errors);
+    return LoadDriver.stats(latencies, latencies.size() * imagesPerCall / ((System.nanoTime() - start) / 1e9), 0);
   }
 
   private static void add(Map<String, List<Double>> results, String key, double value) {

@@ -50,6 +50,17 @@ class ServerCliTest {
   }
 
   @Test
+  void inferenceThreadsDefaultToOnePerCoreAndAnExplicitCountIsKept() {
+    int cores = Runtime.getRuntime().availableProcessors();
+    assertEquals(cores, ServerSettings.from(Config.create()).inferenceThreads(), "application.yaml says 0: one per core");
+    assertEquals(cores, ServerSettings.defaults(Path.of("m")).inferenceThreads());
+    Config three = Config.just(io.helidon.config.ConfigSources.create(Map.of("ctnet.inference-threads", "3")));
+    assertEquals(3, ServerSettings.from(three).inferenceThreads());
+    Config negative = Config.just(io.helidon.config.ConfigSources.create(Map.of("ctnet.inference-threads", "-1")));
+    assertThrows(IllegalArgumentException.class, () -> ServerSettings.from(negative));
+  }
+
+  @Test
   void badValuesAreUsageErrorsWithAMessage() {
     Run policy = run(Map.of(), "--version-policy", "bogus", "--model-base-path", "/nonexistent");
     assertEquals(2, policy.code());

@@ -84,8 +84,16 @@ public record ServerSettings(
     bearerToken = bearerToken == null || bearerToken.isBlank() ? null : bearerToken;
   }
 
+  /**
+   * Session runs in parallel by default: one per core. Each run has one intra-op thread, so fewer
+   * leave cores idle under load and more only contend (ThreadSettingsBenchmark, README).
+   */
+  public static int inferenceThreadsPerCore() {
+    return Math.max(1, Runtime.getRuntime().availableProcessors());
+  }
+
   public static ServerSettings defaults(Path modelBasePath) {
-    return new ServerSettings("0.0.0.0", 8501, modelBasePath, "latest", 5, 8, 2, 2, 256, 32L << 20, 50_000_000L,
+    return new ServerSettings("0.0.0.0", 8501, modelBasePath, "latest", 5, 8, 2, inferenceThreadsPerCore(), 256, 32L << 20, 50_000_000L,
         64, 60_000, null, 64, 30_000, 256L << 20, false, 0, -1, null);
   }
 
@@ -101,7 +109,7 @@ public record ServerSettings(
         c.get("poll-seconds").asDouble().orElse(d.pollSeconds()),
         c.get("max-batch-size").asInt().orElse(d.maxBatchSize()),
         c.get("max-batch-delay-millis").asInt().orElse(d.maxBatchDelayMillis()),
-        c.get("inference-threads").asInt().orElse(d.inferenceThreads()),
+        c.get("inference-threads").asInt().map(t -> t == 0 ? inferenceThreadsPerCore() : t).orElse(d.inferenceThreads()),
         c.get("queue-limit").asInt().orElse(d.queueLimit()),
         c.get("max-body-bytes").asLong().orElse(d.maxBodyBytes()),
         c.get("max-image-pixels").asLong().orElse(d.maxImagePixels()),

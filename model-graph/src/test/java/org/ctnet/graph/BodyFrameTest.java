@@ -108,14 +108,24 @@ class BodyFrameTest {
       javaPixels.add(pre.toModelInput(png));
     }
     assertTrue(cropped >= 8, "most test images are cropped: " + cropped);
+    // Degenerate sizes: a single pixel and a 3×2 image frame the whole image in both implementations.
+    for (int[] size : new int[][] {{1, 1}, {3, 2}}) {
+      float[] tiny = new float[size[0] * size[1]];
+      for (int p = 0; p < tiny.length; p++) {
+        tiny[p] = random.nextInt(256);
+      }
+      byte[] png = SyntheticImages.encode(grey(new GreyImage(size[0], size[1], tiny)), "png");
+      pngs.add(png);
+      javaPixels.add(pre.toModelInput(png));
+    }
     try (Graph g = new Graph(); Session s = new Session(g)) {
       Ops tf = Ops.create(g);
       var bytes = tf.placeholder(TString.class);
       Operand<TFloat32> decoded = DecodeGraph.decodeBatch(tf, bytes, BODY);
       try (TString in = TString.tensorOfBytes(NdArrays.vectorOfObjects(pngs.toArray(byte[][]::new)));
            var out = (TFloat32) s.runner().feed(bytes, in).fetch(decoded).run().get(0)) {
-        assertEquals(Shape.of(12, 48, 40, 1), out.shape());
-        for (int i = 0; i < 12; i++) {
+        assertEquals(Shape.of(pngs.size(), 48, 40, 1), out.shape());
+        for (int i = 0; i < pngs.size(); i++) {
           float[] graph = new float[48 * 40];
           for (int p = 0; p < graph.length; p++) {
             graph[p] = out.getFloat(i, p / 40, p % 40, 0);

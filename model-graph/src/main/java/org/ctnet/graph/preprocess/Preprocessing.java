@@ -21,7 +21,7 @@ public record Preprocessing(
     int height, int width, int channels, float mean, float std, double windowCenter, double windowWidth,
     Framing framing) {
 
-  public static final String RESIZE = "bilinear, half-pixel centres, whole image (aspect not kept)";
+  public static final String RESIZE = "bilinear, half-pixel centres, the framed region (aspect not kept)";
 
   public Preprocessing {
     if (height <= 0 || width <= 0) {

@@ -248,10 +248,6 @@ public final class ModelGraph {
     return logits;
   }
 
-
-
-
-
   public Operand<TFloat32> probabilities() {
     return probabilities;
   }
@@ -259,8 +255,6 @@ public final class ModelGraph {
   public Operand<TFloat32> trainLogits() {
     return trainLogits;
   }
-
-
 
   public Variable<TFloat32> globalStep() {
     return globalStep;
@@ -288,13 +282,10 @@ public final class ModelGraph {
     return inferenceRecord.softMasks();
   }
 
-
   /** The temperature the served logits are divided by. */
   public double temperature() {
     return temperature;
   }
-
-
 
   /** The training half: loss, lesion term, gradients, updates, the train op and the L2-SP anchors. */
   public TrainingGraph trainingGraph() {

@@ -52,7 +52,10 @@ class ServerCliTest {
   @Test
   void inferenceThreadsDefaultToOnePerCoreAndAnExplicitCountIsKept() {
     int cores = Runtime.getRuntime().availableProcessors();
-    assertEquals(cores, ServerSettings.from(Config.create()).inferenceThreads(), "application.yaml says 0: one per core");
+    assertEquals(0, Config.create().get("ctnet.inference-threads").asInt().get(), "application.yaml asks for one per core");
+    assertEquals(cores, ServerSettings.from(Config.create()).inferenceThreads());
+    Config zero = Config.just(io.helidon.config.ConfigSources.create(Map.of("ctnet.inference-threads", "0")));
+    assertEquals(cores, ServerSettings.from(zero).inferenceThreads(), "0 = one per core");
     assertEquals(cores, ServerSettings.defaults(Path.of("m")).inferenceThreads());
     Config three = Config.just(io.helidon.config.ConfigSources.create(Map.of("ctnet.inference-threads", "3")));
     assertEquals(3, ServerSettings.from(three).inferenceThreads());

@@ -35,8 +35,9 @@ class MaskFramingTest {
     MaskedSlices.Slice slice = new MaskedSlices.Slice(dir.resolve("image.png"), dir.resolve("mask.png"), false, "p", false);
     for (Framing framing : Framing.values()) {
       ImagePreprocessor pre = new ImagePreprocessor(Preprocessing.forInput(40, 40, 1).withFraming(framing), 1_000_000);
-      float[] input = MaskedSlices.modelInput(slice, pre);
-      boolean[] onInput = MaskedSlices.mask(slice, pre);
+      MaskedSlices.ModelView view = MaskedSlices.read(slice, pre);
+      float[] input = view.input();
+      boolean[] onInput = view.mask();
       double lesionLevel = framing == Framing.BODY ? 0.9 : 0.7; // the body frame stretches the lesion to 1
       assertTrue(iou(input, onInput, lesionLevel) > 0.7, framing + ": mask and lesion overlap "
           + iou(input, onInput, lesionLevel));
@@ -44,7 +45,7 @@ class MaskFramingTest {
     // The whole-image mask would miss the lesion of a body-framed input: the frame matters.
     ImagePreprocessor body = new ImagePreprocessor(Preprocessing.forInput(40, 40, 1).withFraming(Framing.BODY), 1_000_000);
     ImagePreprocessor whole = new ImagePreprocessor(Preprocessing.forInput(40, 40, 1), 1_000_000);
-    double misplaced = iou(MaskedSlices.modelInput(slice, body), MaskedSlices.mask(slice, whole), 0.9);
+    double misplaced = iou(MaskedSlices.read(slice, body).input(), MaskedSlices.read(slice, whole).mask(), 0.9);
     assertTrue(misplaced < 0.5, "IoU " + misplaced);
   }
 

@@ -1,6 +1,5 @@
 package org.ctnet.bench.server;
 
-
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

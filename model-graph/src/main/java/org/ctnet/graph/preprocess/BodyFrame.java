@@ -102,8 +102,11 @@ public record BodyFrame(int x, int y, int width, int height, int low, int high) 
     return new BodyFrame(0, 0, width, height, 0, LEVELS - 1);
   }
 
-  /** The box's pixels as an image of its own. */
+  /** The box's pixels as an image of its own ({@code image} itself when the box is all of it). */
   public GreyImage crop(GreyImage image) {
+    if (x == 0 && y == 0 && width == image.width() && height == image.height()) {
+      return image;
+    }
     float[] out = new float[width * height];
     for (int yy = 0; yy < height; yy++) {
       System.arraycopy(image.pixels(), (y + yy) * image.width() + x, out, yy * width, width);

@@ -144,13 +144,19 @@ public final class ImagePreprocessor {
 
   /** Frame, resize to the model input and scale to [0, 1]: the model's input pixels for one image. */
   public float[] toModelInput(GreyImage image) {
-    boolean body = preprocessing.framing() == Framing.BODY;
-    BodyFrame frame = frame(image);
-    float[] resized = resizeBilinear(body ? frame.crop(image) : image, preprocessing.height(), preprocessing.width());
+    return toModelInput(image, frame(image));
+  }
+
+  /**
+   * The model input of {@code image} under a frame already found for it ({@link #frame}): the frame's
+   * region resized, its levels stretched to [0, 1] (the whole frame's stretch is a division by 255).
+   */
+  public float[] toModelInput(GreyImage image, BodyFrame frame) {
+    float[] resized = resizeBilinear(frame.crop(image), preprocessing.height(), preprocessing.width());
     int channels = preprocessing.channels();
     float[] out = new float[resized.length * channels];
     for (int i = 0; i < resized.length; i++) {
-      float v = body ? frame.stretch(resized[i]) : resized[i] / 255f;
+      float v = frame.stretch(resized[i]);
       for (int c = 0; c < channels; c++) {
         out[i * channels + c] = v;
       }

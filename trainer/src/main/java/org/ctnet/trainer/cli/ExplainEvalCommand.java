@@ -142,8 +142,9 @@ public final class ExplainEvalCommand implements Callable<Integer> {
       StringBuilder grid = new StringBuilder();
       for (int r = 0; r < rows.size(); r++) {
         MaskedSlices.Slice row = rows.get(r);
-        float[] image = MaskedSlices.modelInput(row, pre);
-        boolean[] mask = MaskedSlices.mask(row, pre);
+        MaskedSlices.ModelView view = MaskedSlices.read(row, pre);
+        float[] image = view.input();
+        boolean[] mask = view.mask();
         double area = MapMetrics.areaFraction(mask);
         if (area == 0) {
           empty++;

@@ -37,14 +37,14 @@ public final class LesionStore {
     int empty = 0;
     for (int i = 0; i < slices.size(); i++) {
       MaskedSlices.Slice slice = slices.get(i);
-      boolean[] mask = MaskedSlices.mask(slice, preprocessor);
-      float[] cells = MaskedSlices.gridFractions(mask, width, height, grid[0], grid[1]);
+      MaskedSlices.ModelView view = MaskedSlices.read(slice, preprocessor);
+      float[] cells = MaskedSlices.gridFractions(view.mask(), width, height, grid[0], grid[1]);
       progress.accept(i + 1);
       if (java.util.stream.IntStream.range(0, cells.length).allMatch(k -> cells[k] == 0)) {
         empty++; // nothing to point at: a lesion term would only push the map to zero
         continue;
       }
-      pixels.add(MaskedSlices.modelInput(slice, preprocessor));
+      pixels.add(view.input());
       masks.add(cells);
       quality.add(slice.pseudoMask() ? (float) pseudoMaskWeight : 1f);
     }

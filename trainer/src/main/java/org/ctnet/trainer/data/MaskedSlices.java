@@ -15,6 +15,7 @@ import org.ctnet.graph.preprocess.BodyFrame;
 import org.ctnet.graph.preprocess.GreyImage;
 import org.ctnet.graph.preprocess.ImageDecodeException;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
+import org.ctnet.graph.preprocess.Preprocessing;
 import org.ctnet.graph.render.HeatmapRenderer;
 
 /**
@@ -79,29 +80,27 @@ public final class MaskedSlices {
     return slices.stream().filter(s -> set.contains(s.group()) == keep).toList();
   }
 
-  /** The slice's image as model input (turned back first when stored transposed). */
-  public static float[] modelInput(Slice slice, ImagePreprocessor preprocessor) throws IOException {
-    try {
-      GreyImage grey = preprocessor.decode(Files.readAllBytes(slice.image()));
-      return preprocessor.toModelInput(slice.transpose() ? transpose(grey) : grey);
-    } catch (ImageDecodeException e) {
-      throw new IOException("unreadable image " + slice.image() + ": " + e.getMessage(), e);
-    }
-  }
+  /** A masked slice as the model sees it: its input pixels and its mask on the same grid. */
+  public record ModelView(float[] input, boolean[] mask) {}
 
   /**
-   * The slice's mask on the model input's pixel grid: cut to the frame the preprocessing takes from
-   * the slice's image (the whole image, or its body box), stretched like the image and sampled by
-   * nearest neighbour (turned back first when stored transposed).
+   * The slice's image as model input and its mask cut to the same frame (the whole image, or its
+   * body box), stretched like the image and sampled by nearest neighbour; both turned back first when
+   * stored transposed. The image is decoded and framed once.
    */
-  public static boolean[] mask(Slice slice, ImagePreprocessor preprocessor) throws IOException {
-    BodyFrame frame;
+  public static ModelView read(Slice slice, ImagePreprocessor preprocessor) throws IOException {
+    GreyImage image;
     try {
-      GreyImage grey = preprocessor.decode(Files.readAllBytes(slice.image()));
-      frame = preprocessor.frame(slice.transpose() ? transpose(grey) : grey);
+      GreyImage decoded = preprocessor.decode(Files.readAllBytes(slice.image()));
+      image = slice.transpose() ? transpose(decoded) : decoded;
     } catch (ImageDecodeException e) {
       throw new IOException("unreadable image " + slice.image() + ": " + e.getMessage(), e);
     }
+    BodyFrame frame = preprocessor.frame(image);
+    return new ModelView(preprocessor.toModelInput(image, frame), mask(slice, frame, preprocessor.preprocessing()));
+  }
+
+  private static boolean[] mask(Slice slice, BodyFrame frame, Preprocessing preprocessing) throws IOException {
     BufferedImage image = ImageIO.read(new ByteArrayInputStream(Files.readAllBytes(slice.mask())));
     if (image == null) {
       throw new IOException("unreadable mask " + slice.mask());
@@ -114,8 +113,8 @@ public final class MaskedSlices {
       throw new IOException("mask " + slice.mask() + " is " + grey.width() + "x" + grey.height()
           + ", smaller than its image's frame " + frame);
     }
-    int width = preprocessor.preprocessing().width();
-    int height = preprocessor.preprocessing().height();
+    int width = preprocessing.width();
+    int height = preprocessing.height();
     boolean[] out = new boolean[width * height];
     for (int y = 0; y < height; y++) {
       int sy = frame.y() + Math.min(frame.height() - 1, (int) ((y + 0.5) * frame.height() / height));

@@ -57,7 +57,7 @@ class SpecTest {
         t.head(), 2, 0, 0, 0.9, 1e-3, "", 1));
     assertRejected("attention.p (preUnits) must be >= 0, got -1", () -> new AttentionSpec(-1, 2, 1, 2));
     assertRejected("attention.t (trunkUnits) must be > 0, got 0", () -> new AttentionSpec(1, 0, 1, 2));
-    assertRejected("stem.filters must be > 0, got 0", () -> new StemSpec(0, 3, 1, false));
+    assertRejected("stem.filters must be > 0, got 0", () -> new StemSpec(0, 3, 1, false, 1));
     assertRejected("stage.stride must be 1 or 2, got 3", () -> new StageSpec(16, 3, 1, 0, null));
     assertRejected("stage.outChannels must be divisible by 4", () -> new StageSpec(18, 1, 1, 0, null));
     assertRejected("maskDepth=2 is too deep for the 4x4 feature map", () -> t.withInputSize(8, 8));

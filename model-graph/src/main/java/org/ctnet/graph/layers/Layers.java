@@ -226,6 +226,12 @@ public final class Layers {
     return (Operand<TFloat32>) (Operand<?>) op.output(0);
   }
 
+  /** Mean of each side×side block (stride = side; SAME padding averages the valid pixels only). */
+  public Operand<TFloat32> averagePool(Operand<TFloat32> x, String name, int side) {
+    return tf.withName(name).nn.avgPool(x, List.of(1L, (long) side, (long) side, 1L),
+        List.of(1L, (long) side, (long) side, 1L), "SAME");
+  }
+
   /** Bilinear resize to a static size (half-pixel centres, as the image decoders use). */
   public Operand<TFloat32> resizeBilinear(Operand<TFloat32> x, long height, long width) {
     return tf.image.resizeBilinear(

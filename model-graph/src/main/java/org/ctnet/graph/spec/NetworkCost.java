@@ -9,8 +9,8 @@ public final class NetworkCost {
 
   public static double forwardFlops(NetworkSpec s) {
     double flops = 0;
-    int h = NetworkSpec.ceilDiv(s.inputHeight(), s.stem().stride());
-    int w = NetworkSpec.ceilDiv(s.inputWidth(), s.stem().stride());
+    int h = NetworkSpec.ceilDiv(s.stem().pooledSize(s.inputHeight()), s.stem().stride());
+    int w = NetworkSpec.ceilDiv(s.stem().pooledSize(s.inputWidth()), s.stem().stride());
     flops += 2.0 * h * w * s.stem().kernelSize() * s.stem().kernelSize() * s.inputChannels() * s.stem().filters();
     if (s.stem().maxPool()) {
       h = NetworkSpec.ceilDiv(h, 2);

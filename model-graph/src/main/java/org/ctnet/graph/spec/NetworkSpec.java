@@ -150,8 +150,8 @@ public record NetworkSpec(
 
   /** Spatial size [height, width] of the output of a named feature layer. */
   public int[] featureSize(String layer) {
-    int h = ceilDiv(inputHeight, stem.stride());
-    int w = ceilDiv(inputWidth, stem.stride());
+    int h = ceilDiv(stem.pooledSize(inputHeight), stem.stride());
+    int w = ceilDiv(stem.pooledSize(inputWidth), stem.stride());
     if (stem.maxPool()) {
       h = ceilDiv(h, 2);
       w = ceilDiv(w, 2);

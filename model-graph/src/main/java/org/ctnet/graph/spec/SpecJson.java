@@ -2,8 +2,10 @@ package org.ctnet.graph.spec;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -35,7 +37,11 @@ public final class SpecJson {
   /** Parses a spec; an invalid value fails with the spec's own message naming the field. */
   public static NetworkSpec fromJson(String json) {
     try {
-      return MAPPER.readValue(json, NetworkSpec.class);
+      JsonNode tree = MAPPER.readTree(json);
+      if (tree instanceof ObjectNode spec && spec.get("stem") instanceof ObjectNode stem && !stem.has("inputPool")) {
+        stem.put("inputPool", 1); // specs written before the stem could pool its input
+      }
+      return MAPPER.treeToValue(tree, NetworkSpec.class);
     } catch (JsonMappingException e) {
       Throwable cause = e.getCause();
       if (cause instanceof IllegalArgumentException invalid) {

@@ -1,22 +1,34 @@
 package org.ctnet.graph.spec;
 
 /**
- * The stem: one convolution followed by batch norm and ReLU, then an optional 3x3/2 max pool.
+ * The stem: an optional average pooling of the image, one convolution followed by batch norm and
+ * ReLU, then an optional 3x3/2 max pool.
  *
  * @param filters output channels of the stem convolution
  * @param kernelSize square kernel size
  * @param stride convolution stride
  * @param maxPool whether a 3x3 stride-2 max pool follows
+ * @param inputPool side of the average pooling (stride = side) applied to the image before the
+ *     convolution; 1 = none. With 2 a 224×224 input is seen by the network at 112×112 (each pixel
+ *     the mean of a 2×2 block, what a half-pixel bilinear resize to half the size gives), so a model
+ *     can run at the cheaper resolution behind the 224×224 interface clients already send. Specs
+ *     written before this field existed have no value for it and read as 1.
  */
-public record StemSpec(int filters, int kernelSize, int stride, boolean maxPool) {
+public record StemSpec(int filters, int kernelSize, int stride, boolean maxPool, int inputPool) {
   public StemSpec {
     SpecCheck.positive("stem.filters", filters);
     SpecCheck.positive("stem.kernelSize", kernelSize);
     SpecCheck.positive("stem.stride", stride);
+    SpecCheck.positive("stem.inputPool", inputPool);
   }
 
   /** Total downsampling factor of the stem. */
   public int reduction() {
-    return stride * (maxPool ? 2 : 1);
+    return inputPool * stride * (maxPool ? 2 : 1);
+  }
+
+  /** Side of the image the stem convolution sees, for an input side. */
+  public int pooledSize(int inputSize) {
+    return NetworkSpec.ceilDiv(inputSize, inputPool);
   }
 }

@@ -1,6 +1,7 @@
 package org.ctnet.trainer;
 
 import org.ctnet.trainer.cli.AdaptBatchNormCommand;
+import org.ctnet.trainer.cli.CompareCommand;
 import org.ctnet.trainer.cli.ConfoundsCommand;
 import org.ctnet.trainer.cli.CrossValidateCommand;
 import org.ctnet.trainer.cli.EvaluateCommand;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.BuildVersion.class,
     description = "Train, evaluate, fine-tune and run the CT-Net residual attention network on CT slices.",
-    subcommands = {TrainCommand.class, CrossValidateCommand.class, EvaluateCommand.class, ConfoundsCommand.class, FineTuneCommand.class, TransferStudyCommand.class, AdaptBatchNormCommand.class, PredictCommand.class, MergeCommand.class,
+    subcommands = {TrainCommand.class, CrossValidateCommand.class, EvaluateCommand.class, ConfoundsCommand.class, CompareCommand.class, FineTuneCommand.class, TransferStudyCommand.class, AdaptBatchNormCommand.class, PredictCommand.class, MergeCommand.class,
         SplitCommand.class, ExplainCommand.class, OcclusionCommand.class, ExplainEvalCommand.class, ExportCommand.class,
         CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class})
 public final class Main implements Runnable {

@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# Issue 16's classification clause: the lesion-guided recipe cross-validated exactly like ctnet/2's
-# (scripts/train-multi-source.sh: 5 folds by group over both sources, 5 epochs, same seeds), plus
-# guidance from the pseudo-mask patients at weight 2. Compare its pooled out-of-fold ROC-AUC with
-# docs/studies/cv-multi. Resumable: run it again after a cut. ~4 h on 2 cores.
+# Issue 16's classification clause: does the lesion loss cost classification? Two cross-validations
+# of the same pipeline (scripts/specs/ctnet-pool2.json, saved_models/ctnet/3's network; 5 folds by
+# group over both sources, same folds and seeds, 5 epochs), one plain and one guided by the
+# pseudo-mask patients at weight 2, then `ctnet compare` of their out-of-fold scores (paired
+# group-bootstrap interval of the ROC-AUC difference, overall and per source). Resumable: run it
+# again after a cut. ~35 min on 2 cores.
 #   scripts/cross-validate-guided.sh > runs/cv-guided.log 2>&1 &
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=../shared/data
-./dev build
-APP=runs/app-cv-guided
-mkdir -p "$APP" && rm -rf "$APP"/* && cp -r trainer/target/trainer.jar trainer/target/lib "$APP"/
-ctnet() { ./dev java -jar "$APP/trainer.jar" "$@"; }
-RUN=runs/cv-guided
-RESUME=()
-[[ -f $RUN/folds.csv ]] && RESUME=(--resume)
-ctnet cross-validate --data $DATA/sarscov2-ct --data $DATA/ucsd-covid-ct-dev --preset ctnet --name ctnet-guided \
-  --folds 5 --epochs 5 --patience 2 --batch-size 32 --lr 0.0005 --augment-copies 1 --seed 1 --split-seed 42 \
-  --run-dir $RUN --lesion-masks $DATA/covid19-ct-seg-pseudo --lesion-weight 2 "${RESUME[@]}"
+SPEC=scripts/specs/ctnet-pool2.json
+RECIPE=(--folds 5 --epochs 5 --patience 2 --batch-size 32 --lr 0.0005 --augment-copies 1 --seed 1 --split-seed 42)
+source scripts/study-app.sh
+study_app cv-guided
+resume() { [[ -f "$1/folds.csv" ]] && echo --resume || true; }
+
+ctnet cross-validate --data $DATA/sarscov2-ct --data $DATA/ucsd-covid-ct-dev --spec $SPEC --name ctnet "${RECIPE[@]}" \
+  --run-dir runs/cv-pool2-plain $(resume runs/cv-pool2-plain)
+ctnet cross-validate --data $DATA/sarscov2-ct --data $DATA/ucsd-covid-ct-dev --spec $SPEC --name ctnet-guided \
+  "${RECIPE[@]}" --lesion-masks $DATA/covid19-ct-seg-pseudo --lesion-weight 2 \
+  --run-dir runs/cv-pool2-guided $(resume runs/cv-pool2-guided)
+ctnet compare runs/cv-pool2-plain/out-of-fold.csv runs/cv-pool2-guided/out-of-fold.csv --out runs/cv-pool2-guided

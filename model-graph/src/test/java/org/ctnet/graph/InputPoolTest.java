@@ -63,11 +63,15 @@ class InputPoolTest {
       for (int i = 0; i < n; i++) {
         assertArrayEquals(viaMeans[i], viaPool[i], 1e-5f, "image " + i);
       }
-      Explanation.Maps maps = pooled.explain(images, n, new int[] {1, 1, 1}).maps().get(CamMethod.GRAD_CAM_PLUS_PLUS);
-      assertEquals(side, maps.height(), "heatmaps come back at the input size");
-      assertEquals(side * side, maps.heatmap()[0].length);
+      Explanation explanation = pooled.explain(images, n, new int[] {1, 1, 1});
+      for (CamMethod method : pooled.camMethods()) {
+        Explanation.Maps maps = explanation.maps().get(method);
+        assertEquals(side, maps.height(), method + ": heatmaps come back at the input size");
+        assertEquals(side * side, maps.heatmap()[0].length, method.toString());
+      }
       int[] grid = half.modelGraph().spec().featureSize(half.modelGraph().spec().effectiveCamLayer());
-      assertEquals(grid[0], maps.camHeight(), "the CAM grid is the half-size network's");
+      assertEquals(grid[0], explanation.maps().get(CamMethod.GRAD_CAM_PLUS_PLUS).camHeight(),
+          "the CAM grid is the half-size network's");
     }
   }
 

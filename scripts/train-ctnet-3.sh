@@ -5,8 +5,9 @@
 # recipe that half resolution pays for (12 epochs, patience 4, each slice twice per epoch).
 # 1. cross-validation of exactly that pipeline (5 folds by group, runs/cv-pool2; compare with
 #    docs/studies/cv-multi, ctnet/2's recipe); 2. the model on the standard split (runs/ctnet-3);
-# 3. export to saved_models/ctnet/3 (explaining stage2/unit1, 14×14). Resumable: run it again after a
-# cut. ~70 min on 2 cores.
+# 3. export to saved_models/ctnet/3, explaining stage3/unit1 (7×7; its Grad-CAM++ faithfulness gap was
+# positive there and negative at stage2/unit1, see the model card). Resumable: run it again after a cut.
+# ~70 min on 2 cores.
 #   scripts/train-ctnet-3.sh [sarscov2-ct] [ucsd-covid-ct-dev] > runs/ctnet-3.log 2>&1 &
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,4 +23,5 @@ ctnet cross-validate --data "$SARS" --data "$UCSD" --spec $SPEC --name ctnet --f
   --run-dir runs/cv-pool2 $(resume runs/cv-pool2)
 ctnet train --data "$SARS" --data "$UCSD" --spec $SPEC --name ctnet --models runs/models --model-version 3 \
   --run-dir runs/ctnet-3 "${RECIPE[@]}" $(resume runs/ctnet-3)
-[[ -d saved_models/ctnet/3 ]] || ctnet export --model runs/models/ctnet/3 --to saved_models/ctnet --model-version 3
+[[ -d saved_models/ctnet/3 ]] || ctnet export --model runs/models/ctnet/3 --to saved_models/ctnet --model-version 3 \
+  --cam-layer stage3/unit1

@@ -101,6 +101,15 @@ class CliTest {
       assertTrue(json.contains("\"" + key + "\""), key);
     }
     assertTrue(Files.readString(out.resolve("report.html")).contains("data:image/png;base64,"));
+    // The per-slice scores: a model compared with itself on them differs by exactly 0, its AUC the report's.
+    List<String> scores = Files.readAllLines(out.resolve("scores.csv"));
+    assertEquals("path,label,group,score,source", scores.getFirst());
+    Run same = run("compare", out.resolve("scores.csv").toString(), out.resolve("scores.csv").toString(), "--bootstrap", "20");
+    assertEquals(0, same.exitCode(), same.out() + same.err());
+    double auc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).get("evaluations").get(0).get("metrics")
+        .get("roc_auc").get("value").asDouble();
+    assertTrue(same.out().contains(String.format("| all | %d |", scores.size() - 1)), same.out());
+    assertTrue(same.out().contains(String.format("%.3f [", auc)) && same.out().contains("+0.000 [+0.000, +0.000]"), same.out());
   }
 
   @Test

@@ -8,8 +8,10 @@ import java.util.concurrent.Callable;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.runtime.LoadedModel;
 import org.ctnet.graph.runtime.SessionOptions;
+import org.ctnet.trainer.data.Csv;
 import org.ctnet.trainer.data.Dataset;
 import org.ctnet.trainer.data.ImageStore;
+import org.ctnet.trainer.data.Sample;
 import org.ctnet.trainer.eval.Evaluation;
 import org.ctnet.trainer.eval.Report;
 import org.ctnet.trainer.train.Trainer;
@@ -25,6 +27,8 @@ public final class EvaluateCommand implements Callable<Integer> {
 
   @Mixin ModelOption model;
   @Mixin DataOptions data;
+
+  static final String SCORES = "scores.csv";
 
   @Option(names = "--subset", defaultValue = "all", description = "all, train, validation or test of the split (default ${DEFAULT-VALUE}).")
   String subset;
@@ -65,9 +69,20 @@ public final class EvaluateCommand implements Callable<Integer> {
       Report.write(out, "CT-Net evaluation — " + version, List.of(evaluation, byScan),
           Map.of(subset, new double[][] {e.positiveScores(), java.util.Arrays.stream(e.labels()).asDoubleStream().toArray()}),
           List.of(), new EvaluationRecord(version.toString(), dataset.source(), subset, session.assets().decision()));
-      console.println("report: " + out.resolve(Report.HTML));
+      writeScores(images.dataset().samples(), e.positiveScores());
+      console.println("report: " + out.resolve(Report.HTML) + "; scores: " + out.resolve(SCORES));
       return ExitCode.OK;
     }
+  }
+
+  /** Each slice's score, in the columns {@code ctnet compare} reads: two models on one test set compared pairwise. */
+  private void writeScores(List<Sample> samples, double[] positiveScores) throws java.io.IOException {
+    StringBuilder csv = new StringBuilder(Csv.row("path", "label", "group", "score", "source")).append('\n');
+    for (int i = 0; i < samples.size(); i++) {
+      Sample s = samples.get(i);
+      csv.append(Csv.row(s.path(), s.label(), s.group(), positiveScores[i], s.source())).append('\n');
+    }
+    java.nio.file.Files.writeString(out.resolve(SCORES), csv);
   }
 
   /** What metrics.json says of an evaluation besides its figures. */

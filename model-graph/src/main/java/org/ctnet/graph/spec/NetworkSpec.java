@@ -83,8 +83,8 @@ public record NetworkSpec(
 
   private static void validateResolutions(
       int height, int width, StemSpec stem, List<StageSpec> stages) {
-    int h = ceilDiv(height, stem.reduction());
-    int w = ceilDiv(width, stem.reduction());
+    int h = stem.outputSize(height);
+    int w = stem.outputSize(width);
     for (int s = 0; s < stages.size(); s++) {
       StageSpec stage = stages.get(s);
       h = ceilDiv(h, stage.stride());
@@ -150,12 +150,8 @@ public record NetworkSpec(
 
   /** Spatial size [height, width] of the output of a named feature layer. */
   public int[] featureSize(String layer) {
-    int h = ceilDiv(stem.pooledSize(inputHeight), stem.stride());
-    int w = ceilDiv(stem.pooledSize(inputWidth), stem.stride());
-    if (stem.maxPool()) {
-      h = ceilDiv(h, 2);
-      w = ceilDiv(w, 2);
-    }
+    int h = stem.outputSize(inputHeight);
+    int w = stem.outputSize(inputWidth);
     if (layer.equals("stem")) {
       return new int[] {h, w};
     }

@@ -22,13 +22,14 @@ public record StemSpec(int filters, int kernelSize, int stride, boolean maxPool,
     SpecCheck.positive("stem.inputPool", inputPool);
   }
 
-  /** Total downsampling factor of the stem. */
-  public int reduction() {
-    return inputPool * stride * (maxPool ? 2 : 1);
-  }
-
   /** Side of the image the stem convolution sees, for an input side. */
   public int pooledSize(int inputSize) {
     return NetworkSpec.ceilDiv(inputSize, inputPool);
+  }
+
+  /** Side of the stem's output, for an input side (every step pads SAME, so each rounds up). */
+  public int outputSize(int inputSize) {
+    int convolved = NetworkSpec.ceilDiv(pooledSize(inputSize), stride);
+    return maxPool ? NetworkSpec.ceilDiv(convolved, 2) : convolved;
   }
 }

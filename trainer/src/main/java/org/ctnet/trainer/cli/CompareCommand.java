@@ -39,7 +39,7 @@ public final class CompareCommand implements Callable<Integer> {
   Path second;
 
   @Option(names = "--positive", paramLabel = "LABEL",
-      description = "The label the scores are for; every other label is negative (default: the model's positive class).")
+      description = "The label the scores are for; every other label is negative (default ${DEFAULT-VALUE}, the default labels' positive class).")
   String positive = ModelAssets.DEFAULT_LABELS.getLast();
 
   @Option(names = "--bootstrap", defaultValue = "1000", description = "Bootstrap replicates over groups (default ${DEFAULT-VALUE}).")

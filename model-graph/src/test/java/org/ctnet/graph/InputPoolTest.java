@@ -22,11 +22,10 @@ import org.junit.jupiter.api.Test;
 class InputPoolTest {
   private static NetworkSpec withPool(NetworkSpec spec, int side, int pool) {
     StemSpec s = spec.stem();
-    NetworkSpec pooled = new NetworkSpec(spec.name(), side, side, 1,
+    return new NetworkSpec(spec.name(), side, side, 1,
         new StemSpec(s.filters(), s.kernelSize(), s.stride(), s.maxPool(), pool), spec.stages(), spec.head(),
         spec.numClasses(), spec.dropout(), spec.weightDecay(), spec.batchNormMomentum(), spec.batchNormEpsilon(),
         spec.camLayer(), spec.seed());
-    return pooled;
   }
 
   private static float[] blockMeans(float[] images, int n, int side) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -107,6 +108,27 @@ class CompareCliTest {
     CliTest.Run r = CliTest.run("compare", relative.toString(), absolute.toString(), "--bootstrap", "50");
     assertEquals(0, r.exitCode(), r.out() + r.err());
     assertTrue(r.out().contains("| all | 120 | 40 |"), r.out());
+  }
+
+  @Test
+  void aPositivesOnlySourceGetsBrierButNoRocAuc() throws IOException {
+    double[] weak = scores(0.2, 1);
+    double[] strong = scores(2, 2);
+    Path a = write("a.csv", weak, -1);
+    Path b = write("b.csv", strong, -1);
+    // Source "pos" holds the positive groups of source one only.
+    for (Path file : List.of(a, b)) {
+      StringBuilder out = new StringBuilder();
+      for (String line : Files.readAllLines(file)) {
+        out.append(line.contains(",covid,") && line.endsWith(",one") ? line.replaceAll(",one$", ",pos") : line).append('\n');
+      }
+      Files.writeString(file, out);
+    }
+    CliTest.Run r = CliTest.run("compare", a.toString(), b.toString(), "--bootstrap", "100");
+    assertEquals(0, r.exitCode(), r.out() + r.err());
+    String posRow = r.out().lines().filter(l -> l.startsWith("| pos |")).findFirst().orElseThrow(() -> new AssertionError(r.out()));
+    assertTrue(posRow.contains("| — | — | — |") && posRow.endsWith("| one class only: no ROC-AUC |"), posRow);
+    assertTrue(!r.out().contains("NaN"), r.out());
   }
 
   @Test

@@ -101,14 +101,15 @@ public final class CompareCommand implements Callable<Integer> {
     say.println("| slices | images | groups | ROC-AUC A | ROC-AUC B | B − A (paired 95% CI) | Brier A / B | |");
     say.println("|---|---:|---:|---|---|---|---|---|");
     for (Row r : rows) {
-      say.printf("| %s | %d | %d | %s | %s | %+.3f [%+.3f, %+.3f] | %.3f / %.3f | %s |%n", r.subset(), r.images(),
-          r.groups(), estimate(r.aucA()), estimate(r.aucB()), r.difference().value(), r.difference().lower(),
-          r.difference().upper(), r.brierA(), r.brierB(), r.verdict().text());
+      String difference = Double.isNaN(r.difference().value()) ? "—" : String.format("%+.3f [%+.3f, %+.3f]",
+          r.difference().value(), r.difference().lower(), r.difference().upper());
+      say.printf("| %s | %d | %d | %s | %s | %s | %.3f / %.3f | %s |%n", r.subset(), r.images(), r.groups(),
+          estimate(r.aucA()), estimate(r.aucB()), difference, r.brierA(), r.brierB(), r.verdict().text());
     }
   }
 
   private static String estimate(org.ctnet.trainer.eval.Bootstrap.Estimate e) {
-    return String.format("%.3f [%.3f, %.3f]", e.value(), e.lower(), e.upper());
+    return Double.isNaN(e.value()) ? "—" : String.format("%.3f [%.3f, %.3f]", e.value(), e.lower(), e.upper());
   }
 
   /** Rows by path; a missing column, a duplicate path or a score that is not a number is an error naming the row. */

@@ -23,7 +23,9 @@ public final class PairedComparison {
   public enum Verdict {
     B_BETTER("B better (interval above 0)"),
     A_BETTER("A better (interval below 0)"),
-    NOT_SHOWN("no difference shown (interval contains 0)");
+    NOT_SHOWN("no difference shown (interval contains 0)"),
+    /** A subset of one class (a positives-only source, say): ROC-AUC is undefined there, Brier is not. */
+    ONE_CLASS("one class only: no ROC-AUC");
 
     private final String text;
 
@@ -73,6 +75,11 @@ public final class PairedComparison {
       groups.add(p.group());
     }
     Bootstrap bootstrap = new Bootstrap(groups, replicates, seed);
+    if (java.util.Arrays.stream(labels).distinct().count() < 2) {
+      Bootstrap.Estimate none = new Bootstrap.Estimate(Double.NaN, Double.NaN, Double.NaN);
+      return new Row(subset, n, bootstrap.groups(), none, none, none, Metrics.brier(a, labels),
+          Metrics.brier(b, labels), Verdict.ONE_CLASS);
+    }
     // Same seed and groups: replicate r draws the same slices for A and for B.
     double[] resampledA = bootstrap.replicates(a, labels, Metrics::rocAuc);
     double[] resampledB = bootstrap.replicates(b, labels, Metrics::rocAuc);

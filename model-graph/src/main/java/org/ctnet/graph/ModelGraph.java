@@ -12,6 +12,7 @@ import org.ctnet.graph.layers.ParameterStore;
 import org.ctnet.graph.layers.ParameterStore.Parameter;
 import org.ctnet.graph.layers.ParameterStore.Role;
 import org.ctnet.graph.export.Signatures;
+import org.ctnet.graph.lesion.LesionReadout;
 import org.ctnet.graph.preprocess.DecodeGraph;
 import org.ctnet.graph.preprocess.Preprocessing;
 import org.ctnet.graph.spec.NetworkSpec;
@@ -55,8 +56,10 @@ public final class ModelGraph {
   private final BuildRecord inferenceRecord;
   private final List<BuildRecord.BatchStatistics> trainBatchStatistics;
   private final float temperature;
+  private final LesionReadout lesion;
 
   private ModelGraph(Builder b) {
+    this.lesion = b.lesion;
     this.spec = b.spec;
     this.training = b.training;
     this.preprocessing = b.preprocessing;
@@ -131,6 +134,7 @@ public final class ModelGraph {
     TrainingGraph trainingGraph;
     BuildRecord inferenceRecord;
     List<BuildRecord.BatchStatistics> trainBatchStatistics;
+    LesionReadout lesion;
 
     final float temperature;
 
@@ -192,7 +196,32 @@ public final class ModelGraph {
       cam = CamGraph.build(tf.withSubScope("cam"), rawLogits,
           inferenceRecord.feature(spec.effectiveCamLayer()), classIndex,
           spec.inputHeight(), spec.inputWidth(), List.of(CamMethod.values()), lastSoftMask());
+      if (inferenceRecord.lesionLogits() != null) {
+        lesion = LesionReadout.build(tf.withSubScope("lesion_readout"), inferenceRecord.lesionLogits(),
+            spec.inputHeight(), spec.inputWidth());
+        List<Operand<?>> outputs = lesion.outputs();
+        List<Operand<?>> named = new java.util.ArrayList<>();
+        for (int i = 0; i < outputs.size(); i++) {
+          named.add(identity(tf.withName(ModelNames.LESION_OUTPUTS.get(i)), outputs.get(i)));
+        }
+        lesion = new LesionReadout(cast(named.get(0)), cast(named.get(1)), cast(named.get(2)), castInt(named.get(3)));
+      }
       return new ModelGraph(this);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Operand<?> identity(Ops named, Operand<?> x) {
+      return named.identity((Operand) x);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Operand<TFloat32> cast(Operand<?> x) {
+      return (Operand<TFloat32>) x;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Operand<TInt32> castInt(Operand<?> x) {
+      return (Operand<TInt32>) x;
     }
 
     private Operand<TFloat32> lastSoftMask() {
@@ -290,6 +319,11 @@ public final class ModelGraph {
   /** The training half: loss, lesion term, gradients, updates, the train op and the L2-SP anchors. */
   public TrainingGraph trainingGraph() {
     return trainingGraph;
+  }
+
+  /** The lesion head's readout on the inference path (named outputs), or null when the network has none. */
+  public LesionReadout lesion() {
+    return lesion;
   }
 
   /** The signatures an exported model carries (see {@link ModelNames}). */

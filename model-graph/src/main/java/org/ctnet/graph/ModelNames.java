@@ -39,6 +39,17 @@ public final class ModelNames {
   public static final String OUT_CAM_SUFFIX = "_cam";
   public static final String OUT_HEATMAP_SUFFIX = "_heatmap";
   public static final String OUT_HAS_EVIDENCE_SUFFIX = "_has_evidence";
+  /** Lesion head: per-pixel probability of COVID-19-type infection [N, H, W]. */
+  public static final String OUT_LESION_MAP = "lesion_map";
+  /** Lesion head: per-pixel probability of the lung field [N, H, W]. */
+  public static final String OUT_LUNG_MAP = "lung_map";
+  /** Lesion head: share of the lung field with lesion probability over 0.5 [N]. */
+  public static final String OUT_LUNG_INVOLVEMENT = "lung_involvement";
+  /** Lesion head: severity category index 0..4 = CT-0..CT-4 [N] (int32). */
+  public static final String OUT_SEVERITY = "severity";
+  /** The lesion head's outputs, present in the serving, bytes and explain signatures of models that have one. */
+  public static final List<String> LESION_OUTPUTS =
+      List.of(OUT_LESION_MAP, OUT_LUNG_MAP, OUT_LUNG_INVOLVEMENT, OUT_SEVERITY);
 
   // Graph op names (top level, stable).
   public static final String OP_IMAGES = "images";
@@ -49,12 +60,19 @@ public final class ModelNames {
   public static final String OP_CLASS_WEIGHTS = "class_weights";
   /** Per-image weight of the classification loss (default 1; 0 = the image only guides the maps). */
   public static final String OP_EXAMPLE_WEIGHTS = "example_weights";
-  /** Lesion guidance (training only): per-image lesion area fraction on the explained layer's grid. */
+  /**
+   * Lesion supervision (training only): per-image lesion area fraction per cell of the lesion head's
+   * grid, or, without a lesion head, of the explained layer's grid (Grad-CAM guidance).
+   */
   public static final String OP_LESION_MASKS = "lesion_masks";
   /** Lesion guidance: per-image weight of the lesion term (default 0 = no mask). */
   public static final String OP_LESION_WEIGHTS = "lesion_weights";
   /** Lesion guidance: the weighted mean lesion term of the batch (0 when no image has a mask). */
   public static final String OP_LESION_LOSS = "lesion_loss";
+  /** Lesion head (training only): per-image lung-field fraction per cell of the head's grid. */
+  public static final String OP_LUNG_MASKS = "lung_masks";
+  /** Lesion head: per-image weight of the lung-field term (default 0 = no lung mask). */
+  public static final String OP_LUNG_WEIGHTS = "lung_weights";
   public static final String OP_PROBABILITIES = "probabilities";
   public static final String OP_LOGITS = "logits";
   public static final String OP_LOSS = "loss";

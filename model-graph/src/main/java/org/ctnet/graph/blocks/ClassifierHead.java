@@ -7,15 +7,19 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
 /**
- * Global average pool → dropout → dense. The sigmoid head's single logit z is returned as the two
+ * Global average pool (beside the lesion evidence, when given) → dropout → dense. The sigmoid head's single logit z is returned as the two
  * logits [-z/2, z/2], so softmax of them is [1 - σ(z), σ(z)] and both heads look alike downstream.
  */
 public final class ClassifierHead {
   private ClassifierHead() {}
 
   public static Operand<TFloat32> apply(
-      Layers layers, Operand<TFloat32> features, HeadKind kind, int classes, double dropout) {
+      Layers layers, Operand<TFloat32> features, Operand<TFloat32> evidence, HeadKind kind, int classes,
+      double dropout) {
     Operand<TFloat32> pooled = layers.globalAveragePool(features);
+    if (evidence != null) {
+      pooled = layers.tf().concat(java.util.List.of(pooled, evidence), layers.tf().constant(1));
+    }
     pooled = layers.dropout(pooled, dropout);
     if (kind == HeadKind.SOFTMAX) {
       return layers.dense(pooled, "dense", classes);

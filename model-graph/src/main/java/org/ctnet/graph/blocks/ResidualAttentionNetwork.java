@@ -9,7 +9,9 @@ import org.tensorflow.types.TFloat32;
 /**
  * The whole network as a fold of the spec's stages over the blocks: stem, then per stage its
  * residual units and attention modules, then a final BN-ReLU and the classifier head. Every block
- * output is recorded as a named feature layer (see {@link NetworkSpec#featureLayerNames()}).
+ * output is recorded as a named feature layer (see {@link NetworkSpec#featureLayerNames()}). With a
+ * lesion head, its decoder runs on the recorded blocks (its logits recorded too), and the head may
+ * see its evidence.
  */
 public final class ResidualAttentionNetwork {
   private ResidualAttentionNetwork() {}
@@ -33,7 +35,16 @@ public final class ResidualAttentionNetwork {
     }
     Layers finalBlock = root.child(NetworkSpec.FINAL_FEATURES);
     x = finalBlock.recordFeature(finalBlock.batchNormRelu(x, "bn"));
+    Operand<TFloat32> evidence = null;
+    if (spec.lesionHead() != null) {
+      Layers lesion = root.child("lesion");
+      Operand<TFloat32> lesionLogits = LesionDecoder.apply(lesion, lesion.record(), spec);
+      lesion.record().setLesionLogits(lesionLogits);
+      if (spec.lesionHead().evidence()) {
+        evidence = LesionDecoder.evidence(lesion, lesionLogits, x);
+      }
+    }
     return ClassifierHead.apply(
-        root.child("head"), x, spec.head(), spec.numClasses(), spec.dropout());
+        root.child("head"), x, evidence, spec.head(), spec.numClasses(), spec.dropout());
   }
 }

@@ -1,6 +1,7 @@
 package org.ctnet.graph.blocks;
 
 import org.ctnet.graph.layers.Layers;
+import org.ctnet.graph.spec.NetworkSpec;
 import org.ctnet.graph.spec.StemSpec;
 import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;
@@ -13,8 +14,9 @@ public final class Stem {
     if (spec.inputPool() > 1) {
       x = layers.averagePool(x, "input_pool", spec.inputPool());
     }
+    layers.recordDecoderInput(NetworkSpec.LESION_INPUT, x);
     Operand<TFloat32> y = layers.conv2d(x, "conv", spec.filters(), spec.kernelSize(), spec.stride());
-    y = layers.batchNormRelu(y, "bn");
+    y = layers.recordDecoderInput(NetworkSpec.LESION_STEM_CONV, layers.batchNormRelu(y, "bn"));
     if (spec.maxPool()) {
       y = layers.maxPool3x3Stride2(y, "pool");
     }

@@ -11,17 +11,17 @@ public final class Signatures {
 
   /** The signatures an exported model carries (see {@link ModelNames}). */
   public static List<Signature> of(ModelGraph g) {
-    Signature serving = Signature.builder(ModelNames.SERVING_DEFAULT)
+    Signature serving = withLesion(g, Signature.builder(ModelNames.SERVING_DEFAULT)
         .methodName(ModelNames.PREDICT_METHOD)
         .input(ModelNames.IN_IMAGES, g.images())
         .output(ModelNames.OUT_PROBABILITIES, g.probabilities())
-        .output(ModelNames.OUT_LOGITS, g.logits())
+        .output(ModelNames.OUT_LOGITS, g.logits()))
         .build();
-    Signature bytes = Signature.builder(ModelNames.SERVING_BYTES)
+    Signature bytes = withLesion(g, Signature.builder(ModelNames.SERVING_BYTES)
         .methodName(ModelNames.PREDICT_METHOD)
         .input(ModelNames.IN_IMAGE_BYTES, g.imageBytes())
         .output(ModelNames.OUT_PROBABILITIES, g.probabilities())
-        .output(ModelNames.OUT_LOGITS, g.logits())
+        .output(ModelNames.OUT_LOGITS, g.logits()))
         .build();
     Signature.Builder explain = Signature.builder(ModelNames.EXPLAIN)
         .methodName(ModelNames.PREDICT_METHOD)
@@ -34,6 +34,7 @@ public final class Signatures {
         .output(method.key() + ModelNames.OUT_CAM_SUFFIX, out.cam())
         .output(method.key() + ModelNames.OUT_HEATMAP_SUFFIX, out.heatmap())
         .output(method.key() + ModelNames.OUT_HAS_EVIDENCE_SUFFIX, out.hasEvidence()));
+    withLesion(g, explain);
     Signature train = Signature.builder(ModelNames.TRAIN_STEP)
         .methodName(ModelNames.PREDICT_METHOD)
         .input(ModelNames.IN_IMAGES, g.images())
@@ -42,5 +43,16 @@ public final class Signatures {
         .output(ModelNames.OUT_LOSS, g.trainingGraph().trainStepLoss())
         .build();
     return List.of(serving, bytes, explain.build(), train);
+  }
+
+  /** Adds the lesion head's outputs (lesion and lung maps, involvement, severity) when the model has one. */
+  private static Signature.Builder withLesion(ModelGraph g, Signature.Builder builder) {
+    if (g.lesion() != null) {
+      var outputs = g.lesion().outputs();
+      for (int i = 0; i < outputs.size(); i++) {
+        builder.output(ModelNames.LESION_OUTPUTS.get(i), outputs.get(i));
+      }
+    }
+    return builder;
   }
 }

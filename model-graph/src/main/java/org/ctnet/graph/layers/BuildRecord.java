@@ -20,6 +20,8 @@ public final class BuildRecord {
 
   private final Map<String, Operand<TFloat32>> features = new LinkedHashMap<>();
   private final Map<String, Operand<TFloat32>> softMasks = new LinkedHashMap<>();
+  private final Map<String, Operand<TFloat32>> decoderInputs = new LinkedHashMap<>();
+  private Operand<TFloat32> lesionLogits;
   private final List<StatisticUpdate> updates = new ArrayList<>();
   private final List<BatchStatistics> batchStatistics = new ArrayList<>();
 
@@ -39,6 +41,25 @@ public final class BuildRecord {
     if (features.putIfAbsent(name, feature) != null) {
       throw new IllegalStateException("feature layer recorded twice: " + name);
     }
+  }
+
+  void addDecoderInput(String name, Operand<TFloat32> feature) {
+    decoderInputs.put(name, feature);
+  }
+
+  /** Maps only the lesion decoder reads (the stem convolution before its pool, the image the stem sees). */
+  public Map<String, Operand<TFloat32>> decoderInputs() {
+    return Collections.unmodifiableMap(decoderInputs);
+  }
+
+  /** Records the lesion head's logits [N, h, w, 2] (lesion, lung) on this path. */
+  public void setLesionLogits(Operand<TFloat32> logits) {
+    this.lesionLogits = logits;
+  }
+
+  /** The lesion head's logits [N, h, w, 2] (lesion, lung), or null when the network has no lesion head. */
+  public Operand<TFloat32> lesionLogits() {
+    return lesionLogits;
   }
 
   void addSoftMask(String name, Operand<TFloat32> mask) {

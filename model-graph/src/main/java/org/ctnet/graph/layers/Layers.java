@@ -117,6 +117,26 @@ public final class Layers {
     return x;
   }
 
+  /** Records a map the lesion decoder reads (not a CAM target). */
+  public Operand<TFloat32> recordDecoderInput(String name, Operand<TFloat32> x) {
+    record.addDecoderInput(name, x);
+    return x;
+  }
+
+  /** The record of the path being built. */
+  public BuildRecord record() {
+    return record;
+  }
+
+  /** A 1×1 convolution with a bias (no batch norm follows): per-pixel logits. */
+  public Operand<TFloat32> conv1x1WithBias(Operand<TFloat32> x, String name, int filters) {
+    Operand<TFloat32> y = conv2d(x, name, filters, 1, 1);
+    Layers scope = leaf(name);
+    Variable<TFloat32> b = store.get(scope.path, "bias", Role.SHIFT_OR_SCALE,
+        init -> init.fill(init.constant(new long[] {filters}), init.constant(0f)));
+    return tf.withName(name + "_bias").nn.biasAdd(y, b);
+  }
+
   public void recordSoftMask(Operand<TFloat32> mask) {
     record.addSoftMask(path, mask);
   }

@@ -135,8 +135,21 @@ public final class ModelSession extends SignatureModel {
    * @param exampleWeights weight of each image's classification loss (0 = the image only guides the map)
    * @param masks lesion area fraction per cell of {@link #lesionGrid()}, n × rows × cols, row-major
    * @param weights weight of each image's lesion term (0 = no mask)
+   * @param lungMasks lung-field fraction per cell of {@link #lesionGrid()} (lesion head only, else null)
+   * @param lungWeights weight of each image's lung-field term (lesion head only, else null)
    */
-  public record LesionFeed(float[] exampleWeights, float[] masks, float[] weights) {}
+  public record LesionFeed(float[] exampleWeights, float[] masks, float[] weights, float[] lungMasks,
+      float[] lungWeights) {
+    /** Grad-CAM guidance's feed: no lung field. */
+    public LesionFeed(float[] exampleWeights, float[] masks, float[] weights) {
+      this(exampleWeights, masks, weights, null, null);
+    }
+  }
+
+  /** True when the network has a dense lesion head (the feed then carries lung masks too). */
+  public boolean hasLesionHead() {
+    return modelGraph.trainingGraph().lungMasks() != null;
+  }
 
   /** Rows and columns of the grid lesion masks are fed on (the explained layer's), or null without lesion guidance. */
   public int[] lesionGrid() {
@@ -181,6 +194,10 @@ public final class ModelSession extends SignatureModel {
             + " grid needs " + n + " example weights, " + n + " lesion weights and " + ((long) n * grid[0] * grid[1])
             + " mask cells");
       }
+      if (hasLesionHead() && (lesion.lungMasks() == null || lesion.lungWeights() == null
+          || lesion.lungMasks().length != lesion.masks().length || lesion.lungWeights().length != n)) {
+        throw new IllegalArgumentException("a lesion head's feed needs lung masks and weights shaped like the lesion's");
+      }
     }
     try (TFloat32 input = imageTensor(images, n);
         TInt32 y = TensorIo.ints(labels);
@@ -188,7 +205,11 @@ public final class ModelSession extends SignatureModel {
         TFloat32 weights = classWeights == null ? null : TensorIo.floats(classWeights, classWeights.length);
         TFloat32 exampleWeights = lesion == null ? null : TensorIo.floats(lesion.exampleWeights(), n);
         TFloat32 masks = lesion == null ? null : TensorIo.floats(lesion.masks(), n, grid[0], grid[1]);
-        TFloat32 lesionWeights = lesion == null ? null : TensorIo.floats(lesion.weights(), n)) {
+        TFloat32 lesionWeights = lesion == null ? null : TensorIo.floats(lesion.weights(), n);
+        TFloat32 lungMasks = lesion == null || lesion.lungMasks() == null ? null
+            : TensorIo.floats(lesion.lungMasks(), n, grid[0], grid[1]);
+        TFloat32 lungWeights = lesion == null || lesion.lungWeights() == null ? null
+            : TensorIo.floats(lesion.lungWeights(), n)) {
       Session.Runner runner = session.runner()
           .feed(ModelNames.OP_IMAGES, input)
           .feed(ModelNames.OP_LABELS, y)
@@ -200,6 +221,9 @@ public final class ModelSession extends SignatureModel {
         runner.feed(ModelNames.OP_EXAMPLE_WEIGHTS, exampleWeights)
             .feed(ModelNames.OP_LESION_MASKS, masks)
             .feed(ModelNames.OP_LESION_WEIGHTS, lesionWeights);
+        if (lungMasks != null && hasLesionHead()) {
+          runner.feed(ModelNames.OP_LUNG_MASKS, lungMasks).feed(ModelNames.OP_LUNG_WEIGHTS, lungWeights);
+        }
       }
       runner.fetch(ModelNames.OP_LOSS).fetch(ModelNames.OP_TRAIN_LOGITS);
       if (grid != null) {

@@ -35,6 +35,16 @@ public interface Predictor extends AutoCloseable {
    */
   Explanation explain(float[] images, int n, int[] classIndex);
 
+  /** True when the serving signature carries the lesion head's outputs (lesion map, involvement, severity). */
+  boolean hasLesionHead();
+
+  /**
+   * Runs serving_default with the lesion head's outputs on n images.
+   *
+   * @throws IllegalStateException when the model has no lesion head
+   */
+  LesionPrediction predictLesions(float[] images, int n);
+
   /** The CAM methods this model's explain signature carries (older exports may have fewer). */
   List<CamMethod> camMethods();
 

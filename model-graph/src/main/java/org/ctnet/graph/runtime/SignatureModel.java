@@ -99,6 +99,33 @@ abstract class SignatureModel implements Predictor {
     }
   }
 
+  @Override
+  public boolean hasLesionHead() {
+    return signatures.get(ModelNames.SERVING_DEFAULT).getOutputs().keySet().containsAll(ModelNames.LESION_OUTPUTS);
+  }
+
+  @Override
+  public LesionPrediction predictLesions(float[] images, int n) {
+    if (!hasLesionHead()) {
+      throw new IllegalStateException("model " + spec().name() + " has no lesion head");
+    }
+    String sig = ModelNames.SERVING_DEFAULT;
+    try (TFloat32 input = imageTensor(images, n)) {
+      Session.Runner runner = session.runner().feed(tensorName(sig, ModelNames.IN_IMAGES, true), input)
+          .fetch(tensorName(sig, ModelNames.OUT_PROBABILITIES, false))
+          .fetch(tensorName(sig, ModelNames.OUT_LOGITS, false));
+      for (String out : ModelNames.LESION_OUTPUTS) {
+        runner.fetch(tensorName(sig, out, false));
+      }
+      try (Result r = runner.run()) {
+        Prediction p = new Prediction(rows(TensorIo.readFloats(r.get(0)), n), rows(TensorIo.readFloats(r.get(1)), n));
+        long[] shape = r.get(2).shape().asArray();
+        return new LesionPrediction(p, rows(TensorIo.readFloats(r.get(2)), n), rows(TensorIo.readFloats(r.get(3)), n),
+            TensorIo.readFloats(r.get(4)), TensorIo.readInts(r.get(5)), (int) shape[1], (int) shape[2]);
+      }
+    }
+  }
+
   /**
    * Runs the explain signature.
    *

@@ -22,6 +22,7 @@ import java.util.List;
  * @param batchNormEpsilon variance epsilon of batch norm
  * @param camLayer feature layer explained by the CAM methods; empty = the last feature block
  * @param seed seed for variable initialisation
+ * @param lesionHead the dense lesion head, or null for none (specs written before it existed)
  */
 public record NetworkSpec(
     String name,
@@ -37,7 +38,16 @@ public record NetworkSpec(
     double batchNormMomentum,
     double batchNormEpsilon,
     String camLayer,
-    long seed) {
+    long seed,
+    LesionHeadSpec lesionHead) {
+
+  /** A spec without a lesion head. */
+  public NetworkSpec(String name, int inputHeight, int inputWidth, int inputChannels, StemSpec stem,
+      List<StageSpec> stages, HeadKind head, int numClasses, double dropout, double weightDecay,
+      double batchNormMomentum, double batchNormEpsilon, String camLayer, long seed) {
+    this(name, inputHeight, inputWidth, inputChannels, stem, stages, head, numClasses, dropout, weightDecay,
+        batchNormMomentum, batchNormEpsilon, camLayer, seed, null);
+  }
 
   /** The input image the network takes. */
   public ImageShape inputShape() {
@@ -79,6 +89,78 @@ public record NetworkSpec(
       throw new IllegalArgumentException(
           "camLayer must be one of " + layers + ", got '" + camLayer + "'");
     }
+    if (lesionHead != null) {
+      if (lesionHead.fromStage() >= stages.size()) {
+        throw new IllegalArgumentException("lesionHead.fromStage must be below the " + stages.size()
+            + " stages, got " + lesionHead.fromStage());
+      }
+      List<LesionLevel> levels = lesionLevels(inputHeight, inputWidth, stem, stages, lesionHead.fromStage());
+      if (lesionHead.channels().size() != levels.size()) {
+        throw new IllegalArgumentException("lesionHead.channels needs one entry per decoder level, "
+            + levels.size() + " here " + levels.stream().map(l -> l.feature() + "@" + l.height() + "x" + l.width())
+                .toList() + ", got " + lesionHead.channels().size());
+      }
+    }
+  }
+
+  /** Name of the decoder input that is the image the stem convolution sees (after input pooling). */
+  public static final String LESION_INPUT = "input";
+  /** Name of the decoder input that is the stem convolution's output before its max pool. */
+  public static final String LESION_STEM_CONV = "stem/conv";
+
+  /**
+   * One level of the lesion decoder: the feature it concatenates, its size and channels.
+   *
+   * @param feature a stage's last block (a feature layer name), {@link #LESION_STEM_CONV} or
+   *     {@link #LESION_INPUT}
+   */
+  public record LesionLevel(String feature, int height, int width, int channels) {}
+
+  /** The lesion decoder's levels, deepest first (empty without a lesion head). */
+  public List<LesionLevel> lesionLevels() {
+    return lesionHead == null ? List.of()
+        : lesionLevels(inputHeight, inputWidth, stem, stages, lesionHead.fromStage());
+  }
+
+  /** Resolution of the lesion head's logits (the image the stem sees), or null without one. */
+  public int[] lesionGrid() {
+    return lesionHead == null ? null : new int[] {stem.pooledSize(inputHeight), stem.pooledSize(inputWidth)};
+  }
+
+  private static List<LesionLevel> lesionLevels(int height, int width, StemSpec stem, List<StageSpec> stages,
+      int fromStage) {
+    List<LesionLevel> candidates = new ArrayList<>();
+    int h = stem.outputSize(height);
+    int w = stem.outputSize(width);
+    List<int[]> sizes = new ArrayList<>();
+    for (StageSpec stage : stages) {
+      h = ceilDiv(h, stage.stride());
+      w = ceilDiv(w, stage.stride());
+      sizes.add(new int[] {h, w});
+    }
+    for (int s = fromStage; s >= 0; s--) {
+      StageSpec stage = stages.get(s);
+      String last = stage.attentionModules() > 0
+          ? stageScope(s) + "/" + attentionScope(stage.attentionModules() - 1)
+          : stageScope(s) + "/" + unitScope(stage.residualUnits() - 1);
+      candidates.add(new LesionLevel(last, sizes.get(s)[0], sizes.get(s)[1], stage.outChannels()));
+    }
+    candidates.add(new LesionLevel("stem", stem.outputSize(height), stem.outputSize(width), stem.filters()));
+    if (stem.maxPool()) {
+      int ch = ceilDiv(stem.pooledSize(height), stem.stride());
+      int cw = ceilDiv(stem.pooledSize(width), stem.stride());
+      candidates.add(new LesionLevel(LESION_STEM_CONV, ch, cw, stem.filters()));
+    }
+    candidates.add(new LesionLevel(LESION_INPUT, stem.pooledSize(height), stem.pooledSize(width), 1));
+    // One level per resolution: the deepest feature found at it.
+    List<LesionLevel> levels = new ArrayList<>();
+    for (LesionLevel c : candidates) {
+      boolean seen = levels.stream().anyMatch(l -> l.height() == c.height() && l.width() == c.width());
+      if (!seen) {
+        levels.add(c);
+      }
+    }
+    return levels;
   }
 
   private static void validateResolutions(
@@ -206,30 +288,36 @@ public record NetworkSpec(
   public NetworkSpec withName(String newName) {
     return new NetworkSpec(
         newName, inputHeight, inputWidth, inputChannels, stem, stages, head, numClasses, dropout,
-        weightDecay, batchNormMomentum, batchNormEpsilon, camLayer, seed);
+        weightDecay, batchNormMomentum, batchNormEpsilon, camLayer, seed, lesionHead);
   }
 
   public NetworkSpec withHead(HeadKind newHead) {
     return new NetworkSpec(
         name, inputHeight, inputWidth, inputChannels, stem, stages, newHead, numClasses, dropout,
-        weightDecay, batchNormMomentum, batchNormEpsilon, camLayer, seed);
+        weightDecay, batchNormMomentum, batchNormEpsilon, camLayer, seed, lesionHead);
   }
 
   public NetworkSpec withInputSize(int height, int width) {
     return new NetworkSpec(
         name, height, width, inputChannels, stem, stages, head, numClasses, dropout, weightDecay,
-        batchNormMomentum, batchNormEpsilon, camLayer, seed);
+        batchNormMomentum, batchNormEpsilon, camLayer, seed, lesionHead);
   }
 
   public NetworkSpec withSeed(long newSeed) {
     return new NetworkSpec(
         name, inputHeight, inputWidth, inputChannels, stem, stages, head, numClasses, dropout,
-        weightDecay, batchNormMomentum, batchNormEpsilon, camLayer, newSeed);
+        weightDecay, batchNormMomentum, batchNormEpsilon, camLayer, newSeed, lesionHead);
   }
 
   public NetworkSpec withCamLayer(String layer) {
     return new NetworkSpec(
         name, inputHeight, inputWidth, inputChannels, stem, stages, head, numClasses, dropout,
-        weightDecay, batchNormMomentum, batchNormEpsilon, layer, seed);
+        weightDecay, batchNormMomentum, batchNormEpsilon, layer, seed, lesionHead);
+  }
+
+  public NetworkSpec withLesionHead(LesionHeadSpec head) {
+    return new NetworkSpec(
+        name, inputHeight, inputWidth, inputChannels, stem, stages, this.head, numClasses, dropout,
+        weightDecay, batchNormMomentum, batchNormEpsilon, camLayer, seed, head);
   }
 }

@@ -39,6 +39,8 @@ public final class TrainingGraph {
   private Operand<TFloat32> exampleWeights;
   private Operand<TFloat32> lesionMasks;
   private Operand<TFloat32> lesionWeights;
+  private Operand<TFloat32> lungMasks;
+  private Operand<TFloat32> lungWeights;
   private Operand<TFloat32> lesionLoss;
   private Operand<TFloat32> dataLoss;
   private Operand<TFloat32> trainLoss;
@@ -84,6 +86,16 @@ public final class TrainingGraph {
   /** Lesion masks on the explained layer's grid (placeholder; null without lesion guidance). */
   public Operand<TFloat32> lesionMasks() {
     return lesionMasks;
+  }
+
+  /** Lung-field masks on the lesion head's grid (placeholder; null without a lesion head). */
+  public Operand<TFloat32> lungMasks() {
+    return lungMasks;
+  }
+
+  /** Per-image weights of the lung-field term (placeholder; null without a lesion head). */
+  public Operand<TFloat32> lungWeights() {
+    return lungWeights;
   }
 
   /** Per-image lesion weights (placeholder; null without lesion guidance). */
@@ -143,7 +155,10 @@ public final class TrainingGraph {
     Operand<TFloat32> weights = l.math.mul(l.sum(l.math.mul(oneHot, classWeights), l.constant(1)), exampleWeights);
     Operand<TFloat32> dataLoss = l.math.divNoNan(
         l.sum(l.math.mul(perSample, weights), l.constant(0)), l.sum(weights, l.constant(0)));
-    if (training.lesionGuidance()) {
+    if (trainRecord.lesionLogits() != null) {
+      lesionLoss = tf.withName(ModelNames.OP_LESION_LOSS).identity(denseLesionTerm(trainRecord.lesionLogits(), batchSize));
+      dataLoss = l.math.add(dataLoss, lesionLoss);
+    } else if (training.lesionGuidance()) {
       lesionLoss = tf.withName(ModelNames.OP_LESION_LOSS).identity(
           lesionTerm(trainRecord.feature(spec.effectiveCamLayer()), batchSize));
       dataLoss = l.math.add(dataLoss, lesionLoss);
@@ -205,6 +220,50 @@ public final class TrainingGraph {
     Operand<TFloat32> perImage = g.math.sub(outside, inside);
     Operand<TFloat32> guided = g.dtypes.cast(g.math.greater(lesionWeights, g.constant(0f)), TFloat32.class);
     return g.math.divNoNan(g.sum(g.math.mul(perImage, lesionWeights), g.constant(0)), g.sum(guided, g.constant(0)));
+  }
+
+  /**
+   * The lesion head's supervision: per image with a lesion weight w > 0, binary cross-entropy
+   * (mean over the grid) plus soft Dice (1 − (2Σpm + 1)/(Σp + Σm + 1), so an empty mask still
+   * penalises predicted lesion) of the lesion channel against the mask's area fractions; per image
+   * with a lung weight v > 0, cross-entropy of the lung channel. Each part is weighted and averaged
+   * over the images that carry it, so a batch's few masked slices are not diluted by the rest.
+   */
+  private Operand<TFloat32> denseLesionTerm(Operand<TFloat32> logits, Operand<TInt32> batchSize) {
+    Ops g = tf.withSubScope("lesion_head_loss");
+    int h = (int) logits.shape().get(1);
+    int w = (int) logits.shape().get(2);
+    Operand<TFloat32> zeros = g.fill(g.stack(List.of(batchSize, g.constant(h), g.constant(w))), g.constant(0f));
+    Operand<TFloat32> none = g.fill(g.expandDims(batchSize, g.constant(0)), g.constant(0f));
+    lesionMasks = tf.withName(ModelNames.OP_LESION_MASKS).placeholderWithDefault(zeros, Shape.of(-1, h, w));
+    lesionWeights = tf.withName(ModelNames.OP_LESION_WEIGHTS).placeholderWithDefault(none, Shape.of(-1));
+    lungMasks = tf.withName(ModelNames.OP_LUNG_MASKS).placeholderWithDefault(zeros, Shape.of(-1, h, w));
+    lungWeights = tf.withName(ModelNames.OP_LUNG_WEIGHTS).placeholderWithDefault(none, Shape.of(-1));
+    Operand<TInt32> spatial = g.constant(new int[] {1, 2});
+    Operand<TFloat32> lesion = org.ctnet.graph.blocks.LesionDecoder.channel(g, logits,
+        org.ctnet.graph.blocks.LesionDecoder.LESION);
+    Operand<TFloat32> lung = org.ctnet.graph.blocks.LesionDecoder.channel(g, logits,
+        org.ctnet.graph.blocks.LesionDecoder.LUNG);
+    Operand<TFloat32> p = g.math.sigmoid(lesion);
+    Operand<TFloat32> one = g.constant(1f);
+    Operand<TFloat32> dice = g.math.sub(one, g.math.div(
+        g.math.add(g.math.mul(g.constant(2f), g.sum(g.math.mul(p, lesionMasks), spatial)), one),
+        g.math.add(g.math.add(g.sum(p, spatial), g.sum(lesionMasks, spatial)), one)));
+    Operand<TFloat32> lesionPerImage = g.math.add(g.math.mean(crossEntropy(g, lesion, lesionMasks), spatial), dice);
+    Operand<TFloat32> lungPerImage = g.math.mean(crossEntropy(g, lung, lungMasks), spatial);
+    return g.math.add(weightedMean(g, lesionPerImage, lesionWeights), weightedMean(g, lungPerImage, lungWeights));
+  }
+
+  /** Element-wise binary cross-entropy of logits x against targets y, stable form. */
+  private static Operand<TFloat32> crossEntropy(Ops g, Operand<TFloat32> x, Operand<TFloat32> y) {
+    return g.math.add(g.math.sub(g.math.maximum(x, g.zerosLike(x)), g.math.mul(x, y)),
+        g.math.log1p(g.math.exp(g.math.neg(g.math.abs(x)))));
+  }
+
+  /** Σ w·v over the images with w > 0, divided by their count (0 when there are none). */
+  private static Operand<TFloat32> weightedMean(Ops g, Operand<TFloat32> values, Operand<TFloat32> weights) {
+    Operand<TFloat32> carried = g.dtypes.cast(g.math.greater(weights, g.constant(0f)), TFloat32.class);
+    return g.math.divNoNan(g.sum(g.math.mul(values, weights), g.constant(0)), g.sum(carried, g.constant(0)));
   }
 
   private static int[] allAxes(int rank) {

@@ -156,9 +156,9 @@ class ExplainCliTest {
     assertTrue(new ObjectMapper().readTree(turned.resolve("explain-metrics.json").toFile()).get("orientation_fix_applied").asBoolean());
     // Told to ignore the column (a manifest recording a fix already applied), the slices stay as stored.
     List<org.ctnet.trainer.data.MaskedSlices.Slice> asStored = org.ctnet.trainer.data.MaskedSlices.read(transposed, false);
-    assertTrue(asStored.stream().noneMatch(org.ctnet.trainer.data.MaskedSlices.Slice::transpose));
+    assertTrue(asStored.stream().noneMatch(org.ctnet.trainer.data.MaskedSlices.Slice::turned));
     assertTrue(org.ctnet.trainer.data.MaskedSlices.read(transposed, true).stream()
-        .allMatch(org.ctnet.trainer.data.MaskedSlices.Slice::transpose));
+        .allMatch(org.ctnet.trainer.data.MaskedSlices.Slice::turned));
     Path groups = dir.resolve("even-patients.txt");
     Files.write(groups, evenPatients);
     Path subset = dir.resolve("eval-subset");

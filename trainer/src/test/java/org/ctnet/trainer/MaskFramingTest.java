@@ -32,7 +32,7 @@ class MaskFramingTest {
     }
     Files.write(dir.resolve("image.png"), SyntheticImages.png(image, W, H));
     Files.write(dir.resolve("mask.png"), SyntheticImages.png(mask, W, H));
-    MaskedSlices.Slice slice = new MaskedSlices.Slice(dir.resolve("image.png"), dir.resolve("mask.png"), false, "p", false);
+    MaskedSlices.Slice slice = new MaskedSlices.Slice(dir.resolve("image.png"), dir.resolve("mask.png"), MaskedSlices.Orientation.NONE, "p", false);
     for (Framing framing : Framing.values()) {
       ImagePreprocessor pre = new ImagePreprocessor(Preprocessing.forInput(40, 40, 1).withFraming(framing), 1_000_000);
       MaskedSlices.ModelView view = MaskedSlices.read(slice, pre);

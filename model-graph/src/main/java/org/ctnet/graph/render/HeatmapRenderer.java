@@ -73,6 +73,39 @@ public final class HeatmapRenderer {
     return encode(image);
   }
 
+  /**
+   * Colour of the lesion overlay (magenta, 0xRRGGBB): its own colour, so a lesion map is never
+   * mistaken for a Grad-CAM heatmap beside it.
+   */
+  public static final int LESION_COLOUR = 0xff00dc;
+
+  /**
+   * The lesion map blended over the grey input in {@link #LESION_COLOUR}, its weight rising
+   * continuously with the lesion probability (0 at 0, {@code opacity} at 1).
+   */
+  public static byte[] lesionPng(float[] grey, float[] lesion, int width, int height, double opacity) {
+    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+    for (int i = 0; i < width * height; i++) {
+      int g = Math.round(Math.max(0, Math.min(1, grey[i])) * 255);
+      double a = opacity * Math.max(0, Math.min(1, lesion[i]));
+      int r = (int) Math.round((1 - a) * g + a * ((LESION_COLOUR >> 16) & 0xff));
+      int gg = (int) Math.round((1 - a) * g + a * ((LESION_COLOUR >> 8) & 0xff));
+      int b = (int) Math.round((1 - a) * g + a * (LESION_COLOUR & 0xff));
+      image.setRGB(i % width, i / width, (r << 16) | (gg << 8) | b);
+    }
+    return encode(image);
+  }
+
+  /** The lesion map alone as RGBA PNG in {@link #LESION_COLOUR}, alpha = probability (for client-side layering). */
+  public static byte[] lesionLayerPng(float[] lesion, int width, int height) {
+    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_ARGB);
+    for (int i = 0; i < width * height; i++) {
+      int alpha = (int) Math.round(Math.max(0, Math.min(1, lesion[i])) * 255);
+      image.setRGB(i % width, i / width, (alpha << 24) | LESION_COLOUR);
+    }
+    return encode(image);
+  }
+
   /** Averages a [H×W] map down to [rows×cols] (area averaging). */
   public static float[][] grid(float[] map, int width, int height, int rows, int cols) {
     float[][] out = new float[rows][cols];

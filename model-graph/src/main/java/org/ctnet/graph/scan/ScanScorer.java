@@ -9,20 +9,56 @@ import org.ctnet.graph.preprocess.ImageDecodeException;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.preprocess.Preprocessing;
+import org.ctnet.graph.lesion.Severity;
+import org.ctnet.graph.runtime.LesionPrediction;
+import org.ctnet.graph.runtime.Prediction;
 
 /**
  * Scores a scan: every slice through the model in batches (DICOM through the lung window, all with
  * the model's own preprocessing), the lung slices picked by {@link LungSlices} where HU are known,
- * and one scan probability from them by the model's scan rule. When no slice shows lung (slices
+ * and one scan probability from them by the model's scan rule. With a lesion head, the scan's lung
+ * involvement too: the slices' involvement weighted by their lung area (a volume share). When no slice shows lung (slices
  * without HU, or a series cut above the lungs) every slice is used, and the result says so.
  */
 public final class ScanScorer {
   private static final int BATCH = 16;
 
-  /** Runs the model on a batch of inputs ([n, H, W, C] flattened), giving class probabilities. */
+  /** Runs the model on a batch of inputs ([n, H, W, C] flattened), giving each slice's scores. */
   @FunctionalInterface
   public interface Predictor {
-    CompletableFuture<float[][]> probabilities(float[] batch, int count);
+    CompletableFuture<SliceScores> scores(float[] batch, int count);
+  }
+
+  /**
+   * A batch's per-slice scores.
+   *
+   * @param probabilities class probabilities per slice
+   * @param involvement per slice, the lesion head's lung involvement (null: the model has no lesion head)
+   * @param lungShare per slice, the share of the slice the lesion head's lung map covers (null likewise)
+   */
+  public record SliceScores(float[][] probabilities, float[] involvement, float[] lungShare) {
+    /** Scores of a model without a lesion head. */
+    public static SliceScores of(Prediction prediction) {
+      return new SliceScores(prediction.probabilities(), null, null);
+    }
+
+    /** Scores with the lesion head's involvement and lung share. */
+    public static SliceScores of(LesionPrediction p) {
+      float[] lungShare = new float[p.size()];
+      for (int i = 0; i < lungShare.length; i++) {
+        int lung = 0;
+        for (float v : p.lungMaps()[i]) {
+          lung += v > 0.5f ? 1 : 0;
+        }
+        lungShare[i] = (float) lung / p.lungMaps()[i].length;
+      }
+      return new SliceScores(p.prediction().probabilities(), p.involvement(), lungShare);
+    }
+
+    /** The model's scores of a batch: with the lesion outputs when it has a lesion head. */
+    public static SliceScores run(org.ctnet.graph.runtime.Predictor model, float[] batch, int count) {
+      return model.hasLesionHead() ? of(model.predictLesions(batch, count)) : of(model.predict(batch, count));
+    }
   }
 
   /** Batches in flight at once: keeps both inference workers busy without flooding a server's queue. */
@@ -35,7 +71,7 @@ public final class ScanScorer {
   /** Scores with the session directly (the CLI), two session runs at a time (TF sessions are thread-safe). */
   public ScanScorer(org.ctnet.graph.runtime.Predictor session) {
     this(session.assets(), (batch, count) -> CompletableFuture.supplyAsync(
-        () -> session.predict(batch, count).probabilities(), CLI_RUNS));
+        () -> SliceScores.run(session, batch, count), CLI_RUNS));
   }
 
   private static final java.util.concurrent.ExecutorService CLI_RUNS = java.util.concurrent.Executors.newFixedThreadPool(2,
@@ -57,11 +93,25 @@ public final class ScanScorer {
    * @param top indices of the slices with the highest probabilities among those used, best first
    * @param lungFound false when no slice showed lung and every slice was used
    * @param topInputs the model inputs of the {@code top} slices, for explanations
+   * @param sliceInvolvement per slice, the lesion head's lung involvement (null without a lesion head)
+   * @param involvement the scan's lung involvement: the slices used, each weighted by its lung area
+   *     (NaN without a lesion head)
    */
   public record ScanResult(String name, List<String> sources, double[] sliceProbabilities, boolean[] lung, int[] used,
-      int[] top, double probability, ModelAssets.ScanDecision decision, boolean lungFound, List<float[]> topInputs) {
+      int[] top, double probability, ModelAssets.ScanDecision decision, boolean lungFound, List<float[]> topInputs,
+      double[] sliceInvolvement, double involvement) {
     public boolean positive() {
       return decision.isPositive(probability);
+    }
+
+    /** True when the model gave lesion figures. */
+    public boolean hasInvolvement() {
+      return sliceInvolvement != null;
+    }
+
+    /** The scan's severity category (null without a lesion head). */
+    public Severity severity() {
+      return hasInvolvement() ? Severity.of(involvement) : null;
     }
   }
 
@@ -129,7 +179,7 @@ public final class ScanScorer {
   }
 
   /** The result, or the cause of a failure unwrapped (a server's typed errors keep their type). */
-  private static float[][] join(CompletableFuture<float[][]> future) {
+  private static <T> T join(CompletableFuture<T> future) {
     try {
       return future.join();
     } catch (java.util.concurrent.CompletionException e) {
@@ -152,6 +202,9 @@ public final class ScanScorer {
       throw new IllegalArgumentException("scan " + name + " has no slices");
     }
     double[] probabilities = new double[n];
+    double[] involvement = new double[n];
+    double[] lungShare = new double[n];
+    boolean[] lesionHead = {false};
     java.util.ArrayDeque<Runnable> pending = new java.util.ArrayDeque<>();
     for (int start = 0; start < n; start += BATCH) {
       int first = start;
@@ -160,11 +213,16 @@ public final class ScanScorer {
       for (int i = 0; i < count; i++) {
         System.arraycopy(modelInputs.get(start + i), 0, batch, i * pixels, pixels);
       }
-      CompletableFuture<float[][]> future = predictor.probabilities(batch, count);
+      CompletableFuture<SliceScores> future = predictor.scores(batch, count);
       pending.add(() -> {
-        float[][] p = join(future);
+        SliceScores p = join(future);
+        lesionHead[0] = p.involvement() != null;
         for (int i = 0; i < count; i++) {
-          probabilities[first + i] = p[i][positive];
+          probabilities[first + i] = p.probabilities()[i][positive];
+          if (p.involvement() != null) {
+            involvement[first + i] = p.involvement()[i];
+            lungShare[first + i] = p.lungShare()[i];
+          }
         }
       });
       if (pending.size() >= BATCHES_IN_FLIGHT) {
@@ -194,7 +252,18 @@ public final class ScanScorer {
     int[] top = used.stream().sorted((a, b) -> Double.compare(probabilities[b], probabilities[a]))
         .limit(ScanRule.topK(used.size())).mapToInt(Integer::intValue).toArray();
     List<float[]> topInputs = java.util.Arrays.stream(top).mapToObj(modelInputs::get).toList();
+    double scanInvolvement = Double.NaN;
+    if (lesionHead[0]) {
+      double lesion = 0;
+      double lungArea = 0;
+      for (int i : used) {
+        lesion += involvement[i] * lungShare[i];
+        lungArea += lungShare[i];
+      }
+      scanInvolvement = lungArea == 0 ? 0 : lesion / lungArea;
+    }
     return new ScanResult(name, List.copyOf(sources), probabilities, shows, used.stream().mapToInt(Integer::intValue).toArray(),
-        top, decision.rule().aggregate(usedProbabilities), decision, lungFound, topInputs);
+        top, decision.rule().aggregate(usedProbabilities), decision, lungFound, topInputs,
+        lesionHead[0] ? involvement : null, scanInvolvement);
   }
 }

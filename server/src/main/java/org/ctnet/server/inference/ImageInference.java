@@ -101,9 +101,12 @@ public final class ImageInference {
       try (DecodeBudget.Permit permit = inputs.budget().acquire(bytes)) {
         SeriesAssembler.Assembly assembly = SeriesAssembler.assemble(dicom, settings.maxImagePixels());
         List<SeriesAssembler.Skipped> skipped = new ArrayList<>(assembly.skipped());
-        ScanScorer scorer = new ScanScorer(session.assets(),
-            (batch, count) -> served.predict(batch, count).orTimeout(settings.requestTimeoutMillis(), TimeUnit.MILLISECONDS)
-                .thenApply(Prediction::probabilities));
+        // A lesion model's scans run through the scheduler's call lane (one session run with every
+        // output); others are micro-batched with single-image requests.
+        ScanScorer scorer = new ScanScorer(session.assets(), (batch, count) -> (session.hasLesionHead()
+            ? served.call(() -> ScanScorer.SliceScores.run(session, batch, count))
+            : served.predict(batch, count).thenApply(ScanScorer.SliceScores::of))
+            .orTimeout(settings.requestTimeoutMillis(), TimeUnit.MILLISECONDS));
         List<ScanScorer.ScanResult> results = new ArrayList<>();
         for (Series series : assembly.series()) {
           try {
@@ -150,10 +153,17 @@ public final class ImageInference {
         .put("rule_description", r.decision().rule().description()).put("threshold", r.decision().threshold())
         .put("chosen_for", r.decision().chosenFor()).put("positive", r.positive());
     x.put("slices", r.sources().size()).put("slices_used", r.used().length).put("lung_found", r.lungFound());
+    if (r.hasInvolvement()) {
+      x.put("lung_involvement", r.involvement());
+      x.putObject("severity").put("category", r.severity().code()).put("meaning", r.severity().meaning());
+    }
     ArrayNode slices = x.putArray("slice_probabilities");
     for (int i = 0; i < r.sources().size(); i++) {
-      slices.addObject().put("file", r.sources().get(i)).put("probability", r.sliceProbabilities()[i])
+      ObjectNode slice = slices.addObject().put("file", r.sources().get(i)).put("probability", r.sliceProbabilities()[i])
           .put("shows_lung", r.lung()[i]);
+      if (r.hasInvolvement()) {
+        slice.put("lung_involvement", r.sliceInvolvement()[i]);
+      }
     }
     int explained = Math.min(EXPLAINED_SLICES, r.top().length);
     int pixels = served.predictor().spec().inputShape().pixels();

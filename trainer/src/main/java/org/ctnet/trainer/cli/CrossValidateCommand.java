@@ -136,7 +136,7 @@ public final class CrossValidateCommand implements Callable<Integer> {
     boolean resumeFold = resume && Files.isRegularFile(foldDir.resolve("state.json"));
     try (ModelSession model = ModelSession.create(assets,
         config.trainingSpec(), training.sessionOptions())) {
-      var lesions = lesion.load(foldDir, splitSeed, assets.preprocessing(), model.lesionGrid(), out);
+      var lesions = lesion.load(foldDir, splitSeed, assets.preprocessing(), model.hasLesionHead(), out);
       RunState state = new Trainer(model, config, foldDir, out).train(train, null, lesions, validation, resumeFold);
       Trainer.Evaluated val = Trainer.evaluate(model, validation, 32);
       double threshold = org.ctnet.trainer.eval.DecisionRule.lock(val.positiveScores(), val.labels(),

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ctnet.graph.cam.CamMethod;
+import org.ctnet.graph.runtime.LesionPrediction;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.preprocess.LungField;
@@ -41,7 +42,8 @@ public final class ExplainCommand implements Callable<Integer> {
   Path out;
 
   @Option(names = "--methods", split = ",", defaultValue = "gradcampp",
-      description = "CAM methods: gradcam, gradcampp, hirescam, layercam, xgradcam, attention, or all (default ${DEFAULT-VALUE}).")
+      description = "Maps: gradcam, gradcampp, hirescam, layercam, xgradcam, attention, lesion (the lesion head's map, "
+          + "models with a lesion head only), or all (default ${DEFAULT-VALUE}).")
   List<String> methods;
 
   @Option(names = "--class-index", defaultValue = "-1", description = "Class to explain; -1 = the predicted class (default).")
@@ -66,7 +68,9 @@ public final class ExplainCommand implements Callable<Integer> {
     Files.createDirectories(out);
     try (LoadedModel session = LoadedModel.load(model.versionDir(), SessionOptions.DEFAULT);
         Progress progress = new Progress("explain", files.size(), spec.commandLine().getOut())) {
-      List<CamMethod> chosen = chooseMethods(methods, session);
+      boolean lesion = wantsLesion(methods, session);
+      List<CamMethod> chosen = chooseMethods(methods.stream().filter(m -> !m.trim().equalsIgnoreCase(LESION)).toList(),
+          session);
       ModelAssets assets = session.assets();
       ImagePreprocessor pre = new ImagePreprocessor(assets.preprocessing(), 64L * 1024 * 1024);
       int w = assets.spec().inputWidth();
@@ -96,6 +100,14 @@ public final class ExplainCommand implements Callable<Integer> {
             writeFloats(out.resolve(stem + "." + m.key() + ".f32"), heat);
             row.put(m.key() + "_has_evidence", maps.hasEvidence()[0]);
           }
+          if (lesion) {
+            LesionPrediction p = session.predictLesions(image, 1);
+            float[] map = p.lesionMaps()[0];
+            Files.write(out.resolve(stem + "." + LESION + ".png"), HeatmapRenderer.lesionPng(grey, map, w, h, opacity));
+            writeFloats(out.resolve(stem + "." + LESION + ".f32"), map);
+            row.put("lung_involvement", p.involvement()[0]);
+            row.put("severity", p.severityOf(0).code());
+          }
         } catch (IOException e) {
           row.put("error", e.getMessage());
         }
@@ -112,7 +124,23 @@ public final class ExplainCommand implements Callable<Integer> {
   /** explanations.json: the model, the map size, one row per image. */
   record ExplanationsFile(String model, int height, int width, List<Map<String, Object>> images) {}
 
+  /** The lesion head's map, asked for by name (or by "all" on a model that has one). */
+  static final String LESION = "lesion";
+
+  static boolean wantsLesion(List<String> names, Predictor session) {
+    boolean all = names.size() == 1 && names.get(0).trim().equalsIgnoreCase("all");
+    boolean named = names.stream().anyMatch(n -> n.trim().equalsIgnoreCase(LESION));
+    if (named && !session.hasLesionHead()) {
+      throw new IllegalArgumentException("this model has no lesion head, so no 'lesion' map (has "
+          + session.camMethods().stream().map(CamMethod::key).toList() + ")");
+    }
+    return named || (all && session.hasLesionHead());
+  }
+
   static List<CamMethod> chooseMethods(List<String> names, Predictor session) {
+    if (names.isEmpty()) {
+      return List.of();
+    }
     if (names.size() == 1 && names.get(0).equalsIgnoreCase("all")) {
       return session.camMethods();
     }

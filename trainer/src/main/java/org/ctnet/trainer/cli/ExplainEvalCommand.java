@@ -39,7 +39,7 @@ public final class ExplainEvalCommand implements Callable<Integer> {
   @Mixin ModelOption model;
 
   @Option(names = "--data", required = true, paramLabel = "DIR",
-      description = "Folder with manifest.csv (columns image, mask; optional orientation_fix=transpose, patient_id), "
+      description = "Folder with manifest.csv (columns image, mask; optional orientation_fix=none|transpose|transpose_flip, patient_id), "
           + "images/ and masks/ (mask > 127 = infection).")
   Path data;
 
@@ -49,9 +49,8 @@ public final class ExplainEvalCommand implements Callable<Integer> {
   Path groups;
 
   @Option(names = "--orientation-fix", negatable = true, defaultValue = "true", fallbackValue = "true",
-      description = "Turn slices back as the manifest's orientation_fix column says (default on; "
-          + "--no-orientation-fix ignores the column, e.g. for medseg-masks-dev, whose column records a transposition "
-          + "already applied).")
+      description = "Turn slices as the manifest's orientation_fix column says: none, transpose or transpose_flip "
+          + "(default on; --no-orientation-fix ignores the column, for a manifest that records a step already applied).")
   boolean orientationFix;
 
   @Option(names = "--out", defaultValue = "explain-eval", paramLabel = "DIR", description = "Report folder (default ${DEFAULT-VALUE}).")
@@ -112,6 +111,9 @@ public final class ExplainEvalCommand implements Callable<Integer> {
       ImagePreprocessor pre = new ImagePreprocessor(assets.preprocessing(), 64L * 1024 * 1024);
       List<String> methods = new ArrayList<>();
       session.camMethods().forEach(m -> methods.add(m.key()));
+      if (session.hasLesionHead()) {
+        methods.add(ExplainCommand.LESION); // the lesion head's own map, beside the CAMs
+      }
       if (occlusion) {
         methods.add("occlusion");
       }
@@ -158,6 +160,9 @@ public final class ExplainEvalCommand implements Callable<Integer> {
         Map<String, float[]> maps = new LinkedHashMap<>();
         for (CamMethod m : session.camMethods()) {
           maps.put(m.key(), e.maps().get(m).heatmap()[0]);
+        }
+        if (session.hasLesionHead()) {
+          maps.put(ExplainCommand.LESION, session.predictLesions(image, 1).lesionMaps()[0]);
         }
         if (occlusion) {
           // A window of a seventh of the image (32 px at 224), moved by half a window.

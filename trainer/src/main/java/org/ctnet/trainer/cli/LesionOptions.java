@@ -27,9 +27,9 @@ public final class LesionOptions {
   public static final String HOLDOUT_GROUPS = "lesion-holdout-groups.txt";
 
   @Option(names = "--lesion-masks", paramLabel = "DIR",
-      description = "Folder of COVID slices with infection masks (manifest.csv: image, mask[, patient_id, orientation_fix, "
-          + "mask_kind]); repeatable. Mixed into the epochs without a classification loss: they only pull the "
-          + "covid Grad-CAM into the masks.")
+      description = "Folder of slices with infection masks (manifest.csv: image, mask[, patient_id, orientation_fix, "
+          + "mask_kind]); repeatable. Mixed into the epochs without a classification loss: with a lesion head (spec "
+          + "lesionHead) they train it, otherwise they pull the covid Grad-CAM into the masks.")
   List<Path> folders = new ArrayList<>();
 
   @Option(names = "--lesion-weight", defaultValue = "1.0",
@@ -43,6 +43,11 @@ public final class LesionOptions {
   @Option(names = "--pseudo-mask-weight", defaultValue = "0.5",
       description = "Weight factor of model-generated masks (mask_kind pseudo...) against radiologist masks (default ${DEFAULT-VALUE}).")
   double pseudoMaskWeight;
+
+  @Option(names = "--negative-lesion-weight", defaultValue = "0.3",
+      description = "With a lesion head: weight factor of the empty lesion mask given to the class sources' non-COVID "
+          + "slices (low, since they may show other disease; default ${DEFAULT-VALUE}).")
+  double negativeWeight;
 
   @Option(names = "--lesion-holdout", defaultValue = "0.2",
       description = "Share of the masked slices' patients kept out of training, for scoring the maps (default ${DEFAULT-VALUE}).")
@@ -64,7 +69,7 @@ public final class LesionOptions {
     if (folders.isEmpty()) {
       return LesionGuidance.OFF;
     }
-    LesionGuidance guidance = new LesionGuidance(weight, mix, pseudoMaskWeight);
+    LesionGuidance guidance = new LesionGuidance(weight, mix, pseudoMaskWeight, negativeWeight);
     for (Path folder : folders) {
       MaskedSlices.read(folder, orientationFix);
     }
@@ -73,10 +78,11 @@ public final class LesionOptions {
 
   /**
    * Reads the masked slices, holds out a seeded share of each folder's patients (listed in
-   * {@code run}/{@value #HOLDOUT_GROUPS}) and loads the rest on the model's explained-layer grid;
-   * null without --lesion-masks.
+   * {@code run}/{@value #HOLDOUT_GROUPS}) and loads the rest (empty masks too when {@code keepEmpty}:
+   * a lesion head learns from them); null without --lesion-masks.
    */
-  LesionStore load(Path run, long seed, Preprocessing preprocessing, int[] grid, PrintWriter out) throws IOException {
+  LesionStore load(Path run, long seed, Preprocessing preprocessing, boolean keepEmpty, PrintWriter out)
+      throws IOException {
     if (folders.isEmpty()) {
       return null;
     }
@@ -97,12 +103,12 @@ public final class LesionOptions {
     ImagePreprocessor preprocessor = new ImagePreprocessor(preprocessing, 64L * 1024 * 1024);
     try (Progress progress = new Progress("loading masked slices", training.size(), out)) {
       int[] done = {0};
-      LesionStore store = LesionStore.load(training, preprocessor, grid, pseudoMaskWeight, i -> {
+      LesionStore store = LesionStore.load(training, preprocessor, pseudoMaskWeight, keepEmpty, i -> {
         progress.step(i - done[0], "");
         done[0] = i;
       });
-      out.printf("lesion guidance: %d slices (%d empty masks left out), weight %.3g, %.0f%% of each epoch%n",
-          store.size(), store.emptyMasks(), weight, 100 * mix);
+      out.printf("lesion %s: %d slices (%d empty masks%s), weight %.3g, %.0f%% of each epoch%n",
+          keepEmpty ? "head" : "guidance", store.size(), store.emptyMasks(), keepEmpty ? "" : " left out", weight, 100 * mix);
       return store;
     }
   }

@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.runtime.LoadedModel;
+import org.ctnet.graph.runtime.LesionPrediction;
 import org.ctnet.graph.runtime.Prediction;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.ctnet.trainer.batch.Shard;
@@ -144,7 +145,8 @@ public final class PredictCommand implements Callable<Integer> {
       int positive = assets.positiveClass();
       String positiveLabel = assets.labels().get(positive);
       if (header) {
-        out.write(Csv.row(COLUMNS[0], COLUMNS[1] + positiveLabel, COLUMNS[2], COLUMNS[3], COLUMNS[4]) + "\n");
+        out.write(Csv.row(COLUMNS[0], COLUMNS[1] + positiveLabel, COLUMNS[2], COLUMNS[3], COLUMNS[4], COLUMNS[5],
+            COLUMNS[6]) + "\n");
       }
       int pixels = assets.spec().inputShape().pixels();
       for (int start = 0; start < files.size(); start += batchSize) {
@@ -157,7 +159,7 @@ public final class PredictCommand implements Callable<Integer> {
             ok.add(f);
           } catch (IOException e) {
             failed++;
-            out.write(Csv.row(f, "", "", assets.decision().threshold(), e.getMessage()) + "\n");
+            out.write(Csv.row(f, "", "", assets.decision().threshold(), e.getMessage(), "", "") + "\n");
           }
         }
         if (!ok.isEmpty()) {
@@ -165,11 +167,14 @@ public final class PredictCommand implements Callable<Integer> {
           for (int i = 0; i < ok.size(); i++) {
             System.arraycopy(images.get(i), 0, batch, i * pixels, pixels);
           }
-          Prediction p = session.predict(batch, ok.size());
+          LesionPrediction lesions = session.hasLesionHead() ? session.predictLesions(batch, ok.size()) : null;
+          Prediction p = lesions != null ? lesions.prediction() : session.predict(batch, ok.size());
           for (int i = 0; i < ok.size(); i++) {
             double prob = p.probabilities()[i][positive];
             String label = assets.decisionLabel(prob);
-            out.write(Csv.row(ok.get(i), String.format("%.6f", prob), label, assets.decision().threshold(), "") + "\n");
+            out.write(Csv.row(ok.get(i), String.format("%.6f", prob), label, assets.decision().threshold(), "",
+                lesions == null ? "" : String.format("%.6f", lesions.involvement()[i]),
+                lesions == null ? "" : lesions.severityOf(i).code()) + "\n");
           }
         }
         // Each batch reaches the disk before the next: a killed shard resumes from here.
@@ -184,7 +189,11 @@ public final class PredictCommand implements Callable<Integer> {
     return ExitCode.OK;
   }
 
-  /** The per-image CSV's columns (the probability column is named after the positive label). */
-  public static final String[] COLUMNS = {"path", "probability_", "label", "threshold", "error"};
+  /**
+   * The per-image CSV's columns (the probability column is named after the positive label); the
+   * lesion columns are empty for a model without a lesion head.
+   */
+  public static final String[] COLUMNS = {"path", "probability_", "label", "threshold", "error", "lung_involvement",
+      "severity"};
 
 }

@@ -56,7 +56,7 @@ public final class TrainCommand implements Callable<Integer> {
     TrainConfig config = training.config(TrainingOptions.Recipes.TRAIN).withLesion(lesion.guidance());
     try (ModelSession model = ModelSession.create(assets,
         config.trainingSpec(), training.sessionOptions())) {
-      var lesions = lesion.load(run, data.splitSeed, assets.preprocessing(), model.lesionGrid(), out);
+      var lesions = lesion.load(run, data.splitSeed, assets.preprocessing(), model.hasLesionHead(), out);
       RunState state = new Trainer(model, config, run, out).train(train, null, lesions, validation, resume);
       try (ModelSession calibrated = Calibrator.calibrateAndLock(model, validation,
           export.evaluation.targetSensitivity, config.trainingSpec(), training.sessionOptions())) {

@@ -85,6 +85,15 @@ public record Augmentation(
 
   /** Augments one image of {@code height × width} into {@code out}. */
   public void apply(float[] in, float[] out, int height, int width, long seed) {
+    apply(in, out, height, width, seed, null, null);
+  }
+
+  /**
+   * Augments one image and, when given, its mask (values in [0, 1], same size): the mask follows the
+   * image's geometric transform (flip, rotation, zoom, crop; sampled bilinearly, so it becomes a
+   * covered share per pixel) and none of the photometric ones. The image comes out as without a mask.
+   */
+  public void apply(float[] in, float[] out, int height, int width, long seed, float[] maskIn, float[] maskOut) {
     Random r = new Random(seed);
     boolean mirror = r.nextDouble() < flip;
     double angle = Math.toRadians((r.nextDouble() * 2 - 1) * maxRotationDegrees);
@@ -116,6 +125,9 @@ public record Augmentation(
         double sx = cos * dx + sin * dy + cx + shiftX;
         double sy = -sin * dx + cos * dy + cy + shiftY;
         double v = sample(in, height, width, sx, sy);
+        if (maskIn != null) {
+          maskOut[y * width + x] = (float) sample(maskIn, height, width, sx, sy);
+        }
         v = (v - mean) * contrast + mean + brightness;
         out[y * width + x] = (float) Math.max(0, Math.min(1, v));
       }

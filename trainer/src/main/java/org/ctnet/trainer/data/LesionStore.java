@@ -1,61 +1,71 @@
 package org.ctnet.trainer.data;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 
 /**
- * Masked slices decoded once for lesion guidance: model-input pixels, the mask as the covered
- * share of each cell of the explained layer's grid, and each mask's quality weight.
+ * Masked slices decoded once for lesion supervision: model-input pixels, the mask on the same
+ * pixels, and each mask's quality weight.
  */
 public final class LesionStore {
   private final float[][] pixels;
-  private final float[][] masks;
+  private final boolean[][] masks;
   private final float[] quality;
-
+  private final int width;
+  private final int height;
   private final int emptyMasks;
 
-  private LesionStore(float[][] pixels, float[][] masks, float[] quality, int emptyMasks) {
+  private LesionStore(float[][] pixels, boolean[][] masks, float[] quality, int width, int height, int emptyMasks) {
     this.pixels = pixels;
     this.masks = masks;
     this.quality = quality;
+    this.width = width;
+    this.height = height;
     this.emptyMasks = emptyMasks;
   }
 
   /**
-   * @param grid rows and columns of the explained layer
    * @param pseudoMaskWeight quality weight of model-generated masks (radiologist masks weigh 1)
+   * @param keepEmpty keep slices whose mask is empty (a lesion head learns "no lesion here" from
+   *     them; Grad-CAM guidance has nothing to point at and leaves them out)
    */
-  public static LesionStore load(List<MaskedSlices.Slice> slices, ImagePreprocessor preprocessor, int[] grid,
-      double pseudoMaskWeight, IntConsumer progress) throws IOException {
+  public static LesionStore load(List<MaskedSlices.Slice> slices, ImagePreprocessor preprocessor,
+      double pseudoMaskWeight, boolean keepEmpty, IntConsumer progress) throws IOException {
     int width = preprocessor.preprocessing().width();
     int height = preprocessor.preprocessing().height();
-    List<float[]> pixels = new java.util.ArrayList<>();
-    List<float[]> masks = new java.util.ArrayList<>();
-    List<Float> quality = new java.util.ArrayList<>();
+    List<float[]> pixels = new ArrayList<>();
+    List<boolean[]> masks = new ArrayList<>();
+    List<Float> quality = new ArrayList<>();
     int empty = 0;
     for (int i = 0; i < slices.size(); i++) {
       MaskedSlices.Slice slice = slices.get(i);
       MaskedSlices.ModelView view = MaskedSlices.read(slice, preprocessor);
-      float[] cells = MaskedSlices.gridFractions(view.mask(), width, height, grid[0], grid[1]);
       progress.accept(i + 1);
-      if (java.util.stream.IntStream.range(0, cells.length).allMatch(k -> cells[k] == 0)) {
-        empty++; // nothing to point at: a lesion term would only push the map to zero
-        continue;
+      boolean any = false;
+      for (boolean b : view.mask()) {
+        any |= b;
+      }
+      if (!any) {
+        empty++;
+        if (!keepEmpty) {
+          continue;
+        }
       }
       pixels.add(view.input());
-      masks.add(cells);
+      masks.add(view.mask());
       quality.add(slice.pseudoMask() ? (float) pseudoMaskWeight : 1f);
     }
     float[] q = new float[quality.size()];
     for (int i = 0; i < q.length; i++) {
       q[i] = quality.get(i);
     }
-    return new LesionStore(pixels.toArray(new float[0][]), masks.toArray(new float[0][]), q, empty);
+    return new LesionStore(pixels.toArray(new float[0][]), masks.toArray(new boolean[0][]), q, width, height, empty);
   }
 
-  /** Slices left out because their mask is empty. */
+  /** Slices whose mask is empty (left out unless kept). */
   public int emptyMasks() {
     return emptyMasks;
   }
@@ -68,9 +78,18 @@ public final class LesionStore {
     return pixels[i];
   }
 
-  /** Covered share per grid cell, row-major. */
-  public float[] mask(int i) {
-    return masks[i];
+  /** The mask on the model-input pixels, as 0/1 values. */
+  public float[] maskPixels(int i) {
+    float[] out = new float[masks[i].length];
+    for (int k = 0; k < out.length; k++) {
+      out[k] = masks[i][k] ? 1f : 0f;
+    }
+    return out;
+  }
+
+  /** Covered share per cell of a rows × cols grid, row-major. */
+  public float[] mask(int i, int[] grid) {
+    return MaskedSlices.gridFractions(masks[i], width, height, grid[0], grid[1]);
   }
 
   public float quality(int i) {

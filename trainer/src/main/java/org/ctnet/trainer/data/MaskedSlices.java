@@ -21,14 +21,50 @@ import org.ctnet.graph.render.HeatmapRenderer;
 /**
  * Slices with binary infection masks, from a folder whose {@code manifest.csv} has the columns
  * {@code image} and {@code mask} (paths relative to the folder; mask grey &gt; 127 = infection) and
- * optionally {@code orientation_fix} ({@code transpose}: image and mask are stored transposed and
- * are turned back before use, unless the caller says the column records a fix already applied, as
- * in medseg-masks-dev), {@code patient_id} (or {@code group}) and {@code mask_kind} (a kind
- * starting with {@code pseudo} marks a model-generated mask).
+ * optionally {@code orientation_fix} (what still has to be done to image and mask to bring the spine
+ * to the bottom: {@code none}, {@code transpose}, or {@code transpose_flip}, a transposition then a
+ * top–bottom flip), {@code patient_id} (or {@code group}) and {@code mask_kind} (a kind starting
+ * with {@code pseudo} marks a model-generated mask). A mask must have its image's size; a mask with
+ * grey levels other than 0 and 255 is thresholded at 127 and reported (see {@link #nonBinaryMasks}).
  */
 public final class MaskedSlices {
+  /** What a manifest's {@code orientation_fix} asks to be done before use. */
+  public enum Orientation {
+    NONE, TRANSPOSE, TRANSPOSE_FLIP;
+
+    /** The column's value: empty or {@code none}, {@code transpose}, {@code transpose_flip}; null when unknown. */
+    static Orientation parse(String value) {
+      return switch (value.trim().toLowerCase(Locale.ROOT)) {
+        case "", "none" -> NONE;
+        case "transpose" -> TRANSPOSE;
+        case "transpose_flip" -> TRANSPOSE_FLIP;
+        default -> null;
+      };
+    }
+
+    GreyImage apply(GreyImage image) {
+      return switch (this) {
+        case NONE -> image;
+        case TRANSPOSE -> transpose(image);
+        case TRANSPOSE_FLIP -> flipTopBottom(transpose(image));
+      };
+    }
+  }
+
   /** One slice: where its files are, how to orient them, whose it is and how its mask was made. */
-  public record Slice(Path image, Path mask, boolean transpose, String group, boolean pseudoMask) {}
+  public record Slice(Path image, Path mask, Orientation orientation, String group, boolean pseudoMask) {
+    /** True when the slice is turned before use. */
+    public boolean turned() {
+      return orientation != Orientation.NONE;
+    }
+  }
+
+  private static final java.util.concurrent.atomic.AtomicInteger NON_BINARY = new java.util.concurrent.atomic.AtomicInteger();
+
+  /** How many masks read so far in this process had grey levels other than 0 and 255 (thresholded at 127). */
+  public static int nonBinaryMasks() {
+    return NON_BINARY.get();
+  }
 
   private MaskedSlices() {}
 
@@ -62,12 +98,12 @@ public final class MaskedSlices {
       if (row.length < header.size()) {
         throw new IOException(manifest + " line " + (r + 1) + ": " + row.length + " columns, the header has " + header.size());
       }
-      String fix = orientation < 0 ? "" : row[orientation].trim().toLowerCase(Locale.ROOT);
-      if (!fix.isEmpty() && !fix.equals("none") && !fix.equals("transpose")) {
-        throw new IOException(manifest + " line " + (r + 1) + ": orientation_fix must be transpose, none or empty, got '"
-            + row[orientation] + "'");
+      Orientation fix = orientation < 0 ? Orientation.NONE : Orientation.parse(row[orientation]);
+      if (fix == null) {
+        throw new IOException(manifest + " line " + (r + 1) + ": orientation_fix must be none, transpose, transpose_flip "
+            + "or empty, got '" + row[orientation] + "'");
       }
-      slices.add(new Slice(folder.resolve(row[image]), folder.resolve(row[mask]), applyOrientationFix && fix.equals("transpose"),
+      slices.add(new Slice(folder.resolve(row[image]), folder.resolve(row[mask]), applyOrientationFix ? fix : Orientation.NONE,
           group < 0 ? "" : row[group],
           kind >= 0 && row[kind].trim().toLowerCase(Locale.ROOT).startsWith("pseudo")));
     }
@@ -92,26 +128,35 @@ public final class MaskedSlices {
     GreyImage image;
     try {
       GreyImage decoded = preprocessor.decode(Files.readAllBytes(slice.image()));
-      image = slice.transpose() ? transpose(decoded) : decoded;
+      image = slice.orientation().apply(decoded);
     } catch (ImageDecodeException e) {
       throw new IOException("unreadable image " + slice.image() + ": " + e.getMessage(), e);
     }
     BodyFrame frame = preprocessor.frame(image);
-    return new ModelView(preprocessor.toModelInput(image, frame), mask(slice, frame, preprocessor.preprocessing()));
+    return new ModelView(preprocessor.toModelInput(image, frame),
+        mask(slice, frame, preprocessor.preprocessing(), image.width(), image.height()));
   }
 
-  private static boolean[] mask(Slice slice, BodyFrame frame, Preprocessing preprocessing) throws IOException {
+  private static boolean[] mask(Slice slice, BodyFrame frame, Preprocessing preprocessing, int imageWidth,
+      int imageHeight) throws IOException {
     BufferedImage image = ImageIO.read(new ByteArrayInputStream(Files.readAllBytes(slice.mask())));
     if (image == null) {
       throw new IOException("unreadable mask " + slice.mask());
     }
-    GreyImage grey = ImagePreprocessor.toGrey(image);
-    if (slice.transpose()) {
-      grey = transpose(grey);
+    GreyImage grey = slice.orientation().apply(ImagePreprocessor.toGrey(image));
+    if (grey.width() != imageWidth || grey.height() != imageHeight) {
+      throw new IOException("mask " + slice.mask() + " is " + grey.width() + "x" + grey.height() + ", its image "
+          + slice.image() + " is " + imageWidth + "x" + imageHeight + " (after orientation_fix " + slice.orientation()
+          + "): a mask must have its image's size");
     }
-    if (frame.x() + frame.width() > grey.width() || frame.y() + frame.height() > grey.height()) {
-      throw new IOException("mask " + slice.mask() + " is " + grey.width() + "x" + grey.height()
-          + ", smaller than its image's frame " + frame);
+    float[] levels = grey.pixels();
+    for (float v : levels) {
+      if (v > 0.5f && v < 254.5f) {
+        NON_BINARY.incrementAndGet();
+        System.err.println("warning: mask " + slice.mask() + " is not binary (grey levels between 0 and 255); "
+            + "thresholded at 127");
+        break;
+      }
     }
     int width = preprocessing.width();
     int height = preprocessing.height();
@@ -138,6 +183,16 @@ public final class MaskedSlices {
       System.arraycopy(grid[r], 0, out, r * cols, cols);
     }
     return out;
+  }
+
+  static GreyImage flipTopBottom(GreyImage image) {
+    int w = image.width();
+    int h = image.height();
+    float[] out = new float[w * h];
+    for (int y = 0; y < h; y++) {
+      System.arraycopy(image.pixels(), (h - 1 - y) * w, out, y * w, w);
+    }
+    return new GreyImage(w, h, out);
   }
 
   static GreyImage transpose(GreyImage image) {

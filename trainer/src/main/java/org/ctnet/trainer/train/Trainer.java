@@ -128,7 +128,10 @@ public final class Trainer {
         lesionPick[i] = lesionPicks.nextInt(lesions.size());
       }
       int[] grid = guidance.on() ? model.lesionGrid() : null;
-      int cells = grid == null ? 0 : grid[0] * grid[1];
+      boolean head = model.hasLesionHead();
+      int height = model.spec().inputHeight();
+      int width = model.spec().inputWidth();
+      int positive = model.spec().numClasses() - 1;
       double lesionSum = 0;
       int lesionSteps = 0;
       double lossSum = 0;
@@ -141,22 +144,16 @@ public final class Trainer {
           int n = Math.min(config.batchSize(), total - start);
           float[] batch = new float[n * pixels];
           int[] labels = new int[n];
-          ModelSession.LesionFeed feed = grid == null ? null
-              : new ModelSession.LesionFeed(new float[n], new float[n * cells], new float[n]);
+          LesionBatch lesionBatch = grid == null ? null : new LesionBatch(guidance, grid, head, height, width, n);
           boolean[] isGuided = new boolean[n];
           for (int i = 0; i < n; i++) {
             int entry = order[start + i];
             if (entry >= classified) {
-              int slice = lesionPick[entry - classified];
               isGuided[i] = true;
-              labels[i] = model.spec().numClasses() - 1;
-              System.arraycopy(lesions.pixels(slice), 0, batch, i * pixels, pixels);
-              System.arraycopy(lesions.mask(slice), 0, feed.masks(), i * cells, cells);
-              feed.weights()[i] = (float) guidance.weight() * lesions.quality(slice);
+              labels[i] = positive;
+              long seed = config.seed() * 0x2545F4914F6CDD1DL + epoch * 1_000_003L + entry;
+              lesionBatch.masked(i, lesions, lesionPick[entry - classified], config.augmentation(), seed, batch, i * pixels);
               continue;
-            }
-            if (feed != null) {
-              feed.exampleWeights()[i] = 1f;
             }
             ImageStore from = entry < own ? train : rehearsal;
             int image = entry < own ? ownImage[entry] : rehearsalPick[entry - own];
@@ -172,7 +169,11 @@ public final class Trainer {
                   model.spec().inputWidth(), seed);
               System.arraycopy(augmented, 0, batch, i * pixels, pixels);
             }
+            if (lesionBatch != null) {
+              lesionBatch.classified(i, batch, i * pixels, labels[i] != positive);
+            }
           }
+          ModelSession.LesionFeed feed = lesionBatch == null ? null : lesionBatch.feed();
           lr = config.learningRateAt(epoch - 1 + (double) start / total);
           ModelSession.StepResult step = model.trainStep(batch, n, labels, (float) lr, classWeights, feed);
           if (!Float.isFinite(step.loss())) {
@@ -191,7 +192,7 @@ public final class Trainer {
           }
           lossSum += step.loss() * classifiedHere;
           seen += classifiedHere;
-          if (classifiedHere < n) {
+          if (grid != null && (head || classifiedHere < n)) {
             lesionSum += step.lesionLoss();
             lesionSteps++;
           }

@@ -111,6 +111,9 @@ public final class ScanPrediction {
           session.assets().labels().get(r.positive() ? session.assets().positiveClass() : 0), r.probability(),
           r.decision().rule().description(), r.used().length, r.sources().size(), r.decision().threshold(),
           java.util.Arrays.stream(r.top()).limit(3).mapToObj(i -> r.sources().get(i)).collect(Collectors.joining(", ")));
+      if (r.hasInvolvement()) {
+        out.printf("  lung involvement %.4f (%s: %s)%n", r.involvement(), r.severity().code(), r.severity().meaning());
+      }
       if (!r.lungFound()) {
         out.println("  note: no slice showed lung by HU (or HU are unknown): every slice was used");
       }
@@ -155,25 +158,28 @@ public final class ScanPrediction {
       Path scansCsv) throws IOException {
     try (Writer w = Files.newBufferedWriter(scansCsv, StandardCharsets.UTF_8)) {
       w.write(Csv.row("scan", "probability", "positive", "threshold", "rule", "slices", "slices_used", "lung_found",
-          "top_slices") + "\n");
+          "top_slices", "lung_involvement", "severity") + "\n");
       for (ScanScorer.ScanResult r : results) {
         w.write(Csv.row(r.name(), String.format("%.6f", r.probability()), Boolean.toString(r.positive()),
             Double.toString(r.decision().threshold()), r.decision().rule().name().toLowerCase(),
             Integer.toString(r.sources().size()), Integer.toString(r.used().length), Boolean.toString(r.lungFound()),
-            java.util.Arrays.stream(r.top()).mapToObj(i -> r.sources().get(i)).collect(Collectors.joining(";"))) + "\n");
+            java.util.Arrays.stream(r.top()).mapToObj(i -> r.sources().get(i)).collect(Collectors.joining(";")),
+            r.hasInvolvement() ? String.format("%.6f", r.involvement()) : "",
+            r.hasInvolvement() ? r.severity().code() : "") + "\n");
       }
     }
     try (Writer w = Files.newBufferedWriter(slicesCsv, StandardCharsets.UTF_8)) {
-      w.write(Csv.row("scan", "order", "path", "probability", "shows_lung", "used", "error") + "\n");
+      w.write(Csv.row("scan", "order", "path", "probability", "shows_lung", "used", "error", "lung_involvement") + "\n");
       for (ScanScorer.ScanResult r : results) {
         java.util.Set<Integer> used = java.util.Arrays.stream(r.used()).boxed().collect(Collectors.toSet());
         for (int i = 0; i < r.sources().size(); i++) {
           w.write(Csv.row(r.name(), Integer.toString(i), r.sources().get(i), String.format("%.6f", r.sliceProbabilities()[i]),
-              Boolean.toString(r.lung()[i]), Boolean.toString(used.contains(i)), "") + "\n");
+              Boolean.toString(r.lung()[i]), Boolean.toString(used.contains(i)), "",
+              r.hasInvolvement() ? String.format("%.6f", r.sliceInvolvement()[i]) : "") + "\n");
         }
       }
       for (SeriesAssembler.Skipped s : skipped) {
-        w.write(Csv.row("", "", s.source(), "", "", "false", s.reason()) + "\n");
+        w.write(Csv.row("", "", s.source(), "", "", "false", s.reason(), "") + "\n");
       }
     }
   }

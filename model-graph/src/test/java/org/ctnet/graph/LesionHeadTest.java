@@ -6,7 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import org.ctnet.graph.lesion.Severity;
-import org.ctnet.graph.runtime.LesionPrediction;
+import org.ctnet.graph.runtime.LesionMaps;
 import org.ctnet.graph.runtime.LoadedModel;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.SessionOptions;
@@ -78,7 +78,7 @@ class LesionHeadTest {
       assertTrue(last < 0.5 * first, "lesion loss " + first + " → " + last);
 
       SyntheticImages.Batch test = SyntheticImages.blobs(32, SIZE, 99_999);
-      LesionPrediction p = model.predictLesions(test.pixels(), test.count());
+      LesionMaps p = model.predict(test.pixels(), test.count()).lesion();
       assertEquals(SIZE, p.height());
       ModelSession.LesionFeed truth = feed(test);
       double diceSum = 0;
@@ -108,7 +108,7 @@ class LesionHeadTest {
         for (String key : List.of(ModelNames.SERVING_DEFAULT, ModelNames.SERVING_BYTES, ModelNames.EXPLAIN)) {
           assertTrue(loaded.signatures().get(key).getOutputs().keySet().containsAll(ModelNames.LESION_OUTPUTS), key);
         }
-        LesionPrediction again = loaded.predictLesions(test.pixels(), test.count());
+        LesionMaps again = loaded.predict(test.pixels(), test.count()).lesion();
         assertArrayEquals(p.involvement(), again.involvement(), 1e-6f);
         assertArrayEquals(p.lesionMaps()[3], again.lesionMaps()[3], 1e-5f);
         assertEquals(NetworkSpec.class, loaded.spec().getClass());
@@ -121,8 +121,8 @@ class LesionHeadTest {
   void aModelWithoutTheHeadSaysSo() {
     try (ModelSession model = TestModels.tiny()) {
       assertFalse(model.hasLesionHead());
-      var e = assertThrows(IllegalStateException.class, () -> model.predictLesions(new float[SIZE * SIZE], 1));
-      assertTrue(e.getMessage().contains("no lesion head"), e.getMessage());
+      assertNull(model.predict(new float[SIZE * SIZE], 1).lesion());
+      assertNull(model.explain(new float[SIZE * SIZE], 1, new int[] {-1}).prediction().lesion());
     }
   }
 

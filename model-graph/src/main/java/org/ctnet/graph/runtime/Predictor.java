@@ -35,15 +35,11 @@ public interface Predictor extends AutoCloseable {
    */
   Explanation explain(float[] images, int n, int[] classIndex);
 
-  /** True when the serving signature carries the lesion head's outputs (lesion map, involvement, severity). */
-  boolean hasLesionHead();
-
   /**
-   * Runs serving_default with the lesion head's outputs on n images.
-   *
-   * @throws IllegalStateException when the model has no lesion head
+   * True when the signatures carry the lesion head's outputs (lesion and lung maps, involvement,
+   * severity); every {@link Prediction} of such a model has them in {@link Prediction#lesion()}.
    */
-  LesionPrediction predictLesions(float[] images, int n);
+  boolean hasLesionHead();
 
   /** The CAM methods this model's explain signature carries (older exports may have fewer). */
   List<CamMethod> camMethods();

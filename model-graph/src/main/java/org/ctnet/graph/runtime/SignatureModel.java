@@ -90,12 +90,13 @@ abstract class SignatureModel implements Predictor {
 
   /** One predict-style signature run; the caller owns (and closes) the input tensor. */
   private Prediction runPrediction(String signature, String inputName, Tensor input, int n) {
-    try (Result r = session.runner()
+    Session.Runner runner = session.runner()
         .feed(tensorName(signature, inputName, true), input)
         .fetch(tensorName(signature, ModelNames.OUT_PROBABILITIES, false))
-        .fetch(tensorName(signature, ModelNames.OUT_LOGITS, false))
-        .run()) {
-      return new Prediction(rows(TensorIo.readFloats(r.get(0)), n), rows(TensorIo.readFloats(r.get(1)), n));
+        .fetch(tensorName(signature, ModelNames.OUT_LOGITS, false));
+    fetchLesion(runner, signature);
+    try (Result r = runner.run()) {
+      return new Prediction(rows(TensorIo.readFloats(r.get(0)), n), rows(TensorIo.readFloats(r.get(1)), n), lesion(r, 2, n));
     }
   }
 
@@ -104,26 +105,23 @@ abstract class SignatureModel implements Predictor {
     return signatures.get(ModelNames.SERVING_DEFAULT).getOutputs().keySet().containsAll(ModelNames.LESION_OUTPUTS);
   }
 
-  @Override
-  public LesionPrediction predictLesions(float[] images, int n) {
-    if (!hasLesionHead()) {
-      throw new IllegalStateException("model " + spec().name() + " has no lesion head");
-    }
-    String sig = ModelNames.SERVING_DEFAULT;
-    try (TFloat32 input = imageTensor(images, n)) {
-      Session.Runner runner = session.runner().feed(tensorName(sig, ModelNames.IN_IMAGES, true), input)
-          .fetch(tensorName(sig, ModelNames.OUT_PROBABILITIES, false))
-          .fetch(tensorName(sig, ModelNames.OUT_LOGITS, false));
+  /** Fetches the lesion outputs of {@code signature} too when the model has a lesion head. */
+  private void fetchLesion(Session.Runner runner, String signature) {
+    if (hasLesionHead()) {
       for (String out : ModelNames.LESION_OUTPUTS) {
-        runner.fetch(tensorName(sig, out, false));
-      }
-      try (Result r = runner.run()) {
-        Prediction p = new Prediction(rows(TensorIo.readFloats(r.get(0)), n), rows(TensorIo.readFloats(r.get(1)), n));
-        long[] shape = r.get(2).shape().asArray();
-        return new LesionPrediction(p, rows(TensorIo.readFloats(r.get(2)), n), rows(TensorIo.readFloats(r.get(3)), n),
-            TensorIo.readFloats(r.get(4)), TensorIo.readInts(r.get(5)), (int) shape[1], (int) shape[2]);
+        runner.fetch(tensorName(signature, out, false));
       }
     }
+  }
+
+  /** The lesion outputs fetched by {@link #fetchLesion} from result index {@code first} on (null without a head). */
+  private LesionMaps lesion(Result r, int first, int n) {
+    if (!hasLesionHead()) {
+      return null;
+    }
+    long[] shape = r.get(first).shape().asArray();
+    return new LesionMaps(rows(TensorIo.readFloats(r.get(first)), n), rows(TensorIo.readFloats(r.get(first + 1)), n),
+        TensorIo.readFloats(r.get(first + 2)), TensorIo.readInts(r.get(first + 3)), (int) shape[1], (int) shape[2]);
   }
 
   /**
@@ -150,16 +148,18 @@ abstract class SignatureModel implements Predictor {
           .fetch(tensorName(ModelNames.EXPLAIN, ModelNames.OUT_PROBABILITIES, false))
           .fetch(tensorName(ModelNames.EXPLAIN, ModelNames.OUT_LOGITS, false))
           .fetch(tensorName(ModelNames.EXPLAIN, ModelNames.OUT_TARGET_CLASS, false));
+      fetchLesion(runner, ModelNames.EXPLAIN);
       for (CamMethod m : methods) {
         runner.fetch(tensorName(ModelNames.EXPLAIN, m.key() + ModelNames.OUT_CAM_SUFFIX, false))
             .fetch(tensorName(ModelNames.EXPLAIN, m.key() + ModelNames.OUT_HEATMAP_SUFFIX, false))
             .fetch(tensorName(ModelNames.EXPLAIN, m.key() + ModelNames.OUT_HAS_EVIDENCE_SUFFIX, false));
       }
       try (Result r = runner.run()) {
-        Prediction p = new Prediction(rows(TensorIo.readFloats(r.get(0)), n), rows(TensorIo.readFloats(r.get(1)), n));
+        LesionMaps lesion = lesion(r, 3, n);
+        Prediction p = new Prediction(rows(TensorIo.readFloats(r.get(0)), n), rows(TensorIo.readFloats(r.get(1)), n), lesion);
         int[] target = TensorIo.readInts(r.get(2));
         Map<CamMethod, Explanation.Maps> maps = new EnumMap<>(CamMethod.class);
-        int k = 3;
+        int k = lesion == null ? 3 : 3 + ModelNames.LESION_OUTPUTS.size();
         for (CamMethod m : methods) {
           Tensor cam = r.get(k++);
           Tensor heat = r.get(k++);

@@ -10,7 +10,7 @@ import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.preprocess.Preprocessing;
 import org.ctnet.graph.lesion.Severity;
-import org.ctnet.graph.runtime.LesionPrediction;
+import org.ctnet.graph.runtime.LesionMaps;
 import org.ctnet.graph.runtime.Prediction;
 
 /**
@@ -37,13 +37,12 @@ public final class ScanScorer {
    * @param lungShare per slice, the share of the slice the lesion head's lung map covers (null likewise)
    */
   public record SliceScores(float[][] probabilities, float[] involvement, float[] lungShare) {
-    /** Scores of a model without a lesion head. */
+    /** A prediction's scores, with the lesion head's involvement and lung share when it has them. */
     public static SliceScores of(Prediction prediction) {
-      return new SliceScores(prediction.probabilities(), null, null);
-    }
-
-    /** Scores with the lesion head's involvement and lung share. */
-    public static SliceScores of(LesionPrediction p) {
+      LesionMaps p = prediction.lesion();
+      if (p == null) {
+        return new SliceScores(prediction.probabilities(), null, null);
+      }
       float[] lungShare = new float[p.size()];
       for (int i = 0; i < lungShare.length; i++) {
         int lung = 0;
@@ -52,12 +51,7 @@ public final class ScanScorer {
         }
         lungShare[i] = (float) lung / p.lungMaps()[i].length;
       }
-      return new SliceScores(p.prediction().probabilities(), p.involvement(), lungShare);
-    }
-
-    /** The model's scores of a batch: with the lesion outputs when it has a lesion head. */
-    public static SliceScores run(org.ctnet.graph.runtime.Predictor model, float[] batch, int count) {
-      return model.hasLesionHead() ? of(model.predictLesions(batch, count)) : of(model.predict(batch, count));
+      return new SliceScores(prediction.probabilities(), p.involvement(), lungShare);
     }
   }
 
@@ -71,7 +65,7 @@ public final class ScanScorer {
   /** Scores with the session directly (the CLI), two session runs at a time (TF sessions are thread-safe). */
   public ScanScorer(org.ctnet.graph.runtime.Predictor session) {
     this(session.assets(), (batch, count) -> CompletableFuture.supplyAsync(
-        () -> SliceScores.run(session, batch, count), CLI_RUNS));
+        () -> SliceScores.of(session.predict(batch, count)), CLI_RUNS));
   }
 
   private static final java.util.concurrent.ExecutorService CLI_RUNS = java.util.concurrent.Executors.newFixedThreadPool(2,

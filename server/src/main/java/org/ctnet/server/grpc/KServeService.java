@@ -102,6 +102,12 @@ final class KServeService {
       out.addInputs(tensor(ModelNames.IN_IMAGE_BYTES, "BYTES", -1));
       out.addOutputs(tensor(ModelNames.OUT_PROBABILITIES, "FP32", -1, spec.numClasses()));
       out.addOutputs(tensor(ModelNames.OUT_LOGITS, "FP32", -1, spec.numClasses()));
+      if (lease.version().predictor().hasLesionHead()) {
+        out.addOutputs(tensor(ModelNames.OUT_LESION_MAP, "FP32", -1, spec.inputHeight(), spec.inputWidth()));
+        out.addOutputs(tensor(ModelNames.OUT_LUNG_MAP, "FP32", -1, spec.inputHeight(), spec.inputWidth()));
+        out.addOutputs(tensor(ModelNames.OUT_LUNG_INVOLVEMENT, "FP32", -1));
+        out.addOutputs(tensor(ModelNames.OUT_SEVERITY, "INT32", -1));
+      }
       return out.build();
     }
   }
@@ -185,7 +191,8 @@ final class KServeService {
         }
         default -> throw ServingException.badRequest("datatype must be FP32 or BYTES, got '" + input.getDatatype() + "'");
       }
-      boolean explain = wanted.stream().anyMatch(w -> !w.equals(ModelNames.OUT_PROBABILITIES) && !w.equals(ModelNames.OUT_LOGITS));
+      boolean explain = wanted.stream().anyMatch(w -> !w.equals(ModelNames.OUT_PROBABILITIES)
+          && !w.equals(ModelNames.OUT_LOGITS) && !ModelNames.LESION_OUTPUTS.contains(w));
       ModelInferResponse.Builder out = ModelInferResponse.newBuilder().setModelName(request.getModelName())
           .setModelVersion(Long.toString(served.version())).setId(request.getId());
       Prediction p;
@@ -209,6 +216,9 @@ final class KServeService {
           }
           out.addOutputs(output(name, "FP32", c, n, spec.numClasses()));
         }
+      }
+      if (p.lesion() != null) {
+        addLesionOutputs(out, p.lesion(), wanted, n);
       }
       if (e != null) {
         for (String w : wanted) {
@@ -243,6 +253,36 @@ final class KServeService {
         }
       }
       return out.build();
+    }
+  }
+
+  /** As over REST: the scalars by default, the maps (n × H × W floats each) when named. */
+  private static void addLesionOutputs(ModelInferResponse.Builder out, org.ctnet.graph.runtime.LesionMaps l,
+      List<String> wanted, int n) {
+    if (wanted.isEmpty() || wanted.contains(ModelNames.OUT_LUNG_INVOLVEMENT)) {
+      InferTensorContents.Builder c = InferTensorContents.newBuilder();
+      for (float v : l.involvement()) {
+        c.addFp32Contents(v);
+      }
+      out.addOutputs(output(ModelNames.OUT_LUNG_INVOLVEMENT, "FP32", c, n));
+    }
+    if (wanted.isEmpty() || wanted.contains(ModelNames.OUT_SEVERITY)) {
+      InferTensorContents.Builder c = InferTensorContents.newBuilder();
+      for (int v : l.severity()) {
+        c.addIntContents(v);
+      }
+      out.addOutputs(output(ModelNames.OUT_SEVERITY, "INT32", c, n));
+    }
+    for (String name : List.of(ModelNames.OUT_LESION_MAP, ModelNames.OUT_LUNG_MAP)) {
+      if (wanted.contains(name)) {
+        InferTensorContents.Builder c = InferTensorContents.newBuilder();
+        for (float[] image : name.equals(ModelNames.OUT_LESION_MAP) ? l.lesionMaps() : l.lungMaps()) {
+          for (float v : image) {
+            c.addFp32Contents(v);
+          }
+        }
+        out.addOutputs(output(name, "FP32", c, n, l.height(), l.width()));
+      }
     }
   }
 

@@ -142,6 +142,15 @@ final class TensorProtos {
     return b.build();
   }
 
+  /** One value per image, as a [n] tensor. */
+  static TensorProto floatVector(float[] values) {
+    TensorProto.Builder b = TensorProto.newBuilder().setDtype(DataType.DT_FLOAT).setTensorShape(shapeOf(values.length));
+    for (float v : values) {
+      b.addFloatVal(v);
+    }
+    return b.build();
+  }
+
   /** Maps of n images, each {@code height × width}, as one [n, height, width] tensor. */
   static TensorProto floatTensor(float[][] images, int height, int width) {
     TensorProto.Builder b = TensorProto.newBuilder().setDtype(DataType.DT_FLOAT)

@@ -193,6 +193,13 @@ final class TfServingService {
   private static void putPrediction(Map<String, TensorProto> outputs, Prediction p) {
     outputs.put(ModelNames.OUT_PROBABILITIES, TensorProtos.floatTensor(p.probabilities()));
     outputs.put(ModelNames.OUT_LOGITS, TensorProtos.floatTensor(p.logits()));
+    if (p.lesion() != null) {
+      var l = p.lesion();
+      outputs.put(ModelNames.OUT_LESION_MAP, TensorProtos.floatTensor(l.lesionMaps(), l.height(), l.width()));
+      outputs.put(ModelNames.OUT_LUNG_MAP, TensorProtos.floatTensor(l.lungMaps(), l.height(), l.width()));
+      outputs.put(ModelNames.OUT_LUNG_INVOLVEMENT, TensorProtos.floatVector(l.involvement()));
+      outputs.put(ModelNames.OUT_SEVERITY, TensorProtos.intTensor(l.severity()));
+    }
   }
 
   /** TF Serving's answer for a model whose signature is not a classify/regress one. */

@@ -6,6 +6,7 @@ import java.util.Base64;
 import org.ctnet.graph.preprocess.LungField;
 import org.ctnet.graph.render.HeatmapRenderer;
 import org.ctnet.graph.runtime.Explanation;
+import org.ctnet.graph.runtime.LesionMaps;
 import org.ctnet.graph.spec.NetworkSpec;
 
 /** One image's explanation as JSON: the model's CAM, the heatmap grid, optional overlays and lung field. */
@@ -44,7 +45,26 @@ final class ExplanationJson {
       x.put("heatmap_png", b64.encodeToString(HeatmapRenderer.heatPng(heat, spec.inputWidth(), spec.inputHeight())));
       x.put("image_png", b64.encodeToString(HeatmapRenderer.greyPng(grey, spec.inputWidth(), spec.inputHeight())));
     }
+    LesionMaps lesion = e.prediction().lesion();
+    if (lesion != null) {
+      ObjectNode l = lesionSummary(x.putObject("lesion"), lesion, i);
+      if (options.overlay()) {
+        Base64.Encoder b64 = Base64.getEncoder();
+        l.put("overlay_png", b64.encodeToString(HeatmapRenderer.lesionPng(grey, lesion.lesionMaps()[i],
+            lesion.width(), lesion.height(), options.opacity())));
+        l.put("lesion_png", b64.encodeToString(HeatmapRenderer.lesionLayerPng(lesion.lesionMaps()[i], lesion.width(),
+            lesion.height())));
+      }
+    }
     return x;
+  }
+
+  /** Image i's lung involvement and severity category, written into {@code target}. */
+  static ObjectNode lesionSummary(ObjectNode target, LesionMaps lesion, int i) {
+    target.put("lung_involvement", lesion.involvement()[i]);
+    target.put("severity", lesion.severityOf(i).code());
+    target.put("severity_meaning", lesion.severityOf(i).meaning());
+    return target;
   }
 
 }

@@ -53,7 +53,11 @@ public final class ImageInference {
       Predictor session = lease.version().predictor();
       Batch b = inputs.decodeInJava(session, List.of(image));
       Prediction p = calls.await(lease.version().predict(b.pixels(), 1));
-      return decision(model, lease.version().version(), session.assets(), p.probabilities()[0]);
+      ObjectNode out = decision(model, lease.version().version(), session.assets(), p.probabilities()[0]);
+      if (p.lesion() != null) {
+        ExplanationJson.lesionSummary(out.putObject("lesion"), p.lesion(), 0);
+      }
+      return out;
     }
   }
 
@@ -101,12 +105,9 @@ public final class ImageInference {
       try (DecodeBudget.Permit permit = inputs.budget().acquire(bytes)) {
         SeriesAssembler.Assembly assembly = SeriesAssembler.assemble(dicom, settings.maxImagePixels());
         List<SeriesAssembler.Skipped> skipped = new ArrayList<>(assembly.skipped());
-        // A lesion model's scans run through the scheduler's call lane (one session run with every
-        // output); others are micro-batched with single-image requests.
-        ScanScorer scorer = new ScanScorer(session.assets(), (batch, count) -> (session.hasLesionHead()
-            ? served.call(() -> ScanScorer.SliceScores.run(session, batch, count))
-            : served.predict(batch, count).thenApply(ScanScorer.SliceScores::of))
-            .orTimeout(settings.requestTimeoutMillis(), TimeUnit.MILLISECONDS));
+        ScanScorer scorer = new ScanScorer(session.assets(),
+            (batch, count) -> served.predict(batch, count).orTimeout(settings.requestTimeoutMillis(), TimeUnit.MILLISECONDS)
+                .thenApply(ScanScorer.SliceScores::of));
         List<ScanScorer.ScanResult> results = new ArrayList<>();
         for (Series series : assembly.series()) {
           try {

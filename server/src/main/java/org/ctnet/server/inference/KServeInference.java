@@ -56,6 +56,16 @@ public final class KServeInference {
         outputs.addObject().put("name", name).put("datatype", "FP32")
             .set("shape", Json.MAPPER.valueToTree(List.of(-1, spec.numClasses())));
       }
+      if (lease.version().predictor().hasLesionHead()) {
+        for (String name : List.of(ModelNames.OUT_LESION_MAP, ModelNames.OUT_LUNG_MAP)) {
+          outputs.addObject().put("name", name).put("datatype", "FP32")
+              .set("shape", Json.MAPPER.valueToTree(List.of(-1, spec.inputHeight(), spec.inputWidth())));
+        }
+        outputs.addObject().put("name", ModelNames.OUT_LUNG_INVOLVEMENT).put("datatype", "FP32")
+            .set("shape", Json.MAPPER.valueToTree(List.of(-1)));
+        outputs.addObject().put("name", ModelNames.OUT_SEVERITY).put("datatype", "INT32")
+            .set("shape", Json.MAPPER.valueToTree(List.of(-1)));
+      }
       return out;
     }
   }
@@ -187,6 +197,9 @@ public final class KServeInference {
   /** Every output an infer request may name: serving_default's and the explain signature's. */
   public static List<String> outputNames(Predictor model) {
     List<String> known = new ArrayList<>(List.of(ModelNames.OUT_PROBABILITIES, ModelNames.OUT_LOGITS, ModelNames.OUT_TARGET_CLASS));
+    if (model.hasLesionHead()) {
+      known.addAll(ModelNames.LESION_OUTPUTS);
+    }
     for (CamMethod m : model.camMethods()) {
       known.addAll(List.of(m.key() + ModelNames.OUT_HEATMAP_SUFFIX, m.key() + ModelNames.OUT_CAM_SUFFIX,
           m.key() + ModelNames.OUT_HAS_EVIDENCE_SUFFIX));
@@ -217,7 +230,8 @@ public final class KServeInference {
       }
     }
 
-    boolean explain = wanted.stream().anyMatch(w -> !w.equals(ModelNames.OUT_PROBABILITIES) && !w.equals(ModelNames.OUT_LOGITS));
+    boolean explain = wanted.stream().anyMatch(w -> !w.equals(ModelNames.OUT_PROBABILITIES) && !w.equals(ModelNames.OUT_LOGITS)
+        && !ModelNames.LESION_OUTPUTS.contains(w));
     if (!explain) {
       return response(model, served, calls.await(served.predict(pixels, n)), null, n, body);
     }
@@ -259,6 +273,22 @@ public final class KServeInference {
         continue;
       }
       writer.floats(e.getKey(), List.of(n, classes), e.getValue());
+    }
+    if (p.lesion() != null) {
+      // By default the scalars; the maps (n × H × W floats each) when asked for by name.
+      var l = p.lesion();
+      if (wanted.isEmpty() || wanted.contains(ModelNames.OUT_LUNG_INVOLVEMENT)) {
+        writer.floats(ModelNames.OUT_LUNG_INVOLVEMENT, List.of(n), new float[][] {l.involvement()});
+      }
+      if (wanted.isEmpty() || wanted.contains(ModelNames.OUT_SEVERITY)) {
+        writer.ints(ModelNames.OUT_SEVERITY, List.of(n), l.severity());
+      }
+      if (wanted.contains(ModelNames.OUT_LESION_MAP)) {
+        writer.floats(ModelNames.OUT_LESION_MAP, List.of(n, l.height(), l.width()), l.lesionMaps());
+      }
+      if (wanted.contains(ModelNames.OUT_LUNG_MAP)) {
+        writer.floats(ModelNames.OUT_LUNG_MAP, List.of(n, l.height(), l.width()), l.lungMaps());
+      }
     }
     if (explained != null) {
       Explanation e = explained;

@@ -183,12 +183,34 @@ public final class TfServingInference {
       ObjectNode outputs = out.putObject("outputs");
       outputs.set(ModelNames.OUT_PROBABILITIES, Json.matrix(p.probabilities()));
       outputs.set(ModelNames.OUT_LOGITS, Json.matrix(p.logits()));
+      if (p.lesion() != null) {
+        var l = p.lesion();
+        ArrayNode lesion = outputs.putArray(ModelNames.OUT_LESION_MAP);
+        ArrayNode lung = outputs.putArray(ModelNames.OUT_LUNG_MAP);
+        for (int i = 0; i < p.size(); i++) {
+          lesion.add(Json.grid(l.lesionMaps()[i], l.height(), l.width()));
+          lung.add(Json.grid(l.lungMaps()[i], l.height(), l.width()));
+        }
+        outputs.set(ModelNames.OUT_LUNG_INVOLVEMENT, Json.row(l.involvement()));
+        ArrayNode severity = outputs.putArray(ModelNames.OUT_SEVERITY);
+        for (int s : l.severity()) {
+          severity.add(s);
+        }
+      }
     } else {
       ArrayNode predictions = out.putArray("predictions");
       for (int i = 0; i < p.size(); i++) {
         ObjectNode row = predictions.addObject();
         row.set(ModelNames.OUT_PROBABILITIES, Json.row(p.probabilities()[i]));
         row.set(ModelNames.OUT_LOGITS, Json.row(p.logits()[i]));
+        if (p.lesion() != null) {
+          // TF Serving answers every output of the signature: the lesion head's too.
+          var l = p.lesion();
+          row.set(ModelNames.OUT_LESION_MAP, Json.grid(l.lesionMaps()[i], l.height(), l.width()));
+          row.set(ModelNames.OUT_LUNG_MAP, Json.grid(l.lungMaps()[i], l.height(), l.width()));
+          row.put(ModelNames.OUT_LUNG_INVOLVEMENT, l.involvement()[i]);
+          row.put(ModelNames.OUT_SEVERITY, l.severity()[i]);
+        }
       }
     }
     return out;

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ctnet.graph.cam.CamMethod;
-import org.ctnet.graph.runtime.LesionPrediction;
+import org.ctnet.graph.runtime.LesionMaps;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.preprocess.LungField;
@@ -101,7 +101,7 @@ public final class ExplainCommand implements Callable<Integer> {
             row.put(m.key() + "_has_evidence", maps.hasEvidence()[0]);
           }
           if (lesion) {
-            LesionPrediction p = session.predictLesions(image, 1);
+            LesionMaps p = session.predict(image, 1).lesion();
             float[] map = p.lesionMaps()[0];
             Files.write(out.resolve(stem + "." + LESION + ".png"), HeatmapRenderer.lesionPng(grey, map, w, h, opacity));
             writeFloats(out.resolve(stem + "." + LESION + ".f32"), map);

@@ -162,7 +162,7 @@ public final class ExplainEvalCommand implements Callable<Integer> {
           maps.put(m.key(), e.maps().get(m).heatmap()[0]);
         }
         if (session.hasLesionHead()) {
-          maps.put(ExplainCommand.LESION, session.predictLesions(image, 1).lesionMaps()[0]);
+          maps.put(ExplainCommand.LESION, session.predict(image, 1).lesion().lesionMaps()[0]);
         }
         if (occlusion) {
           // A window of a seventh of the image (32 px at 224), moved by half a window.

@@ -11,7 +11,7 @@ import java.util.concurrent.Callable;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.runtime.LoadedModel;
-import org.ctnet.graph.runtime.LesionPrediction;
+import org.ctnet.graph.runtime.LesionMaps;
 import org.ctnet.graph.runtime.Prediction;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.ctnet.trainer.batch.Shard;
@@ -167,8 +167,8 @@ public final class PredictCommand implements Callable<Integer> {
           for (int i = 0; i < ok.size(); i++) {
             System.arraycopy(images.get(i), 0, batch, i * pixels, pixels);
           }
-          LesionPrediction lesions = session.hasLesionHead() ? session.predictLesions(batch, ok.size()) : null;
-          Prediction p = lesions != null ? lesions.prediction() : session.predict(batch, ok.size());
+          Prediction p = session.predict(batch, ok.size());
+          LesionMaps lesions = p.lesion();
           for (int i = 0; i < ok.size(); i++) {
             double prob = p.probabilities()[i][positive];
             String label = assets.decisionLabel(prob);

@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.function.IntConsumer;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
-import org.ctnet.graph.runtime.LesionPrediction;
 import org.ctnet.graph.runtime.Occlusion;
 import org.ctnet.graph.runtime.Prediction;
 import org.ctnet.graph.runtime.Predictor;
@@ -53,8 +52,8 @@ public final class SegmentationEvaluation {
     for (int i = 0; i < slices.size(); i++) {
       MaskedSlices.Slice slice = slices.get(i);
       MaskedSlices.ModelView view = MaskedSlices.read(slice, pre);
-      LesionPrediction p = model.predictLesions(view.input(), 1);
-      float[] map = p.lesionMaps()[0];
+      Prediction p = model.predict(view.input(), 1);
+      float[] map = p.lesion().lesionMaps()[0];
       boolean[] mask = view.mask();
       boolean[] predicted = new boolean[map.length];
       int inter = 0;
@@ -71,8 +70,8 @@ public final class SegmentationEvaluation {
           (double) pred / map.length, MapMetrics.dice(predicted, mask), MapMetrics.iou(predicted, mask),
           truth == 0 ? Double.NaN : MapMetrics.pixelAuroc(map, mask),
           truth == 0 ? Double.NaN : MapMetrics.pointingGame(map, mask),
-          truth == 0 ? Double.NaN : MapMetrics.energyInMask(map, mask), p.involvement()[0],
-          p.prediction().probabilities()[0][positive], drops[0], drops[1], inter, pred, truth));
+          truth == 0 ? Double.NaN : MapMetrics.energyInMask(map, mask), p.lesion().involvement()[0],
+          p.probabilities()[0][positive], drops[0], drops[1], inter, pred, truth));
       progress.accept(i + 1);
     }
     return results;

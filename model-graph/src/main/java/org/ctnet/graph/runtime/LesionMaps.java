@@ -1,18 +1,18 @@
 package org.ctnet.graph.runtime;
 
+import java.util.Arrays;
 import org.ctnet.graph.lesion.Severity;
 
 /**
- * A batch's predictions with the lesion head's outputs, row-major per image.
+ * A batch's lesion-head outputs, row-major per image.
  *
- * @param prediction class probabilities and logits
  * @param lesionMaps per image, the lesion probability per pixel (height × width)
  * @param lungMaps per image, the lung-field probability per pixel
  * @param involvement per image, the share of the lung field with lesion probability over 0.5
  * @param severity per image, the category index (see {@link Severity})
  */
-public record LesionPrediction(Prediction prediction, float[][] lesionMaps, float[][] lungMaps, float[] involvement,
-    int[] severity, int height, int width) {
+public record LesionMaps(float[][] lesionMaps, float[][] lungMaps, float[] involvement, int[] severity, int height,
+    int width) {
   public int size() {
     return involvement.length;
   }
@@ -20,5 +20,11 @@ public record LesionPrediction(Prediction prediction, float[][] lesionMaps, floa
   /** Image i's severity category. */
   public Severity severityOf(int i) {
     return Severity.ofIndex(severity[i]);
+  }
+
+  /** Rows [from, to) (the map arrays are shared, not copied). */
+  public LesionMaps rows(int from, int to) {
+    return new LesionMaps(Arrays.copyOfRange(lesionMaps, from, to), Arrays.copyOfRange(lungMaps, from, to),
+        Arrays.copyOfRange(involvement, from, to), Arrays.copyOfRange(severity, from, to), height, width);
   }
 }

@@ -34,16 +34,21 @@ class DeployManifestsTest {
 
   private static List<Manifest> serverWorkloads() throws Exception {
     String image = DeployFiles.image("server");
-    List<Manifest> out = DeployFiles.all().stream()
+    List<Manifest> out = DeployFiles.deployed().stream()
         .filter(m -> DeployFiles.containers(m).stream().anyMatch(c -> c.path("image").asText().contains("/server:")))
         .toList();
     assertTrue(out.size() >= 3, "Deployment and two InferenceServices: " + out);
     for (Manifest m : out) {
-      for (JsonNode c : DeployFiles.containers(m)) {
+      for (JsonNode c : serverContainers(m)) {
         assertEquals(image, c.path("image").asText(), m.file() + ": the image the build names");
       }
     }
     return out;
+  }
+
+  /** The workload's CT-Net server containers (not sidecars such as the bucket sync). */
+  private static List<JsonNode> serverContainers(Manifest m) {
+    return DeployFiles.containers(m).stream().filter(c -> c.path("image").asText().contains("/server:")).toList();
   }
 
   /** The settings the server would run with: the container's env and args through the real CLI. */
@@ -102,7 +107,7 @@ class DeployManifestsTest {
   @Test
   void serverFlagsPortsAndProbesMatchTheServer() throws Exception {
     for (Manifest m : serverWorkloads()) {
-      for (JsonNode c : DeployFiles.containers(m)) {
+      for (JsonNode c : serverContainers(m)) {
         ServerSettings s = settingsOf(m, c);
         List<Integer> ports = c.path("ports").findValues("containerPort").stream().map(JsonNode::asInt).toList();
         // REST, and gRPC where it is on (KServe's custom containers take one port: REST there)
@@ -131,9 +136,64 @@ class DeployManifestsTest {
   }
 
   @Test
+  void everyKustomizationRendersWithKubectl() throws Exception {
+    List<java.nio.file.Path> kustomizations = DeployFiles.kustomizations();
+    assertEquals(4, kustomizations.size(), kustomizations.toString());
+    for (java.nio.file.Path k : kustomizations) {
+      List<Manifest> rendered = DeployFiles.rendered(k);
+      assertFalse(rendered.isEmpty(), k.toString());
+      rendered.forEach(m -> assertEquals("ctnet", m.body().path("metadata").path("labels")
+          .path("app.kubernetes.io/part-of").asText(), k + ": " + m.kind() + " " + m.name() + " carries the common label"));
+    }
+    // An overlay renders the base with its change applied.
+    List<Manifest> queue = DeployFiles.rendered(DeployFiles.root().resolve("deploy/kubernetes/overlays/queue-autoscaling"));
+    Manifest hpa = queue.stream().filter(m -> m.kind().equals("HorizontalPodAutoscaler")).findFirst().orElseThrow();
+    assertTrue(hpa.body().path("spec").path("metrics").toString().contains("ctnet_queue_images"), hpa.body().toString());
+    List<Manifest> sync = DeployFiles.rendered(DeployFiles.root().resolve("deploy/kubernetes/overlays/bucket-sync"));
+    Manifest deployment = sync.stream().filter(m -> m.kind().equals("Deployment")).findFirst().orElseThrow();
+    assertEquals(2, DeployFiles.containers(deployment).size(), "the server and the sync sidecar");
+  }
+
+  @Test
+  void everyRenderedResourceHasOnlyFieldsItsTypeKnows() throws Exception {
+    List<String> problems = new java.util.ArrayList<>();
+    List<Manifest> deployed = DeployFiles.deployed();
+    for (Manifest m : deployed) {
+      KubernetesSchema.problems(m.body()).forEach(p -> problems.add(m.file().getFileName() + " " + m.kind() + " "
+          + m.name() + ": " + p));
+    }
+    assertEquals(List.of(), problems);
+    assertTrue(deployed.stream().anyMatch(m -> m.kind().equals("InferenceService")), "KServe checked too");
+  }
+
+  @Test
+  void aMisspeltOrMistypedFieldIsCaught() throws Exception {
+    Manifest deployment = DeployFiles.deployed().stream().filter(m -> m.kind().equals("Deployment")).findFirst()
+        .orElseThrow();
+    com.fasterxml.jackson.databind.node.ObjectNode body = deployment.body().deepCopy();
+    ((com.fasterxml.jackson.databind.node.ObjectNode) body.path("spec")).put("replica", 2);
+    ((com.fasterxml.jackson.databind.node.ObjectNode) body.path("spec").path("template").path("spec").path("containers")
+        .get(0)).put("imagePullPolicyy", "Always");
+    List<String> problems = KubernetesSchema.problems(body);
+    assertTrue(problems.stream().anyMatch(p -> p.contains("spec.replica: unknown field")), problems.toString());
+    assertTrue(problems.stream().anyMatch(p -> p.contains("containers[0].imagePullPolicyy: unknown field")),
+        problems.toString());
+    com.fasterxml.jackson.databind.node.ObjectNode wrongType = deployment.body().deepCopy();
+    ((com.fasterxml.jackson.databind.node.ObjectNode) wrongType.path("spec")).put("replicas", "two");
+    assertFalse(KubernetesSchema.problems(wrongType).isEmpty(), "replicas must be an integer");
+    Manifest isvc = DeployFiles.deployed().stream().filter(m -> m.kind().equals("InferenceService")).findFirst()
+        .orElseThrow();
+    com.fasterxml.jackson.databind.node.ObjectNode canary = isvc.body().deepCopy();
+    ((com.fasterxml.jackson.databind.node.ObjectNode) canary.path("spec").path("predictor")).put("canaryTrafficPercent", "10%");
+    ((com.fasterxml.jackson.databind.node.ObjectNode) canary.path("spec").path("predictor")).put("minReplica", 1);
+    List<String> isvcProblems = KubernetesSchema.problems(canary);
+    assertTrue(isvcProblems.stream().anyMatch(p -> p.contains("canaryTrafficPercent: must be an integer")), isvcProblems.toString());
+    assertTrue(isvcProblems.stream().anyMatch(p -> p.contains("minReplica: unknown field")), isvcProblems.toString());
+  }
+
+  @Test
   void everyContainerIsSizedAndLockedDown() throws Exception {
-    List<Manifest> resources = new java.util.ArrayList<>(DeployFiles.all());
-    resources.addAll(DeployFiles.patches());
+    List<Manifest> resources = new java.util.ArrayList<>(DeployFiles.deployed());
     for (Manifest m : resources) {
       for (JsonNode c : DeployFiles.containers(m)) {
         String where = m.file() + " " + c.path("name").asText();
@@ -156,7 +216,7 @@ class DeployManifestsTest {
 
   @Test
   void servicesBudgetsAndAutoscalersPointAtTheDeployment() throws Exception {
-    List<Manifest> all = DeployFiles.all();
+    List<Manifest> all = DeployFiles.deployed();
     Manifest deployment = all.stream().filter(m -> m.kind().equals("Deployment")).findFirst().orElseThrow();
     JsonNode podLabels = deployment.body().path("spec").path("template").path("metadata").path("labels");
     assertEquals(podLabels, deployment.body().path("spec").path("selector").path("matchLabels"));

@@ -52,6 +52,62 @@ public final class DeployFiles {
     return read(yamlFiles().stream().filter(f -> !patches.contains(f)).toList());
   }
 
+  /** Every folder under deploy/ with a kustomization.yaml (what users pass to {@code kubectl apply -k}). */
+  public static List<Path> kustomizations() throws IOException {
+    return yamlFiles().stream().filter(f -> f.getFileName().toString().equals("kustomization.yaml"))
+        .map(Path::getParent).toList();
+  }
+
+  /**
+   * What {@code kubectl kustomize DIR} renders, as the resources a cluster would receive (file = the
+   * folder). kubectl is a tool the deployment is checked with, as users run it: a machine without it
+   * fails here with how to install it.
+   */
+  public static List<Manifest> rendered(Path kustomization) throws IOException, InterruptedException {
+    Process process;
+    try {
+      process = new ProcessBuilder("kubectl", "kustomize", kustomization.toString()).redirectErrorStream(false).start();
+    } catch (IOException e) {
+      throw new IllegalStateException("kubectl is needed to render deploy/'s kustomizations and was not found: install "
+          + "it (e.g. apt-get install kubectl from the Kubernetes apt repository, or the static binary from "
+          + "https://dl.k8s.io/release/v1.32.0/bin/linux/amd64/kubectl) and put it on the PATH", e);
+    }
+    byte[] out = process.getInputStream().readAllBytes();
+    String err = new String(process.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    if (process.waitFor() != 0) {
+      throw new IllegalStateException("kubectl kustomize " + root().relativize(kustomization) + " failed: " + err.strip());
+    }
+    List<Manifest> manifests = new ArrayList<>();
+    try (YAMLParser parser = new YAMLFactory().createParser(out)) {
+      for (JsonNode doc : YAML.readValues(parser, JsonNode.class).readAll()) {
+        if (doc != null && !doc.isNull()) {
+          manifests.add(new Manifest(kustomization, doc));
+        }
+      }
+    }
+    return manifests;
+  }
+
+  /**
+   * What a cluster receives from deploy/: the rendered output of every kustomization, and every
+   * YAML file that is not part of one (applied with {@code kubectl apply -f}).
+   */
+  public static List<Manifest> deployed() throws IOException, InterruptedException {
+    List<Path> used = new ArrayList<>();
+    for (Path k : kustomizations()) {
+      JsonNode kustomization = YAML.readTree(k.resolve("kustomization.yaml").toFile());
+      kustomization.path("resources").forEach(r -> used.add(k.resolve(r.asText()).normalize()));
+      kustomization.path("patches").forEach(r -> used.add(k.resolve(r.path("path").asText()).normalize()));
+    }
+    List<Manifest> out = new ArrayList<>();
+    for (Path k : kustomizations()) {
+      out.addAll(rendered(k));
+    }
+    out.addAll(read(yamlFiles().stream().filter(f -> !f.getFileName().toString().equals("kustomization.yaml"))
+        .filter(f -> !used.contains(f)).toList()));
+    return out;
+  }
+
   /** The kustomize patches under deploy/: partial resources merged over a whole one. */
   public static List<Manifest> patches() throws IOException {
     return read(patchFiles());

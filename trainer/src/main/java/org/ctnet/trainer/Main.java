@@ -12,6 +12,7 @@ import org.ctnet.trainer.cli.OcclusionCommand;
 import org.ctnet.trainer.cli.FineTuneCommand;
 import org.ctnet.trainer.cli.MergeCommand;
 import org.ctnet.trainer.cli.PredictCommand;
+import org.ctnet.trainer.cli.InputCheckCommand;
 import org.ctnet.trainer.cli.SegmentEvalCommand;
 import org.ctnet.trainer.cli.SplitCommand;
 import org.ctnet.trainer.cli.TrainCommand;
@@ -26,7 +27,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.BuildVersion.class,
     description = "Train, evaluate, fine-tune and run the CT-Net residual attention network on CT slices.",
     subcommands = {TrainCommand.class, CrossValidateCommand.class, EvaluateCommand.class, ConfoundsCommand.class, CompareCommand.class, FineTuneCommand.class, TransferStudyCommand.class, AdaptBatchNormCommand.class, PredictCommand.class, MergeCommand.class,
-        SplitCommand.class, ExplainCommand.class, OcclusionCommand.class, ExplainEvalCommand.class, SegmentEvalCommand.class, ExportCommand.class,
+        SplitCommand.class, ExplainCommand.class, OcclusionCommand.class, ExplainEvalCommand.class, SegmentEvalCommand.class, InputCheckCommand.class, ExportCommand.class,
         CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class})
 public final class Main implements Runnable {
 

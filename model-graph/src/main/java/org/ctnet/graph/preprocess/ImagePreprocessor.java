@@ -28,6 +28,11 @@ public final class ImagePreprocessor {
     this.maxPixels = maxPixels;
   }
 
+  /** The largest image, in pixels, this preprocessor decodes. */
+  public long maxPixels() {
+    return maxPixels;
+  }
+
   public Preprocessing preprocessing() {
     return preprocessing;
   }

@@ -19,7 +19,7 @@ import org.ctnet.graph.preprocess.ImageDecodeException;
  */
 public final class SeriesAssembler {
   /** |normal · z| below this is not an axial series (coronal and sagittal reformats are ~0). */
-  static final double AXIAL_MIN_COSINE = 0.8;
+  public static final double AXIAL_MIN_COSINE = 0.8;
 
   private SeriesAssembler() {}
 
@@ -112,7 +112,7 @@ public final class SeriesAssembler {
   }
 
   /** The slice normal: row direction × column direction; z when the file has no orientation. */
-  static double[] normal(double[] orientation) {
+  public static double[] normal(double[] orientation) {
     if (orientation == null) {
       return new double[] {0, 0, 1};
     }

@@ -19,6 +19,7 @@ final class GrpcErrors {
       case TOO_LARGE, QUEUE_FULL -> Status.Code.RESOURCE_EXHAUSTED;
       case INTERNAL -> Status.Code.INTERNAL;
       case UNAVAILABLE -> Status.Code.UNAVAILABLE;
+      case UNPROCESSABLE -> Status.Code.FAILED_PRECONDITION;
     };
   }
 

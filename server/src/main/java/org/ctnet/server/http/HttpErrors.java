@@ -22,6 +22,7 @@ final class HttpErrors {
       case INTERNAL -> Status.INTERNAL_SERVER_ERROR_500;
       case UNAVAILABLE -> Status.SERVICE_UNAVAILABLE_503;
       case TIMEOUT -> Status.GATEWAY_TIMEOUT_504;
+      case UNPROCESSABLE -> Status.UNPROCESSABLE_CONTENT_422;
     };
   }
 

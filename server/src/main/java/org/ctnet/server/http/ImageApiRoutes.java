@@ -55,11 +55,21 @@ final class ImageApiRoutes implements HttpService {
     if (image.length == 0) {
       throw ServingException.badRequest("no image in the request body");
     }
+    boolean strict = flag(call, "strict");
     return switch (t.tail()) {
-      case RestPaths.IMAGE_CLASSIFY -> inference.classifyImage(t.model(), t.version(), image);
-      case RestPaths.IMAGE_EXPLAIN -> inference.explainImage(t.model(), t.version(), image, explainQuery(call));
+      case RestPaths.IMAGE_CLASSIFY -> inference.classifyImage(t.model(), t.version(), image, strict);
+      case RestPaths.IMAGE_EXPLAIN -> inference.explainImage(t.model(), t.version(), image, explainQuery(call), strict);
       default -> throw ServingException.notFound("expected POST /api/models/{model}[/versions/{v}]/classify, /explain or /scan");
     };
+  }
+
+  /** A true/false query flag (absent = false); anything else is refused. */
+  private static boolean flag(Call call, String name) {
+    String value = call.query(name);
+    if (value != null && !value.equals("true") && !value.equals("false")) {
+      throw ServingException.badRequest(name + " must be true or false, got '" + value + "'");
+    }
+    return "true".equals(value);
   }
 
   /** Explanation options from the query: method, grid, opacity, class_index, smooth, lungs. */

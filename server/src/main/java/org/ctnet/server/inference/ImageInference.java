@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import org.ctnet.graph.check.InputCheck;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.preprocess.DicomReader;
 import org.ctnet.graph.preprocess.ImageDecodeException;
@@ -21,6 +22,7 @@ import org.ctnet.graph.scan.SeriesAssembler;
 import org.ctnet.graph.spec.NetworkSpec;
 import org.ctnet.server.config.ServerSettings;
 import org.ctnet.server.inference.ImageInputs.Batch;
+import org.ctnet.server.problem.Problem;
 import org.ctnet.server.problem.ServingException;
 import org.ctnet.server.repository.ModelRepository;
 import org.ctnet.server.repository.ServedVersion;
@@ -48,31 +50,56 @@ public final class ImageInference {
     this.calls = calls;
   }
 
-  public JsonNode classifyImage(String model, String version, byte[] image) {
+  /**
+   * @param strict refuse (422) an image that fails an input check instead of answering with the
+   *     reasons beside the label
+   */
+  public JsonNode classifyImage(String model, String version, byte[] image, boolean strict) {
     try (ModelRepository.Lease lease = repository.acquire(model, version, null)) {
       Predictor session = lease.version().predictor();
-      Batch b = inputs.decodeInJava(session, List.of(image));
-      Prediction p = calls.await(lease.version().predict(b.pixels(), 1));
+      InputCheck.Checked checked = checked(session, image, strict);
+      Prediction p = calls.await(lease.version().predict(checked.input(), 1));
       ObjectNode out = decision(model, lease.version().version(), session.assets(), p.probabilities()[0]);
       if (p.lesion() != null) {
         ExplanationJson.lesionSummary(out.putObject("lesion"), p.lesion(), 0);
       }
+      out.set("input_check", inputCheck(checked.check()));
       return out;
     }
   }
 
-  public JsonNode explainImage(String model, String version, byte[] image, JsonNode options) {
+  public JsonNode explainImage(String model, String version, byte[] image, JsonNode options, boolean strict) {
     try (ModelRepository.Lease lease = repository.acquire(model, version, null)) {
       Predictor session = lease.version().predictor();
-      Batch b = inputs.decodeInJava(session, List.of(image));
+      InputCheck.Checked checked = checked(session, image, strict);
+      Batch b = new Batch(checked.input(), 1, List.of(image));
       ExplainOptions o = ExplainOptions.from(options, session.spec());
       o = new ExplainOptions(o.method(), o.classIndex(), o.grid(), true, o.opacity(), o.smooth(), o.lungs());
       int[] classes = o.classIndices(1, session.spec().numClasses());
       Explanation e = calls.explanation(lease.version(), b.pixels(), 1, classes, o.smooth());
       ObjectNode out = decision(model, lease.version().version(), session.assets(), e.prediction().probabilities()[0]);
       out.set("explanation", ExplanationJson.of(session, e, 0, b.pixels(), o));
+      out.set("input_check", inputCheck(checked.check()));
       return out;
     }
+  }
+
+  private InputCheck.Checked checked(Predictor session, byte[] image, boolean strict) {
+    InputCheck.Checked checked = inputs.decodeChecked(session, image);
+    if (strict && !checked.check().ok()) {
+      throw new ServingException(Problem.UNPROCESSABLE, "the image fails the input checks (strict=true): "
+          + String.join("; ", checked.check().reasons().stream().map(r -> r.code() + ": " + r.meaning()).toList()));
+    }
+    return checked;
+  }
+
+  /** {"status": "ok" | "flagged", "reasons": [{"code", "meaning"}]}: beside the label, never changing it. */
+  static ObjectNode inputCheck(InputCheck.Result check) {
+    ObjectNode x = Json.object();
+    x.put("status", check.ok() ? "ok" : "flagged");
+    ArrayNode reasons = x.putArray("reasons");
+    check.reasons().forEach(r -> reasons.addObject().put("code", r.code()).put("meaning", r.meaning()));
+    return x;
   }
 
 

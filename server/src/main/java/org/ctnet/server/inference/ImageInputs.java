@@ -15,6 +15,7 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import org.ctnet.graph.preprocess.ImageDecodeException;
+import org.ctnet.graph.check.InputCheck;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.preprocess.ImageTooLargeException;
 import org.ctnet.graph.spec.NetworkSpec;
@@ -80,6 +81,18 @@ public final class ImageInputs {
       }
     }
     return new Batch(out, encoded.size(), encoded);
+  }
+
+  /** One image decoded as {@link #decodeInJava} does, with the input checks (DICOM header included). */
+  public InputCheck.Checked decodeChecked(Predictor session, byte[] encoded) {
+    ImagePreprocessor pre = new ImagePreprocessor(session.assets().preprocessing(), settings.maxImagePixels());
+    try (DecodeBudget.Permit permit = decodeBudget.acquire(ImagePreprocessor.decodeBytes(encoded))) {
+      return InputCheck.inspect(encoded, pre);
+    } catch (ImageTooLargeException e) {
+      throw new ServingException(Problem.TOO_LARGE, "image: " + e.getMessage());
+    } catch (ImageDecodeException e) {
+      throw ServingException.badRequest("image: " + e.getMessage());
+    }
   }
 
   static boolean isPng(byte[] e) {

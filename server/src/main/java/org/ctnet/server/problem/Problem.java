@@ -24,5 +24,7 @@ public enum Problem {
   /** The server cannot take this now (no model loaded, budgets exhausted, shutting down): retry. */
   UNAVAILABLE,
   /** The answer took longer than the request timeout. */
-  TIMEOUT
+  TIMEOUT,
+  /** A well-formed image the model cannot judge, refused because the request asked for strict input checks. */
+  UNPROCESSABLE
 }

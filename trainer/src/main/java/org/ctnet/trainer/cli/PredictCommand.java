@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.runtime.LoadedModel;
+import org.ctnet.graph.check.InputCheck;
 import org.ctnet.graph.runtime.LesionMaps;
 import org.ctnet.graph.runtime.Prediction;
 import org.ctnet.graph.runtime.SessionOptions;
@@ -38,6 +39,10 @@ public final class PredictCommand implements Callable<Integer> {
 
   @Option(names = "--output", defaultValue = "predictions.csv", paramLabel = "FILE", description = "CSV to write (default ${DEFAULT-VALUE}).")
   Path output;
+
+  @Option(names = "--strict", description = "Refuse images that fail an input check (no probability, the reasons in "
+      + "the error column) instead of scoring them with the reasons in input_check.")
+  boolean strict;
 
   @Option(names = "--batch-size", defaultValue = "16", description = "Images per session run (default ${DEFAULT-VALUE}).")
   int batchSize;
@@ -136,6 +141,8 @@ public final class PredictCommand implements Callable<Integer> {
       say.printf("resuming %s: %d images already scored, %d to go%n", staging, scored.size(), files.size());
     }
     int failed = 0;
+    int flagged = 0;
+    int refused = 0;
     try (LoadedModel session = LoadedModel.load(model.versionDir(), SessionOptions.DEFAULT);
         Writer out = Files.newBufferedWriter(staging, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
             java.nio.file.StandardOpenOption.APPEND);
@@ -146,20 +153,29 @@ public final class PredictCommand implements Callable<Integer> {
       String positiveLabel = assets.labels().get(positive);
       if (header) {
         out.write(Csv.row(COLUMNS[0], COLUMNS[1] + positiveLabel, COLUMNS[2], COLUMNS[3], COLUMNS[4], COLUMNS[5],
-            COLUMNS[6]) + "\n");
+            COLUMNS[6], COLUMNS[7]) + "\n");
       }
       int pixels = assets.spec().inputShape().pixels();
       for (int start = 0; start < files.size(); start += batchSize) {
         List<Path> chunk = files.subList(start, Math.min(files.size(), start + batchSize));
         List<Path> ok = new ArrayList<>();
         List<float[]> images = new ArrayList<>();
+        List<InputCheck.Result> checks = new ArrayList<>();
         for (Path f : chunk) {
           try {
-            images.add(pre.toModelInput(Files.readAllBytes(f)));
+            InputCheck.Checked checked = InputCheck.inspect(Files.readAllBytes(f), pre);
+            if (strict && !checked.check().ok()) {
+              refused++;
+              out.write(Csv.row(f, "", "", assets.decision().threshold(), "refused by the input checks (--strict)", "",
+                  "", checked.check().code()) + "\n");
+              continue;
+            }
+            images.add(checked.input());
+            checks.add(checked.check());
             ok.add(f);
           } catch (IOException e) {
             failed++;
-            out.write(Csv.row(f, "", "", assets.decision().threshold(), e.getMessage(), "", "") + "\n");
+            out.write(Csv.row(f, "", "", assets.decision().threshold(), e.getMessage(), "", "", "") + "\n");
           }
         }
         if (!ok.isEmpty()) {
@@ -174,26 +190,29 @@ public final class PredictCommand implements Callable<Integer> {
             String label = assets.decisionLabel(prob);
             out.write(Csv.row(ok.get(i), String.format("%.6f", prob), label, assets.decision().threshold(), "",
                 lesions == null ? "" : String.format("%.6f", lesions.involvement()[i]),
-                lesions == null ? "" : lesions.severityOf(i).code()) + "\n");
+                lesions == null ? "" : lesions.severityOf(i).code(), checks.get(i).code()) + "\n");
+            flagged += checks.get(i).ok() ? 0 : 1;
           }
         }
         // Each batch reaches the disk before the next: a killed shard resumes from here.
         out.flush();
-        progress.step(chunk.size(), failed == 0 ? "" : failed + " unreadable");
+        progress.step(chunk.size(), (failed == 0 ? "" : failed + " unreadable ") + (flagged == 0 ? "" : flagged + " flagged"));
       }
     }
     ShardOutput.publish(output);
-    say.printf("wrote %s (%d images%s, %d unreadable%s)%n", output, scored.size() + files.size(),
-        shard.equals(Shard.WHOLE) ? "" : " of shard " + shard, failed,
+    say.printf("wrote %s (%d images%s, %d unreadable, %d %s by the input checks%s)%n", output,
+        scored.size() + files.size(), shard.equals(Shard.WHOLE) ? "" : " of shard " + shard, failed,
+        strict ? refused : flagged, strict ? "refused" : "flagged",
         scored.isEmpty() ? "" : "; " + scored.size() + " were scored before the resume");
     return ExitCode.OK;
   }
 
   /**
    * The per-image CSV's columns (the probability column is named after the positive label); the
-   * lesion columns are empty for a model without a lesion head.
+   * lesion columns are empty for a model without a lesion head; input_check is {@code ok} or the
+   * reasons the image is unlike what the model was validated on (the label is never changed by it).
    */
   public static final String[] COLUMNS = {"path", "probability_", "label", "threshold", "error", "lung_involvement",
-      "severity"};
+      "severity", "input_check"};
 
 }

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Issue 25's classification clause: does the lesion head (and the classifier seeing its evidence) cost
+# classification? A cross-validation of the lesion pipeline (scripts/specs/ctnet-lesion.json, the
+# pseudo-mask patients as lesion supervision, 4 of them held out in every fold as in training) with the
+# recipe and folds of docs/studies/cv-guided-pool2's plain arm (ctnet/3's network, 5 folds by group over
+# both sources, split seed 42, seed 1, 5 epochs), then `ctnet compare` of the out-of-fold scores, paired
+# by slice, overall and per source. Resumable: run it again after a cut. ~40 min on 2 cores.
+#   scripts/cross-validate-lesion.sh > runs/cv-lesion.log 2>&1 &
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA="${DATA:-../shared/data}"
+RECIPE=(--folds 5 --epochs 5 --patience 2 --batch-size 32 --lr 0.0005 --augment-copies 1 --seed 1 --split-seed 42)
+LESION=(--lesion-masks "$DATA/covid19-ct-seg-pseudo" --lesion-mix 0.3 --lesion-weight 1 --pseudo-mask-weight 0.5
+  --negative-lesion-weight 0.3 --lesion-holdout 0.2)
+source scripts/study-app.sh
+study_app cv-lesion
+resume() { [[ -f "$1/folds.csv" ]] && echo --resume || true; }
+
+ctnet cross-validate --data "$DATA/sarscov2-ct" --data "$DATA/ucsd-covid-ct-dev" --spec scripts/specs/ctnet-lesion.json \
+  --name ctnet-lesion "${RECIPE[@]}" "${LESION[@]}" --run-dir runs/cv-lesion $(resume runs/cv-lesion)
+ctnet compare docs/studies/cv-guided-pool2/plain-out-of-fold.csv runs/cv-lesion/out-of-fold.csv --out runs/cv-lesion

@@ -26,6 +26,9 @@ import org.ctnet.graph.scan.SeriesAssembler;
  *       window everything below −160 HU (or −500) is clipped to black, so the lungs are.
  *   <li>lung mean: the mean grey inside the lung field, within [{@link #MIN_LUNG_MEAN},
  *       {@link #MAX_LUNG_MEAN}].
+ *   <li>bright tissue: the share of the body outside the lung field (pixels above black) at grey
+ *       {@value #BRIGHT} or more: soft tissue and fat are near white in a lung window, mid-grey in a
+ *       mediastinal one and dark in a bone window, where only bone stays bright.
  *   <li>size: the image as received, at least {@link #MIN_SIDE} pixels on its shorter side.
  * </ul>
  * The bounds were chosen on the lung slices of the shared sources so that at most a few percent of
@@ -37,10 +40,14 @@ public final class InputCheck {
   /** Smallest lung-field share of the image for a slice through the lungs. */
   public static final double MIN_LUNG_SHARE = 0.02;
   /** Largest share of the lung field that may be clipped black in a lung window. */
-  public static final double MAX_BLACK_SHARE = 0.6;
+  public static final double MAX_BLACK_SHARE = 0.3;
   /** Bounds of the mean grey level inside the lung field in a lung window. */
   public static final double MIN_LUNG_MEAN = 0.04;
   public static final double MAX_LUNG_MEAN = 0.75;
+  /** Grey level from which body tissue counts as bright (soft tissue at 40 HU is 0.93 in a lung window). */
+  public static final float BRIGHT = 0.7f;
+  /** Smallest share of the body outside the lungs that is bright in a lung window. */
+  public static final double MIN_BRIGHT_TISSUE = 0.2;
   /** Shorter side of the received image below which it is too small to judge. */
   public static final int MIN_SIDE = 96;
 
@@ -76,8 +83,10 @@ public final class InputCheck {
    * @param lungShare lung field's share of the image (0 when none is found)
    * @param blackShare share of the lung field clipped to black (NaN without a field)
    * @param lungMean mean grey inside the lung field (NaN without a field)
+   * @param brightTissue share of the body outside the lung field that is bright (NaN without a field)
    */
-  public record Result(List<Reason> reasons, double lungShare, double blackShare, double lungMean) {
+  public record Result(List<Reason> reasons, double lungShare, double blackShare, double lungMean,
+      double brightTissue) {
     public Result {
       reasons = List.copyOf(reasons);
     }
@@ -95,7 +104,7 @@ public final class InputCheck {
     public Result with(List<Reason> more) {
       List<Reason> all = new ArrayList<>(reasons);
       more.stream().filter(r -> !all.contains(r)).forEach(all::add);
-      return new Result(all, lungShare, blackShare, lungMean);
+      return new Result(all, lungShare, blackShare, lungMean, brightTissue);
     }
   }
 
@@ -174,27 +183,34 @@ public final class InputCheck {
     LungField field = LungField.find(grey, width, height);
     if (!field.found()) {
       reasons.add(Reason.NO_LUNG_FIELD);
-      return new Result(reasons, 0, Double.NaN, Double.NaN);
+      return new Result(reasons, 0, Double.NaN, Double.NaN, Double.NaN);
     }
     long inside = 0;
     long black = 0;
     double sum = 0;
+    long body = 0;
+    long bright = 0;
     for (int i = 0; i < width * height; i++) {
       if (field.mask()[i]) {
         inside++;
         sum += grey[i];
         black += grey[i] <= BLACK ? 1 : 0;
+      } else if (grey[i] > BLACK) {
+        body++;
+        bright += grey[i] >= BRIGHT ? 1 : 0;
       }
     }
+    double brightTissue = body == 0 ? 0 : (double) bright / body;
     double share = (double) inside / (width * height);
     double blackShare = (double) black / inside;
     double mean = sum / inside;
     if (share < MIN_LUNG_SHARE) {
       reasons.add(Reason.LUNG_FIELD_TOO_SMALL);
     }
-    if (blackShare > MAX_BLACK_SHARE || mean < MIN_LUNG_MEAN || mean > MAX_LUNG_MEAN) {
+    if (blackShare > MAX_BLACK_SHARE || mean < MIN_LUNG_MEAN || mean > MAX_LUNG_MEAN
+        || brightTissue < MIN_BRIGHT_TISSUE) {
       reasons.add(Reason.NOT_A_LUNG_WINDOW);
     }
-    return new Result(reasons, share, blackShare, mean);
+    return new Result(reasons, share, blackShare, mean, brightTissue);
   }
 }

@@ -46,7 +46,8 @@ public final class InputCheckCommand implements Callable<Integer> {
     }
     try (Writer w = Files.newBufferedWriter(out, StandardCharsets.UTF_8);
         Progress progress = new Progress("input-check", dataset.samples().size(), say)) {
-      w.write(Csv.row("path", "source", "label", "lung_share", "black_share", "lung_mean", "input_check") + "\n");
+      w.write(Csv.row("path", "source", "label", "lung_share", "black_share", "lung_mean", "bright_tissue", "input_check")
+          + "\n");
       for (Sample s : dataset.samples()) {
         String key = s.source() + " / " + s.label();
         int[] c = counts.computeIfAbsent(key, k -> new int[2]);
@@ -59,9 +60,10 @@ public final class InputCheckCommand implements Callable<Integer> {
                 .merge(reason.code(), 1, Integer::sum));
           }
           w.write(Csv.row(s.path().toString(), s.source(), s.label(), fmt(r.lungShare()), fmt(r.blackShare()),
-              fmt(r.lungMean()), r.code()) + "\n");
+              fmt(r.lungMean()), fmt(r.brightTissue()), r.code()) + "\n");
         } catch (java.io.IOException e) {
-          w.write(Csv.row(s.path().toString(), s.source(), s.label(), "", "", "", "unreadable: " + e.getMessage()) + "\n");
+          w.write(Csv.row(s.path().toString(), s.source(), s.label(), "", "", "", "", "unreadable: " + e.getMessage())
+              + "\n");
         }
         progress.step(1, "");
       }

@@ -86,14 +86,14 @@ public final class LesionOptions {
     if (folders.isEmpty()) {
       return null;
     }
-    List<MaskedSlices.Slice> training = new ArrayList<>();
+    List<List<MaskedSlices.Slice>> training = new ArrayList<>();
     List<String> heldOut = new ArrayList<>();
     for (Path folder : folders) {
       List<MaskedSlices.Slice> slices = MaskedSlices.read(folder, orientationFix);
       List<String> groups = new ArrayList<>(new TreeSet<>(slices.stream().map(MaskedSlices.Slice::group).toList()));
       Collections.shuffle(groups, new Random(seed));
       List<String> held = groups.subList(0, (int) Math.round(groups.size() * holdout));
-      training.addAll(MaskedSlices.filter(slices, held, false));
+      training.add(MaskedSlices.filter(slices, held, false));
       heldOut.addAll(held);
       out.printf("lesion masks: %s — %d slices of %d patients, %d patients held out%n", folder, slices.size(),
           groups.size(), held.size());
@@ -101,12 +101,15 @@ public final class LesionOptions {
     Files.createDirectories(run);
     Files.write(run.resolve(HOLDOUT_GROUPS), heldOut);
     ImagePreprocessor preprocessor = new ImagePreprocessor(preprocessing, 64L * 1024 * 1024);
-    try (Progress progress = new Progress("loading masked slices", training.size(), out)) {
+    try (Progress progress = new Progress("loading masked slices", training.stream().mapToInt(List::size).sum(), out)) {
       int[] done = {0};
-      LesionStore store = LesionStore.load(training, preprocessor, pseudoMaskWeight, keepEmpty, i -> {
+      LesionStore store = LesionStore.loadFolders(training, preprocessor, pseudoMaskWeight, keepEmpty, i -> {
         progress.step(i - done[0], "");
         done[0] = i;
       });
+      if (MaskedSlices.nonBinaryMasks() > 0) {
+        out.printf("lesion masks: %d of them not binary, thresholded at 127%n", MaskedSlices.nonBinaryMasks());
+      }
       out.printf("lesion %s: %d slices (%d empty masks%s), weight %.3g, %.0f%% of each epoch%n",
           keepEmpty ? "head" : "guidance", store.size(), store.emptyMasks(), keepEmpty ? "" : " left out", weight, 100 * mix);
       return store;

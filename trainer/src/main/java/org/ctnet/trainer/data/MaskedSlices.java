@@ -152,9 +152,12 @@ public final class MaskedSlices {
     float[] levels = grey.pixels();
     for (float v : levels) {
       if (v > 0.5f && v < 254.5f) {
-        NON_BINARY.incrementAndGet();
-        System.err.println("warning: mask " + slice.mask() + " is not binary (grey levels between 0 and 255); "
-            + "thresholded at 127");
+        // Anti-aliased or resampled masks are common (the pseudo masks are): said for the first few,
+        // counted for all (nonBinaryMasks), so a log is not one line per slice.
+        if (NON_BINARY.incrementAndGet() <= 3) {
+          System.err.println("warning: mask " + slice.mask() + " is not binary (grey levels between 0 and 255); "
+              + "thresholded at 127" + (NON_BINARY.get() == 3 ? " (further such masks are counted, not listed)" : ""));
+        }
         break;
       }
     }

@@ -125,7 +125,7 @@ public final class Trainer {
       Random lesionPicks = new Random(config.seed() * 104_729L + epoch);
       int[] lesionPick = new int[guided];
       for (int i = 0; i < guided; i++) {
-        lesionPick[i] = lesionPicks.nextInt(lesions.size());
+        lesionPick[i] = lesions.draw(lesionPicks);
       }
       int[] grid = guidance.on() ? model.lesionGrid() : null;
       boolean head = model.hasLesionHead();

@@ -126,13 +126,23 @@ class LesionHeadCliTest {
         "--output", csv.toString());
     assertEquals(0, r.exitCode(), r.out() + r.err());
     List<String> rows = Files.readAllLines(csv);
-    assertTrue(rows.get(0).endsWith(",lung_involvement,severity"), rows.get(0));
+    assertTrue(rows.get(0).endsWith(",lung_involvement,severity,input_check"), rows.get(0));
     for (String row : rows.subList(1, rows.size())) {
       String[] cells = row.split(",");
       double involvement = Double.parseDouble(cells[5]);
       assertTrue(involvement >= 0 && involvement <= 1, row);
       assertEquals(Severity.of(involvement).code(), cells[6], row);
+      // 32×32 blobs are no chest CT: the checks say so, beside a label that is still given.
+      assertTrue(cells[7].contains("image_too_small"), row);
+      assertFalse(cells[2].isEmpty(), row);
     }
+    CliTest.Run strict = CliTest.run("predict", "--model", model.toString(), "--input", data.resolve("covid").toString(),
+        "--output", dir.resolve("strict.csv").toString(), "--strict");
+    assertEquals(0, strict.exitCode(), strict.out() + strict.err());
+    List<String> refused = Files.readAllLines(dir.resolve("strict.csv"));
+    assertTrue(refused.subList(1, refused.size()).stream().allMatch(line -> line.split(",")[1].isEmpty()
+        && line.contains("refused by the input checks")), refused.toString());
+    assertTrue(strict.out().contains(" refused by the input checks"), strict.out());
   }
 
   @Test

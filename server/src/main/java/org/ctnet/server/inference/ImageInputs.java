@@ -89,9 +89,9 @@ public final class ImageInputs {
     try (DecodeBudget.Permit permit = decodeBudget.acquire(ImagePreprocessor.decodeBytes(encoded))) {
       return InputCheck.inspect(encoded, pre);
     } catch (ImageTooLargeException e) {
-      throw new ServingException(Problem.TOO_LARGE, "image: " + e.getMessage());
+      throw new ServingException(Problem.TOO_LARGE, "image 0: " + e.getMessage());
     } catch (ImageDecodeException e) {
-      throw ServingException.badRequest("image: " + e.getMessage());
+      throw ServingException.badRequest("image 0: " + e.getMessage());
     }
   }
 

@@ -25,6 +25,7 @@ class RoutingRulesTest {
     expected.put(Problem.INTERNAL, 500);
     expected.put(Problem.UNAVAILABLE, 503);
     expected.put(Problem.TIMEOUT, 504);
+    expected.put(Problem.UNPROCESSABLE, 422);
     assertEquals(Problem.values().length, expected.size(), "a new kind of problem needs its status here");
     expected.forEach((problem, status) -> assertEquals(status, HttpErrors.status(problem).code(), problem.name()));
   }

@@ -38,20 +38,7 @@ public final class ExplainEvalCommand implements Callable<Integer> {
 
   @Mixin ModelOption model;
 
-  @Option(names = "--data", required = true, paramLabel = "DIR",
-      description = "Folder with manifest.csv (columns image, mask; optional orientation_fix=none|transpose|transpose_flip, patient_id), "
-          + "images/ and masks/ (mask > 127 = infection).")
-  Path data;
-
-  @Option(names = "--groups", paramLabel = "FILE",
-      description = "Score only the slices whose patient_id (or group) is listed in FILE, one per line "
-          + "(e.g. the lesion-holdout-groups.txt a lesion-guided training writes).")
-  Path groups;
-
-  @Option(names = "--orientation-fix", negatable = true, defaultValue = "true", fallbackValue = "true",
-      description = "Turn slices as the manifest's orientation_fix column says: none, transpose or transpose_flip "
-          + "(default on; --no-orientation-fix ignores the column, for a manifest that records a step already applied).")
-  boolean orientationFix;
+  @Mixin MaskedDataOptions masked;
 
   @Option(names = "--out", defaultValue = "explain-eval", paramLabel = "DIR", description = "Report folder (default ${DEFAULT-VALUE}).")
   Path out;
@@ -87,14 +74,7 @@ public final class ExplainEvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    List<MaskedSlices.Slice> rows = MaskedSlices.read(data, orientationFix);
-    if (groups != null) {
-      List<String> keep = Files.readAllLines(groups).stream().map(String::trim).filter(l -> !l.isEmpty()).toList();
-      rows = MaskedSlices.filter(rows, keep, true);
-      if (rows.isEmpty()) {
-        throw new IOException("no slice of " + data + " belongs to a group listed in " + groups);
-      }
-    }
+    List<MaskedSlices.Slice> rows = masked.slices();
     Files.createDirectories(out);
     List<ModelSession> layerSessions = new ArrayList<>();
     try (LoadedModel session = LoadedModel.load(model.versionDir(), SessionOptions.DEFAULT);
@@ -200,7 +180,7 @@ public final class ExplainEvalCommand implements Callable<Integer> {
         maps.put("baseline_centre_gaussian", MapMetrics.centreGaussian(w, h));
         maps.put("baseline_random", MapMetrics.randomMap(w, h, 1000 + r));
         if (used <= gridImages) {
-          grid.append("<tr><td>").append(Report.escape(data.relativize(row.image()).toString())).append("<br>")
+          grid.append("<tr><td>").append(Report.escape(masked.data.relativize(row.image()).toString())).append("<br>")
               .append(ExplainEvalReport.img(HeatmapRenderer.pngWithContour(grey, new float[grey.length], mask, w, h, 0))).append("</td>");
         }
         for (var m : maps.entrySet()) {
@@ -233,8 +213,8 @@ public final class ExplainEvalCommand implements Callable<Integer> {
         }
         table.put(m, values);
       }
-      ExplainEvalReport.Summary summary = new ExplainEvalReport.Summary(model.versionDir().toString(), data.toString(),
-          groups == null ? "all" : groups.toString(), orientationFix, used, empty, used == 0 ? Double.NaN : areaSum / used,
+      ExplainEvalReport.Summary summary = new ExplainEvalReport.Summary(model.versionDir().toString(), masked.data.toString(),
+          masked.groupsLabel(), masked.orientationFix, used, empty, used == 0 ? Double.NaN : areaSum / used,
           assets.labels().get(target), used == 0 ? Double.NaN : probabilitySum / used, lungsFound,
           used == 0 ? Double.NaN : lungAreaSum / used, topFraction, removalFraction, assets.spec().effectiveCamLayer(),
           fuseLayers, table);

@@ -32,18 +32,7 @@ public final class SegmentEvalCommand implements Callable<Integer> {
 
   @Mixin ModelOption model;
 
-  @Option(names = "--data", required = true, paramLabel = "DIR",
-      description = "Folder with manifest.csv (image, mask; optional orientation_fix, patient_id, mask_kind).")
-  Path data;
-
-  @Option(names = "--groups", paramLabel = "FILE",
-      description = "Score only the slices whose patient_id is listed in FILE, one per line (e.g. the "
-          + "lesion-holdout-groups.txt a lesion training writes).")
-  Path groups;
-
-  @Option(names = "--orientation-fix", negatable = true, defaultValue = "true", fallbackValue = "true",
-      description = "Turn slices as the manifest's orientation_fix column says (default on).")
-  boolean orientationFix;
+  @Mixin MaskedDataOptions masked;
 
   @Option(names = "--out", defaultValue = "segment-eval", paramLabel = "DIR", description = "Report folder (default ${DEFAULT-VALUE}).")
   Path out;
@@ -64,7 +53,7 @@ public final class SegmentEvalCommand implements Callable<Integer> {
     if (bootstrap < 1) {
       throw new IllegalArgumentException("--bootstrap must be >= 1, got " + bootstrap);
     }
-    List<MaskedSlices.Slice> slices = selected();
+    List<MaskedSlices.Slice> slices = masked.slices();
     PrintWriter stdout = spec.commandLine().getOut();
     try (LoadedModel loaded = LoadedModel.load(model.versionDir(), SessionOptions.DEFAULT);
         Progress progress = new Progress("segment-eval", slices.size(), stdout)) {
@@ -77,7 +66,7 @@ public final class SegmentEvalCommand implements Callable<Integer> {
       Map<String, SegmentationEvaluation.Figure> figures = SegmentationEvaluation.summarise(results, bootstrap, seed);
       write(results, figures);
       boolean perPatient = results.stream().anyMatch(r -> !r.group().isEmpty());
-      stdout.printf("%d slices, %s; 95%% intervals by bootstrap over %s%n", results.size(), data,
+      stdout.printf("%d slices, %s; 95%% intervals by bootstrap over %s%n", results.size(), masked.data,
           perPatient ? "patients" : "slices (the manifest names no patients)");
       figures.values().forEach(f -> stdout.printf(Locale.ROOT, "%-34s %.3f [%.3f, %.3f] (%d slices)%n", f.metric(),
           f.value(), f.lower(), f.upper(), f.slices()));
@@ -86,26 +75,14 @@ public final class SegmentEvalCommand implements Callable<Integer> {
     }
   }
 
-  private List<MaskedSlices.Slice> selected() throws IOException {
-    List<MaskedSlices.Slice> slices = MaskedSlices.read(data, orientationFix);
-    if (groups != null) {
-      List<String> keep = Files.readAllLines(groups).stream().map(String::trim).filter(l -> !l.isEmpty()).toList();
-      slices = MaskedSlices.filter(slices, keep, true);
-      if (slices.isEmpty()) {
-        throw new IOException("no slice of " + data + " belongs to a group listed in " + groups);
-      }
-    }
-    return slices;
-  }
-
   private void write(List<SegmentationEvaluation.SliceResult> results, Map<String, SegmentationEvaluation.Figure> figures)
       throws IOException {
     Files.createDirectories(out);
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("model", model.versionDir().toString());
-    json.put("data", data.toString());
-    json.put("groups", groups == null ? "all" : groups.toString());
-    json.put("orientation_fix_applied", orientationFix);
+    json.put("data", masked.data.toString());
+    json.put("groups", masked.groupsLabel());
+    json.put("orientation_fix_applied", masked.orientationFix);
     json.put("slices", results.size());
     json.put("bootstrap_replicates", bootstrap);
     json.put("metrics", figures);

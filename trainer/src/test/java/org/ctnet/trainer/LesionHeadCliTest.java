@@ -158,13 +158,18 @@ class LesionHeadCliTest {
         "--output", dir.resolve("scan-slices.csv").toString(), "--scan-output", dir.resolve("scans.csv").toString());
     assertEquals(0, r.exitCode(), r.out() + r.err());
     List<String> rows = Files.readAllLines(dir.resolve("scans.csv"));
-    assertTrue(rows.get(0).endsWith(",lung_involvement,severity"), rows.get(0));
+    assertTrue(rows.get(0).endsWith(",lung_involvement,severity,input_check,usable_slices"), rows.get(0));
     String[] cells = rows.get(1).split(",");
-    double involvement = Double.parseDouble(cells[cells.length - 2]);
-    assertEquals(Severity.of(involvement).code(), cells[cells.length - 1]);
+    double involvement = Double.parseDouble(cells[cells.length - 4]);
+    assertEquals(Severity.of(involvement).code(), cells[cells.length - 3]);
     assertTrue(r.out().contains("lung involvement"), r.out());
+    // Blob images are no chest slices: the scan says it was judged on too few usable slices.
+    assertEquals("too_few_usable_slices", cells[cells.length - 2], rows.get(1));
+    assertEquals("0", cells[cells.length - 1], rows.get(1));
+    assertTrue(r.out().contains("input check: too_few_usable_slices (0 of 4 used slices pass their checks)"), r.out());
     List<String> slices = Files.readAllLines(dir.resolve("scan-slices.csv"));
-    assertTrue(slices.get(0).endsWith(",lung_involvement"), slices.get(0));
+    assertTrue(slices.get(0).endsWith(",lung_involvement,input_check"), slices.get(0));
+    assertTrue(slices.get(1).endsWith("no_lung_field") || slices.get(1).contains("lung_field"), slices.get(1));
     assertEquals(5, slices.size(), slices.toString());
   }
 

@@ -9,7 +9,6 @@ import org.ctnet.graph.preprocess.GreyImage;
 import org.ctnet.graph.preprocess.ImageDecodeException;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.preprocess.LungField;
-import org.ctnet.graph.scan.SeriesAssembler;
 
 /**
  * Checks, before the model, that an image is the kind of image the model was validated on: an axial
@@ -141,8 +140,7 @@ public final class InputCheck {
     if (!dicom.modality().isEmpty() && !dicom.modality().equalsIgnoreCase("CT")) {
       reasons.add(Reason.NOT_CT);
     }
-    double[] orientation = dicom.attributes().orientation();
-    if (orientation != null && Math.abs(SeriesAssembler.normal(orientation)[2]) < SeriesAssembler.AXIAL_MIN_COSINE) {
+    if (!dicom.attributes().axial()) {
       reasons.add(Reason.NOT_AXIAL);
     }
     double[] hu = dicom.hounsfield();

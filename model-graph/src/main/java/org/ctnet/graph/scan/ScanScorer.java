@@ -9,6 +9,7 @@ import org.ctnet.graph.preprocess.ImageDecodeException;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.preprocess.Preprocessing;
+import org.ctnet.graph.check.InputCheck;
 import org.ctnet.graph.lesion.Severity;
 import org.ctnet.graph.runtime.LesionMaps;
 import org.ctnet.graph.runtime.Prediction;
@@ -90,10 +91,11 @@ public final class ScanScorer {
    * @param sliceInvolvement per slice, the lesion head's lung involvement (null without a lesion head)
    * @param involvement the scan's lung involvement: the slices used, each weighted by its lung area
    *     (NaN without a lesion head)
+   * @param sliceChecks each slice's input checks (null when not checked)
    */
   public record ScanResult(String name, List<String> sources, double[] sliceProbabilities, boolean[] lung, int[] used,
       int[] top, double probability, ModelAssets.ScanDecision decision, boolean lungFound, List<float[]> topInputs,
-      double[] sliceInvolvement, double involvement) {
+      double[] sliceInvolvement, double involvement, List<InputCheck.Result> sliceChecks) {
     public boolean positive() {
       return decision.isPositive(probability);
     }
@@ -101,6 +103,30 @@ public final class ScanScorer {
     /** True when the model gave lesion figures. */
     public boolean hasInvolvement() {
       return sliceInvolvement != null;
+    }
+
+    /** Fewest used slices that pass their checks for a scan to count as judged on usable slices. */
+    public static final int MIN_USABLE_SLICES = 3;
+
+    /** Used slices that pass their input checks (all used slices when they were not checked). */
+    public int usableSlices() {
+      if (sliceChecks == null) {
+        return used.length;
+      }
+      return (int) java.util.Arrays.stream(used).filter(i -> sliceChecks.get(i).ok()).count();
+    }
+
+    /**
+     * The scan's input check: {@code ok}, or {@code too_few_usable_slices} when fewer than
+     * {@link #MIN_USABLE_SLICES} used slices, or fewer than half of them, pass their checks (the
+     * slices' own reasons are in {@link #sliceChecks}), or {@code no_lung_slices} when no slice showed lung.
+     */
+    public String inputCheck() {
+      if (!lungFound) {
+        return "no_lung_slices";
+      }
+      int usable = usableSlices();
+      return usable < MIN_USABLE_SLICES || 2 * usable < used.length ? "too_few_usable_slices" : "ok";
     }
 
     /** The scan's severity category (null without a lesion head). */
@@ -120,6 +146,8 @@ public final class ScanScorer {
     float[][] inputs = new float[slices.size()][];
     boolean[] lung = new boolean[slices.size()];
     String[] errors = new String[slices.size()];
+    @SuppressWarnings("unchecked")
+    List<InputCheck.Reason>[] header = new List[slices.size()];
     // Decoding, windowing and resizing dominate a scan's time: slices in parallel (a multi-frame
     // file is decoded once per frame then, which costs memory only for such rare files).
     IntStream.range(0, slices.size()).parallel().forEach(i -> {
@@ -127,6 +155,7 @@ public final class ScanScorer {
       try {
         DicomImage image = s.decode(maxPixels);
         lung[i] = LungSlices.showsLung(image, s.frame());
+        header[i] = InputCheck.dicomReasons(image);
         inputs[i] = preprocessor.toModelInput(image.windowed(s.frame(), pre.windowCenter(), pre.windowWidth()));
       } catch (ImageDecodeException e) {
         errors[i] = e.getMessage();
@@ -135,6 +164,7 @@ public final class ScanScorer {
     List<float[]> kept = new ArrayList<>();
     List<String> sources = new ArrayList<>();
     List<Boolean> keptLung = new ArrayList<>();
+    List<InputCheck.Result> checks = new ArrayList<>();
     for (int i = 0; i < slices.size(); i++) {
       if (errors[i] != null) {
         unreadable.add(new SeriesAssembler.Skipped(slices.get(i).source(), errors[i]));
@@ -142,6 +172,8 @@ public final class ScanScorer {
         kept.add(inputs[i]);
         sources.add(slices.get(i).source());
         keptLung.add(lung[i]);
+        // HU are known: the lung window is the project's own, so the header and HU checks are what count.
+        checks.add(new InputCheck.Result(header[i], Double.NaN, Double.NaN, Double.NaN, Double.NaN));
       }
     }
     boolean[] shows = new boolean[kept.size()];
@@ -149,7 +181,7 @@ public final class ScanScorer {
       shows[i] = keptLung.get(i);
     }
     String name = series.seriesUid().isEmpty() ? "(series without UID)" : series.seriesUid();
-    return score(name, sources, kept, shows);
+    return score(name, sources, kept, shows, checks);
   }
 
   /**
@@ -169,7 +201,15 @@ public final class ScanScorer {
         unreadable.add(new SeriesAssembler.Skipped(f.name(), e.getMessage()));
       }
     }
-    return inputs.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(score(name, sources, inputs, null));
+    if (inputs.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    int w = assets.spec().inputWidth();
+    int h = assets.spec().inputHeight();
+    int channels = assets.spec().inputChannels();
+    List<InputCheck.Result> checks = IntStream.range(0, inputs.size()).parallel()
+        .mapToObj(i -> InputCheck.check(grey(inputs.get(i), channels), w, h, 0, 0)).toList();
+    return java.util.Optional.of(score(name, sources, inputs, null, checks));
   }
 
   /** The result, or the cause of a failure unwrapped (a server's typed errors keep their type). */
@@ -189,6 +229,26 @@ public final class ScanScorer {
    * {@code lung} may be null when unknown.
    */
   public ScanResult score(String name, List<String> sources, List<float[]> modelInputs, boolean[] lung) {
+    return score(name, sources, modelInputs, lung, null);
+  }
+
+  private static float[] grey(float[] input, int channels) {
+    if (channels == 1) {
+      return input;
+    }
+    float[] g = new float[input.length / channels];
+    for (int i = 0; i < g.length; i++) {
+      g[i] = input[i * channels];
+    }
+    return g;
+  }
+
+  /**
+   * As {@link #score(String, List, List, boolean[])}, with each slice's input checks (null: not
+   * checked), which the result carries and sums up for the scan.
+   */
+  public ScanResult score(String name, List<String> sources, List<float[]> modelInputs, boolean[] lung,
+      List<InputCheck.Result> checks) {
     int positive = assets.positiveClass();
     int pixels = assets.spec().inputShape().pixels();
     int n = modelInputs.size();
@@ -258,6 +318,6 @@ public final class ScanScorer {
     }
     return new ScanResult(name, List.copyOf(sources), probabilities, shows, used.stream().mapToInt(Integer::intValue).toArray(),
         top, decision.rule().aggregate(usedProbabilities), decision, lungFound, topInputs,
-        lesionHead[0] ? involvement : null, scanInvolvement);
+        lesionHead[0] ? involvement : null, scanInvolvement, checks == null ? null : List.copyOf(checks));
   }
 }

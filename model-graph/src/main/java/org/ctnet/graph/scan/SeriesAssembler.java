@@ -19,7 +19,7 @@ import org.ctnet.graph.preprocess.ImageDecodeException;
  */
 public final class SeriesAssembler {
   /** |normal · z| below this is not an axial series (coronal and sagittal reformats are ~0). */
-  public static final double AXIAL_MIN_COSINE = 0.8;
+  static final double AXIAL_MIN_COSINE = DicomAttributes.AXIAL_MIN_COSINE;
 
   private SeriesAssembler() {}
 
@@ -111,16 +111,9 @@ public final class SeriesAssembler {
     return n == null ? Integer.MAX_VALUE : n;
   }
 
-  /** The slice normal: row direction × column direction; z when the file has no orientation. */
-  public static double[] normal(double[] orientation) {
-    if (orientation == null) {
-      return new double[] {0, 0, 1};
-    }
-    double[] r = {orientation[0], orientation[1], orientation[2]};
-    double[] c = {orientation[3], orientation[4], orientation[5]};
-    double[] n = {r[1] * c[2] - r[2] * c[1], r[2] * c[0] - r[0] * c[2], r[0] * c[1] - r[1] * c[0]};
-    double length = Math.sqrt(dot(n, n));
-    return length == 0 ? new double[] {0, 0, 1} : new double[] {n[0] / length, n[1] / length, n[2] / length};
+  /** The slice normal (see {@link DicomAttributes#normal}). */
+  static double[] normal(double[] orientation) {
+    return DicomAttributes.normal(orientation);
   }
 
   private static double dot(double[] a, double[] b) {

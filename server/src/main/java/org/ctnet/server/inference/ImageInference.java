@@ -181,6 +181,7 @@ public final class ImageInference {
         .put("rule_description", r.decision().rule().description()).put("threshold", r.decision().threshold())
         .put("chosen_for", r.decision().chosenFor()).put("positive", r.positive());
     x.put("slices", r.sources().size()).put("slices_used", r.used().length).put("lung_found", r.lungFound());
+    x.put("input_check", r.inputCheck()).put("usable_slices", r.usableSlices());
     if (r.hasInvolvement()) {
       x.put("lung_involvement", r.involvement());
       x.putObject("severity").put("category", r.severity().code()).put("meaning", r.severity().meaning());
@@ -191,6 +192,9 @@ public final class ImageInference {
           .put("shows_lung", r.lung()[i]);
       if (r.hasInvolvement()) {
         slice.put("lung_involvement", r.sliceInvolvement()[i]);
+      }
+      if (r.sliceChecks() != null) {
+        slice.put("input_check", r.sliceChecks().get(i).code());
       }
     }
     int explained = Math.min(EXPLAINED_SLICES, r.top().length);

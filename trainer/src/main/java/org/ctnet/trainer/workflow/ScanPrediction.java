@@ -117,6 +117,10 @@ public final class ScanPrediction {
       if (!r.lungFound()) {
         out.println("  note: no slice showed lung by HU (or HU are unknown): every slice was used");
       }
+      if (!r.inputCheck().equals("ok")) {
+        out.printf("  input check: %s (%d of %d used slices pass their checks)%n", r.inputCheck(), r.usableSlices(),
+            r.used().length);
+      }
     }
     for (SeriesAssembler.Skipped s : skipped) {
       out.println("skipped " + s.source() + ": " + s.reason());
@@ -158,28 +162,30 @@ public final class ScanPrediction {
       Path scansCsv) throws IOException {
     try (Writer w = Files.newBufferedWriter(scansCsv, StandardCharsets.UTF_8)) {
       w.write(Csv.row("scan", "probability", "positive", "threshold", "rule", "slices", "slices_used", "lung_found",
-          "top_slices", "lung_involvement", "severity") + "\n");
+          "top_slices", "lung_involvement", "severity", "input_check", "usable_slices") + "\n");
       for (ScanScorer.ScanResult r : results) {
         w.write(Csv.row(r.name(), String.format("%.6f", r.probability()), Boolean.toString(r.positive()),
             Double.toString(r.decision().threshold()), r.decision().rule().name().toLowerCase(),
             Integer.toString(r.sources().size()), Integer.toString(r.used().length), Boolean.toString(r.lungFound()),
             java.util.Arrays.stream(r.top()).mapToObj(i -> r.sources().get(i)).collect(Collectors.joining(";")),
             r.hasInvolvement() ? String.format("%.6f", r.involvement()) : "",
-            r.hasInvolvement() ? r.severity().code() : "") + "\n");
+            r.hasInvolvement() ? r.severity().code() : "", r.inputCheck(), Integer.toString(r.usableSlices())) + "\n");
       }
     }
     try (Writer w = Files.newBufferedWriter(slicesCsv, StandardCharsets.UTF_8)) {
-      w.write(Csv.row("scan", "order", "path", "probability", "shows_lung", "used", "error", "lung_involvement") + "\n");
+      w.write(Csv.row("scan", "order", "path", "probability", "shows_lung", "used", "error", "lung_involvement",
+          "input_check") + "\n");
       for (ScanScorer.ScanResult r : results) {
         java.util.Set<Integer> used = java.util.Arrays.stream(r.used()).boxed().collect(Collectors.toSet());
         for (int i = 0; i < r.sources().size(); i++) {
           w.write(Csv.row(r.name(), Integer.toString(i), r.sources().get(i), String.format("%.6f", r.sliceProbabilities()[i]),
               Boolean.toString(r.lung()[i]), Boolean.toString(used.contains(i)), "",
-              r.hasInvolvement() ? String.format("%.6f", r.sliceInvolvement()[i]) : "") + "\n");
+              r.hasInvolvement() ? String.format("%.6f", r.sliceInvolvement()[i]) : "",
+              r.sliceChecks() == null ? "" : r.sliceChecks().get(i).code()) + "\n");
         }
       }
       for (SeriesAssembler.Skipped s : skipped) {
-        w.write(Csv.row("", "", s.source(), "", "", "false", s.reason(), "") + "\n");
+        w.write(Csv.row("", "", s.source(), "", "", "false", s.reason(), "", "") + "\n");
       }
     }
   }

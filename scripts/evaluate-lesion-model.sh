@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Issue 25's measurements of a lesion model against ctnet/3, on data it was not trained on:
-#   1. lesion maps vs radiologist masks (medseg-masks-dev, all 50: not trained on) and vs the pseudo
+#   1. lesion maps vs radiologist masks (medseg-masks-dev: all 50, and, for a model trained on part of it,
+#      the held-out fifth alone) and vs the pseudo
 #      masks of the held-out covid19-ct-seg-pseudo patients: ctnet segment-eval (Dice, IoU, AUROC,
 #      pointing game, energy, share error, lesion-vs-random faithfulness; patient bootstrap);
 #      explain-eval of the lesion map beside Grad-CAM++ and the baselines on medseg;
@@ -18,6 +19,11 @@ study_app evaluate-lesion
 mkdir -p "$OUT"
 
 ctnet segment-eval --model "$MODEL" --data "$DATA/medseg-masks-dev" --out "$OUT/medseg" | tee "$OUT/medseg.txt"
+# A model trained on part of MedSeg (scripts/train-ctnet-4.sh): its held-out slices alone are the honest check.
+if [[ -f runs/lesion-sets/medseg-by-slice/manifest.csv ]] && grep -q '^slice-' "$HOLDOUT"; then
+  ctnet segment-eval --model "$MODEL" --data runs/lesion-sets/medseg-by-slice --groups "$HOLDOUT" --out "$OUT/medseg-holdout" \
+    | tee "$OUT/medseg-holdout.txt"
+fi
 ctnet segment-eval --model "$MODEL" --data "$DATA/covid19-ct-seg-pseudo" --groups "$HOLDOUT" --out "$OUT/pseudo-holdout" \
   | tee "$OUT/pseudo-holdout.txt"
 ctnet explain-eval --model "$MODEL" --data "$DATA/medseg-masks-dev" --out "$OUT/explain-medseg" | tail -12 \

@@ -4,6 +4,8 @@
 # argument (a folder of one DICOM series), uploads its files together and checks the scan verdict,
 # the slice-score strip and the top slices' overlays, with a second screenshot (out-scan.png).
 #   scripts/web-screenshot.sh path/to/slice.png [out.png] [series-folder]
+# MODEL=ctnet-lesion picks that model in the page (a model with a lesion head: the lesion map beside
+# Grad-CAM++ is checked too).
 # Needs Debian's chromium (installed here if missing) and playwright-core from the npm registry
 # (installed into a temporary folder; it drives the system Chromium, it downloads no browser).
 set -euo pipefail
@@ -33,6 +35,7 @@ const { chromium } = require('playwright-core');
   const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
   await page.goto('http://localhost:$PORT/');
   await page.waitForSelector('#model option', { state: 'attached' });
+  if ('${MODEL:-}') await page.selectOption('#model', '${MODEL:-}');
   await page.setInputFiles('#file', '$IMAGE');
   await page.waitForSelector('#label', { timeout: 60000 });
   await page.fill('#opacity', '70');
@@ -40,8 +43,11 @@ const { chromium } = require('playwright-core');
   const label = await page.textContent('#label');
   const heatLoaded = await page.evaluate(() => document.getElementById('heat').naturalWidth);
   await page.screenshot({ path: '$OUT' });
-  console.log('label: ' + label + ', heatmap width: ' + heatLoaded);
+  const lesionShown = await page.evaluate(() => !document.getElementById('lesionFigure').hidden
+    && document.getElementById('lesion').naturalWidth > 0);
+  console.log('label: ' + label + ', heatmap width: ' + heatLoaded + ', lesion map shown: ' + lesionShown);
   if (!label || heatLoaded === 0) process.exit(1);
+  if ('${MODEL:-}' === 'ctnet-lesion' && !lesionShown) process.exit(1);
   const series = $SERIES_FILES;
   if (series.length) {
     await page.setInputFiles('#file', series);

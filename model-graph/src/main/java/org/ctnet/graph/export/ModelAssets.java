@@ -172,9 +172,17 @@ public record ModelAssets(NetworkSpec spec, List<String> labels, Preprocessing p
     return labels.size() - 1;
   }
 
-  /** The label the locked decision gives to P(positive class): the positive label, else the first. */
+  /**
+   * The class the locked decision gives to P(positive class): the positive class, else the first. The one
+   * rule that turns a probability into a class: the served label, and the class explained by default.
+   */
+  public int decisionClass(double positiveProbability) {
+    return decision.isPositive(positiveProbability) ? positiveClass() : 0;
+  }
+
+  /** The label of {@link #decisionClass}. */
   public String decisionLabel(double positiveProbability) {
-    return decision.isPositive(positiveProbability) ? labels.get(positiveClass()) : labels.get(0);
+    return labels.get(decisionClass(positiveProbability));
   }
 
   /** As stored in preprocessing.json (models exported before decision.json also carry the decision here). */

@@ -200,7 +200,7 @@ final class KServeService {
       if (explain) {
         int[] classes = new int[n];
         java.util.Arrays.fill(classes, classIndex(request, spec.numClasses()));
-        e = calls.await(served.explain(pixels, classes));
+        e = calls.explanation(served, pixels, n, classes, false);
         p = e.prediction();
       } else {
         p = calls.await(served.predict(pixels, n));

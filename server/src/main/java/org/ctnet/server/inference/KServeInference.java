@@ -247,7 +247,7 @@ public final class KServeInference {
     }
     int[] classes = new int[n];
     java.util.Arrays.fill(classes, classIndex);
-    Explanation e = calls.await(served.explain(pixels, classes));
+    Explanation e = calls.explanation(served, pixels, n, classes, false);
     return response(model, served, e.prediction(), e, n, body);
   }
 

@@ -1,5 +1,6 @@
 package org.ctnet.server.inference;
 
+import org.ctnet.graph.runtime.DecisionExplanation;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -22,8 +23,18 @@ public final class SchedulerCalls {
     this.settings = settings;
   }
 
-  /** The explain signature through the scheduler; flip smoothing runs as one two-pass call. */
+  /**
+   * The explain signature through the scheduler; flip smoothing runs as one two-pass call. A class index
+   * of −1 explains the class served as the label (the locked decision's), so a label and its map agree
+   * ({@link DecisionExplanation}): a second run only when some image's arg-max differs from its decision.
+   */
   public Explanation explanation(ServedVersion served, float[] pixels, int count, int[] classes, boolean smooth) {
+    Explanation first = run(served, pixels, count, classes, smooth);
+    int[] again = DecisionExplanation.secondRun(served.predictor().assets(), classes, first);
+    return again == null ? first : run(served, pixels, count, again, smooth);
+  }
+
+  private Explanation run(ServedVersion served, float[] pixels, int count, int[] classes, boolean smooth) {
     return await(smooth
         ? served.call(() -> org.ctnet.graph.runtime.Smoothing.flipAveraged(served.predictor(), pixels, count, classes))
         : served.explain(pixels, classes));

@@ -82,8 +82,16 @@ public final class ExplainCommand implements Callable<Integer> {
         row.put("path", f.toString());
         try {
           float[] image = pre.toModelInput(Files.readAllBytes(f));
-          Explanation e = smooth ? org.ctnet.graph.runtime.Smoothing.flipAveraged(session, image, 1, new int[] {classIndex})
-              : session.explain(image, 1, new int[] {classIndex});
+          int[] classes = {classIndex};
+          Explanation e = smooth ? org.ctnet.graph.runtime.Smoothing.flipAveraged(session, image, 1, classes)
+              : session.explain(image, 1, classes);
+          // −1 explains the class served as the label (the locked decision's), as the server does.
+          int[] again = org.ctnet.graph.runtime.DecisionExplanation.secondRun(session.assets(), classes, e);
+          if (again != null) {
+            e = smooth ? org.ctnet.graph.runtime.Smoothing.flipAveraged(session, image, 1, again)
+                : session.explain(image, 1, again);
+          }
+          row.put("label", session.assets().decisionLabel(e.prediction().probabilities()[0][session.assets().positiveClass()]));
           row.put("probabilities", e.prediction().probabilities()[0]);
           row.put("target_class", assets.labels().get(e.targetClass()[0]));
           String stem = Inputs.stem(f);

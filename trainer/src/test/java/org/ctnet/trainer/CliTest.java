@@ -159,12 +159,16 @@ class CliTest {
   }
 
   @Test
-  void everyCommandAnswersHelp() {
-    for (String command : List.of("train", "cross-validate", "evaluate", "fine-tune", "transfer-study", "predict",
-        "merge", "adapt-batch-norm", "split", "explain", "occlusion", "explain-eval", "export")) {
+  void everyCommandAnswersHelpWithoutAWarning() {
+    var commands = org.ctnet.trainer.Main.commandLine().getSubcommands().keySet().stream()
+        .filter(c -> !c.equals("help") && !c.equals("generate-completion")).toList();
+    assertTrue(commands.containsAll(List.of("train", "fine-tune", "segment-eval", "input-check")), commands.toString());
+    for (String command : commands) {
       Run r = run(command, "--help");
       assertEquals(0, r.exitCode(), command + ": " + r.out() + r.err());
       assertTrue(r.out().contains("Usage: ctnet " + command), command + ": " + r.out());
+      // An unescaped % in a description makes picocli warn on every --help: the first thing a user sees.
+      assertFalse(r.err().contains("WARN") || r.out().contains("WARN"), command + ": " + r.err());
     }
   }
 

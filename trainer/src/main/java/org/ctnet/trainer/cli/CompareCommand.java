@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
 /** Two scorings of the same slices, compared pairwise by ROC-AUC. */
 @Command(name = "compare", mixinStandardHelpOptions = true,
     description = "Compare two scorings of the same slices (e.g. two cross-validations' out-of-fold.csv with the "
-        + "same folds): ROC-AUC of each and of B − A with a paired group-bootstrap 95% interval, for all slices "
+        + "same folds): ROC-AUC of each and of B − A with a paired group-bootstrap 95%% interval, for all slices "
         + "and per source. Each CSV needs the columns path, label, group and score (source optional); slices are "
         + "matched by path, relative paths taken from the current folder.")
 public final class CompareCommand implements Callable<Integer> {

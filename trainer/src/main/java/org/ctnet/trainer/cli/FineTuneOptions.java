@@ -30,7 +30,7 @@ public final class FineTuneOptions {
 
   @Option(names = "--reference", paramLabel = "PATH",
       description = "The source(s) the model was trained on (e.g. ../shared/data/sarscov2-ct; repeat for several). Split "
-          + "by group like train does (15%/15%, --reference-split-seed): the training part is rehearsed, the test part "
+          + "by group like train does (15%%/15%%, --reference-split-seed): the training part is rehearsed, the test part "
           + "is scored before and after to show forgetting.")
   List<Path> reference;
 

@@ -73,6 +73,18 @@ class DecisionAgreementTest {
       assertEquals(1, explained.get("explanations").get(i).get("target_class").asInt(),
           "image " + i + " P(covid) " + covid[i] + ": " + explained.get("explanations").get(i).get("target_label"));
     }
+    // KServe v2 takes -1 as TF Serving does (it refused it before), and explains the decision's class too.
+    String input = "{\"name\":\"images\",\"datatype\":\"FP32\",\"shape\":[" + IMAGES.count() + ",32,32,1],\"data\":"
+        + JSON.writeValueAsString(IMAGES.pixels()) + "}";
+    String body = "{\"inputs\":[" + input + "],\"outputs\":[{\"name\":\"target_class\"}],\"parameters\":{\"class_index\":-1}}";
+    var kserve = TestServers.post(uri, "/v2/models/tiny/infer", body);
+    assertEquals(200, kserve.statusCode(), kserve.body());
+    JsonNode targets = JSON.readTree(kserve.body()).get("outputs").get(0).get("data");
+    for (int i = 0; i < IMAGES.count(); i++) {
+      assertEquals(1, targets.get(i).asInt(), "KServe image " + i);
+    }
+    var refused = TestServers.post(uri, "/v2/models/tiny/infer", body.replace("-1", "-2"));
+    assertEquals(400, refused.statusCode(), refused.body());
     // The image API: the label and the map's class are the same for an image between the threshold and 0.5.
     for (int i = 0; i < IMAGES.count(); i++) {
       if (covid[i] >= 0.5) {

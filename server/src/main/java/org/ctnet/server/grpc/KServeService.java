@@ -291,9 +291,10 @@ final class KServeService {
     if (p == null) {
       return -1;
     }
-    if (p.getParameterChoiceCase() != InferParameter.ParameterChoiceCase.INT64_PARAM || p.getInt64Param() < 0
+    if (p.getParameterChoiceCase() != InferParameter.ParameterChoiceCase.INT64_PARAM || p.getInt64Param() < -1
         || p.getInt64Param() >= numClasses) {
-      throw ServingException.badRequest("parameters.class_index must be an int64 class index 0.." + (numClasses - 1));
+      throw ServingException.badRequest("parameters.class_index must be an int64: -1 (the class served as the label) or "
+          + "a class index 0.." + (numClasses - 1));
     }
     return (int) p.getInt64Param();
   }

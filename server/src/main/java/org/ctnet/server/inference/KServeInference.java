@@ -238,10 +238,11 @@ public final class KServeInference {
     int classIndex = -1;
     JsonNode requested = body.path("parameters").path("class_index");
     if (!requested.isMissingNode()) {
-      if (!requested.canConvertToInt() || !requested.isIntegralNumber() || requested.asInt() < 0
+      // -1 as in TF Serving's explain: the class served as the label.
+      if (!requested.canConvertToInt() || !requested.isIntegralNumber() || requested.asInt() < -1
           || requested.asInt() >= served.predictor().spec().numClasses()) {
-        throw ServingException.badRequest("parameters.class_index must be a class index 0.." + (served.predictor().spec().numClasses() - 1)
-            + ", got " + requested);
+        throw ServingException.badRequest("parameters.class_index must be -1 (the class served as the label) or a class "
+            + "index 0.." + (served.predictor().spec().numClasses() - 1) + ", got " + requested);
       }
       classIndex = requested.asInt();
     }

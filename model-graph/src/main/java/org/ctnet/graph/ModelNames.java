@@ -47,6 +47,11 @@ public final class ModelNames {
   public static final String OUT_LUNG_INVOLVEMENT = "lung_involvement";
   /** Lesion head: severity category index 0..4 = CT-0..CT-4 [N] (int32). */
   public static final String OUT_SEVERITY = "severity";
+  /**
+   * Not a signature output: the server's per-image input check ({@code ok} or the reasons), answered
+   * when asked for (TF Serving body {@code "input_check": true}, KServe output by name).
+   */
+  public static final String OUT_INPUT_CHECK = "input_check";
   /** The lesion head's outputs, present in the serving, bytes and explain signatures of models that have one. */
   public static final List<String> LESION_OUTPUTS =
       List.of(OUT_LESION_MAP, OUT_LUNG_MAP, OUT_LUNG_INVOLVEMENT, OUT_SEVERITY);

@@ -49,6 +49,50 @@ class InputCheckApiTest {
     return SyntheticImages.png(grey, side, side);
   }
 
+  /** The chest as the tiny model's 32×32 input, through a window. */
+  private static float[] input32(double level, double width) throws Exception {
+    var image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(chest(level, width)));
+    var pre = new org.ctnet.graph.preprocess.ImagePreprocessor(
+        org.ctnet.graph.preprocess.Preprocessing.forInput(32, 32, 1), 1_000_000);
+    return pre.toModelInput(org.ctnet.graph.preprocess.ImagePreprocessor.toGrey(image));
+  }
+
+  @Test
+  void tfServingAndKServeAnswerTheChecksWhenAskedAndOnlyThen() throws Exception {
+    float[] lung = input32(-600, 1500);
+    float[] mediastinal = input32(40, 400);
+    float[][][][] rows = new float[2][32][32][1];
+    for (int k = 0; k < 1024; k++) {
+      rows[0][k / 32][k % 32][0] = lung[k];
+      rows[1][k / 32][k % 32][0] = mediastinal[k];
+    }
+    String instances = JSON.writeValueAsString(rows);
+    JsonNode asked = JSON.readTree(TestServers.post(uri, "/v1/models/tiny:predict",
+        "{\"input_check\": true, \"instances\": " + instances + "}").body());
+    // At 32×32 the lung window's lungs are still found and grey; the mediastinal window's are black.
+    assertEquals("ok", asked.get("predictions").get(0).get("input_check").asText(), asked.toString());
+    assertTrue(asked.get("predictions").get(1).get("input_check").asText().contains("not_a_lung_window"), asked.toString());
+    JsonNode plain = JSON.readTree(TestServers.post(uri, "/v1/models/tiny:predict", "{\"instances\": " + instances + "}").body());
+    assertFalse(plain.get("predictions").get(0).has("input_check"), "not asked, not computed: " + plain);
+    var bad = TestServers.post(uri, "/v1/models/tiny:predict", "{\"input_check\": \"yes\", \"instances\": " + instances + "}");
+    assertEquals(400, bad.statusCode(), bad.body());
+
+    float[] both = new float[2048];
+    System.arraycopy(lung, 0, both, 0, 1024);
+    System.arraycopy(mediastinal, 0, both, 1024, 1024);
+    String v2 = "{\"inputs\":[{\"name\":\"images\",\"datatype\":\"FP32\",\"shape\":[2,32,32,1],\"data\":"
+        + JSON.writeValueAsString(both) + "}],\"outputs\":[{\"name\":\"probabilities\"},{\"name\":\"input_check\"}]}";
+    JsonNode kserve = JSON.readTree(TestServers.post(uri, "/v2/models/tiny/infer", v2).body());
+    JsonNode check = null;
+    for (JsonNode o : kserve.get("outputs")) {
+      check = o.get("name").asText().equals("input_check") ? o : check;
+    }
+    assertNotNull(check, kserve.toString());
+    assertEquals("BYTES", check.get("datatype").asText());
+    assertEquals("ok", check.get("data").get(0).asText());
+    assertTrue(check.get("data").get(1).asText().contains("not_a_lung_window"), check.toString());
+  }
+
   @Test
   void aLungWindowSliceIsOkAndAMediastinalOneIsFlaggedOrRefused() throws Exception {
     HttpResponse<String> ok = TestServers.postBytes(uri, "/api/models/tiny/classify", chest(-600, 1500), "image/png");

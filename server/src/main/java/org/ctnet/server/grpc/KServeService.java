@@ -192,7 +192,7 @@ final class KServeService {
         default -> throw ServingException.badRequest("datatype must be FP32 or BYTES, got '" + input.getDatatype() + "'");
       }
       boolean explain = wanted.stream().anyMatch(w -> !w.equals(ModelNames.OUT_PROBABILITIES)
-          && !w.equals(ModelNames.OUT_LOGITS) && !ModelNames.LESION_OUTPUTS.contains(w));
+          && !w.equals(ModelNames.OUT_LOGITS) && !ModelNames.LESION_OUTPUTS.contains(w) && !w.equals(ModelNames.OUT_INPUT_CHECK));
       ModelInferResponse.Builder out = ModelInferResponse.newBuilder().setModelName(request.getModelName())
           .setModelVersion(Long.toString(served.version())).setId(request.getId());
       Prediction p;
@@ -219,6 +219,12 @@ final class KServeService {
       }
       if (p.lesion() != null) {
         addLesionOutputs(out, p.lesion(), wanted, n);
+      }
+      if (wanted.contains(ModelNames.OUT_INPUT_CHECK)) {
+        InferTensorContents.Builder c = InferTensorContents.newBuilder();
+        ImageInputs.checks(served.predictor(), pixels, n)
+            .forEach(check -> c.addBytesContents(ByteString.copyFromUtf8(check.code())));
+        out.addOutputs(output(ModelNames.OUT_INPUT_CHECK, "BYTES", c, n));
       }
       if (e != null) {
         for (String w : wanted) {

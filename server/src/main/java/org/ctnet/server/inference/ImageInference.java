@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import org.ctnet.graph.ModelNames;
 import org.ctnet.graph.check.InputCheck;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.preprocess.DicomReader;
@@ -63,7 +64,7 @@ public final class ImageInference {
       if (p.lesion() != null) {
         ExplanationJson.lesionSummary(out.putObject("lesion"), p.lesion(), 0);
       }
-      out.set("input_check", inputCheck(checked.check()));
+      out.set(ModelNames.OUT_INPUT_CHECK, inputCheck(checked.check()));
       return out;
     }
   }
@@ -79,7 +80,7 @@ public final class ImageInference {
       Explanation e = calls.explanation(lease.version(), b.pixels(), 1, classes, o.smooth());
       ObjectNode out = decision(model, lease.version().version(), session.assets(), e.prediction().probabilities()[0]);
       out.set("explanation", ExplanationJson.of(session, e, 0, b.pixels(), o));
-      out.set("input_check", inputCheck(checked.check()));
+      out.set(ModelNames.OUT_INPUT_CHECK, inputCheck(checked.check()));
       return out;
     }
   }
@@ -181,7 +182,7 @@ public final class ImageInference {
         .put("rule_description", r.decision().rule().description()).put("threshold", r.decision().threshold())
         .put("chosen_for", r.decision().chosenFor()).put("positive", r.positive());
     x.put("slices", r.sources().size()).put("slices_used", r.used().length).put("lung_found", r.lungFound());
-    x.put("input_check", r.inputCheck()).put("usable_slices", r.usableSlices());
+    x.put(ModelNames.OUT_INPUT_CHECK, r.inputCheck()).put("usable_slices", r.usableSlices());
     if (r.hasInvolvement()) {
       x.put("lung_involvement", r.involvement());
       x.putObject("severity").put("category", r.severity().code()).put("meaning", r.severity().meaning());
@@ -194,7 +195,7 @@ public final class ImageInference {
         slice.put("lung_involvement", r.sliceInvolvement()[i]);
       }
       if (r.sliceChecks() != null) {
-        slice.put("input_check", r.sliceChecks().get(i).code());
+        slice.put(ModelNames.OUT_INPUT_CHECK, r.sliceChecks().get(i).code());
       }
     }
     int explained = Math.min(EXPLAINED_SLICES, r.top().length);

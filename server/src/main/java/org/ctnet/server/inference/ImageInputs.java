@@ -95,6 +95,33 @@ public final class ImageInputs {
     }
   }
 
+  /** The input checks of n model inputs ([n, H, W, C] flattened; no received size, so no size check). */
+  public static List<InputCheck.Result> checks(Predictor session, float[] pixels, int n) {
+    NetworkSpec spec = session.spec();
+    int pixelsPerImage = spec.inputShape().pixels();
+    int channels = spec.inputChannels();
+    List<InputCheck.Result> out = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      float[] grey = new float[pixelsPerImage / channels];
+      for (int k = 0; k < grey.length; k++) {
+        grey[k] = pixels[i * pixelsPerImage + k * channels];
+      }
+      out.add(InputCheck.check(grey, spec.inputWidth(), spec.inputHeight(), 0, 0));
+    }
+    return out;
+  }
+
+  /** A request's {@code input_check} flag: absent = false, else a boolean (anything else is refused). */
+  public static boolean wantsChecks(JsonNode flag) {
+    if (flag == null || flag.isMissingNode() || flag.isNull()) {
+      return false;
+    }
+    if (!flag.isBoolean()) {
+      throw ServingException.badRequest("input_check must be true or false, got " + flag);
+    }
+    return flag.asBoolean();
+  }
+
   static boolean isPng(byte[] e) {
     return e.length >= 8 && (e[0] & 0xff) == 0x89 && e[1] == 'P' && e[2] == 'N' && e[3] == 'G';
   }

@@ -1,5 +1,7 @@
 package org.ctnet.server.inference;
 
+import org.ctnet.graph.check.InputCheck;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -200,6 +202,7 @@ public final class KServeInference {
     if (model.hasLesionHead()) {
       known.addAll(ModelNames.LESION_OUTPUTS);
     }
+    known.add(ModelNames.OUT_INPUT_CHECK); // BYTES [n]: each image's input check, when named
     for (CamMethod m : model.camMethods()) {
       known.addAll(List.of(m.key() + ModelNames.OUT_HEATMAP_SUFFIX, m.key() + ModelNames.OUT_CAM_SUFFIX,
           m.key() + ModelNames.OUT_HAS_EVIDENCE_SUFFIX));
@@ -231,9 +234,11 @@ public final class KServeInference {
     }
 
     boolean explain = wanted.stream().anyMatch(w -> !w.equals(ModelNames.OUT_PROBABILITIES) && !w.equals(ModelNames.OUT_LOGITS)
-        && !ModelNames.LESION_OUTPUTS.contains(w));
+        && !ModelNames.LESION_OUTPUTS.contains(w) && !w.equals(ModelNames.OUT_INPUT_CHECK));
+    List<InputCheck.Result> checks = wanted.contains(ModelNames.OUT_INPUT_CHECK)
+        ? ImageInputs.checks(served.predictor(), pixels, n) : null;
     if (!explain) {
-      return response(model, served, calls.await(served.predict(pixels, n)), null, n, body);
+      return response(model, served, calls.await(served.predict(pixels, n)), null, n, body, checks);
     }
     int classIndex = -1;
     JsonNode requested = body.path("parameters").path("class_index");
@@ -249,7 +254,7 @@ public final class KServeInference {
     int[] classes = new int[n];
     java.util.Arrays.fill(classes, classIndex);
     Explanation e = calls.explanation(served, pixels, n, classes, false);
-    return response(model, served, e.prediction(), e, n, body);
+    return response(model, served, e.prediction(), e, n, body, checks);
   }
 
   /**
@@ -257,7 +262,8 @@ public final class KServeInference {
    * asked for in binary ({@code parameters.binary_data_output}, or an output's {@code parameters.binary_data})
    * go after the JSON header, each with its {@code binary_data_size}.
    */
-  private Answer response(String model, ServedVersion served, Prediction p, Explanation explained, int n, JsonNode body) {
+  private Answer response(String model, ServedVersion served, Prediction p, Explanation explained, int n, JsonNode body,
+      List<InputCheck.Result> checks) {
     List<String> wanted = wantedOutputs(body);
     ObjectNode out = Json.object();
     out.put("model_name", model);
@@ -290,6 +296,9 @@ public final class KServeInference {
       if (wanted.contains(ModelNames.OUT_LUNG_MAP)) {
         writer.floats(ModelNames.OUT_LUNG_MAP, List.of(n, l.height(), l.width()), l.lungMaps());
       }
+    }
+    if (checks != null) {
+      writer.strings(ModelNames.OUT_INPUT_CHECK, List.of(n), checks.stream().map(InputCheck.Result::code).toList());
     }
     if (explained != null) {
       Explanation e = explained;
@@ -377,6 +386,23 @@ public final class KServeInference {
       for (int v : values) {
         data.add(v);
       }
+    }
+
+    /** BYTES: JSON strings, or in binary each as a 4-byte little-endian length and its UTF-8 bytes. */
+    void strings(String name, List<Integer> shape, List<String> values) {
+      ObjectNode o = start(name, "BYTES", shape);
+      if (inBinary(name)) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (String v : values) {
+          byte[] utf8 = v.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          bytes.writeBytes(java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(utf8.length).array());
+          bytes.writeBytes(utf8);
+        }
+        appendBinary(o, bytes.toByteArray());
+        return;
+      }
+      ArrayNode data = o.putArray("data");
+      values.forEach(data::add);
     }
 
     void bools(String name, List<Integer> shape, boolean[] values) {

@@ -1,5 +1,7 @@
 package org.ctnet.server.inference;
 
+import org.ctnet.graph.check.InputCheck;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -129,7 +131,10 @@ public final class TfServingInference {
     try (ModelRepository.Lease lease = repository.acquire(model, version, label)) {
       FastInstances.Parsed parsed = fastInstances(lease.version().predictor().spec(), body);
       if (parsed != null && isDefaultSignature(parsed.others().get("signature_name"))) {
-        return predictionResponse(calls.await(lease.version().predict(parsed.values(), parsed.count())), false);
+        Predictor session = lease.version().predictor();
+        List<InputCheck.Result> checks = ImageInputs.wantsChecks(parsed.others().get(ModelNames.OUT_INPUT_CHECK))
+            ? ImageInputs.checks(session, parsed.values(), parsed.count()) : null;
+        return predictionResponse(calls.await(lease.version().predict(parsed.values(), parsed.count())), false, checks);
       }
       return predict(lease.version(), Json.parse(body));
     }
@@ -138,17 +143,31 @@ public final class TfServingInference {
   private JsonNode predict(ServedVersion served, JsonNode body) {
     RequestBody request = RequestBody.parse(body, settings.maxInstances());
     String signature = request.signature() == null ? ModelNames.SERVING_DEFAULT : request.signature();
-    Prediction p = switch (signature) {
+    boolean check = ImageInputs.wantsChecks(body.get(ModelNames.OUT_INPUT_CHECK));
+    List<InputCheck.Result> checks = null;
+    Prediction p;
+    switch (signature) {
       case ModelNames.SERVING_DEFAULT -> {
         Batch b = inputs.images(served.predictor(), request, ModelNames.IN_IMAGES);
-        yield calls.await(served.predict(b.pixels(), b.count()));
+        checks = check ? ImageInputs.checks(served.predictor(), b.pixels(), b.count()) : null;
+        p = calls.await(served.predict(b.pixels(), b.count()));
       }
-      case ModelNames.SERVING_BYTES -> predictEncoded(served, request);
+      case ModelNames.SERVING_BYTES -> {
+        if (check) {
+          List<byte[]> encoded = new ArrayList<>();
+          for (JsonNode instance : request.instances(ModelNames.IN_IMAGE_BYTES)) {
+            encoded.add(ImageInputs.base64(instance));
+          }
+          Batch b = inputs.decodeInJava(served.predictor(), encoded);
+          checks = ImageInputs.checks(served.predictor(), b.pixels(), b.count());
+        }
+        p = predictEncoded(served, request);
+      }
       default -> throw ServingException.badRequest("signature_name '" + signature + "' cannot be used with :predict here; use "
           + ModelNames.SERVING_DEFAULT + " or " + ModelNames.SERVING_BYTES
           + (signature.equals(ModelNames.EXPLAIN) ? " (or POST :explain)" : ""));
-    };
-    return predictionResponse(p, request.columnar());
+    }
+    return predictionResponse(p, request.columnar(), checks);
   }
 
   /** :explain on a raw body, like {@link #predict}; the body's other members are the explain options. */
@@ -178,6 +197,14 @@ public final class TfServingInference {
   }
 
   private JsonNode predictionResponse(Prediction p, boolean columnar) {
+    return predictionResponse(p, columnar, null);
+  }
+
+  /**
+   * TF Serving's answer, and with {@code checks} (asked for with {@code "input_check": true}) each
+   * instance's input check beside its outputs: {@code ok} or the reasons, never changing them.
+   */
+  private JsonNode predictionResponse(Prediction p, boolean columnar, List<InputCheck.Result> checks) {
     ObjectNode out = Json.object();
     if (columnar) {
       ObjectNode outputs = out.putObject("outputs");
@@ -210,6 +237,16 @@ public final class TfServingInference {
           row.set(ModelNames.OUT_LUNG_MAP, Json.grid(l.lungMaps()[i], l.height(), l.width()));
           row.put(ModelNames.OUT_LUNG_INVOLVEMENT, l.involvement()[i]);
           row.put(ModelNames.OUT_SEVERITY, l.severity()[i]);
+        }
+      }
+    }
+    if (checks != null) {
+      if (columnar) {
+        ArrayNode codes = ((ObjectNode) out.get("outputs")).putArray(ModelNames.OUT_INPUT_CHECK);
+        checks.forEach(c -> codes.add(c.code()));
+      } else {
+        for (int i = 0; i < checks.size(); i++) {
+          ((ObjectNode) out.get("predictions").get(i)).put(ModelNames.OUT_INPUT_CHECK, checks.get(i).code());
         }
       }
     }

@@ -169,6 +169,8 @@ class LesionHeadCliTest {
     assertTrue(r.out().contains("input check: too_few_usable_slices (0 of 4 used slices pass their checks)"), r.out());
     List<String> slices = Files.readAllLines(dir.resolve("scan-slices.csv"));
     assertTrue(slices.get(0).endsWith(",lung_involvement,input_check"), slices.get(0));
+    String html = Files.readString(dir.resolve("scans.html"));
+    assertTrue(html.contains("Lung involvement") && html.contains("involvement 0."), "scans.html shows the involvement");
     assertTrue(slices.get(1).endsWith("no_lung_field") || slices.get(1).contains("lung_field"), slices.get(1));
     assertEquals(5, slices.size(), slices.toString());
   }

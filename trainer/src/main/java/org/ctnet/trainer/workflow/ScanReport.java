@@ -45,13 +45,21 @@ public final class ScanReport {
       out.append(String.format("<p>P = %.4f by %s of %d of %d slices; threshold %.4f (%s)%s</p>", r.probability(),
           Report.escape(r.decision().rule().description()), r.used().length, r.sources().size(), r.decision().threshold(),
           Report.escape(r.decision().chosenFor()), r.lungFound() ? "" : "; no slice showed lung, every slice was used"));
+      if (r.hasInvolvement()) {
+        out.append(String.format("<p>Lung involvement %.1f%% of the lung volume: %s (%s); input check: %s (%d usable "
+            + "slices). Bars shaded by each slice's involvement (white → magenta at 25%%).</p>", 100 * r.involvement(),
+            r.severity().code(), Report.escape(r.severity().meaning()), r.inputCheck(), r.usableSlices()));
+      }
       double max = Math.max(1e-6, java.util.Arrays.stream(r.sliceProbabilities()).max().orElse(1));
       java.util.Set<Integer> top = java.util.Arrays.stream(r.top()).boxed().collect(java.util.stream.Collectors.toSet());
       out.append("<div class=\"strip\">");
       for (int i = 0; i < r.sources().size(); i++) {
-        out.append(String.format("<div class=\"%s\" style=\"height:%.0f%%\" title=\"%s: %.4f\"></div>",
-            top.contains(i) ? "top" : r.lung()[i] ? "" : "off", 100 * r.sliceProbabilities()[i] / max,
-            Report.escape(r.sources().get(i)), r.sliceProbabilities()[i]));
+        String shade = r.hasInvolvement() && r.lung()[i] && !top.contains(i) ? ";background:" + involvementShade(
+            r.sliceInvolvement()[i]) + ";outline:1px solid #ccc" : "";
+        out.append(String.format("<div class=\"%s\" style=\"height:%.0f%%%s\" title=\"%s: %.4f%s\"></div>",
+            top.contains(i) ? "top" : r.lung()[i] ? "" : "off", 100 * r.sliceProbabilities()[i] / max, shade,
+            Report.escape(r.sources().get(i)), r.sliceProbabilities()[i],
+            r.hasInvolvement() ? String.format(", involvement %.4f", r.sliceInvolvement()[i]) : ""));
       }
       out.append("</div>");
       int n = Math.min(EXPLAINED_SLICES, r.top().length);
@@ -81,5 +89,15 @@ public final class ScanReport {
       out.append("</ul>");
     }
     Files.writeString(html, out.append("</body></html>"), StandardCharsets.UTF_8);
+  }
+
+  /** White at no involvement to the lesion colour (magenta) at 25% of the lung and above, as on the web page. */
+  static String involvementShade(double involvement) {
+    double t = Math.max(0, Math.min(1, involvement / 0.25));
+    int colour = HeatmapRenderer.LESION_COLOUR;
+    int r = (int) Math.round(255 - t * (255 - ((colour >> 16) & 0xff)));
+    int g = (int) Math.round(255 - t * (255 - ((colour >> 8) & 0xff)));
+    int b = (int) Math.round(255 - t * (255 - (colour & 0xff)));
+    return String.format("rgb(%d,%d,%d)", r, g, b);
   }
 }

@@ -5,6 +5,8 @@
 # recipe and folds of docs/studies/cv-guided-pool2's plain arm (ctnet/3's network, 5 folds by group over
 # both sources, split seed 42, seed 1, 5 epochs), then `ctnet compare` of the out-of-fold scores, paired
 # by slice, overall and per source. Resumable: run it again after a cut. ~40 min on 2 cores.
+# SPEC=scripts/specs/ctnet-lesion-multitask.json RUN=runs/cv-lesion-multitask cross-validates the other design:
+# the lesion head as a second task only, the classifier without its evidence.
 #   scripts/cross-validate-lesion.sh > runs/cv-lesion.log 2>&1 &
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +18,8 @@ source scripts/study-app.sh
 study_app cv-lesion
 resume() { [[ -f "$1/folds.csv" ]] && echo --resume || true; }
 
-ctnet cross-validate --data "$DATA/sarscov2-ct" --data "$DATA/ucsd-covid-ct-dev" --spec scripts/specs/ctnet-lesion.json \
-  --name ctnet-lesion "${RECIPE[@]}" "${LESION[@]}" --run-dir runs/cv-lesion $(resume runs/cv-lesion)
-ctnet compare docs/studies/cv-guided-pool2/plain-out-of-fold.csv runs/cv-lesion/out-of-fold.csv --out runs/cv-lesion
+SPEC="${SPEC:-scripts/specs/ctnet-lesion.json}"
+RUN="${RUN:-runs/cv-lesion}"
+ctnet cross-validate --data "$DATA/sarscov2-ct" --data "$DATA/ucsd-covid-ct-dev" --spec "$SPEC" \
+  --name ctnet-lesion "${RECIPE[@]}" "${LESION[@]}" --run-dir "$RUN" $(resume "$RUN")
+ctnet compare docs/studies/cv-guided-pool2/plain-out-of-fold.csv "$RUN/out-of-fold.csv" --out "$RUN"

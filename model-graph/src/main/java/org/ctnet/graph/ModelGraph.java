@@ -199,29 +199,8 @@ public final class ModelGraph {
       if (inferenceRecord.lesionLogits() != null) {
         lesion = LesionReadout.build(tf.withSubScope("lesion_readout"), inferenceRecord.lesionLogits(),
             spec.inputHeight(), spec.inputWidth());
-        List<Operand<?>> outputs = lesion.outputs();
-        List<Operand<?>> named = new java.util.ArrayList<>();
-        for (int i = 0; i < outputs.size(); i++) {
-          named.add(identity(tf.withName(ModelNames.LESION_OUTPUTS.get(i)), outputs.get(i)));
-        }
-        lesion = new LesionReadout(cast(named.get(0)), cast(named.get(1)), cast(named.get(2)), castInt(named.get(3)));
       }
       return new ModelGraph(this);
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private static Operand<?> identity(Ops named, Operand<?> x) {
-      return named.identity((Operand) x);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Operand<TFloat32> cast(Operand<?> x) {
-      return (Operand<TFloat32>) x;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Operand<TInt32> castInt(Operand<?> x) {
-      return (Operand<TInt32>) x;
     }
 
     private Operand<TFloat32> lastSoftMask() {

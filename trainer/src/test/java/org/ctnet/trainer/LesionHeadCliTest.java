@@ -114,9 +114,15 @@ class LesionHeadCliTest {
     // cut differently by nothing here, so check the share against the stored mask's own count).
     double share = Double.parseDouble(rows.get(1).split(",")[2]);
     assertTrue(share > 0.01 && share < 0.5, rows.get(1));
-    CliTest.Run plain = CliTest.run("segment-eval", "--model", dir.resolve("models").resolve("lesion/1").toString()
-        .replace("lesion/1", "none/1"), "--data", masked.toString(), "--out", dir.resolve("seg-bad").toString());
-    assertNotEquals(0, plain.exitCode());
+    // A model without a lesion head is refused by name, not scored.
+    Path plainModel;
+    try (org.ctnet.graph.runtime.ModelSession tiny = TestModels.tiny()) {
+      plainModel = tiny.export(dir.resolve("plain-models").resolve("plain"), 1, tiny.assets());
+    }
+    CliTest.Run plain = CliTest.run("segment-eval", "--model", plainModel.toString(), "--data", masked.toString(),
+        "--out", dir.resolve("seg-bad").toString());
+    assertEquals(1, plain.exitCode(), plain.out() + plain.err());
+    assertTrue(plain.err().contains("has no lesion head"), plain.err());
   }
 
   @Test

@@ -30,8 +30,8 @@ import org.ctnet.graph.preprocess.LungField;
  *       mediastinal one and dark in a bone window, where only bone stays bright.
  *   <li>size: the image as received, at least {@link #MIN_SIDE} pixels on its shorter side.
  * </ul>
- * The bounds were chosen on the lung slices of the shared sources so that at most a few percent of
- * them are flagged (see the model card for the measured shares).
+ * The bounds were chosen on the shared sources and on scanner slices rendered in three windows
+ * (docs/studies/input-checks: the measured shares).
  */
 public final class InputCheck {
   /** A grey level at or below which a pixel counts as clipped black. */
@@ -155,7 +155,15 @@ public final class InputCheck {
   }
 
   private static float[] grey(float[] input, ImagePreprocessor pre) {
-    int channels = pre.preprocessing().channels();
+    return grey(input, pre.preprocessing().channels());
+  }
+
+  /** Checks one model input ([H, W, C] flattened) whose received size is unknown (no size check). */
+  public static Result checkModelInput(float[] input, int width, int height, int channels) {
+    return check(grey(input, channels), width, height, 0, 0);
+  }
+
+  private static float[] grey(float[] input, int channels) {
     if (channels == 1) {
       return input;
     }

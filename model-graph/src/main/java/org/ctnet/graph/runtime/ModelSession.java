@@ -146,11 +146,6 @@ public final class ModelSession extends SignatureModel {
     }
   }
 
-  /** True when the network has a dense lesion head (the feed then carries lung masks too). */
-  public boolean hasLesionHead() {
-    return modelGraph.trainingGraph().lungMasks() != null;
-  }
-
   /** Rows and columns of the grid lesion masks are fed on (the explained layer's), or null without lesion guidance. */
   public int[] lesionGrid() {
     if (modelGraph.trainingGraph().lesionMasks() == null) {

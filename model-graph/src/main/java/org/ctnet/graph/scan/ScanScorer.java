@@ -208,7 +208,7 @@ public final class ScanScorer {
     int h = assets.spec().inputHeight();
     int channels = assets.spec().inputChannels();
     List<InputCheck.Result> checks = IntStream.range(0, inputs.size()).parallel()
-        .mapToObj(i -> InputCheck.check(grey(inputs.get(i), channels), w, h, 0, 0)).toList();
+        .mapToObj(i -> InputCheck.checkModelInput(inputs.get(i), w, h, channels)).toList();
     return java.util.Optional.of(score(name, sources, inputs, null, checks));
   }
 
@@ -230,17 +230,6 @@ public final class ScanScorer {
    */
   public ScanResult score(String name, List<String> sources, List<float[]> modelInputs, boolean[] lung) {
     return score(name, sources, modelInputs, lung, null);
-  }
-
-  private static float[] grey(float[] input, int channels) {
-    if (channels == 1) {
-      return input;
-    }
-    float[] g = new float[input.length / channels];
-    for (int i = 0; i < g.length; i++) {
-      g[i] = input[i * channels];
-    }
-    return g;
   }
 
   /**

@@ -99,14 +99,10 @@ public final class ImageInputs {
   public static List<InputCheck.Result> checks(Predictor session, float[] pixels, int n) {
     NetworkSpec spec = session.spec();
     int pixelsPerImage = spec.inputShape().pixels();
-    int channels = spec.inputChannels();
     List<InputCheck.Result> out = new java.util.ArrayList<>();
     for (int i = 0; i < n; i++) {
-      float[] grey = new float[pixelsPerImage / channels];
-      for (int k = 0; k < grey.length; k++) {
-        grey[k] = pixels[i * pixelsPerImage + k * channels];
-      }
-      out.add(InputCheck.check(grey, spec.inputWidth(), spec.inputHeight(), 0, 0));
+      float[] input = java.util.Arrays.copyOfRange(pixels, i * pixelsPerImage, (i + 1) * pixelsPerImage);
+      out.add(InputCheck.checkModelInput(input, spec.inputWidth(), spec.inputHeight(), spec.inputChannels()));
     }
     return out;
   }

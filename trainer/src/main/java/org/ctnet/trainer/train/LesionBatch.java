@@ -23,6 +23,9 @@ final class LesionBatch {
   private final int width;
   private final int cells;
   private final ModelSession.LesionFeed feed;
+  /** Images whose lung field is still to be found: (image index, its pixels' offset in the batch). */
+  private final java.util.List<int[]> pendingLungFields = new java.util.ArrayList<>();
+  private float[] batch;
 
   LesionBatch(LesionGuidance guidance, int[] grid, boolean head, int height, int width, int n) {
     this.guidance = guidance;
@@ -36,7 +39,13 @@ final class LesionBatch {
         : new ModelSession.LesionFeed(new float[n], new float[n * cells], new float[n]);
   }
 
+  /**
+   * The feed, once every image's lung field is found: in parallel over the batch (classic image
+   * processing, ~6 ms an image, between two session runs that use both cores themselves).
+   */
   ModelSession.LesionFeed feed() {
+    pendingLungFields.parallelStream().forEach(p -> lungField(p[0], batch, p[1]));
+    pendingLungFields.clear();
     return feed;
   }
 
@@ -49,7 +58,7 @@ final class LesionBatch {
     feed.exampleWeights()[i] = 1f;
     if (head) {
       feed.weights()[i] = negative ? (float) (guidance.weight() * guidance.negativeWeight()) : 0f;
-      lungField(i, pixels, offset);
+      later(i, pixels, offset);
     }
   }
 
@@ -67,7 +76,12 @@ final class LesionBatch {
     augmentation.apply(lesions.pixels(slice), image, height, width, seed, lesions.maskPixels(slice), mask);
     System.arraycopy(image, 0, batch, offset, image.length);
     System.arraycopy(onGrid(mask), 0, feed.masks(), i * cells, cells);
-    lungField(i, batch, offset);
+    later(i, batch, offset);
+  }
+
+  private void later(int i, float[] pixels, int offset) {
+    batch = pixels;
+    pendingLungFields.add(new int[] {i, offset});
   }
 
   private void lungField(int i, float[] batch, int offset) {

@@ -12,7 +12,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
-import org.ctnet.graph.preprocess.DicomReader;
+import org.ctnet.dicom.DicomReader;
 import org.ctnet.graph.preprocess.ImageDecodeException;
 import org.ctnet.graph.preprocess.ImageTooLargeException;
 import org.ctnet.graph.scan.LungSlices;

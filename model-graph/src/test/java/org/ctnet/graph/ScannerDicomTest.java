@@ -11,8 +11,8 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import org.ctnet.graph.preprocess.DicomImage;
-import org.ctnet.graph.preprocess.DicomReader;
+import org.ctnet.dicom.DicomImage;
+import org.ctnet.dicom.DicomReader;
 import org.ctnet.graph.testing.SharedData;
 import org.junit.jupiter.api.Test;
 

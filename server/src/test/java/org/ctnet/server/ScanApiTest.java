@@ -18,7 +18,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
-import org.ctnet.graph.preprocess.DicomReader;
+import org.ctnet.dicom.DicomReader;
 import org.ctnet.graph.runtime.LoadedModel;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.ctnet.graph.scan.ScanScorer;

@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
-import org.ctnet.graph.preprocess.DicomReader;
+import org.ctnet.dicom.DicomReader;
 import org.ctnet.graph.runtime.ModelExport;
 import org.ctnet.graph.runtime.LoadedModel;
 import org.ctnet.graph.scan.ScanScorer;

@@ -1,10 +1,12 @@
 package org.ctnet.graph.check;
 
+import org.ctnet.graph.preprocess.DicomDecoding;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.ctnet.graph.preprocess.DicomImage;
-import org.ctnet.graph.preprocess.DicomReader;
+import org.ctnet.dicom.DicomImage;
+import org.ctnet.dicom.DicomReader;
 import org.ctnet.graph.preprocess.GreyImage;
 import org.ctnet.graph.preprocess.ImageDecodeException;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
@@ -123,8 +125,9 @@ public final class InputCheck {
     int width = pre.preprocessing().width();
     int height = pre.preprocessing().height();
     if (DicomReader.looksLikeDicom(encoded)) {
-      DicomImage dicom = DicomReader.read(encoded, pre.maxPixels());
-      GreyImage windowed = dicom.windowed(pre.preprocessing().windowCenter(), pre.preprocessing().windowWidth());
+      DicomImage dicom = DicomDecoding.read(encoded, pre.maxPixels());
+      GreyImage windowed = DicomDecoding.windowed(dicom, 0, pre.preprocessing().windowCenter(),
+          pre.preprocessing().windowWidth());
       float[] input = pre.toModelInput(windowed);
       Result r = check(grey(input, pre), width, height, dicom.columns(), dicom.rows());
       return new Checked(input, r.with(dicomReasons(dicom)));

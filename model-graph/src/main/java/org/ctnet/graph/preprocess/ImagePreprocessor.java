@@ -1,5 +1,7 @@
 package org.ctnet.graph.preprocess;
 
+import org.ctnet.dicom.DicomReader;
+
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
@@ -47,7 +49,7 @@ public final class ImagePreprocessor {
       throw new ImageDecodeException("empty image");
     }
     if (DicomReader.looksLikeDicom(encoded)) {
-      DicomReader.Geometry g = DicomReader.geometry(encoded);
+      DicomReader.Geometry g = DicomDecoding.header(encoded).geometry();
       return g.pixels() * Integer.BYTES + (long) g.rows() * g.columns() * Float.BYTES + encoded.length;
     }
     return withReader(encoded, reader -> {
@@ -99,7 +101,8 @@ public final class ImagePreprocessor {
       throw new ImageDecodeException("empty image");
     }
     if (DicomReader.looksLikeDicom(encoded)) {
-      return DicomReader.read(encoded, maxPixels).windowed(preprocessing.windowCenter(), preprocessing.windowWidth());
+      return DicomDecoding.windowed(DicomDecoding.read(encoded, maxPixels), 0, preprocessing.windowCenter(),
+          preprocessing.windowWidth());
     }
     return withReader(encoded, reader -> {
       long pixels = (long) reader.getWidth(0) * reader.getHeight(0);

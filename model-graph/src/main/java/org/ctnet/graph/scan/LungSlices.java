@@ -1,6 +1,6 @@
 package org.ctnet.graph.scan;
 
-import org.ctnet.graph.preprocess.DicomImage;
+import org.ctnet.dicom.DicomImage;
 
 /**
  * Which slices of a series show lung, from Hounsfield units alone (no model): the share of the

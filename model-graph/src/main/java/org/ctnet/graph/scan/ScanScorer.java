@@ -1,10 +1,12 @@
 package org.ctnet.graph.scan;
 
+import org.ctnet.graph.preprocess.DicomDecoding;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
-import org.ctnet.graph.preprocess.DicomImage;
+import org.ctnet.dicom.DicomImage;
 import org.ctnet.graph.preprocess.ImageDecodeException;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
@@ -156,7 +158,7 @@ public final class ScanScorer {
         DicomImage image = s.decode(maxPixels);
         lung[i] = LungSlices.showsLung(image, s.frame());
         header[i] = InputCheck.dicomReasons(image);
-        inputs[i] = preprocessor.toModelInput(image.windowed(s.frame(), pre.windowCenter(), pre.windowWidth()));
+        inputs[i] = preprocessor.toModelInput(DicomDecoding.windowed(image, s.frame(), pre.windowCenter(), pre.windowWidth()));
       } catch (ImageDecodeException e) {
         errors[i] = e.getMessage();
       }

@@ -1,13 +1,15 @@
 package org.ctnet.graph.scan;
 
+import org.ctnet.graph.preprocess.DicomDecoding;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.ctnet.graph.preprocess.DicomAttributes;
-import org.ctnet.graph.preprocess.DicomReader;
+import org.ctnet.dicom.DicomAttributes;
+import org.ctnet.dicom.DicomReader;
 import org.ctnet.graph.preprocess.ImageDecodeException;
 
 /**
@@ -47,7 +49,7 @@ public final class SeriesAssembler {
       }
       DicomReader.Header header;
       try {
-        header = DicomReader.header(file.data());
+        header = DicomDecoding.header(file.data());
       } catch (ImageDecodeException e) {
         skipped.add(new Skipped(file.name(), e.getMessage()));
         continue;

@@ -1,7 +1,9 @@
 package org.ctnet.graph.scan;
 
-import org.ctnet.graph.preprocess.DicomImage;
-import org.ctnet.graph.preprocess.DicomReader;
+import org.ctnet.graph.preprocess.DicomDecoding;
+
+import org.ctnet.dicom.DicomImage;
+import org.ctnet.dicom.DicomReader;
 import org.ctnet.graph.preprocess.ImageDecodeException;
 
 /**
@@ -18,6 +20,6 @@ import org.ctnet.graph.preprocess.ImageDecodeException;
 public record SeriesSlice(String source, byte[] data, DicomReader.Header header, int frame, double position) {
   /** Decodes the file (all its frames) within the pixel limit. */
   public DicomImage decode(long maxPixels) throws ImageDecodeException {
-    return DicomReader.read(data, maxPixels);
+    return DicomDecoding.read(data, maxPixels);
   }
 }

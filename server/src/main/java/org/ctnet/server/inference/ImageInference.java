@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.ctnet.graph.ModelNames;
 import org.ctnet.graph.check.InputCheck;
 import org.ctnet.graph.export.ModelAssets;
-import org.ctnet.graph.preprocess.DicomReader;
+import org.ctnet.dicom.DicomReader;
 import org.ctnet.graph.preprocess.ImageDecodeException;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.runtime.Explanation;

@@ -1,6 +1,6 @@
 package org.ctnet.server.inference;
 
-import org.ctnet.graph.preprocess.DicomReader;
+import org.ctnet.dicom.DicomReader;
 import org.ctnet.server.repository.ServedVersion;
 import org.ctnet.graph.runtime.Prediction;
 import org.ctnet.graph.runtime.Predictor;

@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.ctnet.graph.ModelNames;
-import org.ctnet.graph.preprocess.DicomReader;
+import org.ctnet.dicom.DicomReader;
 import org.ctnet.graph.preprocess.ImageDecodeException;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.runtime.Explanation;

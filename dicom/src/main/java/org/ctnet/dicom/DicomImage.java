@@ -1,4 +1,4 @@
-package org.ctnet.graph.preprocess;
+package org.ctnet.dicom;
 
 /**
  * A DICOM CT image: its stored pixel values per frame and what turns them into Hounsfield units.
@@ -34,16 +34,11 @@ public record DicomImage(int rows, int columns, int[][] stored, double slope, do
     return hu;
   }
 
-  /** The first frame through a window; see {@link #windowed(int, double, double)}. */
-  public GreyImage windowed(double level, double width) {
-    return windowed(0, level, width);
-  }
-
   /**
-   * Maps a frame through a window (level/width in HU) to grey levels 0..255, the way CT viewers do:
-   * HU ≤ level − width/2 → 0, ≥ level + width/2 → 255, linear between.
+   * Maps a frame through a window (level/width in HU) to grey levels 0..255, row-major, the way CT
+   * viewers do: HU ≤ level − width/2 → 0, ≥ level + width/2 → 255, linear between.
    */
-  public GreyImage windowed(int frame, double level, double width) {
+  public float[] windowed(int frame, double level, double width) {
     double low = level - width / 2;
     int[] values = stored[frame];
     float[] grey = new float[values.length];
@@ -51,6 +46,6 @@ public record DicomImage(int rows, int columns, int[][] stored, double slope, do
       double v = (values[i] * slope + intercept - low) / width * 255.0;
       grey[i] = (float) Math.round(Math.max(0, Math.min(255, v)));
     }
-    return new GreyImage(columns, rows, grey);
+    return grey;
   }
 }

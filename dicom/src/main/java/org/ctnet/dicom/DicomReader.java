@@ -1,4 +1,4 @@
-package org.ctnet.graph.preprocess;
+package org.ctnet.dicom;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -41,7 +41,7 @@ public final class DicomReader {
     return data.length >= 8 && (data[0] == 0x08 || data[0] == 0x02) && data[1] == 0 && data[3] < 0x10;
   }
 
-  public static DicomImage read(byte[] data) throws ImageDecodeException {
+  public static DicomImage read(byte[] data) throws DicomFormatException {
     return read(data, DEFAULT_MAX_PIXELS);
   }
 
@@ -59,32 +59,32 @@ public final class DicomReader {
   public record Header(Geometry geometry, String modality, boolean hasPixels, DicomAttributes attributes) {}
 
   /** Reads the dataset up to the pixel data, without decoding a pixel. */
-  public static Geometry geometry(byte[] data) throws ImageDecodeException {
+  public static Geometry geometry(byte[] data) throws DicomFormatException {
     return header(data).geometry();
   }
 
   /** Reads the dataset up to the pixel data, without decoding a pixel. */
-  public static Header header(byte[] data) throws ImageDecodeException {
+  public static Header header(byte[] data) throws DicomFormatException {
     try {
       Parser parser = new Parser(data, Long.MAX_VALUE);
       parser.parseHeader();
       return new Header(new Geometry(Math.max(0, parser.rows), Math.max(0, parser.columns), Math.max(1, parser.frames)),
           parser.modality, parser.pixelOffset >= 0, parser.attributes());
-    } catch (ImageDecodeException e) {
+    } catch (DicomFormatException e) {
       throw e;
     } catch (RuntimeException | StackOverflowError e) {
-      throw new ImageDecodeException("malformed DICOM: " + e, e);
+      throw new DicomFormatException("malformed DICOM: " + e, e);
     }
   }
 
   /** Reads an image whose frames hold at most {@code maxPixels} pixels together, else refuses it. */
-  public static DicomImage read(byte[] data, long maxPixels) throws ImageDecodeException {
+  public static DicomImage read(byte[] data, long maxPixels) throws DicomFormatException {
     try {
       return new Parser(data, maxPixels).parse();
-    } catch (ImageDecodeException e) {
+    } catch (DicomFormatException e) {
       throw e;
     } catch (RuntimeException | StackOverflowError e) {
-      throw new ImageDecodeException("malformed DICOM: " + e, e);
+      throw new DicomFormatException("malformed DICOM: " + e, e);
     }
   }
 
@@ -123,12 +123,12 @@ public final class DicomReader {
       this.maxPixels = maxPixels;
     }
 
-    DicomImage parse() throws ImageDecodeException {
+    DicomImage parse() throws DicomFormatException {
       parseHeader();
       return buildImage();
     }
 
-    void parseHeader() throws ImageDecodeException {
+    void parseHeader() throws DicomFormatException {
       int start;
       if (data.length >= 132 && new String(data, 128, 4, StandardCharsets.US_ASCII).equals("DICM")) {
         start = 132;
@@ -140,7 +140,7 @@ public final class DicomReader {
         // No file meta: implicit VR little endian unless the first element carries a VR.
         transferSyntax = looksExplicit(0) ? EXPLICIT_LE : IMPLICIT_LE;
       } else {
-        throw new ImageDecodeException("not a DICOM file (no DICM marker and no dataset at the start)");
+        throw new DicomFormatException("not a DICOM file (no DICM marker and no dataset at the start)");
       }
       switch (transferSyntax) {
         case IMPLICIT_LE -> explicitVr = false;
@@ -150,7 +150,7 @@ public final class DicomReader {
           explicitVr = true;
           buf.order(ByteOrder.BIG_ENDIAN);
         }
-        default -> throw new ImageDecodeException(
+        default -> throw new DicomFormatException(
             "compressed transfer syntax " + transferSyntax + " (" + syntaxName(transferSyntax)
                 + ") is not supported; convert to uncompressed, RLE or JPEG lossless (e.g. dcmdjpls, gdcmconv) first");
       }
@@ -166,7 +166,7 @@ public final class DicomReader {
       return Character.isUpperCase(a) && Character.isUpperCase(b);
     }
 
-    private int readMeta(int pos) throws ImageDecodeException {
+    private int readMeta(int pos) throws DicomFormatException {
       // File meta (group 0002) is always explicit VR little endian.
       while (pos + 8 <= data.length) {
         int group = u16(pos);
@@ -192,10 +192,10 @@ public final class DicomReader {
         }
         pos = valueStart + (int) length;
       }
-      throw new ImageDecodeException("truncated DICOM: the file ends inside its file meta information");
+      throw new DicomFormatException("truncated DICOM: the file ends inside its file meta information");
     }
 
-    private void readDataset(int pos) throws ImageDecodeException {
+    private void readDataset(int pos) throws DicomFormatException {
       while (pos < data.length) {
         need(pos, 8);
         int group = u16(pos);
@@ -230,7 +230,7 @@ public final class DicomReader {
     /** An element header: its VR (null when implicit), value length and where the value starts. */
     private record Header(String vr, long length, int valueStart) {}
 
-    private Header header(int pos, boolean explicit) throws ImageDecodeException {
+    private Header header(int pos, boolean explicit) throws DicomFormatException {
       if (!explicit) {
         return new Header(null, u32(pos + 4), pos + 8);
       }
@@ -243,9 +243,9 @@ public final class DicomReader {
     }
 
     /** Skips items until the matching sequence delimiter; returns the position after it. */
-    private int skipUndefined(int pos, int depth) throws ImageDecodeException {
+    private int skipUndefined(int pos, int depth) throws DicomFormatException {
       if (depth > MAX_SEQUENCE_DEPTH) {
-        throw new ImageDecodeException("DICOM sequences are nested deeper than " + MAX_SEQUENCE_DEPTH + " levels");
+        throw new DicomFormatException("DICOM sequences are nested deeper than " + MAX_SEQUENCE_DEPTH + " levels");
       }
       while (true) {
         need(pos, 8);
@@ -256,7 +256,7 @@ public final class DicomReader {
           return pos + 8;
         }
         if (group != 0xFFFE || element != 0xE000) {
-          throw new ImageDecodeException(String.format(
+          throw new DicomFormatException(String.format(
               "malformed sequence at byte %d: expected an item, found (%04X,%04X)", pos, group, element));
         }
         if (length == 0xFFFFFFFFL) {
@@ -269,7 +269,7 @@ public final class DicomReader {
     }
 
     /** Skips the elements of an undefined-length item up to its item delimiter. */
-    private int skipItemElements(int pos, int depth) throws ImageDecodeException {
+    private int skipItemElements(int pos, int depth) throws DicomFormatException {
       while (true) {
         need(pos, 8);
         int group = u16(pos);
@@ -326,19 +326,19 @@ public final class DicomReader {
       }
     }
 
-    private DicomImage buildImage() throws ImageDecodeException {
+    private DicomImage buildImage() throws DicomFormatException {
       if (pixelOffset < 0) {
-        throw new ImageDecodeException("DICOM file has no pixel data (7FE0,0010)");
+        throw new DicomFormatException("DICOM file has no pixel data (7FE0,0010)");
       }
       if (rows <= 0 || columns <= 0) {
-        throw new ImageDecodeException("DICOM lacks Rows/Columns (got " + rows + "x" + columns + ")");
+        throw new DicomFormatException("DICOM lacks Rows/Columns (got " + rows + "x" + columns + ")");
       }
       if (samplesPerPixel != 1 || !photometric.startsWith("MONOCHROME")) {
-        throw new ImageDecodeException("only single-channel MONOCHROME1/2 DICOM is supported, got "
+        throw new DicomFormatException("only single-channel MONOCHROME1/2 DICOM is supported, got "
             + samplesPerPixel + " samples, " + photometric);
       }
       if (bitsAllocated != 8 && bitsAllocated != 16) {
-        throw new ImageDecodeException("BitsAllocated must be 8 or 16, got " + bitsAllocated);
+        throw new DicomFormatException("BitsAllocated must be 8 or 16, got " + bitsAllocated);
       }
       if (bitsStored <= 0 || bitsStored > bitsAllocated) {
         bitsStored = bitsAllocated;
@@ -347,22 +347,22 @@ public final class DicomReader {
         highBit = bitsStored - 1;
       }
       if (frames <= 0) {
-        throw new ImageDecodeException("NumberOfFrames must be positive, got " + frames);
+        throw new DicomFormatException("NumberOfFrames must be positive, got " + frames);
       }
       long pixels = (long) rows * columns;
       if (pixels * frames > maxPixels) {
-        throw new ImageTooLargeException("DICOM has " + rows + "x" + columns + "x" + frames + " pixels, more than the "
+        throw new DicomTooLargeException("DICOM has " + rows + "x" + columns + "x" + frames + " pixels, more than the "
             + maxPixels + " allowed");
       }
       if (pixelOffset < 0) {
-        throw new ImageDecodeException("DICOM file has no pixel data (7FE0,0010)");
+        throw new DicomFormatException("DICOM file has no pixel data (7FE0,0010)");
       }
       int shift = highBit + 1 - bitsStored;
       int mask = (1 << bitsStored) - 1;
       int[][] stored = new int[frames][];
       if (JPEG.contains(transferSyntax)) {
         if (pixelLength != UNDEFINED) {
-          throw new ImageDecodeException("JPEG transfer syntax with unencapsulated pixel data");
+          throw new DicomFormatException("JPEG transfer syntax with unencapsulated pixel data");
         }
         List<byte[]> compressed = EncapsulatedPixelData.frames(data, pixelOffset, frames);
         for (int f = 0; f < frames; f++) {
@@ -384,10 +384,10 @@ public final class DicomReader {
         order = ByteOrder.BIG_ENDIAN; // decoder writes samples most significant byte first
       } else {
         if (pixelLength == UNDEFINED) {
-          throw new ImageDecodeException("encapsulated pixel data in an uncompressed transfer syntax");
+          throw new DicomFormatException("encapsulated pixel data in an uncompressed transfer syntax");
         }
         if (pixelLength < needed || pixelOffset + needed > data.length) {
-          throw new ImageDecodeException("truncated DICOM: pixel data needs " + needed + " bytes, file has "
+          throw new DicomFormatException("truncated DICOM: pixel data needs " + needed + " bytes, file has "
               + Math.max(0, Math.min(pixelLength, data.length - pixelOffset)));
         }
         raw = java.util.Arrays.copyOfRange(data, pixelOffset, pixelOffset + (int) needed);
@@ -444,9 +444,9 @@ public final class DicomReader {
       return out;
     }
 
-    private void need(int pos, long length) throws ImageDecodeException {
+    private void need(int pos, long length) throws DicomFormatException {
       if (pos < 0 || length < 0 || pos + length > data.length) {
-        throw new ImageDecodeException("truncated DICOM: an element at byte " + pos + " needs " + length
+        throw new DicomFormatException("truncated DICOM: an element at byte " + pos + " needs " + length
             + " bytes, the file has " + Math.max(0, data.length - pos));
       }
     }

@@ -1,4 +1,4 @@
-package org.ctnet.graph.preprocess;
+package org.ctnet.dicom;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -17,7 +17,7 @@ final class EncapsulatedPixelData {
    * The compressed stream of each frame. One frame takes every fragment; several frames follow the
    * offset table when it is filled, else take one fragment each (the usual writer's layout).
    */
-  static List<byte[]> frames(byte[] data, int offset, int frameCount) throws ImageDecodeException {
+  static List<byte[]> frames(byte[] data, int offset, int frameCount) throws DicomFormatException {
     ByteBuffer le = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
     List<Integer> starts = new ArrayList<>();
     List<byte[]> fragments = new ArrayList<>();
@@ -26,7 +26,7 @@ final class EncapsulatedPixelData {
     boolean first = true;
     while (true) {
       if (pos + 8 > data.length) {
-        throw new ImageDecodeException("truncated DICOM: encapsulated pixel data has no sequence delimiter");
+        throw new DicomFormatException("truncated DICOM: encapsulated pixel data has no sequence delimiter");
       }
       int group = le.getShort(pos) & 0xffff;
       int element = le.getShort(pos + 2) & 0xffff;
@@ -35,10 +35,10 @@ final class EncapsulatedPixelData {
         break;
       }
       if (group != 0xFFFE || element != 0xE000) {
-        throw new ImageDecodeException("malformed encapsulated pixel data at byte " + pos);
+        throw new DicomFormatException("malformed encapsulated pixel data at byte " + pos);
       }
       if (length == 0xFFFFFFFFL || pos + 8 + length > data.length) {
-        throw new ImageDecodeException("truncated DICOM: a pixel data fragment at byte " + pos
+        throw new DicomFormatException("truncated DICOM: a pixel data fragment at byte " + pos
             + " runs past the end of the file");
       }
       if (first) {
@@ -54,7 +54,7 @@ final class EncapsulatedPixelData {
       pos += 8 + (int) length;
     }
     if (fragments.isEmpty()) {
-      throw new ImageDecodeException("encapsulated pixel data holds no fragments");
+      throw new DicomFormatException("encapsulated pixel data holds no fragments");
     }
     if (frameCount == 1) {
       return List.of(concat(fragments, 0, fragments.size()));
@@ -66,7 +66,7 @@ final class EncapsulatedPixelData {
         int from = indexOf(starts, firstFragment + offsetTable[f]);
         int to = f + 1 < frameCount ? indexOf(starts, firstFragment + offsetTable[f + 1]) : fragments.size();
         if (from < 0 || to < 0 || to <= from) {
-          throw new ImageDecodeException("the basic offset table does not point at the fragments of frame " + f);
+          throw new DicomFormatException("the basic offset table does not point at the fragments of frame " + f);
         }
         frames.add(concat(fragments, from, to));
       }
@@ -75,7 +75,7 @@ final class EncapsulatedPixelData {
     if (fragments.size() == frameCount) {
       return fragments;
     }
-    throw new ImageDecodeException("cannot split " + fragments.size() + " pixel data fragments into "
+    throw new DicomFormatException("cannot split " + fragments.size() + " pixel data fragments into "
         + frameCount + " frames without a basic offset table");
   }
 

@@ -1,4 +1,4 @@
-package org.ctnet.graph.preprocess;
+package org.ctnet.dicom;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package org.ctnet.graph.preprocess;
+package org.ctnet.dicom;
 
 import com.twelvemonkeys.imageio.plugins.jpeg.JPEGImageReaderSpi;
 import java.awt.image.Raster;
@@ -31,12 +31,12 @@ final class JpegPixelDecoder {
     return provider;
   }
 
-  static int[] decode(byte[] frame, int rows, int columns, String syntax) throws ImageDecodeException {
+  static int[] decode(byte[] frame, int rows, int columns, String syntax) throws DicomFormatException {
     ImageReader reader;
     try {
       reader = PROVIDER.createReaderInstance(null);
     } catch (IOException e) {
-      throw new ImageDecodeException("no JPEG decoder available: " + e.getMessage(), e);
+      throw new DicomFormatException("no JPEG decoder available: " + e.getMessage(), e);
     }
     try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(frame))) {
       reader.setInput(in, true, true);
@@ -44,26 +44,26 @@ final class JpegPixelDecoder {
       int width = reader.getWidth(0);
       int height = reader.getHeight(0);
       if (width != columns || height != rows) {
-        throw new ImageDecodeException("JPEG frame is " + width + "x" + height + ", the DICOM header says "
+        throw new DicomFormatException("JPEG frame is " + width + "x" + height + ", the DICOM header says "
             + columns + "x" + rows);
       }
       Raster raster = reader.readRaster(0, null);
       if (raster.getNumBands() != 1) {
-        throw new ImageDecodeException("JPEG frame has " + raster.getNumBands() + " components, expected 1");
+        throw new DicomFormatException("JPEG frame has " + raster.getNumBands() + " components, expected 1");
       }
       return raster.getSamples(raster.getMinX(), raster.getMinY(), columns, rows, 0, new int[rows * columns]);
-    } catch (ImageDecodeException e) {
+    } catch (DicomFormatException e) {
       throw e;
     } catch (javax.imageio.IIOException e) {
       if (String.valueOf(e.getMessage()).contains("precision")) {
         // 12-bit lossy JPEG (the extended process): neither the JDK nor TwelveMonkeys decodes it.
-        throw new ImageDecodeException("compressed transfer syntax " + syntax + " (" + DicomReader.syntaxName(syntax)
+        throw new DicomFormatException("compressed transfer syntax " + syntax + " (" + DicomReader.syntaxName(syntax)
             + ") is not supported for this file: " + e.getMessage() + "; convert to JPEG lossless or uncompressed first", e);
       }
-      throw new ImageDecodeException("cannot decode " + DicomReader.syntaxName(syntax) + " pixel data: "
+      throw new DicomFormatException("cannot decode " + DicomReader.syntaxName(syntax) + " pixel data: "
           + e.getMessage(), e);
     } catch (IOException | RuntimeException e) {
-      throw new ImageDecodeException("cannot decode " + DicomReader.syntaxName(syntax) + " pixel data: "
+      throw new DicomFormatException("cannot decode " + DicomReader.syntaxName(syntax) + " pixel data: "
           + e.getMessage(), e);
     } finally {
       reader.dispose();

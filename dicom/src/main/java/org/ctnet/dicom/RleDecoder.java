@@ -1,4 +1,4 @@
-package org.ctnet.graph.preprocess;
+package org.ctnet.dicom;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -11,7 +11,7 @@ final class RleDecoder {
   private RleDecoder() {}
 
   static byte[] decode(byte[] data, int offset, int rows, int columns, int frames, int bytesPerSample)
-      throws ImageDecodeException {
+      throws DicomFormatException {
     int pixels = rows * columns;
     byte[] out = new byte[pixels * frames * bytesPerSample];
     ByteBuffer le = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
@@ -23,18 +23,18 @@ final class RleDecoder {
       int itemStart = expectItem(le, data, pos);
       long fragmentLength = le.getInt(itemStart - 4) & 0xffffffffL;
       if (itemStart + fragmentLength > data.length) {
-        throw new ImageDecodeException("truncated DICOM: RLE fragment of frame " + f + " runs past the end of the file");
+        throw new DicomFormatException("truncated DICOM: RLE fragment of frame " + f + " runs past the end of the file");
       }
       int segments = le.getInt(itemStart);
       if (segments != bytesPerSample) {
-        throw new ImageDecodeException("RLE frame has " + segments + " segments, expected " + bytesPerSample);
+        throw new DicomFormatException("RLE frame has " + segments + " segments, expected " + bytesPerSample);
       }
       for (int s = 0; s < segments; s++) {
         long segStart = itemStart + (le.getInt(itemStart + 4 + 4 * s) & 0xffffffffL);
         long segEnd = s + 1 < segments ? itemStart + (le.getInt(itemStart + 8 + 4 * s) & 0xffffffffL)
             : itemStart + fragmentLength;
         if (segStart < itemStart + 64 || segEnd > itemStart + fragmentLength || segStart > segEnd) {
-          throw new ImageDecodeException("RLE segment offsets out of range in frame " + f);
+          throw new DicomFormatException("RLE segment offsets out of range in frame " + f);
         }
         unpack(data, (int) segStart, (int) segEnd, out, f * pixels * bytesPerSample, s, bytesPerSample, pixels);
       }
@@ -43,15 +43,15 @@ final class RleDecoder {
     return out;
   }
 
-  private static int expectItem(ByteBuffer le, byte[] data, int pos) throws ImageDecodeException {
+  private static int expectItem(ByteBuffer le, byte[] data, int pos) throws DicomFormatException {
     if (pos + 8 > data.length || (le.getShort(pos) & 0xffff) != 0xFFFE || (le.getShort(pos + 2) & 0xffff) != 0xE000) {
-      throw new ImageDecodeException("malformed encapsulated pixel data at byte " + pos);
+      throw new DicomFormatException("malformed encapsulated pixel data at byte " + pos);
     }
     return pos + 8;
   }
 
   private static void unpack(byte[] in, int from, int to, byte[] out, int base, int plane, int stride, int count)
-      throws ImageDecodeException {
+      throws DicomFormatException {
     int written = 0;
     int p = from;
     while (p < to && written < count) {
@@ -59,7 +59,7 @@ final class RleDecoder {
       if (n >= 0) {
         int len = n + 1;
         if (p + len > to || written + len > count) {
-          throw new ImageDecodeException("corrupt RLE literal run");
+          throw new DicomFormatException("corrupt RLE literal run");
         }
         for (int i = 0; i < len; i++) {
           out[base + (written++) * stride + plane] = in[p++];
@@ -67,7 +67,7 @@ final class RleDecoder {
       } else if (n != -128) {
         int len = -n + 1;
         if (p >= to || written + len > count) {
-          throw new ImageDecodeException("corrupt RLE repeat run");
+          throw new DicomFormatException("corrupt RLE repeat run");
         }
         byte b = in[p++];
         for (int i = 0; i < len; i++) {
@@ -76,7 +76,7 @@ final class RleDecoder {
       }
     }
     if (written != count) {
-      throw new ImageDecodeException("RLE segment decodes to " + written + " bytes, expected " + count);
+      throw new DicomFormatException("RLE segment decodes to " + written + " bytes, expected " + count);
     }
   }
 }

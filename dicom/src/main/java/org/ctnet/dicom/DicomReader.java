@@ -56,7 +56,8 @@ public final class DicomReader {
    * What the dataset says before its pixel data: geometry, modality, whether it holds pixels at all,
    * and the attributes that place it in a series.
    */
-  public record Header(Geometry geometry, String modality, boolean hasPixels, DicomAttributes attributes) {}
+  public record Header(Geometry geometry, String modality, boolean hasPixels, DicomAttributes attributes,
+      StudyContext context) {}
 
   /** Reads the dataset up to the pixel data, without decoding a pixel. */
   public static Geometry geometry(byte[] data) throws DicomFormatException {
@@ -69,7 +70,7 @@ public final class DicomReader {
       Parser parser = new Parser(data, Long.MAX_VALUE);
       parser.parseHeader();
       return new Header(new Geometry(Math.max(0, parser.rows), Math.max(0, parser.columns), Math.max(1, parser.frames)),
-          parser.modality, parser.pixelOffset >= 0, parser.attributes());
+          parser.modality, parser.pixelOffset >= 0, parser.attributes(), new StudyContext(parser.context));
     } catch (DicomFormatException e) {
       throw e;
     } catch (RuntimeException | StackOverflowError e) {
@@ -117,6 +118,7 @@ public final class DicomReader {
     private Integer instanceNumber;
     private double[] position;
     private double[] orientation;
+    private final java.util.Map<Integer, StudyContext.Element> context = new java.util.LinkedHashMap<>();
 
     Parser(byte[] data, long maxPixels) {
       this.data = data;
@@ -221,6 +223,7 @@ public final class DicomReader {
         need(valueStart, length);
         if (!"SQ".equals(vr)) {
           readValue(group, element, valueStart, (int) length);
+          keepContext(group << 16 | element, vr, valueStart, (int) length);
         }
         pos = valueStart + (int) length;
       }
@@ -286,6 +289,15 @@ public final class DicomReader {
           need(valueStart, length);
           pos = valueStart + (int) length;
         }
+      }
+    }
+
+    /** Keeps a Patient/Study element's bytes as written (text VRs: no byte order to undo). */
+    private void keepContext(int tag, String vr, int at, int length) {
+      String known = StudyContext.COPIED.get(tag);
+      if (known != null) {
+        context.put(tag, new StudyContext.Element(vr == null ? known : vr,
+            java.util.Arrays.copyOfRange(data, at, at + length)));
       }
     }
 

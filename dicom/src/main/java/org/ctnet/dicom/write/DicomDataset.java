@@ -1,0 +1,108 @@
+package org.ctnet.dicom.write;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.ctnet.dicom.StudyContext;
+
+/**
+ * A dataset to write: elements by tag in ascending order (Part 10 order), each a VR and its value
+ * bytes, or a sequence of item datasets. Text is ASCII unless it is copied from a source in its own
+ * character set ({@link #copy}); numbers are little endian as in explicit VR little endian.
+ */
+public final class DicomDataset {
+  /** One element: its VR, and either value bytes (unpadded) or items (VR SQ). */
+  public record Element(String vr, byte[] value, List<DicomDataset> items) {}
+
+  private final TreeMap<Integer, Element> elements = new TreeMap<>(Integer::compareUnsigned);
+
+  public DicomDataset text(int tag, String vr, String value) {
+    for (int i = 0; i < value.length(); i++) {
+      if (value.charAt(i) > 0x7e || value.charAt(i) < 0x20 && value.charAt(i) != '\n' && value.charAt(i) != '\r') {
+        throw new IllegalArgumentException(String.format("(%08X) text must be printable ASCII: %s", tag, value));
+      }
+    }
+    return put(tag, new Element(vr, value.getBytes(StandardCharsets.US_ASCII), null));
+  }
+
+  /** Several values of a string VR, joined by backslashes. */
+  public DicomDataset texts(int tag, String vr, String... values) {
+    return text(tag, vr, String.join("\\", values));
+  }
+
+  public DicomDataset us(int tag, int... values) {
+    byte[] b = new byte[values.length * 2];
+    for (int i = 0; i < values.length; i++) {
+      b[2 * i] = (byte) values[i];
+      b[2 * i + 1] = (byte) (values[i] >>> 8);
+    }
+    return put(tag, new Element("US", b, null));
+  }
+
+  public DicomDataset ul(int tag, long value) {
+    return put(tag, new Element("UL", new byte[] {(byte) value, (byte) (value >>> 8), (byte) (value >>> 16),
+        (byte) (value >>> 24)}, null));
+  }
+
+  public DicomDataset fd(int tag, double value) {
+    long bits = Double.doubleToLongBits(value);
+    byte[] b = new byte[8];
+    for (int i = 0; i < 8; i++) {
+      b[i] = (byte) (bits >>> (8 * i));
+    }
+    return put(tag, new Element("FD", b, null));
+  }
+
+  /** An empty value (a type 2 element the object must carry, known to be unknown). */
+  public DicomDataset empty(int tag, String vr) {
+    return "SQ".equals(vr) ? put(tag, new Element(vr, null, List.of())) : put(tag, new Element(vr, new byte[0], null));
+  }
+
+  public DicomDataset bytes(int tag, String vr, byte[] value) {
+    return put(tag, new Element(vr, value, null));
+  }
+
+  public DicomDataset sequence(int tag, List<DicomDataset> items) {
+    return put(tag, new Element("SQ", null, List.copyOf(items)));
+  }
+
+  public DicomDataset sequence(int tag, DicomDataset... items) {
+    return sequence(tag, List.of(items));
+  }
+
+  /** The source's own Patient/Study elements (bytes and VR as they were), except those listed. */
+  public DicomDataset copy(StudyContext context, int... except) {
+    outer:
+    for (Map.Entry<Integer, StudyContext.Element> e : context.elements().entrySet()) {
+      for (int skip : except) {
+        if (skip == e.getKey()) {
+          continue outer;
+        }
+      }
+      put(e.getKey(), new Element(e.getValue().vr(), e.getValue().value(), null));
+    }
+    return this;
+  }
+
+  public boolean has(int tag) {
+    return elements.containsKey(tag);
+  }
+
+  private DicomDataset put(int tag, Element element) {
+    elements.put(tag, element);
+    return this;
+  }
+
+  /** The elements in tag order. */
+  public Map<Integer, Element> elements() {
+    return Collections.unmodifiableMap(elements);
+  }
+
+  /** A fresh list for building sequences. */
+  public static List<DicomDataset> items() {
+    return new ArrayList<>();
+  }
+}

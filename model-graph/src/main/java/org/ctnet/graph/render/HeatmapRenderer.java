@@ -44,7 +44,8 @@ public final class HeatmapRenderer {
     return encode(blend(grey, heatmap, width, height, opacity));
   }
 
-  private static BufferedImage blend(float[] grey, float[] heatmap, int width, int height, double opacity) {
+  /** The heatmap blended over the grey input, as an image (for pictures composed further, e.g. DICOM captures). */
+  public static BufferedImage blend(float[] grey, float[] heatmap, int width, int height, double opacity) {
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
     for (int i = 0; i < width * height; i++) {
       int g = Math.round(Math.max(0, Math.min(1, grey[i])) * 255);
@@ -84,6 +85,11 @@ public final class HeatmapRenderer {
    * continuously with the lesion probability (0 at 0, {@code opacity} at 1).
    */
   public static byte[] lesionPng(float[] grey, float[] lesion, int width, int height, double opacity) {
+    return encode(lesionBlend(grey, lesion, width, height, opacity));
+  }
+
+  /** As {@link #lesionPng}, as an image. */
+  public static BufferedImage lesionBlend(float[] grey, float[] lesion, int width, int height, double opacity) {
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
     for (int i = 0; i < width * height; i++) {
       int g = Math.round(Math.max(0, Math.min(1, grey[i])) * 255);
@@ -93,7 +99,7 @@ public final class HeatmapRenderer {
       int b = (int) Math.round((1 - a) * g + a * (LESION_COLOUR & 0xff));
       image.setRGB(i % width, i / width, (r << 16) | (gg << 8) | b);
     }
-    return encode(image);
+    return image;
   }
 
   /** The lesion map alone as RGBA PNG in {@link #LESION_COLOUR}, alpha = probability (for client-side layering). */

@@ -55,6 +55,23 @@ public final class DicomJson {
     return NODES.objectNode();
   }
 
+  /**
+   * A study's Patient/Study elements from a QIDO-RS study answer (UTF-8 JSON, so the character set
+   * becomes ISO_IR 192), for results about a study none of whose images could be read.
+   */
+  public static org.ctnet.dicom.StudyContext studyContext(JsonNode study) {
+    java.util.Map<Integer, org.ctnet.dicom.StudyContext.Element> e = new java.util.LinkedHashMap<>();
+    e.put(org.ctnet.dicom.Tag.SPECIFIC_CHARACTER_SET, new org.ctnet.dicom.StudyContext.Element("CS",
+        "ISO_IR 192".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+    org.ctnet.dicom.StudyContext.COPIED.forEach((tag, vr) -> {
+      String v = string(study, tag);
+      if (!v.isEmpty() && tag != org.ctnet.dicom.Tag.SPECIFIC_CHARACTER_SET) {
+        e.put(tag, new org.ctnet.dicom.StudyContext.Element(vr, v.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      }
+    });
+    return new org.ctnet.dicom.StudyContext(e);
+  }
+
   static String failureReasons(JsonNode failedItems) {
     List<String> reasons = new ArrayList<>();
     failedItems.forEach(item -> reasons.add(string(item, org.ctnet.dicom.Tag.FAILURE_REASON)));

@@ -51,6 +51,7 @@ public final class OrthancServer implements AutoCloseable {
 
   private OrthancServer(Path binary, Path plugin, Path dir, Map<String, String> servers) throws IOException {
     this.dir = dir;
+    Files.createDirectories(dir);
     this.httpPort = freePort();
     ObjectNode config = JSON.createObjectNode();
     config.put("Name", "ctnet-test-pacs");
@@ -120,6 +121,14 @@ public final class OrthancServer implements AutoCloseable {
 
   public JsonNode get(String path) throws IOException {
     try {
+      return getOnce(path);
+    } catch (IOException e) {
+      return getOnce(path);
+    }
+  }
+
+  private JsonNode getOnce(String path) throws IOException {
+    try {
       HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(uri(path)).build(),
           HttpResponse.BodyHandlers.ofByteArray());
       if (r.statusCode() != 200) {
@@ -142,6 +151,15 @@ public final class OrthancServer implements AutoCloseable {
   }
 
   public JsonNode post(String path, byte[] body, String type) throws IOException {
+    // Orthanc may close a kept-alive connection as the client reuses it: one retry on a fresh one.
+    try {
+      return postOnce(path, body, type);
+    } catch (IOException e) {
+      return postOnce(path, body, type);
+    }
+  }
+
+  private JsonNode postOnce(String path, byte[] body, String type) throws IOException {
     try {
       HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(uri(path)).header("Content-Type", type)
           .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());

@@ -36,6 +36,23 @@ public final class Main implements Callable<Integer> {
           + "--model-base-path.")
   Path modelConfigFile;
 
+  @Option(names = "--pacs-url", paramLabel = "URL", description = "Turn on STOW-RS (POST /dicomweb/studies): studies "
+      + "sent here are scored when complete and their DICOM results stored into this PACS (its DICOMweb root); "
+      + "also CTNET_PACS_URL or ctnet.pacs.url, with the rest of ctnet.pacs in application.yaml.")
+  java.net.URI pacsUrl;
+
+  @Option(names = "--pacs-spool", paramLabel = "DIR", description = "Where received instances wait on disk "
+      + "(default spool/stow; also CTNET_PACS_SPOOL).")
+  Path pacsSpool;
+
+  @Option(names = "--pacs-quiet-millis", paramLabel = "MS", description = "A study is complete when no instance "
+      + "arrived for this long (default 10000; also CTNET_PACS_QUIET_MILLIS).")
+  Long pacsQuietMillis;
+
+  @Option(names = "--pacs-model", paramLabel = "NAME", description = "The served model that scores PACS studies "
+      + "(default ctnet; also CTNET_PACS_MODEL).")
+  String pacsModel;
+
   @Option(names = "--host", description = "Address to bind (default 0.0.0.0).")
   String host;
 
@@ -120,7 +137,7 @@ public final class Main implements Callable<Integer> {
           + " does not exist (set --model-base-path or CTNET_MODEL_BASE_PATH)");
       return 1;
     }
-    ServerApp app = new ServerApp(settings);
+    ServerApp app = new ServerApp(settings, pacsSettings());
     if (!app.repository().ready()) {
       err.println("warning: no model version could be loaded from " + settings.modelBasePath().toAbsolutePath()
           + "; the server starts unready and keeps polling");
@@ -144,6 +161,18 @@ public final class Main implements Callable<Integer> {
     } catch (java.io.IOException e) {
       throw new IllegalArgumentException("cannot read the token file " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The PACS section: application.yaml, then the environment, then the flags. */
+  org.ctnet.server.pacs.PacsSettings pacsSettings() {
+    var p = org.ctnet.server.pacs.PacsSettings.from(config);
+    String url = pacsUrl != null ? pacsUrl.toString() : env.get("CTNET_PACS_URL");
+    String spool = pacsSpool != null ? pacsSpool.toString() : env.get("CTNET_PACS_SPOOL");
+    String quiet = pacsQuietMillis != null ? pacsQuietMillis.toString() : env.get("CTNET_PACS_QUIET_MILLIS");
+    String model = pacsModel != null ? pacsModel : env.get("CTNET_PACS_MODEL");
+    p = p.withDestination(url != null ? java.net.URI.create(url) : p.url(), spool != null ? Path.of(spool) : p.spool(),
+        quiet != null ? Long.parseLong(quiet) : p.quietMillis());
+    return model != null ? p.withModel(model) : p;
   }
 
   /** application.yaml, then the environment, then the flags. */

@@ -19,6 +19,7 @@ import org.ctnet.graph.runtime.SessionOptions;
  */
 public final class ServerApp implements AutoCloseable {
   private final ServerSettings settings;
+  private final org.ctnet.server.pacs.PacsSettings pacs;
   private final ModelRepository repository;
   private final HttpApi http;
   /** Null when gRPC is off (port -1). */
@@ -34,6 +35,11 @@ public final class ServerApp implements AutoCloseable {
   public static final SessionOptions SESSION_OPTIONS = new SessionOptions(1, 0, false);
 
   public ServerApp(ServerSettings settings) {
+    this(settings, org.ctnet.server.pacs.PacsSettings.defaults());
+  }
+
+  /** With a PACS to answer STOW-RS studies into (off when {@code pacs} has no URL). */
+  public ServerApp(ServerSettings settings, org.ctnet.server.pacs.PacsSettings pacs) {
     // ImageIO buffers streams in temp files by default: in memory instead, so images decode and encode
     // on a read-only filesystem (the container image) and no request writes to disk.
     javax.imageio.ImageIO.setUseCache(false);
@@ -42,9 +48,10 @@ public final class ServerApp implements AutoCloseable {
     // One decode budget and one way to await the schedulers for every protocol.
     ImageInputs inputs = new ImageInputs(settings);
     SchedulerCalls calls = new SchedulerCalls(settings);
-    this.http = new HttpApi(repository, settings, metrics, inputs, calls);
+    this.http = new HttpApi(repository, settings, pacs, metrics, inputs, calls);
     this.grpc = settings.grpcPort() >= 0 ? new GrpcServer(repository, settings, metrics, inputs, calls) : null;
     this.settings = settings;
+    this.pacs = pacs;
   }
 
   /** The routes, for tests that start their own server. */
@@ -65,7 +72,7 @@ public final class ServerApp implements AutoCloseable {
     // Our own shutdown hook drains first (close()); Helidon's would stop the listener at once.
     WebServerConfig.Builder builder = WebServer.builder().host(settings.host()).port(settings.port())
         .shutdownHook(false);
-    configure(builder, settings);
+    HttpApi.configure(builder, settings, pacs);
     server = builder.routing(this::routing).build().start();
     if (grpc != null) {
       grpc.start();
@@ -75,7 +82,7 @@ public final class ServerApp implements AutoCloseable {
 
   /** Listener limits, also applied by tests that start their own server (see {@link HttpApi#configure}). */
   public static void configure(WebServerConfig.Builder server, ServerSettings settings) {
-    HttpApi.configure(server, settings);
+    HttpApi.configure(server, settings, org.ctnet.server.pacs.PacsSettings.defaults());
   }
 
   /**
@@ -107,6 +114,7 @@ public final class ServerApp implements AutoCloseable {
     if (server != null) {
       server.stop();
     }
+    http.close();
     repository.close();
   }
 }

@@ -63,6 +63,9 @@ final class Endpoints {
   /** A response that is not plain JSON (KServe's binary tensor extension): its bytes, type and headers. */
   record Binary(byte[] body, String contentType, java.util.Map<String, String> headers) {}
 
+  /** A JSON answer with a status other than 200 (STOW-RS: 202 when some instances failed, 409 when all did). */
+  record WithStatus(int status, JsonNode body, String contentType) {}
+
   /** What a route needs before its handler runs. */
   enum Access {
     /** Health probes: never behind the token (orchestrators carry none). */
@@ -151,6 +154,7 @@ final class Endpoints {
     Problem problem = null; // null: answered
     byte[] response;
     String contentType = JSON;
+    int okStatus = 200;
     try {
       if (access != Access.OPEN) {
         authorize(req);
@@ -161,6 +165,10 @@ final class Endpoints {
         response = b.body();
         contentType = b.contentType();
         b.headers().forEach((name, value) -> res.header(HeaderNames.create(name), value));
+      } else if (answer instanceof WithStatus w) {
+        response = Json.bytes(w.body());
+        contentType = w.contentType();
+        okStatus = w.status();
       } else {
         response = Json.bytes((JsonNode) answer);
       }
@@ -181,7 +189,7 @@ final class Endpoints {
       response = HttpErrors.body("internal error: " + e);
       Logger.getLogger(Endpoints.class.getName()).log(Level.WARNING, "request failed: " + path, e);
     }
-    int status = problem == null ? 200 : HttpErrors.status(problem).code();
+    int status = problem == null ? okStatus : HttpErrors.status(problem).code();
     if (problem != null) {
       HttpErrors.headers(problem, res);
     }

@@ -24,20 +24,31 @@ public final class HttpApi {
   private final KServeRoutes kserve;
   private final ImageApiRoutes images;
   private final OperationsRoutes operations;
+  private final PacsRoutes pacs;
+  /** Null when no PACS is configured. */
+  private final org.ctnet.server.pacs.StowService stow;
 
-  public HttpApi(ModelRepository repository, ServerSettings settings, Metrics metrics, ImageInputs inputs,
-      SchedulerCalls calls) {
+  public HttpApi(ModelRepository repository, ServerSettings settings, org.ctnet.server.pacs.PacsSettings pacsSettings,
+      Metrics metrics, ImageInputs inputs, SchedulerCalls calls) {
     this.endpoints = new Endpoints(settings, metrics, repository);
     TfServingInference tfs = new TfServingInference(repository, settings, inputs, calls);
     this.tfServing = new TfServingRoutes(endpoints, tfs);
     this.kserve = new KServeRoutes(endpoints, new KServeInference(repository, settings, inputs, calls), repository);
-    this.images = new ImageApiRoutes(endpoints, new ImageInference(repository, settings, inputs, calls), tfs, settings);
+    ImageInference imageInference = new ImageInference(repository, settings, inputs, calls);
+    this.images = new ImageApiRoutes(endpoints, imageInference, tfs, settings);
+    try {
+      this.stow = pacsSettings.enabled() ? new org.ctnet.server.pacs.StowService(pacsSettings, imageInference) : null;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot use the STOW-RS spool " + pacsSettings.spool() + ": "
+          + e.getMessage(), e);
+    }
+    this.pacs = new PacsRoutes(endpoints, stow);
     this.operations = new OperationsRoutes(endpoints, metrics, settings);
   }
 
   /** Registers every route on {@code routing}. */
   public void register(HttpRouting.Builder routing) {
-    routing.register(tfServing, kserve, images, operations);
+    routing.register(tfServing, kserve, images, operations, pacs);
     // Last: whatever no route matched gets the same JSON 404 as an unknown model.
     routing.any(endpoints.json("unmatched", Endpoints.Access.OPEN, call -> {
       throw ServingException.notFound("no route for " + call.request().prologue().method().text() + " " + call.path());
@@ -47,6 +58,13 @@ public final class HttpApi {
   /** Shutdown has begun: readiness answers 503 from now on while every other route keeps answering. */
   public void drain() {
     endpoints.drain();
+  }
+
+  /** Stops answering spooled studies (they stay in the spool for the next start). */
+  public void close() {
+    if (stow != null) {
+      stow.close();
+    }
   }
 
   /** Waits until no request is in flight, at most {@code millis}; true if none is left. */
@@ -59,10 +77,14 @@ public final class HttpApi {
    * the configured limit), JSON errors for requests that fail before routing, and a socket read
    * timeout, so a client that stops sending cannot hold a connection (and its buffer) forever.
    */
-  public static void configure(WebServerConfig.Builder server, ServerSettings settings) {
+  public static void configure(WebServerConfig.Builder server, ServerSettings settings,
+      org.ctnet.server.pacs.PacsSettings pacsSettings) {
     // Helidon's own limit sits above ours by what BodyReader drains: a body a little over the limit is
     // read and dropped by BodyReader, so the client gets its 413 instead of a reset connection.
-    server.maxPayloadSize(settings.maxBodyBytes() + BodyReader.DRAIN_LIMIT_BYTES)
+    // STOW-RS streams a study to disk: its own, larger limit is checked per study by the spool.
+    long largest = pacsSettings.enabled() ? Math.max(settings.maxBodyBytes(), pacsSettings.maxStudyBytes())
+        : settings.maxBodyBytes();
+    server.maxPayloadSize(largest + BodyReader.DRAIN_LIMIT_BYTES)
         .directHandlers(ProtocolErrors.handlers())
         .connectionOptions(SocketOptions.builder()
             .readTimeout(Duration.ofMillis(settings.bodyTimeoutMillis()))

@@ -11,6 +11,10 @@ public final class RestPaths {
   public static final String KSERVE_READY = "/v2/health/ready";
   public static final String KSERVE_MODELS = "/v2/models";
   public static final String IMAGE_API = "/api/models";
+  /** STOW-RS (PS3.18 10.5): studies sent here are scored and answered into the configured PACS. */
+  public static final String DICOMWEB_STUDIES = "/dicomweb/studies";
+  /** The studies answered lately, and a request to answer a spooled study now. */
+  public static final String PACS_STUDIES = "/api/pacs/studies";
   public static final String HEALTH_LIVE = "/health/live";
   public static final String HEALTH_READY = "/health/ready";
   public static final String METRICS = "/metrics";

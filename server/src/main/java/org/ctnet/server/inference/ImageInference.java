@@ -12,6 +12,7 @@ import org.ctnet.graph.ModelNames;
 import org.ctnet.graph.check.InputCheck;
 import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.dicom.DicomReader;
+import org.ctnet.graph.cam.CamMethod;
 import org.ctnet.graph.preprocess.ImageDecodeException;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.runtime.Explanation;
@@ -171,6 +172,35 @@ public final class ImageInference {
     }
   }
 
+
+  /**
+   * A study received from a PACS as DICOM results for it (an SR and captures per scored series, or
+   * an SR saying why none could be scored), scored through the scheduler like any request; the
+   * study's files are read from disk one decode at a time within the decode budget.
+   */
+  public org.ctnet.graph.report.StudyResults.Outcome answerStudy(String model, String studyUid,
+      List<SeriesAssembler.Input> files, org.ctnet.graph.report.ResultObjects.Settings results) {
+    try (ModelRepository.Lease lease = repository.acquire(model, null, null)) {
+      ServedVersion served = lease.version();
+      Predictor session = served.predictor();
+      long bytes = (long) files.size() * session.spec().inputShape().pixels() * Float.BYTES;
+      try (DecodeBudget.Permit permit = inputs.budget().acquire(bytes)) {
+        ScanScorer scorer = new ScanScorer(session.assets(),
+            (batch, count) -> served.predict(batch, count).orTimeout(settings.requestTimeoutMillis(), TimeUnit.MILLISECONDS)
+                .thenApply(ScanScorer.SliceScores::of));
+        var named = new org.ctnet.graph.report.ResultObjects.Settings(results.uids(), model,
+            Long.toString(served.version()));
+        try {
+          return org.ctnet.graph.report.StudyResults.score(scorer, session,
+              (batch, n, classes) -> calls.explanation(served, batch, n, classes, false), studyUid,
+              org.ctnet.dicom.StudyContext.EMPTY, files, List.of(), CamMethod.GRAD_CAM_PLUS_PLUS, named,
+              settings.maxImagePixels());
+        } catch (java.util.concurrent.CompletionException e) {
+          throw calls.failure(e.getCause());
+        }
+      }
+    }
+  }
 
   private ObjectNode scanJson(ServedVersion served, ScanScorer.ScanResult r, ExplainOptions options) {
     ModelAssets assets = served.predictor().assets();

@@ -13,6 +13,8 @@ import org.ctnet.dicom.web.DicomJson;
 import org.ctnet.dicom.web.DicomWebClient;
 import org.ctnet.graph.cam.CamMethod;
 import org.ctnet.graph.report.ResultObjects;
+import org.ctnet.graph.report.StudyResults;
+import org.ctnet.graph.scan.ScanScorer;
 import org.ctnet.graph.runtime.Predictor;
 import org.ctnet.graph.scan.SeriesAssembler;
 
@@ -93,7 +95,8 @@ public final class PacsPull {
       pacs.retrieveSeries(studyUid, seriesUid, MAX_INSTANCE_BYTES,
           data -> files.add(new SeriesAssembler.Input("series " + seriesUid + " instance " + ++n[0], data)));
     }
-    StudyScoring.Outcome scored = StudyScoring.score(session, studyUid, studyContext, files, leftOut, METHOD, settings);
+    StudyResults.Outcome scored = StudyResults.score(new ScanScorer(session), session, session::explain, studyUid,
+        studyContext, files, leftOut, METHOD, settings, ScanPrediction.MAX_PIXELS_PER_FILE);
     int stored = 0;
     for (ResultObjects.Written w : scored.written()) {
       pacs.store(studyUid, w.instances());

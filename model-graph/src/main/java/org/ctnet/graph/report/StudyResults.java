@@ -1,4 +1,4 @@
-package org.ctnet.trainer.workflow;
+package org.ctnet.graph.report;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,8 +19,14 @@ import org.ctnet.graph.scan.SeriesAssembler;
  * series scored and its top slices explained, one SR (and captures) per scored series, or one SR
  * saying why nothing could be scored.
  */
-public final class StudyScoring {
-  private StudyScoring() {}
+public final class StudyResults {
+  private StudyResults() {}
+
+  /** Explains a batch of model inputs for the given classes (a session, or a server's scheduler). */
+  @FunctionalInterface
+  public interface Explainer {
+    Explanation explain(float[] batch, int n, int[] classes);
+  }
 
   public record Outcome(List<ResultObjects.Written> written, List<String> verdicts) {}
 
@@ -29,26 +35,25 @@ public final class StudyScoring {
    * @param studyContext the study's Patient/Study elements when none of its files can give them (a
    *     study without CT images: from the PACS' search answer)
    */
-  public static Outcome score(Predictor session, String studyUid, StudyContext studyContext,
-      List<SeriesAssembler.Input> files, List<SeriesAssembler.Skipped> leftOut, CamMethod preferred,
-      ResultObjects.Settings settings) {
-    CamMethod method = session.camMethods().contains(preferred) ? preferred : session.camMethods().iterator().next();
-    SeriesAssembler.Assembly assembly = SeriesAssembler.assemble(files, ScanPrediction.MAX_PIXELS_PER_FILE);
+  public static Outcome score(ScanScorer scorer, Predictor model, Explainer explainer, String studyUid,
+      StudyContext studyContext, List<SeriesAssembler.Input> files, List<SeriesAssembler.Skipped> leftOut,
+      CamMethod preferred, ResultObjects.Settings settings, long maxPixels) {
+    CamMethod method = model.camMethods().contains(preferred) ? preferred : model.camMethods().get(0);
+    SeriesAssembler.Assembly assembly = SeriesAssembler.assemble(files, maxPixels);
     List<SeriesAssembler.Skipped> skipped = new ArrayList<>(leftOut);
     skipped.addAll(assembly.skipped());
-    ScanScorer scorer = new ScanScorer(session);
     List<ResultObjects.Written> written = new ArrayList<>();
     List<String> verdicts = new ArrayList<>();
     for (Series series : assembly.series()) {
       ScanScorer.ScanResult result;
       try {
-        result = scorer.score(series, ScanPrediction.MAX_PIXELS_PER_FILE, skipped);
+        result = scorer.score(series, maxPixels, skipped);
       } catch (IllegalArgumentException noReadableSlice) {
         skipped.add(new SeriesAssembler.Skipped("series " + series.seriesUid(), "no slice could be decoded"));
         continue;
       }
-      Explanation explained = explainTop(session, result, method);
-      ResultObjects.Written w = ResultObjects.forScan(result, series, session.assets(), explained, method, skipped,
+      Explanation explained = explainTop(model, explainer, result);
+      ResultObjects.Written w = ResultObjects.forScan(result, series, model.assets(), explained, method, skipped,
           settings);
       written.add(w);
       verdicts.add(String.format(Locale.ROOT, "%s P=%.4f", w.verdict(), result.probability()));
@@ -63,16 +68,16 @@ public final class StudyScoring {
   }
 
   /** The top slices explained for the positive class (what the captures show). */
-  static Explanation explainTop(Predictor session, ScanScorer.ScanResult r, CamMethod method) {
-    int pixels = session.assets().spec().inputShape().pixels();
+  static Explanation explainTop(Predictor model, Explainer explainer, ScanScorer.ScanResult r) {
+    int pixels = model.assets().spec().inputShape().pixels();
     int n = Math.min(ResultObjects.EXPLAINED_SLICES, r.top().length);
     float[] batch = new float[n * pixels];
     for (int i = 0; i < n; i++) {
       System.arraycopy(r.topInputs().get(i), 0, batch, i * pixels, pixels);
     }
     int[] classes = new int[n];
-    java.util.Arrays.fill(classes, session.assets().positiveClass());
-    return session.explain(batch, n, classes);
+    java.util.Arrays.fill(classes, model.assets().positiveClass());
+    return explainer.explain(batch, n, classes);
   }
 
   private static StudyContext context(List<SeriesAssembler.Input> files) {

@@ -7,11 +7,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.ctnet.dicom.objects.Code;
 import org.ctnet.dicom.objects.ImageReference;
 import org.ctnet.dicom.objects.ResultHeader;
 import org.ctnet.dicom.objects.SecondaryCapture;
+import org.ctnet.dicom.objects.Segmentation;
 import org.ctnet.dicom.objects.StructuredReport;
 import org.ctnet.dicom.testing.DicomTools;
 import org.ctnet.dicom.write.DicomOutput;
@@ -84,6 +86,33 @@ class ResultObjectsTest {
     String dump = DicomTools.dcmdump(written).output();
     assertTrue(dump.contains("(0028,0004) CS [RGB]"), dump);
     assertTrue(dump.contains("(0020,000d) UI [" + h.studyUid() + "]"), dump);
+  }
+
+  @Test
+  void aFractionalSegmentationValidatesAndReferencesItsSources() throws Exception {
+    Uids uids = new Uids(Uids.UUID_ROOT);
+    ResultHeader h = header(uids);
+    int rows = 32;
+    int cols = 40;
+    List<Segmentation.Frame> frames = new java.util.ArrayList<>();
+    for (int f = 0; f < 3; f++) {
+      byte[] v = new byte[rows * cols];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = (byte) ((i + 50 * f) % 256);
+      }
+      frames.add(new Segmentation.Frame(new ImageReference("1.2.3.9", "1.2.840.10008.5.1.4.1.1.2", "1.2.3.9." + f),
+          new double[] {-100, -100, -5.0 * f}, v));
+    }
+    String sop = uids.next();
+    byte[] file = DicomOutput.file(Segmentation.dataset(h.dataset(Segmentation.SOP_CLASS, sop, 1, "SEG"),
+        new Segmentation.Segment("Lesion", Code.MORPHOLOGICALLY_ABNORMAL_STRUCTURE, Code.LESION, "ctnet-lesion 1"),
+        new Segmentation.Geometry(rows, cols, new double[] {1, 0, 0, 0, 1, 0}, "0.7\\0.7", "5", "1.2.3.4"), frames,
+        "Lesion probability (research use)"));
+    Path written = DicomTools.assertValid(dir, "seg.dcm", file);
+    String dump = DicomTools.dcmdump(written).output();
+    assertTrue(dump.contains("(0062,0001) CS [FRACTIONAL]"), dump);
+    assertTrue(dump.contains("(0028,0008) IS [3]"), dump);
+    assertTrue(dump.contains("1.2.3.9.2"), dump);
   }
 
   @Test

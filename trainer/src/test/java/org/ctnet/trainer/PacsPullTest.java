@@ -59,6 +59,9 @@ class PacsPullTest {
       for (int i = 0; i < captures.size(); i++) {
         DicomTools.assertValid(dir, "sc" + i + ".dcm", captures.get(i));
       }
+      for (byte[] seg : pacs.instancesOf(study, "SEG")) {
+        DicomTools.assertValid(dir, "seg.dcm", seg);
+      }
       var header = DicomReader.header(reports.get(0));
       assertEquals("ZQX-PID-93127", header.context().text(Tag.PATIENT_ID), "filed under the source's patient");
       assertEquals(study, header.attributes().studyUid());
@@ -107,6 +110,7 @@ class PacsPullTest {
           dir.resolve("scans.csv").toString());
       assertEquals(0, predicted.exitCode(), predicted.out() + predicted.err());
       List<String> rows = Files.readAllLines(dir.resolve("scans.csv")).subList(1, 4);
+      int segmentations = 0;
       for (var study : pacs.get("/studies?expand")) {
         String uid = study.path("MainDicomTags").path("StudyInstanceUID").asText();
         List<byte[]> reports = pacs.instancesOf(uid, "SR");
@@ -114,6 +118,10 @@ class PacsPullTest {
         Path sr = DicomTools.assertValid(dir, uid + ".dcm", reports.get(0));
         for (byte[] capture : pacs.instancesOf(uid, "OT")) {
           DicomTools.assertValid(dir, uid + "-sc.dcm", capture);
+        }
+        for (byte[] seg : pacs.instancesOf(uid, "SEG")) {
+          DicomTools.assertValid(dir, uid + "-seg.dcm", seg);
+          segmentations++;
         }
         String dump = DicomTools.dsrdump(sr).output();
         String series = dump.lines().filter(l -> l.contains("Scored series")).findFirst().orElseThrow();
@@ -125,6 +133,7 @@ class PacsPullTest {
         String probability = String.format(java.util.Locale.ROOT, "%.4f", Double.parseDouble(row.split(",")[1]));
         assertTrue(pulled.out().contains("P=" + probability), "probability " + probability + " in\n" + pulled.out());
       }
+      assertTrue(segmentations >= 1, "the lesion model finds lesion somewhere in the scanner series: a SEG");
     }
   }
 }

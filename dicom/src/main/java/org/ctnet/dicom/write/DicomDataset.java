@@ -42,6 +42,31 @@ public final class DicomDataset {
     return put(tag, new Element("US", b, null));
   }
 
+  /** Attribute tags as values (VR AT): group then element, each little endian. */
+  public DicomDataset at(int tag, int... tags) {
+    byte[] b = new byte[tags.length * 4];
+    for (int i = 0; i < tags.length; i++) {
+      int group = tags[i] >>> 16;
+      int element = tags[i] & 0xFFFF;
+      b[4 * i] = (byte) group;
+      b[4 * i + 1] = (byte) (group >>> 8);
+      b[4 * i + 2] = (byte) element;
+      b[4 * i + 3] = (byte) (element >>> 8);
+    }
+    return put(tag, new Element("AT", b, null));
+  }
+
+  /** Several UL values. */
+  public DicomDataset uls(int tag, long... values) {
+    byte[] b = new byte[values.length * 4];
+    for (int i = 0; i < values.length; i++) {
+      for (int k = 0; k < 4; k++) {
+        b[4 * i + k] = (byte) (values[i] >>> (8 * k));
+      }
+    }
+    return put(tag, new Element("UL", b, null));
+  }
+
   public DicomDataset ul(int tag, long value) {
     return put(tag, new Element("UL", new byte[] {(byte) value, (byte) (value >>> 8), (byte) (value >>> 16),
         (byte) (value >>> 24)}, null));

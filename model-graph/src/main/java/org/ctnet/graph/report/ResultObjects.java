@@ -41,11 +41,15 @@ public final class ResultObjects {
   /** The results' series description: what viewers list, and how a study already answered is recognised. */
   public static final String REPORT_SERIES = "CT-Net AI result (research use, not for diagnosis)";
   public static final String CAPTURE_SERIES = "CT-Net AI heatmaps (research use, not for diagnosis)";
+  public static final String SEGMENTATION_SERIES = "CT-Net AI lesion map (research use, not for diagnosis)";
+  /** A slice joins the lesion SEG when some pixel's lesion probability reaches this (5%, as 0..255). */
+  static final int SEGMENTATION_MIN_LEVEL = 13;
   public static final String MANUFACTURER = "CT-Net Java";
   public static final String RESEARCH_ONLY = "Research use only, not for diagnosis.";
   /** Series numbers for results: clear of the scanner's usual 1..999. */
   static final int REPORT_SERIES_NUMBER = 9901;
   static final int CAPTURE_SERIES_NUMBER = 9902;
+  static final int SEGMENTATION_SERIES_NUMBER = 9903;
   /** Top slices shown as captures and referenced by the report. */
   public static final int EXPLAINED_SLICES = 3;
   private static final int SCALE = 2;
@@ -121,7 +125,69 @@ public final class ResultObjects {
     }
     out.add(capture(captureHeader, settings, instance, stripPicture(result, verdict, settings),
         "Slice probabilities along the scan. " + RESEARCH_ONLY));
+    byte[] segmentation = lesionSegmentation(result, series, assets, settings, context, studyUid, now);
+    if (segmentation != null) {
+      out.add(segmentation);
+    }
     return new Written(out, verdict, reportUid);
+  }
+
+  /**
+   * The lesion map of every used slice with some lesion probability, on the source slices' pixels,
+   * as one fractional SEG; null without a lesion head, when no slice has any, or when the series lacks
+   * the geometry a SEG needs (position, orientation, pixel spacing, slice thickness, frame of
+   * reference) or is multi-frame.
+   */
+  private static byte[] lesionSegmentation(ScanResult result, Series series, ModelAssets assets, Settings settings,
+      StudyContext context, String studyUid, LocalDateTime now) {
+    if (result.sliceLesionMaps() == null || result.sliceFrames() == null) {
+      return null;
+    }
+    Map<String, SeriesSlice> bySource = new HashMap<>();
+    series.slices().forEach(s -> bySource.put(s.source(), s));
+    SeriesSlice first = bySource.get(result.sources().get(0));
+    var geometry = first.header().geometry();
+    StudyContext sliceContext = first.header().context();
+    double[] orientation = first.header().attributes().orientation();
+    String spacing = sliceContext.text(org.ctnet.dicom.Tag.PIXEL_SPACING);
+    String thickness = sliceContext.text(org.ctnet.dicom.Tag.SLICE_THICKNESS);
+    String frameOfReference = sliceContext.text(org.ctnet.dicom.Tag.FRAME_OF_REFERENCE_UID);
+    if (orientation == null || spacing.isEmpty() || thickness.isEmpty() || frameOfReference.isEmpty()
+        || geometry.frames() != 1) {
+      return null;
+    }
+    int h = assets.spec().inputHeight();
+    int w = assets.spec().inputWidth();
+    List<org.ctnet.dicom.objects.Segmentation.Frame> frames = new ArrayList<>();
+    for (int i : result.used()) {
+      SeriesSlice slice = bySource.get(result.sources().get(i));
+      byte[] map = result.sliceLesionMaps().get(i);
+      double[] position = slice.header().attributes().position();
+      if (position == null || slice.header().geometry().rows() != geometry.rows()
+          || slice.header().geometry().columns() != geometry.columns()) {
+        return null;
+      }
+      int peak = 0;
+      for (byte b : map) {
+        peak = Math.max(peak, b & 0xff);
+      }
+      if (peak >= SEGMENTATION_MIN_LEVEL) {
+        frames.add(new org.ctnet.dicom.objects.Segmentation.Frame(reference(slice), position,
+            SourceGrid.project(map, h, w, result.sliceFrames().get(i), geometry.rows(), geometry.columns())));
+      }
+    }
+    if (frames.isEmpty()) {
+      return null;
+    }
+    ResultHeader header = new ResultHeader(context, studyUid, settings.uids().next(), SEGMENTATION_SERIES_NUMBER,
+        SEGMENTATION_SERIES, MANUFACTURER, settings.software(), now);
+    return DicomOutput.file(org.ctnet.dicom.objects.Segmentation.dataset(
+        header.dataset(org.ctnet.dicom.objects.Segmentation.SOP_CLASS, settings.uids().next(), 1, "SEG"),
+        new org.ctnet.dicom.objects.Segmentation.Segment("Lesion", Code.MORPHOLOGICALLY_ABNORMAL_STRUCTURE,
+            Code.LESION, settings.software()),
+        new org.ctnet.dicom.objects.Segmentation.Geometry(geometry.rows(), geometry.columns(), orientation, spacing,
+            thickness, frameOfReference),
+        frames, "CT-Net lesion probability. " + RESEARCH_ONLY));
   }
 
   /** The report a study gets when none of its series could be scored: why, per series or file. */

@@ -39,12 +39,12 @@ public final class ScanScorer {
    * @param involvement per slice, the lesion head's lung involvement (null: the model has no lesion head)
    * @param lungShare per slice, the share of the slice the lesion head's lung map covers (null likewise)
    */
-  public record SliceScores(float[][] probabilities, float[] involvement, float[] lungShare) {
+  public record SliceScores(float[][] probabilities, float[] involvement, float[] lungShare, byte[][] lesionMaps) {
     /** A prediction's scores, with the lesion head's involvement and lung share when it has them. */
     public static SliceScores of(Prediction prediction) {
       LesionMaps p = prediction.lesion();
       if (p == null) {
-        return new SliceScores(prediction.probabilities(), null, null);
+        return new SliceScores(prediction.probabilities(), null, null, null);
       }
       float[] lungShare = new float[p.size()];
       for (int i = 0; i < lungShare.length; i++) {
@@ -54,7 +54,19 @@ public final class ScanScorer {
         }
         lungShare[i] = (float) lung / p.lungMaps()[i].length;
       }
-      return new SliceScores(prediction.probabilities(), p.involvement(), lungShare);
+      return new SliceScores(prediction.probabilities(), p.involvement(), lungShare, quantised(p.lesionMaps()));
+    }
+
+    /** Lesion probabilities as 0..255 levels: a scan keeps every slice's map at a quarter of the memory. */
+    static byte[][] quantised(float[][] maps) {
+      byte[][] out = new byte[maps.length][];
+      for (int i = 0; i < maps.length; i++) {
+        out[i] = new byte[maps[i].length];
+        for (int p = 0; p < maps[i].length; p++) {
+          out[i][p] = (byte) Math.round(Math.max(0f, Math.min(1f, maps[i][p])) * 255f);
+        }
+      }
+      return out;
     }
   }
 
@@ -94,10 +106,15 @@ public final class ScanScorer {
    * @param involvement the scan's lung involvement: the slices used, each weighted by its lung area
    *     (NaN without a lesion head)
    * @param sliceChecks each slice's input checks (null when not checked)
+   * @param sliceLesionMaps per slice, the lesion map on the model input's grid as 0..255 levels (null
+   *     without a lesion head)
+   * @param sliceFrames per slice, the part of the source image that became the model input (null when
+   *     the slices were not DICOM), to carry maps back onto the source's pixels
    */
   public record ScanResult(String name, List<String> sources, double[] sliceProbabilities, boolean[] lung, int[] used,
       int[] top, double probability, ModelAssets.ScanDecision decision, boolean lungFound, List<float[]> topInputs,
-      double[] sliceInvolvement, double involvement, List<InputCheck.Result> sliceChecks) {
+      double[] sliceInvolvement, double involvement, List<InputCheck.Result> sliceChecks, List<byte[]> sliceLesionMaps,
+      List<org.ctnet.graph.preprocess.BodyFrame> sliceFrames) {
     public boolean positive() {
       return decision.isPositive(probability);
     }
@@ -148,6 +165,7 @@ public final class ScanScorer {
     float[][] inputs = new float[slices.size()][];
     boolean[] lung = new boolean[slices.size()];
     String[] errors = new String[slices.size()];
+    org.ctnet.graph.preprocess.BodyFrame[] frames = new org.ctnet.graph.preprocess.BodyFrame[slices.size()];
     @SuppressWarnings("unchecked")
     List<InputCheck.Reason>[] header = new List[slices.size()];
     // Decoding, windowing and resizing dominate a scan's time: slices in parallel (a multi-frame
@@ -158,7 +176,9 @@ public final class ScanScorer {
         DicomImage image = s.decode(maxPixels);
         lung[i] = LungSlices.showsLung(image, s.frame());
         header[i] = InputCheck.dicomReasons(image);
-        inputs[i] = preprocessor.toModelInput(DicomDecoding.windowed(image, s.frame(), pre.windowCenter(), pre.windowWidth()));
+        var grey = DicomDecoding.windowed(image, s.frame(), pre.windowCenter(), pre.windowWidth());
+        frames[i] = preprocessor.frame(grey);
+        inputs[i] = preprocessor.toModelInput(grey, frames[i]);
       } catch (ImageDecodeException e) {
         errors[i] = e.getMessage();
       }
@@ -167,11 +187,13 @@ public final class ScanScorer {
     List<String> sources = new ArrayList<>();
     List<Boolean> keptLung = new ArrayList<>();
     List<InputCheck.Result> checks = new ArrayList<>();
+    List<org.ctnet.graph.preprocess.BodyFrame> keptFrames = new ArrayList<>();
     for (int i = 0; i < slices.size(); i++) {
       if (errors[i] != null) {
         unreadable.add(new SeriesAssembler.Skipped(slices.get(i).source(), errors[i]));
       } else {
         kept.add(inputs[i]);
+        keptFrames.add(frames[i]);
         sources.add(slices.get(i).source());
         keptLung.add(lung[i]);
         // HU are known: the lung window is the project's own, so the header and HU checks are what count.
@@ -183,7 +205,7 @@ public final class ScanScorer {
       shows[i] = keptLung.get(i);
     }
     String name = series.seriesUid().isEmpty() ? "(series without UID)" : series.seriesUid();
-    return score(name, sources, kept, shows, checks);
+    return score(name, sources, kept, shows, checks, keptFrames);
   }
 
   /**
@@ -240,6 +262,11 @@ public final class ScanScorer {
    */
   public ScanResult score(String name, List<String> sources, List<float[]> modelInputs, boolean[] lung,
       List<InputCheck.Result> checks) {
+    return score(name, sources, modelInputs, lung, checks, null);
+  }
+
+  private ScanResult score(String name, List<String> sources, List<float[]> modelInputs, boolean[] lung,
+      List<InputCheck.Result> checks, List<org.ctnet.graph.preprocess.BodyFrame> frames) {
     int positive = assets.positiveClass();
     int pixels = assets.spec().inputShape().pixels();
     int n = modelInputs.size();
@@ -249,6 +276,7 @@ public final class ScanScorer {
     double[] probabilities = new double[n];
     double[] involvement = new double[n];
     double[] lungShare = new double[n];
+    byte[][] lesionMaps = new byte[n][];
     boolean[] lesionHead = {false};
     java.util.ArrayDeque<Runnable> pending = new java.util.ArrayDeque<>();
     for (int start = 0; start < n; start += BATCH) {
@@ -267,6 +295,7 @@ public final class ScanScorer {
           if (p.involvement() != null) {
             involvement[first + i] = p.involvement()[i];
             lungShare[first + i] = p.lungShare()[i];
+            lesionMaps[first + i] = p.lesionMaps()[i];
           }
         }
       });
@@ -309,6 +338,7 @@ public final class ScanScorer {
     }
     return new ScanResult(name, List.copyOf(sources), probabilities, shows, used.stream().mapToInt(Integer::intValue).toArray(),
         top, decision.rule().aggregate(usedProbabilities), decision, lungFound, topInputs,
-        lesionHead[0] ? involvement : null, scanInvolvement, checks == null ? null : List.copyOf(checks));
+        lesionHead[0] ? involvement : null, scanInvolvement, checks == null ? null : List.copyOf(checks),
+        lesionHead[0] ? List.of(lesionMaps) : null, frames == null ? null : List.copyOf(frames));
   }
 }

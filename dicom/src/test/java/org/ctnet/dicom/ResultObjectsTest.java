@@ -89,7 +89,7 @@ class ResultObjectsTest {
   }
 
   @Test
-  void aFractionalSegmentationValidatesAndReferencesItsSources() throws Exception {
+  void aBinarySegmentationValidatesReferencesItsSourcesAndPacksItsBits() throws Exception {
     Uids uids = new Uids(Uids.UUID_ROOT);
     ResultHeader h = header(uids);
     int rows = 32;
@@ -98,7 +98,7 @@ class ResultObjectsTest {
     for (int f = 0; f < 3; f++) {
       byte[] v = new byte[rows * cols];
       for (int i = 0; i < v.length; i++) {
-        v[i] = (byte) ((i + 50 * f) % 256);
+        v[i] = (byte) ((i % cols) < 10 * (f + 1) ? 1 : 0); // frame f: the first 10(f+1) columns
       }
       frames.add(new Segmentation.Frame(new ImageReference("1.2.3.9", "1.2.840.10008.5.1.4.1.1.2", "1.2.3.9." + f),
           new double[] {-100, -100, -5.0 * f}, v));
@@ -110,9 +110,31 @@ class ResultObjectsTest {
         "Lesion probability (research use)"));
     Path written = DicomTools.assertValid(dir, "seg.dcm", file);
     String dump = DicomTools.dcmdump(written).output();
-    assertTrue(dump.contains("(0062,0001) CS [FRACTIONAL]"), dump);
+    assertTrue(dump.contains("(0062,0001) CS [BINARY]"), dump);
+    // The packed bits, read back independently: DCMTK's dump of the pixel data as bytes.
+    int[] ones = new int[3];
+    var data = java.nio.file.Files.readAllBytes(written);
+    byte[] pixels = java.util.Arrays.copyOfRange(data, data.length - (3 * rows * cols + 15) / 16 * 2, data.length);
+    for (int bit = 0; bit < 3 * rows * cols; bit++) {
+      if ((pixels[bit >>> 3] >> (bit & 7) & 1) == 1) {
+        ones[bit / (rows * cols)]++;
+      }
+    }
+    assertEquals(List.of(10 * rows, 20 * rows, 30 * rows), List.of(ones[0], ones[1], ones[2]));
     assertTrue(dump.contains("(0028,0008) IS [3]"), dump);
     assertTrue(dump.contains("1.2.3.9.2"), dump);
+  }
+
+  @Test
+  void valuesLongerThanTheirVrAllowsAreRefusedBeforeWriting() {
+    var d = new org.ctnet.dicom.write.DicomDataset();
+    var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> d.text(Tag.SERIES_DESCRIPTION, "LO", "x".repeat(65)));
+    assertTrue(e.getMessage().contains("LO values are at most 64"), e.getMessage());
+    d.text(Tag.SERIES_DESCRIPTION, "LO", "x".repeat(64));
+    d.texts(Tag.PIXEL_SPACING, "DS", "0.12345678901234", "0.7"); // 16 characters each at most
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> d.text(Tag.MODALITY, "CS", "é"));
   }
 
   @Test

@@ -6,13 +6,14 @@ import org.ctnet.dicom.Tag;
 import org.ctnet.dicom.write.DicomDataset;
 
 /**
- * A fractional DICOM Segmentation (PS3.3 A.51, FRACTIONAL / PROBABILITY, 8 bits): one segment, one
- * frame per source slice on the source's own pixel grid and geometry, each frame derived from and
- * referencing its source image.
+ * A binary DICOM Segmentation (PS3.3 A.51, BINARY, 1 bit per pixel, frames packed back to back as
+ * PS3.5 8.1.1 packs them): one segment, one frame per source slice that holds any of it, on the
+ * source's own pixel grid and geometry, each frame derived from and referencing its source image.
+ * Binary rather than fractional: a 500-slice study's SEG stays a few megabytes, and every viewer
+ * draws it.
  */
 public final class Segmentation {
   public static final String SOP_CLASS = "1.2.840.10008.5.1.4.1.1.66.4";
-  public static final int MAXIMUM_FRACTIONAL_VALUE = 255;
   private static final Code SOURCE_FOR_PROCESSING =
       new Code("121322", "DCM", "Source image for image processing operation");
   private static final Code SEGMENTATION = new Code("113076", "DCM", "Segmentation");
@@ -22,9 +23,9 @@ public final class Segmentation {
    *
    * @param source the source image
    * @param position the source's ImagePositionPatient
-   * @param values rows × columns levels 0..255, row-major
+   * @param inside rows × columns flags (non-zero: in the segment), row-major
    */
-  public record Frame(ImageReference source, double[] position, byte[] values) {}
+  public record Frame(ImageReference source, double[] position, byte[] inside) {}
 
   /**
    * What the segment is.
@@ -53,17 +54,24 @@ public final class Segmentation {
     if (dimensionUid.length() > 64) {
       dimensionUid = dimensionUid.substring(0, 62) + ".1";
     }
-    byte[] pixels = new byte[frames.size() * g.rows() * g.columns()];
+    int perFrame0 = g.rows() * g.columns();
+    long bits = (long) frames.size() * perFrame0;
+    byte[] pixels = new byte[(int) ((bits + 15) / 16 * 2)]; // even length
     List<DicomDataset> perFrame = new ArrayList<>();
     List<DicomDataset> referenced = new ArrayList<>();
     String series = frames.get(0).source().seriesUid();
     for (int f = 0; f < frames.size(); f++) {
       Frame frame = frames.get(f);
-      if (frame.values().length != g.rows() * g.columns()) {
-        throw new IllegalArgumentException("frame " + f + " has " + frame.values().length + " values, not "
+      if (frame.inside().length != perFrame0) {
+        throw new IllegalArgumentException("frame " + f + " has " + frame.inside().length + " values, not "
             + g.rows() + "x" + g.columns());
       }
-      System.arraycopy(frame.values(), 0, pixels, f * g.rows() * g.columns(), frame.values().length);
+      for (int i = 0; i < perFrame0; i++) {
+        if (frame.inside()[i] != 0) {
+          long bit = (long) f * perFrame0 + i;
+          pixels[(int) (bit >>> 3)] |= (byte) (1 << (bit & 7));
+        }
+      }
       DicomDataset source = frame.source().item()
           .sequence(Tag.PURPOSE_OF_REFERENCE_CODE_SEQUENCE, SOURCE_FOR_PROCESSING.item());
       perFrame.add(new DicomDataset()
@@ -112,15 +120,13 @@ public final class Segmentation {
         .text(Tag.NUMBER_OF_FRAMES, "IS", Integer.toString(frames.size()))
         .us(Tag.ROWS, g.rows())
         .us(Tag.COLUMNS, g.columns())
-        .us(Tag.BITS_ALLOCATED, 8)
-        .us(Tag.BITS_STORED, 8)
-        .us(Tag.HIGH_BIT, 7)
+        .us(Tag.BITS_ALLOCATED, 1)
+        .us(Tag.BITS_STORED, 1)
+        .us(Tag.HIGH_BIT, 0)
         .us(Tag.PIXEL_REPRESENTATION, 0)
         .text(Tag.LOSSY_IMAGE_COMPRESSION, "CS", "00")
-        .text(Tag.SEGMENTATION_TYPE, "CS", "FRACTIONAL")
+        .text(Tag.SEGMENTATION_TYPE, "CS", "BINARY")
         .sequence(Tag.SEGMENT_SEQUENCE, segmentItem)
-        .us(Tag.MAXIMUM_FRACTIONAL_VALUE, MAXIMUM_FRACTIONAL_VALUE)
-        .text(Tag.SEGMENTATION_FRACTIONAL_TYPE, "CS", "PROBABILITY")
         .text(Tag.CONTENT_LABEL, "CS", "LESION")
         .text(Tag.CONTENT_DESCRIPTION, "LO", description)
         .empty(Tag.CONTENT_CREATOR_NAME, "PN")

@@ -18,12 +18,29 @@ public final class DicomDataset {
   public record Element(String vr, byte[] value, List<DicomDataset> items) {}
 
   private final TreeMap<Integer, Element> elements = new TreeMap<>(Integer::compareUnsigned);
+  /** Longest value (per value of a multi-valued element) of the string VRs this project writes (PS3.5 6.2). */
+  private static final Map<String, Integer> MAX_LENGTH = Map.of("AE", 16, "CS", 16, "DA", 8, "DS", 16, "IS", 12,
+      "LO", 64, "PN", 64 * 5, "SH", 16, "TM", 16, "UI", 64);
+  private static final Map<String, Integer> MAX_TEXT = Map.of("ST", 1024, "LT", 10240);
 
   public DicomDataset text(int tag, String vr, String value) {
     for (int i = 0; i < value.length(); i++) {
       if (value.charAt(i) > 0x7e || value.charAt(i) < 0x20 && value.charAt(i) != '\n' && value.charAt(i) != '\r') {
         throw new IllegalArgumentException(String.format("(%08X) text must be printable ASCII: %s", tag, value));
       }
+    }
+    Integer max = MAX_LENGTH.get(vr);
+    if (max != null) {
+      for (String v : value.split("\\\\", -1)) {
+        if (v.length() > max) {
+          throw new IllegalArgumentException(String.format("(%08X) %s values are at most %d characters: %s", tag, vr,
+              max, v));
+        }
+      }
+    }
+    Integer text = MAX_TEXT.get(vr);
+    if (text != null && value.length() > text) {
+      throw new IllegalArgumentException(String.format("(%08X) %s is at most %d characters", tag, vr, text));
     }
     return put(tag, new Element(vr, value.getBytes(StandardCharsets.US_ASCII), null));
   }

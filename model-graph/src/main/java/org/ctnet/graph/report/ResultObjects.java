@@ -42,8 +42,8 @@ public final class ResultObjects {
   public static final String REPORT_SERIES = "CT-Net AI result (research use, not for diagnosis)";
   public static final String CAPTURE_SERIES = "CT-Net AI heatmaps (research use, not for diagnosis)";
   public static final String SEGMENTATION_SERIES = "CT-Net AI lesion map (research use, not for diagnosis)";
-  /** A slice joins the lesion SEG when some pixel's lesion probability reaches this (5%, as 0..255). */
-  static final int SEGMENTATION_MIN_LEVEL = 13;
+  /** A pixel is lesion in the SEG where its lesion probability is above 0.5, as for the involvement (0..255). */
+  static final int LESION_LEVEL = 128;
   public static final String MANUFACTURER = "CT-Net Java";
   public static final String RESEARCH_ONLY = "Research use only, not for diagnosis.";
   /** Series numbers for results: clear of the scanner's usual 1..999. */
@@ -133,8 +133,8 @@ public final class ResultObjects {
   }
 
   /**
-   * The lesion map of every used slice with some lesion probability, on the source slices' pixels,
-   * as one fractional SEG; null without a lesion head, when no slice has any, or when the series lacks
+   * The lesion (probability above 0.5) of every used slice that has some, on the source slices'
+   * pixels, as one binary SEG; null without a lesion head, when no slice has any, or when the series lacks
    * the geometry a SEG needs (position, orientation, pixel spacing, slice thickness, frame of
    * reference) or is multi-frame.
    */
@@ -167,13 +167,14 @@ public final class ResultObjects {
           || slice.header().geometry().columns() != geometry.columns()) {
         return null;
       }
-      int peak = 0;
-      for (byte b : map) {
-        peak = Math.max(peak, b & 0xff);
+      byte[] onSource = SourceGrid.project(map, h, w, result.sliceFrames().get(i), geometry.rows(), geometry.columns());
+      boolean any = false;
+      for (int p = 0; p < onSource.length; p++) {
+        onSource[p] = (byte) ((onSource[p] & 0xff) >= LESION_LEVEL ? 1 : 0);
+        any |= onSource[p] != 0;
       }
-      if (peak >= SEGMENTATION_MIN_LEVEL) {
-        frames.add(new org.ctnet.dicom.objects.Segmentation.Frame(reference(slice), position,
-            SourceGrid.project(map, h, w, result.sliceFrames().get(i), geometry.rows(), geometry.columns())));
+      if (any) {
+        frames.add(new org.ctnet.dicom.objects.Segmentation.Frame(reference(slice), position, onSource));
       }
     }
     if (frames.isEmpty()) {
@@ -187,7 +188,7 @@ public final class ResultObjects {
             Code.LESION, settings.software()),
         new org.ctnet.dicom.objects.Segmentation.Geometry(geometry.rows(), geometry.columns(), orientation, spacing,
             thickness, frameOfReference),
-        frames, "CT-Net lesion probability. " + RESEARCH_ONLY));
+        frames, "CT-Net lesion, p > 0.5. Research use, not for diagnosis."));
   }
 
   /** The report a study gets when none of its series could be scored: why, per series or file. */

@@ -172,7 +172,12 @@ public final class Main implements Callable<Integer> {
     String model = pacsModel != null ? pacsModel : env.get("CTNET_PACS_MODEL");
     p = p.withDestination(url != null ? java.net.URI.create(url) : p.url(), spool != null ? Path.of(spool) : p.spool(),
         quiet != null ? Long.parseLong(quiet) : p.quietMillis());
-    return model != null ? p.withModel(model) : p;
+    p = model != null ? p.withModel(model) : p;
+    String token = env.get("CTNET_PACS_TOKEN_FILE");
+    String basic = env.get("CTNET_PACS_BASIC_AUTH_FILE");
+    String ca = env.get("CTNET_PACS_CA_FILE");
+    return p.withCredentials(token != null ? Path.of(token) : p.tokenFile(), basic != null ? Path.of(basic)
+        : p.basicAuthFile(), ca != null ? Path.of(ca) : p.caFile());
   }
 
   /** application.yaml, then the environment, then the flags. */

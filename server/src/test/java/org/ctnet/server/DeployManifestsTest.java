@@ -138,7 +138,7 @@ class DeployManifestsTest {
   @Test
   void everyKustomizationRendersWithKubectl() throws Exception {
     List<java.nio.file.Path> kustomizations = DeployFiles.kustomizations();
-    assertEquals(4, kustomizations.size(), kustomizations.toString());
+    assertEquals(5, kustomizations.size(), kustomizations.toString());
     for (java.nio.file.Path k : kustomizations) {
       List<Manifest> rendered = DeployFiles.rendered(k);
       assertFalse(rendered.isEmpty(), k.toString());
@@ -152,6 +152,52 @@ class DeployManifestsTest {
     List<Manifest> sync = DeployFiles.rendered(DeployFiles.root().resolve("deploy/kubernetes/overlays/bucket-sync"));
     Manifest deployment = sync.stream().filter(m -> m.kind().equals("Deployment")).findFirst().orElseThrow();
     assertEquals(2, DeployFiles.containers(deployment).size(), "the server and the sync sidecar");
+  }
+
+  @Test
+  void thePacsReceiverIsAloneSpoolsOnItsOwnVolumeAndReadsItsSettings() throws Exception {
+    List<Manifest> pacs = DeployFiles.rendered(DeployFiles.root().resolve("deploy/kubernetes/overlays/pacs"));
+    Manifest receiver = pacs.stream().filter(m -> m.kind().equals("Deployment") && m.name().equals("ctnet-pacs"))
+        .findFirst().orElseThrow();
+    assertEquals(1, receiver.body().path("spec").path("replicas").asInt(), "one spool per study: one receiver");
+    assertEquals("Recreate", receiver.body().path("spec").path("strategy").path("type").asText());
+    JsonNode c = DeployFiles.containers(receiver).get(0);
+    Map<String, String> env = new HashMap<>();
+    for (JsonNode from : c.path("envFrom")) {
+      String name = from.path("configMapRef").path("name").asText();
+      Manifest map = pacs.stream().filter(m -> m.kind().equals("ConfigMap") && m.name().equals(name)).findFirst()
+          .orElseThrow(() -> new AssertionError("envFrom names ConfigMap " + name + ", which the overlay lacks"));
+      map.body().path("data").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+    }
+    c.path("env").forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
+    for (String file : List.of("CTNET_BEARER_TOKEN_FILE", "CTNET_PACS_TOKEN_FILE")) {
+      assertTrue(mounted(c, env.get(file)), file + " " + env.get(file) + " is on a mounted secret");
+      env.put(file, Files.writeString(dir.resolve(file), "secret\n").toString());
+    }
+    Main main = new Main(Config.create(), env);
+    List<String> args = new java.util.ArrayList<>();
+    c.path("args").forEach(a -> args.add(a.asText()));
+    new CommandLine(main).parseArgs(args.toArray(String[]::new));
+    var settings = main.pacsSettings();
+    assertTrue(settings.enabled(), "STOW-RS on: " + settings);
+    assertEquals("/spool", settings.spool().toString());
+    JsonNode spoolVolume = null;
+    for (JsonNode mount : c.path("volumeMounts")) {
+      if (mount.path("mountPath").asText().equals("/spool")) {
+        for (JsonNode v : DeployFiles.podSpec(receiver).path("volumes")) {
+          if (v.path("name").asText().equals(mount.path("name").asText())) {
+            spoolVolume = v;
+          }
+        }
+      }
+    }
+    assertTrue(spoolVolume != null && spoolVolume.has("persistentVolumeClaim"),
+        "the spool outlives the pod (a claim, not an emptyDir): " + spoolVolume);
+    String claim = spoolVolume.path("persistentVolumeClaim").path("claimName").asText();
+    assertTrue(pacs.stream().anyMatch(m -> m.kind().equals("PersistentVolumeClaim") && m.name().equals(claim)), claim);
+    Manifest service = pacs.stream().filter(m -> m.kind().equals("Service") && m.name().equals("ctnet-pacs"))
+        .findFirst().orElseThrow();
+    assertEquals("ctnet-pacs", service.body().path("spec").path("selector").path("app.kubernetes.io/name").asText());
   }
 
   @Test
@@ -224,8 +270,12 @@ class DeployManifestsTest {
     for (Manifest m : all) {
       switch (m.kind()) {
         case "Service" -> {
-          assertEquals(podLabels, m.body().path("spec").path("selector"), m.file().toString());
-          port(container, m.body().path("spec").path("ports").path(0).path("targetPort"));
+          // Each Service selects the pods of a Deployment rendered beside it, on a port that pod names.
+          Manifest target = all.stream().filter(d -> d.kind().equals("Deployment") && d.file().equals(m.file())
+              && d.body().path("spec").path("template").path("metadata").path("labels")
+                  .equals(m.body().path("spec").path("selector"))).findFirst()
+              .orElseThrow(() -> new AssertionError(m.file() + ": Service " + m.name() + " selects no Deployment"));
+          port(serverContainers(target).get(0), m.body().path("spec").path("ports").path(0).path("targetPort"));
         }
         case "PodDisruptionBudget" -> assertEquals(podLabels, m.body().path("spec").path("selector").path("matchLabels"));
         case "HorizontalPodAutoscaler" -> {
@@ -249,7 +299,8 @@ class DeployManifestsTest {
       assertTrue(all.stream().anyMatch(m -> m.kind().equals(patch.kind()) && m.name().equals(patch.name())),
           patch.file() + " patches a resource that exists");
     }
-    String rule = all.stream().filter(m -> m.kind().equals("ConfigMap")).findFirst().orElseThrow()
+    String rule = all.stream().filter(m -> m.kind().equals("ConfigMap") && m.body().path("data").has("config.yaml"))
+        .findFirst().orElseThrow()
         .body().path("data").path("config.yaml").asText();
     assertTrue(rule.contains("ctnet_queue_images"), rule);
     assertTrue(all.stream().anyMatch(m -> m.kind().equals("PersistentVolumeClaim")

@@ -33,6 +33,9 @@ public record PacsSettings(URI url, Path tokenFile, Path basicAuthFile, Path caF
       throw new IllegalArgumentException("ctnet.pacs.url must be an http or https DICOMweb root, got " + url);
     }
     new Uids(uidRoot); // checked here, at start, rather than at the first study
+    if (tokenFile != null && basicAuthFile != null) {
+      throw new IllegalArgumentException("give the PACS a bearer token file or a basic auth file, not both");
+    }
   }
 
   public static PacsSettings defaults() {
@@ -63,6 +66,11 @@ public record PacsSettings(URI url, Path tokenFile, Path basicAuthFile, Path caF
 
   public PacsSettings withDestination(URI newUrl, Path newSpool, long newQuietMillis) {
     return new PacsSettings(newUrl, tokenFile, basicAuthFile, caFile, model, newSpool, newQuietMillis, maxStudyBytes,
+        maxStudyInstances, maxInstanceBytes, uidRoot);
+  }
+
+  public PacsSettings withCredentials(Path newTokenFile, Path newBasicAuthFile, Path newCaFile) {
+    return new PacsSettings(url, newTokenFile, newBasicAuthFile, newCaFile, model, spool, quietMillis, maxStudyBytes,
         maxStudyInstances, maxInstanceBytes, uidRoot);
   }
 

@@ -37,6 +37,12 @@ public final class OrthancServer implements AutoCloseable {
    * studies to with its own STOW-RS client.
    */
   public static OrthancServer start(Path dir, Map<String, String> dicomWebServers) throws IOException {
+    return start(dir, dicomWebServers, List.of());
+  }
+
+  /** As {@link #start(Path, Map)}, running these Lua scripts (e.g. auto-routing on stable studies). */
+  public static OrthancServer start(Path dir, Map<String, String> dicomWebServers, List<Path> luaScripts)
+      throws IOException {
     Path binary = DicomTools.find("Orthanc");
     if (binary == null) {
       fail("Orthanc is not installed: apt-get install -y orthanc orthanc-dicomweb (.ci/run installs it)");
@@ -46,10 +52,11 @@ public final class OrthancServer implements AutoCloseable {
     if (plugin == null) {
       fail("Orthanc's DICOMweb plugin is not installed: apt-get install -y orthanc-dicomweb (.ci/run installs it)");
     }
-    return new OrthancServer(binary, plugin, dir, dicomWebServers);
+    return new OrthancServer(binary, plugin, dir, dicomWebServers, luaScripts);
   }
 
-  private OrthancServer(Path binary, Path plugin, Path dir, Map<String, String> servers) throws IOException {
+  private OrthancServer(Path binary, Path plugin, Path dir, Map<String, String> servers, List<Path> luaScripts)
+      throws IOException {
     this.dir = dir;
     Files.createDirectories(dir);
     this.httpPort = freePort();
@@ -65,6 +72,8 @@ public final class OrthancServer implements AutoCloseable {
     config.put("DicomServerEnabled", false);
     config.put("StableAge", 1);
     config.putArray("Plugins").add(plugin.toString());
+    var lua = config.putArray("LuaScripts");
+    luaScripts.forEach(l -> lua.add(l.toAbsolutePath().toString()));
     ObjectNode web = config.putObject("DicomWeb");
     web.put("Enable", true);
     web.put("Root", "/dicom-web/");

@@ -17,6 +17,7 @@ import org.ctnet.server.config.ServerSettings;
 import org.ctnet.server.http.Endpoints.Access;
 import org.ctnet.server.http.Endpoints.Call;
 import org.ctnet.server.inference.ImageInference;
+import org.ctnet.server.inference.ScanUploads;
 import org.ctnet.server.inference.Json;
 import org.ctnet.server.inference.TfServingInference;
 import org.ctnet.server.problem.Problem;
@@ -31,24 +32,50 @@ final class ImageApiRoutes implements HttpService {
   private final ImageInference inference;
   private final TfServingInference status;
   private final ServerSettings settings;
+  private final ScanUploads uploads;
 
   ImageApiRoutes(Endpoints endpoints, ImageInference inference, TfServingInference status, ServerSettings settings) {
     this.endpoints = endpoints;
     this.inference = inference;
     this.status = status;
     this.settings = settings;
+    // A scan's files wait on disk; one scan may hold as much as the decode budget lets it score.
+    this.uploads = ScanUploads.inTemporaryFolder(Math.max(settings.maxBodyBytes(), 4 * settings.decodeBudgetBytes()));
   }
 
   @Override
   public void routing(HttpRules rules) {
     rules.post(RestPaths.IMAGE_API + "/*", endpoints.json("image", Access.TOKEN_AND_BODY, this::post));
     rules.get(RestPaths.IMAGE_API, endpoints.json("models", Access.TOKEN, r -> status.overview()));
+    rules.post(RestPaths.SCAN_UPLOADS, endpoints.json("scan_upload", Access.TOKEN,
+        call -> Json.object().put("upload", uploads.create()).put("expires_after_idle_seconds",
+            ScanUploads.IDLE_MILLIS / 1000)));
+    rules.post(RestPaths.SCAN_UPLOADS + "/{id}/files", endpoints.json("scan_upload", Access.TOKEN_AND_BODY, call -> {
+      if (call.body().length == 0) {
+        throw ServingException.badRequest("no file in the request body");
+      }
+      long[] sofar = uploads.add(call.request().path().pathParameters().get("id"), call.query("name"), call.body());
+      return Json.object().put("files", sofar[0]).put("bytes", sofar[1]);
+    }));
+    rules.delete(RestPaths.SCAN_UPLOADS + "/{id}", endpoints.json("scan_upload", Access.TOKEN, call -> {
+      uploads.remove(call.request().path().pathParameters().get("id"));
+      return Json.object().put("removed", true);
+    }));
   }
 
   private JsonNode post(Call call) {
     ModelPath t = ModelPath.after(call.path(), RestPaths.IMAGE_API);
     String contentType = call.request().headers().first(HeaderNames.CONTENT_TYPE).orElse("");
     if (t.tail().equals(RestPaths.IMAGE_SCAN)) {
+      String upload = call.query("upload");
+      if (upload != null) {
+        // A scan uploaded file by file: scored from disk, then removed (also when scoring fails).
+        try {
+          return inference.scan(t.model(), t.version(), uploads.files(upload), explainQuery(call));
+        } finally {
+          uploads.remove(upload);
+        }
+      }
       return inference.scan(t.model(), t.version(), scanFiles(contentType, call.body()), explainQuery(call));
     }
     byte[] image = Multipart.imageFrom(contentType, call.body());

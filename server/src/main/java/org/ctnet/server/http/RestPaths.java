@@ -11,6 +11,8 @@ public final class RestPaths {
   public static final String KSERVE_READY = "/v2/health/ready";
   public static final String KSERVE_MODELS = "/v2/models";
   public static final String IMAGE_API = "/api/models";
+  /** Scans uploaded file by file: POST creates an upload, POST {id}/files adds one file, DELETE {id} drops it. */
+  public static final String SCAN_UPLOADS = "/api/scans";
   /** STOW-RS (PS3.18 10.5): studies sent here are scored and answered into the configured PACS. */
   public static final String DICOMWEB_STUDIES = "/dicomweb/studies";
   /** The studies answered lately, and a request to answer a spooled study now. */

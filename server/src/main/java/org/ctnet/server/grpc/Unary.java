@@ -39,16 +39,55 @@ public final class Unary {
     R handle(Q request);
   }
 
+  /**
+   * A request as the server receives it: the message, or why its bytes are not one. grpc-java answers
+   * an exception thrown while parsing with UNKNOWN and a logged stack trace; parsed here, a malformed
+   * message becomes an INVALID_ARGUMENT like any other bad request.
+   */
+  record Parsed<Q>(Q message, String malformed) {}
+
+  /** The request marshaller that never throws: failures become a {@link Parsed} with the reason. */
+  static final class TolerantMarshaller<Q> implements MethodDescriptor.Marshaller<Parsed<Q>> {
+    private final MethodDescriptor.Marshaller<Q> inner;
+
+    TolerantMarshaller(MethodDescriptor.Marshaller<Q> inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public java.io.InputStream stream(Parsed<Q> value) {
+      return inner.stream(value.message());
+    }
+
+    @Override
+    public Parsed<Q> parse(java.io.InputStream stream) {
+      try {
+        return new Parsed<>(inner.parse(stream), null);
+      } catch (RuntimeException e) {
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        String reason = String.valueOf(cause.getMessage());
+        return new Parsed<>(null, "malformed request message: "
+            + (reason.length() > 160 ? reason.substring(0, 160) + "…" : reason));
+      }
+    }
+  }
+
   /** Binds one method; {@code modelOf} names the model a request is for (for the metrics), or "". */
   static <Q extends Message, R extends Message> void bind(ServerServiceDefinition.Builder service,
       MethodDescriptor<Q, R> method, Function<Q, String> modelOf, Handler<Q, R> handler, Metrics metrics,
       ModelRepository repository) {
     String endpoint = "grpc_" + method.getBareMethodName();
-    service.addMethod(method, ServerCalls.asyncUnaryCall((request, responses) -> {
+    MethodDescriptor<Parsed<Q>, R> received = method.toBuilder(new TolerantMarshaller<>(method.getRequestMarshaller()),
+        method.getResponseMarshaller()).build();
+    service.addMethod(received, ServerCalls.asyncUnaryCall((parsed, responses) -> {
       long start = System.nanoTime();
       RequestScope.begin();
       Status.Code code = Status.Code.OK;
+      Q request = parsed.message();
       try {
+        if (parsed.malformed() != null) {
+          throw org.ctnet.server.problem.ServingException.badRequest(parsed.malformed());
+        }
         responses.onNext(handler.handle(request));
         responses.onCompleted();
       } catch (RuntimeException e) {
@@ -61,7 +100,8 @@ public final class Unary {
       } finally {
         double seconds = (System.nanoTime() - start) / 1e9;
         String version = RequestScope.end();
-        metrics.request(endpoint, repository.metricLabel(modelOf.apply(request)), version, code.value(), seconds);
+        metrics.request(endpoint, repository.metricLabel(request == null ? "" : modelOf.apply(request)), version,
+            code.value(), seconds);
         ACCESS.info(String.format("gRPC %s %s %.1f ms%s", method.getFullMethodName(), code, seconds * 1000,
             version.isEmpty() ? "" : " version " + version));
       }

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # The reliability soak of the README: serves saved_models/ on a spare port, replays the hostile
 # battery plus N random mutations (default 10,000) through HostileHarness, and prints the server's
-# RSS before and after, then 20 hot swaps of a model version under load (0 failed requests expected).
-#   scripts/hostile-soak.sh [mutations] [port] > runs/hostile-soak.log 2>&1
+# RSS before and after, then the same number of mutated gRPC messages against every TF Serving and
+# KServe method (GrpcHostileHarness: no UNKNOWN/INTERNAL/DATA_LOSS/timeout, the server log's growth),
+# then 20 hot swaps of a model version under load (0 failed requests expected).
+#   scripts/hostile-soak.sh [mutations] [port] [grpc-port] > runs/hostile-soak.log 2>&1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MUTATIONS="${1:-10000}"
 PORT="${2:-8599}"
+GRPC_PORT="${3:-8598}"
 ./dev build
 SOAK=$(mktemp -d)
 trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$SOAK"' EXIT
 cp -r saved_models/ctnet "$SOAK/"
-CTNET_HEAP=1g ./dev serve --port "$PORT" --grpc-port -1 --model-base-path "$SOAK" --poll-seconds 1 > "$SOAK.server.log" 2>&1 &
+CTNET_HEAP=1g ./dev serve --port "$PORT" --grpc-port "$GRPC_PORT" --model-base-path "$SOAK" --poll-seconds 1 > "$SOAK.server.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 120); do curl -sf "http://localhost:$PORT/v2/health/ready" >/dev/null && break; sleep 1; done
 JAVA_PID=$(pgrep -f "server.jar --port $PORT" | head -1)
@@ -23,6 +26,10 @@ START=$(date +%s)
 ./dev java -cp benchmarks/target/benchmarks.jar org.ctnet.bench.server.HostileHarness "http://localhost:$PORT" ctnet "$MUTATIONS" 224
 AFTER=$(rss)
 echo "hostile run: $(( $(date +%s) - START )) s; server RSS ${BEFORE} kB before, ${AFTER} kB after ($(awk -v a="$AFTER" -v b="$BEFORE" 'BEGIN {printf "%+.1f%%", 100 * (a - b) / b}'))"
+
+LOG_BEFORE=$(stat -c %s "$SOAK.server.log")
+./dev java -cp benchmarks/target/benchmarks.jar org.ctnet.bench.server.GrpcHostileHarness "localhost:$GRPC_PORT" ctnet 224 "$MUTATIONS"
+echo "server log growth over the gRPC mutations: $(( $(stat -c %s "$SOAK.server.log") - LOG_BEFORE )) bytes"
 
 # 20 hot swaps under load: a new version folder appears (copied in beside, then renamed in), the
 # oldest goes; a client predicts throughout and counts failures.

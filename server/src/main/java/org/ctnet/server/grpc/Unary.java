@@ -20,7 +20,41 @@ import org.ctnet.server.repository.RequestScope;
 public final class Unary {
   private static final Logger ACCESS = Logger.getLogger("ctnet.access");
 
+  private static final RateLimitedLog MALFORMED_LINES = new RateLimitedLog(ACCESS, 10);
+
   private Unary() {}
+
+  /**
+   * At most {@code perSecond} lines a second; the lines dropped are counted and said in the next line
+   * that gets through.
+   */
+  static final class RateLimitedLog {
+    private final Logger log;
+    private final int perSecond;
+    private long second;
+    private int written;
+    private long dropped;
+
+    RateLimitedLog(Logger log, int perSecond) {
+      this.log = log;
+      this.perSecond = perSecond;
+    }
+
+    synchronized void log(String line) {
+      long now = System.nanoTime() / 1_000_000_000L;
+      if (now != second) {
+        second = now;
+        written = 0;
+      }
+      if (written >= perSecond) {
+        dropped++;
+        return;
+      }
+      written++;
+      log.info(dropped == 0 ? line : line + " (" + dropped + " more malformed messages not logged)");
+      dropped = 0;
+    }
+  }
 
   /** The descriptor of {@code service/method} taking {@code request} and answering {@code response}. */
   public static <Q extends Message, R extends Message> MethodDescriptor<Q, R> method(String service, String method,
@@ -102,8 +136,13 @@ public final class Unary {
         String version = RequestScope.end();
         metrics.request(endpoint, repository.metricLabel(request == null ? "" : modelOf.apply(request)), version,
             code.value(), seconds);
-        ACCESS.info(String.format("gRPC %s %s %.1f ms%s", method.getFullMethodName(), code, seconds * 1000,
-            version.isEmpty() ? "" : " version " + version));
+        String line = String.format("gRPC %s %s %.1f ms%s", method.getFullMethodName(), code, seconds * 1000,
+            version.isEmpty() ? "" : " version " + version);
+        if (parsed.malformed() == null) {
+          ACCESS.info(line);
+        } else {
+          MALFORMED_LINES.log(line); // a flood of garbage must not fill the disk with log
+        }
       }
     }));
   }

@@ -53,6 +53,22 @@ public final class Main implements Callable<Integer> {
       + "(default ctnet; also CTNET_PACS_MODEL).")
   String pacsModel;
 
+  @Option(names = "--tls-cert", paramLabel = "PEM", description = "Serve REST and gRPC over TLS with this certificate "
+      + "chain (and --tls-key); re-read when it changes (rotation without restart). Also CTNET_TLS_CERT_FILE.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "The TLS private key (PKCS#8, PKCS#1 or SEC1 PEM). "
+      + "Also CTNET_TLS_KEY_FILE.")
+  Path tlsKey;
+
+  @Option(names = "--tls-client-ca", paramLabel = "PEM", description = "Mutual TLS: clients must present a "
+      + "certificate from these CAs (health routes included). Also CTNET_TLS_CLIENT_CA_FILE.")
+  Path tlsClientCa;
+
+  @Option(names = "--tls-allowed-clients", paramLabel = "NAMES", description = "Mutual TLS: only these client "
+      + "names (subject CN or a DNS/URI/email SAN), comma-separated. Also CTNET_TLS_ALLOWED_CLIENTS.")
+  String tlsAllowedClients;
+
   @Option(names = "--host", description = "Address to bind (default 0.0.0.0).")
   String host;
 
@@ -137,14 +153,16 @@ public final class Main implements Callable<Integer> {
           + " does not exist (set --model-base-path or CTNET_MODEL_BASE_PATH)");
       return 1;
     }
-    ServerApp app = new ServerApp(settings, pacsSettings());
+    var tls = tlsSettings();
+    ServerApp app = new ServerApp(settings, pacsSettings(), tls);
     if (!app.repository().ready()) {
       err.println("warning: no model version could be loaded from " + settings.modelBasePath().toAbsolutePath()
           + "; the server starts unready and keeps polling");
     }
     WebServer server = app.start();
     Runtime.getRuntime().addShutdownHook(new Thread(app::close, "shutdown"));
-    out.printf("CT-Net server on http://%s:%d/%s serving %s from %s%n", settings.host(), server.port(),
+    out.printf("CT-Net server on %s://%s:%d/%s serving %s from %s%n", tls.enabled() ? "https" : "http",
+        settings.host(), server.port(),
         app.grpcPort() >= 0 ? " (gRPC on port " + app.grpcPort() + ")" : "", app.repository().models(),
         settings.modelConfigFile() != null ? settings.modelConfigFile().toAbsolutePath()
             : settings.modelBasePath().toAbsolutePath());
@@ -161,6 +179,12 @@ public final class Main implements Callable<Integer> {
     } catch (java.io.IOException e) {
       throw new IllegalArgumentException("cannot read the token file " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /** TLS: application.yaml, then the environment, then the flags. */
+  org.ctnet.server.security.TlsSettings tlsSettings() {
+    return org.ctnet.server.security.TlsSettings.from(config, env).with(tlsCert, tlsKey, tlsClientCa,
+        tlsAllowedClients);
   }
 
   /** The PACS section: application.yaml, then the environment, then the flags. */

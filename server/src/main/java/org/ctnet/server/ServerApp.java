@@ -20,6 +20,8 @@ import org.ctnet.graph.runtime.SessionOptions;
 public final class ServerApp implements AutoCloseable {
   private final ServerSettings settings;
   private final org.ctnet.server.pacs.PacsSettings pacs;
+  /** Null without TLS. */
+  private final org.ctnet.server.security.TlsMaterial tls;
   private final ModelRepository repository;
   private final HttpApi http;
   /** Null when gRPC is off (port -1). */
@@ -40,6 +42,12 @@ public final class ServerApp implements AutoCloseable {
 
   /** With a PACS to answer STOW-RS studies into (off when {@code pacs} has no URL). */
   public ServerApp(ServerSettings settings, org.ctnet.server.pacs.PacsSettings pacs) {
+    this(settings, pacs, org.ctnet.server.security.TlsSettings.OFF);
+  }
+
+  /** With TLS on both ports when {@code tls} is enabled (mutual TLS when it names a client CA). */
+  public ServerApp(ServerSettings settings, org.ctnet.server.pacs.PacsSettings pacs,
+      org.ctnet.server.security.TlsSettings tls) {
     // ImageIO buffers streams in temp files by default: in memory instead, so images decode and encode
     // on a read-only filesystem (the container image) and no request writes to disk.
     javax.imageio.ImageIO.setUseCache(false);
@@ -49,7 +57,9 @@ public final class ServerApp implements AutoCloseable {
     ImageInputs inputs = new ImageInputs(settings);
     SchedulerCalls calls = new SchedulerCalls(settings);
     this.http = new HttpApi(repository, settings, pacs, metrics, inputs, calls);
-    this.grpc = settings.grpcPort() >= 0 ? new GrpcServer(repository, settings, metrics, inputs, calls) : null;
+    // One TLS material (re-read on rotation) for both ports.
+    this.tls = tls.enabled() ? new org.ctnet.server.security.TlsMaterial(tls) : null;
+    this.grpc = settings.grpcPort() >= 0 ? new GrpcServer(repository, settings, metrics, inputs, calls, this.tls) : null;
     this.settings = settings;
     this.pacs = pacs;
   }
@@ -73,6 +83,9 @@ public final class ServerApp implements AutoCloseable {
     WebServerConfig.Builder builder = WebServer.builder().host(settings.host()).port(settings.port())
         .shutdownHook(false);
     HttpApi.configure(builder, settings, pacs);
+    if (tls != null) {
+      builder.tls(HttpApi.tls(tls));
+    }
     server = builder.routing(this::routing).build().start();
     if (grpc != null) {
       grpc.start();

@@ -47,6 +47,12 @@ public final class GrpcServer implements AutoCloseable {
   /** {@code inputs} and {@code calls} are REST's too: one decode budget bounds both protocols. */
   public GrpcServer(ModelRepository repository, ServerSettings settings, Metrics metrics, ImageInputs inputs,
       SchedulerCalls calls) {
+    this(repository, settings, metrics, inputs, calls, null);
+  }
+
+  /** With TLS from {@code tls} (null: plaintext), the same material and rotation as the REST port. */
+  public GrpcServer(ModelRepository repository, ServerSettings settings, Metrics metrics, ImageInputs inputs,
+      SchedulerCalls calls, org.ctnet.server.security.TlsMaterial tls) {
     List<ServerServiceDefinition> services = new ArrayList<>(
         new TfServingService(repository, settings, inputs, calls).definitions(metrics));
     services.add(new KServeService(repository, settings, inputs, calls, () -> draining).definition(metrics));
@@ -54,9 +60,34 @@ public final class GrpcServer implements AutoCloseable {
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(settings.host(), settings.grpcPort()))
         .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, settings.maxBodyBytes()))
         .executor(executor);
+    if (tls != null) {
+      builder.sslContext(sslContext(tls));
+    }
     ServerInterceptor auth = authorization(settings.bearerToken());
     services.forEach(s -> builder.addService(ServerInterceptors.intercept(s, auth)));
     this.server = builder.build();
+  }
+
+  /**
+   * Netty's TLS over the shared key and trust managers (the JDK provider, so each handshake asks them:
+   * a rotated certificate reaches new connections), TLS 1.2+ and the same suites as REST.
+   */
+  private static io.grpc.netty.shaded.io.netty.handler.ssl.SslContext sslContext(
+      org.ctnet.server.security.TlsMaterial tls) {
+    var builder = io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.configure(
+        io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder.forServer(tls.keyManager()),
+        io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider.JDK)
+        .protocols(org.ctnet.server.security.TlsMaterial.PROTOCOLS)
+        .ciphers(java.util.List.of(org.ctnet.server.security.TlsMaterial.CIPHER_SUITES));
+    if (tls.settings().mutual()) {
+      builder.trustManager(tls.clientTrustManager())
+          .clientAuth(io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth.REQUIRE);
+    }
+    try {
+      return builder.build();
+    } catch (javax.net.ssl.SSLException e) {
+      throw new IllegalArgumentException("cannot set up gRPC TLS: " + e.getMessage(), e);
+    }
   }
 
   /** Starts listening; returns the bound port (useful with port 0). */

@@ -60,6 +60,20 @@ public final class HttpApi {
     endpoints.drain();
   }
 
+  /**
+   * The REST port's TLS: the shared material (rotation included), TLS 1.2+ with forward-secret AEAD
+   * suites, client certificates required under mutual TLS.
+   */
+  public static io.helidon.common.tls.Tls tls(org.ctnet.server.security.TlsMaterial material) {
+    return io.helidon.common.tls.Tls.builder()
+        .sslContext(material.sslContext())
+        .enabledProtocols(java.util.List.of(org.ctnet.server.security.TlsMaterial.PROTOCOLS))
+        .enabledCipherSuites(java.util.List.of(org.ctnet.server.security.TlsMaterial.CIPHER_SUITES))
+        .clientAuth(material.settings().mutual() ? io.helidon.common.tls.TlsClientAuth.REQUIRED
+            : io.helidon.common.tls.TlsClientAuth.NONE)
+        .build();
+  }
+
   /** Stops answering spooled studies (they stay in the spool for the next start). */
   public void close() {
     if (stow != null) {

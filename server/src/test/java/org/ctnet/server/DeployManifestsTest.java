@@ -138,7 +138,7 @@ class DeployManifestsTest {
   @Test
   void everyKustomizationRendersWithKubectl() throws Exception {
     List<java.nio.file.Path> kustomizations = DeployFiles.kustomizations();
-    assertEquals(5, kustomizations.size(), kustomizations.toString());
+    assertEquals(6, kustomizations.size(), kustomizations.toString());
     for (java.nio.file.Path k : kustomizations) {
       List<Manifest> rendered = DeployFiles.rendered(k);
       assertFalse(rendered.isEmpty(), k.toString());
@@ -198,6 +198,25 @@ class DeployManifestsTest {
     Manifest service = pacs.stream().filter(m -> m.kind().equals("Service") && m.name().equals("ctnet-pacs"))
         .findFirst().orElseThrow();
     assertEquals("ctnet-pacs", service.body().path("spec").path("selector").path("app.kubernetes.io/name").asText());
+  }
+
+  @Test
+  void theTlsOverlayServesTlsFromItsSecretAndProbesOverHttps() throws Exception {
+    List<Manifest> rendered = DeployFiles.rendered(DeployFiles.root().resolve("deploy/kubernetes/overlays/tls"));
+    Manifest deployment = rendered.stream().filter(m -> m.kind().equals("Deployment")).findFirst().orElseThrow();
+    JsonNode c = serverContainers(deployment).get(0);
+    Map<String, String> env = new HashMap<>();
+    c.path("env").forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
+    for (String file : List.of("CTNET_TLS_CERT_FILE", "CTNET_TLS_KEY_FILE")) {
+      String path = env.get(file);
+      assertTrue(path != null && mounted(c, path), file + " " + path + " is on a mounted secret");
+    }
+    Main main = new Main(Config.create(), env);
+    new CommandLine(main).parseArgs();
+    assertTrue(main.tlsSettings().enabled(), "the server reads TLS from the overlay's environment");
+    for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+      assertEquals("HTTPS", c.path(probe).path("httpGet").path("scheme").asText(), probe + " over TLS");
+    }
   }
 
   @Test
@@ -291,7 +310,7 @@ class DeployManifestsTest {
       }
     }
     List<Manifest> patches = DeployFiles.patches();
-    assertEquals(2, patches.size(), "the queue-autoscaling and bucket-sync patches");
+    assertEquals(3, patches.size(), "the queue-autoscaling, bucket-sync and tls patches");
     for (Manifest patch : patches) {
       assertEquals(List.of(), patch.body().path("spec").path("metrics").findValuesAsText("name").stream()
           .filter(name -> !name.equals("cpu") && !exportedMetrics().contains("# TYPE " + name + " gauge")).toList(),

@@ -21,9 +21,22 @@ final class LeanHttpClient implements AutoCloseable {
   private byte[] body = new byte[8192];
 
   LeanHttpClient(URI base) throws IOException {
-    socket = new Socket();
-    socket.setTcpNoDelay(true);
-    socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), 10_000);
+    this(base, null);
+  }
+
+  /** Over TLS when {@code tls} is given (the handshake happens here, once per client). */
+  LeanHttpClient(URI base, javax.net.ssl.SSLContext tls) throws IOException {
+    Socket plain = new Socket();
+    plain.setTcpNoDelay(true);
+    plain.connect(new InetSocketAddress(base.getHost(), base.getPort()), 10_000);
+    if (tls != null) {
+      javax.net.ssl.SSLSocket secure = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket(plain,
+          base.getHost(), base.getPort(), true);
+      secure.startHandshake();
+      socket = secure;
+    } else {
+      socket = plain;
+    }
     out = socket.getOutputStream();
     in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
   }

@@ -1,0 +1,140 @@
+package org.ctnet.bench.server;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.ctnet.server.ServerApp;
+import org.ctnet.server.config.ServerSettings;
+import org.ctnet.server.pacs.PacsSettings;
+import org.ctnet.server.security.TlsSettings;
+
+/**
+ * Plain HTTP, TLS and mutual TLS in one run: three servers on the same model, loaded in turn by 8
+ * keep-alive clients posting a PNG to TF Serving's predict (serving_bytes), rounds interleaved so the
+ * machine's drift hits all three alike; prints each round's throughput and the ratios to plain HTTP.
+ *   java -cp benchmarks.jar org.ctnet.bench.server.TlsBenchmark saved_models slice.png [rounds] [seconds]
+ */
+public final class TlsBenchmark {
+  private TlsBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    Path models = Path.of(args[0]);
+    byte[] png = Files.readAllBytes(Path.of(args[1]));
+    int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+    double seconds = args.length > 3 ? Double.parseDouble(args[3]) : 10;
+    Path dir = Files.createTempDirectory("ctnet-tls-bench");
+    openssl(dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+        "-subj", "/CN=bench-ca", "-keyout", "ca.key", "-out", "ca.pem");
+    for (String name : List.of("server", "client")) {
+      openssl(dir, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=" + name,
+          "-keyout", name + ".key", "-out", name + ".csr");
+      Files.writeString(dir.resolve(name + ".ext"), "subjectAltName=IP:127.0.0.1,DNS:" + name + "\n");
+      openssl(dir, "x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+          "-days", "1", "-extfile", name + ".ext", "-out", name + ".pem");
+    }
+    ServerSettings base = ServerSettings.defaults(models).withPort(0).withHost("127.0.0.1").withPolling(0);
+    Map<String, TlsSettings> modes = new LinkedHashMap<>();
+    modes.put("plain", TlsSettings.OFF);
+    modes.put("tls", new TlsSettings(dir.resolve("server.pem"), dir.resolve("server.key"), null, List.of()));
+    modes.put("mtls", new TlsSettings(dir.resolve("server.pem"), dir.resolve("server.key"), dir.resolve("ca.pem"),
+        List.of("client")));
+    Map<String, SSLContext> clients = Map.of("tls", client(dir, false), "mtls", client(dir, true));
+    String body = "{\"signature_name\":\"serving_bytes\",\"instances\":[{\"b64\":\""
+        + Base64.getEncoder().encodeToString(png) + "\"}]}";
+    Map<String, ServerApp> apps = new LinkedHashMap<>();
+    Map<String, URI> uris = new LinkedHashMap<>();
+    Map<String, List<Double>> throughput = new LinkedHashMap<>();
+    try {
+      for (var mode : modes.entrySet()) {
+        ServerApp app = new ServerApp(base.withGrpcPort(-1), PacsSettings.defaults(), mode.getValue());
+        apps.put(mode.getKey(), app);
+        uris.put(mode.getKey(), URI.create("http://127.0.0.1:" + app.start().port()));
+        throughput.put(mode.getKey(), new ArrayList<>());
+      }
+      for (int round = -1; round < rounds; round++) { // round -1 warms every server up
+        for (String mode : modes.keySet()) {
+          URI uri = uris.get(mode);
+          byte[] request = LeanHttpClient.post(uri, "/v1/models/ctnet:predict", body.getBytes(StandardCharsets.UTF_8));
+          SSLContext tls = clients.get(mode);
+          LoadDriver.Stats stats = LoadDriver.drive(8, round < 0 ? 3 : seconds, () -> {
+            LeanHttpClient c = new LeanHttpClient(uri, tls);
+            return new LoadDriver.Client() {
+              @Override
+              public boolean call() throws Exception {
+                return c.exchange(request) == 200;
+              }
+
+              @Override
+              public void close() throws Exception {
+                c.close();
+              }
+            };
+          });
+          if (round >= 0) {
+            throughput.get(mode).add(stats.throughput());
+            System.out.printf("round %d %-5s %.1f requests/s, p50 %.1f ms, p99 %.1f ms, errors %d%n", round, mode,
+                stats.throughput(), stats.p50(), stats.p99(), stats.errors());
+          }
+        }
+      }
+    } finally {
+      apps.values().forEach(ServerApp::close);
+    }
+    for (String mode : List.of("tls", "mtls")) {
+      List<Double> ratios = new ArrayList<>();
+      for (int r = 0; r < rounds; r++) {
+        ratios.add(throughput.get(mode).get(r) / throughput.get("plain").get(r));
+      }
+      ratios.sort(Double::compare);
+      System.out.printf("%s / plain HTTP throughput at concurrency 8: median %.3f (rounds %.3f..%.3f)%n", mode,
+          ratios.get(ratios.size() / 2), ratios.get(0), ratios.get(ratios.size() - 1));
+    }
+  }
+
+  private static SSLContext client(Path dir, boolean withCertificate) throws Exception {
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    try (var in = Files.newInputStream(dir.resolve("ca.pem"))) {
+      trust.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    KeyManagerFactory kmf = null;
+    if (withCertificate) {
+      var keys = io.helidon.common.pki.Keys.builder().pem(p -> p.key(io.helidon.common.configurable.Resource.create(
+          dir.resolve("client.key"))).certChain(io.helidon.common.configurable.Resource.create(
+          dir.resolve("client.pem")))).build();
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      ks.load(null, null);
+      ks.setKeyEntry("client", keys.privateKey().orElseThrow(), new char[0],
+          keys.certChain().toArray(X509Certificate[]::new));
+      kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(ks, new char[0]);
+    }
+    SSLContext c = SSLContext.getInstance("TLS");
+    c.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+    return c;
+  }
+
+  private static void openssl(Path dir, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("openssl"));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IllegalStateException("openssl " + String.join(" ", args) + " failed:\n" + out);
+    }
+  }
+}

@@ -114,4 +114,28 @@ class InputCheckApiTest {
         "image/png");
     assertEquals(400, bad.statusCode(), bad.body());
   }
+
+  @Test
+  void aFittedOutOfDistributionFlagRidesBesideTheLabelAndStrictRefusesIt() throws Exception {
+    var base = TestServers.exportTiny(Files.createTempDirectory("ctnet-ood"), "tiny", 1, 4);
+    // A flag whose threshold every image passes: energy above -1e9.
+    new org.ctnet.graph.check.OutOfDistribution.Calibration("energy", -1e9, 1.0, 1, "test",
+        java.util.Map.of("energy", -1e9)).write(base.resolve("tiny/1"));
+    try (ServerApp flagged = new ServerApp(ServerSettings.defaults(base).withPort(0).withHost("127.0.0.1")
+        .withPolling(0))) {
+      URI u = URI.create("http://127.0.0.1:" + flagged.start().port() + "/");
+      byte[] lungWindow = chest(-600, 1500);
+      var r = TestServers.postBytes(u, "/api/models/tiny/classify", lungWindow, "image/png");
+      assertEquals(200, r.statusCode(), r.body());
+      var body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+      assertTrue(body.path("input_check").toString().contains("out_of_distribution"), r.body());
+      assertTrue(body.has("label"), "the label is still given: " + r.body());
+      var strict = TestServers.postBytes(u, "/api/models/tiny/classify?strict=true", lungWindow, "image/png");
+      assertEquals(422, strict.statusCode(), strict.body());
+      assertTrue(strict.body().contains("out_of_distribution"), strict.body());
+    }
+    // The same image on the server without a fitted flag: no such reason.
+    var plain = TestServers.postBytes(uri, "/api/models/tiny/classify", chest(-600, 1500), "image/png");
+    assertTrue(!plain.body().contains("out_of_distribution"), plain.body());
+  }
 }

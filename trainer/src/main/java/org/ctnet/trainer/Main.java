@@ -10,6 +10,7 @@ import org.ctnet.trainer.cli.ExplainEvalCommand;
 import org.ctnet.trainer.cli.ExportCommand;
 import org.ctnet.trainer.cli.OcclusionCommand;
 import org.ctnet.trainer.cli.PacsCommand;
+import org.ctnet.trainer.cli.OodFitCommand;
 import org.ctnet.trainer.cli.FineTuneCommand;
 import org.ctnet.trainer.cli.MergeCommand;
 import org.ctnet.trainer.cli.PredictCommand;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.BuildVersion.class,
     description = "Train, evaluate, fine-tune and run the CT-Net residual attention network on CT slices.",
-    subcommands = {TrainCommand.class, CrossValidateCommand.class, EvaluateCommand.class, ConfoundsCommand.class, CompareCommand.class, FineTuneCommand.class, TransferStudyCommand.class, AdaptBatchNormCommand.class, PredictCommand.class, PacsCommand.class, MergeCommand.class,
+    subcommands = {TrainCommand.class, CrossValidateCommand.class, EvaluateCommand.class, ConfoundsCommand.class, CompareCommand.class, FineTuneCommand.class, TransferStudyCommand.class, AdaptBatchNormCommand.class, PredictCommand.class, PacsCommand.class, OodFitCommand.class, MergeCommand.class,
         SplitCommand.class, ExplainCommand.class, OcclusionCommand.class, ExplainEvalCommand.class, SegmentEvalCommand.class, InputCheckCommand.class, ExportCommand.class,
         CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class})
 public final class Main implements Runnable {

@@ -185,6 +185,42 @@ class CliTest {
   }
 
   @Test
+  void oodFitFlagsTheStatedShareOfValidationAndPredictCarriesTheFlag() throws IOException {
+    Path version = privateVersionOne("ood");
+    Run fit = run("ood-fit", "--model", version.toString(), "--data", data.toString(), "--share", "0.1");
+    assertEquals(0, fit.exitCode(), fit.out() + fit.err());
+    var calibration = org.ctnet.graph.check.OutOfDistribution.Calibration.read(version).orElseThrow();
+    assertEquals("energy", calibration.score(), "no lesion head: energy");
+    assertTrue(calibration.share() > 0 && calibration.share() <= 0.1, calibration.toString());
+    assertTrue(calibration.thresholds().containsKey("low_confidence"), calibration.toString());
+    Path csv = dir.resolve("ood-pred.csv");
+    Run r = run("predict", "--model", version.toString(), "--input", data.toString(), "--output", csv.toString());
+    assertEquals(0, r.exitCode(), r.out() + r.err());
+    List<String> lines = Files.readAllLines(csv);
+    assertTrue(lines.get(0).endsWith(",input_check,ood_energy,ood_lesion_disagreement,ood_low_confidence"), lines.get(0));
+    // Every row whose energy is above the fitted threshold carries the flag, and no other.
+    int flagged = 0;
+    for (String line : lines.subList(1, lines.size())) {
+      if (line.contains("\"")) {
+        continue; // an unreadable file: its quoted error holds commas, and it has no scores
+      }
+      String[] f = line.split(",", -1);
+      double energy = Double.parseDouble(f[8]);
+      if (Math.abs(energy - calibration.threshold()) < 1e-5) {
+        continue; // the CSV's six decimals cannot tell which side of the threshold this one is
+      }
+      boolean above = energy > calibration.threshold();
+      assertEquals(above, f[7].contains("out_of_distribution"), line);
+      flagged += above ? 1 : 0;
+    }
+    assertTrue(flagged > 0, "the fitted flag fires on some of the data it was fitted on");
+    Run bad = run("ood-fit", "--model", version.toString(), "--data", data.toString(), "--score",
+        "lesion_disagreement");
+    assertEquals(2, bad.exitCode(), bad.err());
+    assertTrue(bad.err().contains("needs a model with a lesion head"), bad.err());
+  }
+
+  @Test
   void badUsageExitsTwoAndFailuresExitOneWithAMessage() {
     assertEquals(2, run("train").exitCode(), "missing --data");
     assertEquals(2, run("train", "--data", data.toString(), "--epochs", "many").exitCode());

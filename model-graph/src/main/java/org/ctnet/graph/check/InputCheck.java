@@ -60,7 +60,9 @@ public final class InputCheck {
     IMAGE_TOO_SMALL("the image is smaller than " + MIN_SIDE + " pixels on a side"),
     NOT_CT("DICOM modality is not CT"),
     NOT_AXIAL("not an axial slice"),
-    NO_HOUNSFIELD_CALIBRATION("air is not near -1000 HU: rescale slope/intercept missing or wrong");
+    NO_HOUNSFIELD_CALIBRATION("air is not near -1000 HU: rescale slope/intercept missing or wrong"),
+    OUT_OF_DISTRIBUTION("unlike the validation slices of the training sources by the model's own outputs "
+        + "(its out-of-distribution score above the threshold fitted at export)");
 
     private final String meaning;
 
@@ -99,6 +101,16 @@ public final class InputCheck {
     /** {@code ok}, or the reasons' codes joined by {@code ;}. */
     public String code() {
       return ok() ? "ok" : String.join(";", reasons.stream().map(Reason::code).toList());
+    }
+
+    /** This result with the model's own out-of-distribution flag added when {@code flagged}. */
+    public Result withOutOfDistribution(boolean flagged) {
+      if (!flagged || reasons.contains(Reason.OUT_OF_DISTRIBUTION)) {
+        return this;
+      }
+      List<Reason> more = new java.util.ArrayList<>(reasons);
+      more.add(Reason.OUT_OF_DISTRIBUTION);
+      return new Result(more, lungShare, blackShare, lungMean, brightTissue);
     }
 
     /** This result with more reasons (e.g. from a DICOM header). */

@@ -61,11 +61,12 @@ public final class ImageInference {
       Predictor session = lease.version().predictor();
       InputCheck.Checked checked = checked(session, image, strict);
       Prediction p = calls.await(lease.version().predict(checked.input(), 1));
+      InputCheck.Result check = afterModel(lease.version().withOutOfDistribution(checked.check(), p, 0), strict);
       ObjectNode out = decision(model, lease.version().version(), session.assets(), p.probabilities()[0]);
       if (p.lesion() != null) {
         ExplanationJson.lesionSummary(out.putObject("lesion"), p.lesion(), 0);
       }
-      out.set(ModelNames.OUT_INPUT_CHECK, inputCheck(checked.check()));
+      out.set(ModelNames.OUT_INPUT_CHECK, inputCheck(check));
       return out;
     }
   }
@@ -79,11 +80,22 @@ public final class ImageInference {
       o = new ExplainOptions(o.method(), o.classIndex(), o.grid(), true, o.opacity(), o.smooth(), o.lungs());
       int[] classes = o.classIndices(1, session.spec().numClasses());
       Explanation e = calls.explanation(lease.version(), b.pixels(), 1, classes, o.smooth());
+      InputCheck.Result check = afterModel(lease.version().withOutOfDistribution(checked.check(), e.prediction(), 0),
+          strict);
       ObjectNode out = decision(model, lease.version().version(), session.assets(), e.prediction().probabilities()[0]);
       out.set("explanation", ExplanationJson.of(session, e, 0, b.pixels(), o));
-      out.set(ModelNames.OUT_INPUT_CHECK, inputCheck(checked.check()));
+      out.set(ModelNames.OUT_INPUT_CHECK, inputCheck(check));
       return out;
     }
+  }
+
+  /** The checks once the model's own out-of-distribution flag is in: under strict, a flag refuses (422). */
+  private static InputCheck.Result afterModel(InputCheck.Result check, boolean strict) {
+    if (strict && !check.ok()) {
+      throw new ServingException(Problem.UNPROCESSABLE, "the image fails the input checks (strict=true): "
+          + String.join("; ", check.reasons().stream().map(r -> r.code() + ": " + r.meaning()).toList()));
+    }
+    return check;
   }
 
   private InputCheck.Checked checked(Predictor session, byte[] image, boolean strict) {

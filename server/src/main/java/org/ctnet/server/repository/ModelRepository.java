@@ -218,7 +218,8 @@ public final class ModelRepository implements AutoCloseable {
         session.close();
         throw e;
       }
-      next.put(v, new ServedVersion(model, v, session, settings, metrics));
+      var ood = org.ctnet.graph.check.OutOfDistribution.Calibration.read(dir);
+      next.put(v, new ServedVersion(model, v, session, settings, metrics, ood.orElse(null)));
       status.put(v, new VersionStatus(v, "AVAILABLE", "OK", ""));
       failed.remove(dir);
       LOG.info("loaded " + model + " version " + v + "; warmed up with " + warm.runs() + " runs (every signature at "

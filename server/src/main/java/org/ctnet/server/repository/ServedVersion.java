@@ -33,8 +33,12 @@ public final class ServedVersion {
   private final AtomicInteger users = new AtomicInteger(1); // the repository's own reference
   private volatile boolean closed;
   private final List<String> devices;
+  /** The version's fitted out-of-distribution flag (assets.extra/ood.json), or null. */
+  private final org.ctnet.graph.check.OutOfDistribution.Calibration ood;
 
-  ServedVersion(String model, long version, LoadedModel session, ServerSettings settings, Metrics metrics) {
+  ServedVersion(String model, long version, LoadedModel session, ServerSettings settings, Metrics metrics,
+      org.ctnet.graph.check.OutOfDistribution.Calibration ood) {
+    this.ood = ood;
     this.model = model;
     this.version = version;
     this.session = session;
@@ -64,6 +68,15 @@ public final class ServedVersion {
     });
     this.callLane = scheduler.lane("call", 1, (inputs, n) -> List.of(inputs.get(0).get()));
     scheduler.start();
+  }
+
+  /**
+   * {@code check} with the version's out-of-distribution flag for image {@code i} of {@code p} (unchanged
+   * when the version has no fitted flag).
+   */
+  public org.ctnet.graph.check.InputCheck.Result withOutOfDistribution(org.ctnet.graph.check.InputCheck.Result check,
+      Prediction p, int i) {
+    return ood == null ? check : check.withOutOfDistribution(ood.flags(p, i, session.assets().positiveClass()));
   }
 
   public String model() {

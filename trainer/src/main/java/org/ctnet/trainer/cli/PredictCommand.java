@@ -12,6 +12,7 @@ import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.runtime.LoadedModel;
 import org.ctnet.graph.check.InputCheck;
+import org.ctnet.graph.check.OutOfDistribution;
 import org.ctnet.graph.runtime.LesionMaps;
 import org.ctnet.graph.runtime.Prediction;
 import org.ctnet.graph.runtime.SessionOptions;
@@ -151,9 +152,10 @@ public final class PredictCommand implements Callable<Integer> {
       ImagePreprocessor pre = new ImagePreprocessor(assets.preprocessing(), 64L * 1024 * 1024);
       int positive = assets.positiveClass();
       String positiveLabel = assets.labels().get(positive);
+      var ood = OutOfDistribution.Calibration.read(model.versionDir());
       if (header) {
         out.write(Csv.row(COLUMNS[0], COLUMNS[1] + positiveLabel, COLUMNS[2], COLUMNS[3], COLUMNS[4], COLUMNS[5],
-            COLUMNS[6], COLUMNS[7]) + "\n");
+            COLUMNS[6], COLUMNS[7], COLUMNS[8], COLUMNS[9], COLUMNS[10]) + "\n");
       }
       int pixels = assets.spec().inputShape().pixels();
       for (int start = 0; start < files.size(); start += batchSize) {
@@ -167,7 +169,7 @@ public final class PredictCommand implements Callable<Integer> {
             if (strict && !checked.check().ok()) {
               refused++;
               out.write(Csv.row(f, "", "", assets.decision().threshold(), "refused by the input checks (--strict)", "",
-                  "", checked.check().code()) + "\n");
+                  "", checked.check().code(), "", "", "") + "\n");
               continue;
             }
             images.add(checked.input());
@@ -175,7 +177,7 @@ public final class PredictCommand implements Callable<Integer> {
             ok.add(f);
           } catch (IOException e) {
             failed++;
-            out.write(Csv.row(f, "", "", assets.decision().threshold(), e.getMessage(), "", "", "") + "\n");
+            out.write(Csv.row(f, "", "", assets.decision().threshold(), e.getMessage(), "", "", "", "", "", "") + "\n");
           }
         }
         if (!ok.isEmpty()) {
@@ -188,10 +190,24 @@ public final class PredictCommand implements Callable<Integer> {
           for (int i = 0; i < ok.size(); i++) {
             double prob = p.probabilities()[i][positive];
             String label = assets.decisionLabel(prob);
+            int index = i;
+            InputCheck.Result check = checks.get(i).withOutOfDistribution(
+                ood.map(c -> c.flags(p, index, positive)).orElse(false));
+            List<String> scores = new ArrayList<>();
+            for (OutOfDistribution.Score score : OutOfDistribution.Score.values()) {
+              scores.add(score.available(p) ? String.format("%.6f", score.of(p, i, positive)) : "");
+            }
+            if (strict && !check.ok()) {
+              refused++;
+              out.write(Csv.row(ok.get(i), "", "", assets.decision().threshold(), "refused by the input checks (--strict)",
+                  "", "", check.code(), scores.get(0), scores.get(1), scores.get(2)) + "\n");
+              continue;
+            }
             out.write(Csv.row(ok.get(i), String.format("%.6f", prob), label, assets.decision().threshold(), "",
                 lesions == null ? "" : String.format("%.6f", lesions.involvement()[i]),
-                lesions == null ? "" : lesions.severityOf(i).code(), checks.get(i).code()) + "\n");
-            flagged += checks.get(i).ok() ? 0 : 1;
+                lesions == null ? "" : lesions.severityOf(i).code(), check.code(), scores.get(0), scores.get(1),
+                scores.get(2)) + "\n");
+            flagged += check.ok() ? 0 : 1;
           }
         }
         // Each batch reaches the disk before the next: a killed shard resumes from here.
@@ -210,9 +226,11 @@ public final class PredictCommand implements Callable<Integer> {
   /**
    * The per-image CSV's columns (the probability column is named after the positive label); the
    * lesion columns are empty for a model without a lesion head; input_check is {@code ok} or the
-   * reasons the image is unlike what the model was validated on (the label is never changed by it).
+   * reasons the image is unlike what the model was validated on (the label is never changed by it),
+   * {@code out_of_distribution} among them when the model carries a fitted OOD flag (`ctnet ood-fit`);
+   * the ood_ columns are the model's out-of-distribution scores (higher: less like its training data).
    */
   public static final String[] COLUMNS = {"path", "probability_", "label", "threshold", "error", "lung_involvement",
-      "severity", "input_check"};
+      "severity", "input_check", "ood_energy", "ood_lesion_disagreement", "ood_low_confidence"};
 
 }

@@ -154,7 +154,8 @@ public final class Main implements Callable<Integer> {
       return 1;
     }
     var tls = tlsSettings();
-    ServerApp app = new ServerApp(settings, pacsSettings(), tls);
+    ServerApp app = new ServerApp(settings, org.ctnet.server.config.ServerOptions.defaults().withPacs(pacsSettings())
+        .withTls(tls).withRates(clientRates()));
     if (!app.repository().ready()) {
       err.println("warning: no model version could be loaded from " + settings.modelBasePath().toAbsolutePath()
           + "; the server starts unready and keeps polling");
@@ -179,6 +180,25 @@ public final class Main implements Callable<Integer> {
     } catch (java.io.IOException e) {
       throw new IllegalArgumentException("cannot read the token file " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  @Option(names = "--client-rate", paramLabel = "PER_SECOND", description = "Requests per second each client "
+      + "(bearer token, else client certificate, else address) may make, health routes aside; 429 with Retry-After "
+      + "beyond (default 0: no limit; also CTNET_CLIENT_RATE, ctnet.client-rate.requests-per-second).")
+  Double clientRate;
+
+  @Option(names = "--client-burst", paramLabel = "N", description = "Requests a client may make at once above its "
+      + "rate (default 2 seconds' worth; also CTNET_CLIENT_BURST).")
+  Double clientBurst;
+
+  /** Per-client rates: application.yaml, then the environment, then the flags. */
+  org.ctnet.server.security.ClientRates clientRates() {
+    io.helidon.config.Config c = config.get("ctnet.client-rate");
+    double rate = clientRate != null ? clientRate : env.containsKey("CTNET_CLIENT_RATE")
+        ? Double.parseDouble(env.get("CTNET_CLIENT_RATE")) : c.get("requests-per-second").asDouble().orElse(0.0);
+    double burst = clientBurst != null ? clientBurst : env.containsKey("CTNET_CLIENT_BURST")
+        ? Double.parseDouble(env.get("CTNET_CLIENT_BURST")) : c.get("burst").asDouble().orElse(Math.max(1, 2 * rate));
+    return rate > 0 ? new org.ctnet.server.security.ClientRates(rate, burst) : org.ctnet.server.security.ClientRates.OFF;
   }
 
   /** TLS: application.yaml, then the environment, then the flags. */

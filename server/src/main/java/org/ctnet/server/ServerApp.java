@@ -37,17 +37,24 @@ public final class ServerApp implements AutoCloseable {
   public static final SessionOptions SESSION_OPTIONS = new SessionOptions(1, 0, false);
 
   public ServerApp(ServerSettings settings) {
-    this(settings, org.ctnet.server.pacs.PacsSettings.defaults());
+    this(settings, org.ctnet.server.config.ServerOptions.defaults());
   }
 
   /** With a PACS to answer STOW-RS studies into (off when {@code pacs} has no URL). */
   public ServerApp(ServerSettings settings, org.ctnet.server.pacs.PacsSettings pacs) {
-    this(settings, pacs, org.ctnet.server.security.TlsSettings.OFF);
+    this(settings, org.ctnet.server.config.ServerOptions.defaults().withPacs(pacs));
   }
 
   /** With TLS on both ports when {@code tls} is enabled (mutual TLS when it names a client CA). */
   public ServerApp(ServerSettings settings, org.ctnet.server.pacs.PacsSettings pacs,
       org.ctnet.server.security.TlsSettings tls) {
+    this(settings, org.ctnet.server.config.ServerOptions.defaults().withPacs(pacs).withTls(tls));
+  }
+
+  /** With the PACS, TLS and per-client rates of {@code options}. */
+  public ServerApp(ServerSettings settings, org.ctnet.server.config.ServerOptions options) {
+    org.ctnet.server.pacs.PacsSettings pacs = options.pacs();
+    org.ctnet.server.security.TlsSettings tls = options.tls();
     // ImageIO buffers streams in temp files by default: in memory instead, so images decode and encode
     // on a read-only filesystem (the container image) and no request writes to disk.
     javax.imageio.ImageIO.setUseCache(false);
@@ -56,10 +63,11 @@ public final class ServerApp implements AutoCloseable {
     // One decode budget and one way to await the schedulers for every protocol.
     ImageInputs inputs = new ImageInputs(settings);
     SchedulerCalls calls = new SchedulerCalls(settings);
-    this.http = new HttpApi(repository, settings, pacs, metrics, inputs, calls);
+    this.http = new HttpApi(repository, settings, pacs, options.rates(), metrics, inputs, calls);
     // One TLS material (re-read on rotation) for both ports.
     this.tls = tls.enabled() ? new org.ctnet.server.security.TlsMaterial(tls) : null;
-    this.grpc = settings.grpcPort() >= 0 ? new GrpcServer(repository, settings, metrics, inputs, calls, this.tls) : null;
+    this.grpc = settings.grpcPort() >= 0
+        ? new GrpcServer(repository, settings, metrics, inputs, calls, this.tls, options.rates()) : null;
     this.settings = settings;
     this.pacs = pacs;
   }

@@ -16,7 +16,7 @@ final class GrpcErrors {
       case NOT_FOUND -> Status.Code.NOT_FOUND;
       case METHOD_NOT_ALLOWED -> Status.Code.UNIMPLEMENTED;
       case BODY_TIMEOUT, TIMEOUT -> Status.Code.DEADLINE_EXCEEDED;
-      case TOO_LARGE, QUEUE_FULL -> Status.Code.RESOURCE_EXHAUSTED;
+      case TOO_LARGE, QUEUE_FULL, RATE_LIMITED -> Status.Code.RESOURCE_EXHAUSTED;
       case INTERNAL -> Status.Code.INTERNAL;
       case UNAVAILABLE -> Status.Code.UNAVAILABLE;
       case UNPROCESSABLE -> Status.Code.FAILED_PRECONDITION;

@@ -47,12 +47,12 @@ public final class GrpcServer implements AutoCloseable {
   /** {@code inputs} and {@code calls} are REST's too: one decode budget bounds both protocols. */
   public GrpcServer(ModelRepository repository, ServerSettings settings, Metrics metrics, ImageInputs inputs,
       SchedulerCalls calls) {
-    this(repository, settings, metrics, inputs, calls, null);
+    this(repository, settings, metrics, inputs, calls, null, org.ctnet.server.security.ClientRates.OFF);
   }
 
   /** With TLS from {@code tls} (null: plaintext), the same material and rotation as the REST port. */
   public GrpcServer(ModelRepository repository, ServerSettings settings, Metrics metrics, ImageInputs inputs,
-      SchedulerCalls calls, org.ctnet.server.security.TlsMaterial tls) {
+      SchedulerCalls calls, org.ctnet.server.security.TlsMaterial tls, org.ctnet.server.security.ClientRates rates) {
     List<ServerServiceDefinition> services = new ArrayList<>(
         new TfServingService(repository, settings, inputs, calls).definitions(metrics));
     services.add(new KServeService(repository, settings, inputs, calls, () -> draining).definition(metrics));
@@ -63,7 +63,7 @@ public final class GrpcServer implements AutoCloseable {
     if (tls != null) {
       builder.sslContext(sslContext(tls));
     }
-    ServerInterceptor auth = authorization(settings.bearerToken());
+    ServerInterceptor auth = authorization(settings.bearerToken(), rates);
     services.forEach(s -> builder.addService(ServerInterceptors.intercept(s, auth)));
     this.server = builder.build();
   }
@@ -147,12 +147,32 @@ public final class GrpcServer implements AutoCloseable {
     return b.build();
   }
 
-  private static ServerInterceptor authorization(String token) {
+  private static ServerInterceptor authorization(String token, org.ctnet.server.security.ClientRates rates) {
     return new ServerInterceptor() {
       @Override
       public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
           ServerCallHandler<Q, R> next) {
-        if (token != null && !OPEN.contains(call.getMethodDescriptor().getFullMethodName())) {
+        boolean open = OPEN.contains(call.getMethodDescriptor().getFullMethodName());
+        if (!open && rates.enabled()) {
+          String header = headers.get(AUTHORIZATION);
+          String given = header != null && header.startsWith("Bearer ") ? header.substring(7).trim() : null;
+          javax.net.ssl.SSLSession tls = call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_SSL_SESSION);
+          String certificate = null;
+          try {
+            certificate = tls == null ? null : tls.getPeerPrincipal().getName();
+          } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            // no client certificate
+          }
+          java.net.SocketAddress remote = call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+          String address = remote instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : String.valueOf(remote);
+          try {
+            rates.take(org.ctnet.server.security.ClientRates.clientOf(given, certificate, address));
+          } catch (org.ctnet.server.problem.ServingException e) {
+            call.close(Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()), new Metadata());
+            return new ServerCall.Listener<>() { };
+          }
+        }
+        if (token != null && !open) {
           String header = headers.get(AUTHORIZATION);
           byte[] given = header != null && header.startsWith("Bearer ")
               ? header.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];

@@ -37,7 +37,15 @@ final class Endpoints {
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean draining;
 
+  private final org.ctnet.server.security.ClientRates rates;
+
   Endpoints(ServerSettings settings, Metrics metrics, ModelRepository repository) {
+    this(settings, metrics, repository, org.ctnet.server.security.ClientRates.OFF);
+  }
+
+  Endpoints(ServerSettings settings, Metrics metrics, ModelRepository repository,
+      org.ctnet.server.security.ClientRates rates) {
+    this.rates = rates;
     this.settings = settings;
     this.metrics = metrics;
     this.repository = repository;
@@ -129,6 +137,14 @@ final class Endpoints {
     return out;
   }
 
+  /** The client a request counts against: its token, else its certificate's subject, else its address. */
+  private static String client(ServerRequest req) {
+    String header = req.headers().first(HeaderNames.AUTHORIZATION).orElse("");
+    String token = header.startsWith("Bearer ") ? header.substring(7).trim() : null;
+    String certificate = req.remotePeer().tlsPrincipal().map(java.security.Principal::getName).orElse(null);
+    return org.ctnet.server.security.ClientRates.clientOf(token, certificate, req.remotePeer().host());
+  }
+
   /** Throws UNAUTHORIZED unless the request carries the configured bearer token (or none is configured). */
   void authorize(ServerRequest req) {
     if (settings.bearerToken() == null) {
@@ -158,6 +174,7 @@ final class Endpoints {
     try {
       if (access != Access.OPEN) {
         authorize(req);
+        rates.take(client(req));
       }
       byte[] body = access == Access.TOKEN_AND_BODY ? uploads.read(req) : new byte[0];
       Object answer = handler.handle(new Call(path, body, req));

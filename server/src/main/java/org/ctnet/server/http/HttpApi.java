@@ -29,8 +29,8 @@ public final class HttpApi {
   private final org.ctnet.server.pacs.StowService stow;
 
   public HttpApi(ModelRepository repository, ServerSettings settings, org.ctnet.server.pacs.PacsSettings pacsSettings,
-      Metrics metrics, ImageInputs inputs, SchedulerCalls calls) {
-    this.endpoints = new Endpoints(settings, metrics, repository);
+      org.ctnet.server.security.ClientRates rates, Metrics metrics, ImageInputs inputs, SchedulerCalls calls) {
+    this.endpoints = new Endpoints(settings, metrics, repository, rates);
     TfServingInference tfs = new TfServingInference(repository, settings, inputs, calls);
     this.tfServing = new TfServingRoutes(endpoints, tfs);
     this.kserve = new KServeRoutes(endpoints, new KServeInference(repository, settings, inputs, calls), repository);

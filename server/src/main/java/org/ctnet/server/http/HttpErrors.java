@@ -18,7 +18,7 @@ final class HttpErrors {
       case METHOD_NOT_ALLOWED -> Status.METHOD_NOT_ALLOWED_405;
       case BODY_TIMEOUT -> Status.REQUEST_TIMEOUT_408;
       case TOO_LARGE -> Status.REQUEST_ENTITY_TOO_LARGE_413;
-      case QUEUE_FULL -> Status.TOO_MANY_REQUESTS_429;
+      case QUEUE_FULL, RATE_LIMITED -> Status.TOO_MANY_REQUESTS_429;
       case INTERNAL -> Status.INTERNAL_SERVER_ERROR_500;
       case UNAVAILABLE -> Status.SERVICE_UNAVAILABLE_503;
       case TIMEOUT -> Status.GATEWAY_TIMEOUT_504;
@@ -31,7 +31,7 @@ final class HttpErrors {
    * left unread (the server would otherwise wait for the rest of it).
    */
   static void headers(Problem problem, ServerResponse res) {
-    if (problem == Problem.QUEUE_FULL || problem == Problem.UNAVAILABLE) {
+    if (problem == Problem.QUEUE_FULL || problem == Problem.UNAVAILABLE || problem == Problem.RATE_LIMITED) {
       res.header(HeaderNames.RETRY_AFTER, "1");
     }
     if (problem == Problem.UNAUTHORIZED) {

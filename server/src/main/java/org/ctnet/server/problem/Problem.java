@@ -19,6 +19,8 @@ public enum Problem {
   TOO_LARGE,
   /** The inference queue is full: retry later. */
   QUEUE_FULL,
+  /** This client is over its request rate (per token, client certificate or address): retry later. */
+  RATE_LIMITED,
   /** A failure inside the server that the request did not cause. */
   INTERNAL,
   /** The server cannot take this now (no model loaded, budgets exhausted, shutting down): retry. */

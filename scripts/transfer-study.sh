@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The transfer study of the README's "Fine-tuning at a new hospital": a base model trained on
+# The transfer study of docs/transfer.md: a base model trained on
 # SARS-CoV-2 CT only, fine-tuned on growing numbers of ucsd-covid-ct-dev patients (the "new
 # hospital"), scored on a fixed 40% of its patients; then the earlier recipe at the full budget for
 # comparison. Resumable: run the same command again after an interruption.

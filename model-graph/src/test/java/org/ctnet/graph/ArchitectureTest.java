@@ -81,7 +81,7 @@ class ArchitectureTest {
 
   @Test
   void theBuiltGraphsHaveTheParameterCountsOfTheArithmeticAndTheReadme() {
-    // ctnet and tiny are built and counted: the README's table is what a user reads, and the
+    // ctnet and tiny are built and counted: docs/model.md's table is what a user reads, and the
     // independent arithmetic is checked against both graphs. attention56 uses the same blocks in more
     // stages; its 30 M-parameter graph takes minutes to build on 2 cores, so its build is a slow test.
     assertEquals(1_022_818L, trainableCount(ctnet), "ctnet");

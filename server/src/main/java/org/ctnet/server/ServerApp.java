@@ -31,7 +31,7 @@ public final class ServerApp implements AutoCloseable {
   /**
    * One intra-op thread per session run: several runs go in parallel (the inference scheduler's
    * workers), and on this CPU one thread per run was faster even for a lone batch-1 call than two
-   * threads sharing it (see the README's benchmarks). The pool is process-wide, fixed by the first
+   * threads sharing it (see docs/benchmarks.md). The pool is process-wide, fixed by the first
    * session.
    */
   public static final SessionOptions SESSION_OPTIONS = new SessionOptions(1, 0, false);

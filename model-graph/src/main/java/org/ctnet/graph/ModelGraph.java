@@ -11,7 +11,6 @@ import org.ctnet.graph.layers.Mode;
 import org.ctnet.graph.layers.ParameterStore;
 import org.ctnet.graph.layers.ParameterStore.Parameter;
 import org.ctnet.graph.layers.ParameterStore.Role;
-import org.ctnet.graph.export.Signatures;
 import org.ctnet.graph.lesion.LesionReadout;
 import org.ctnet.graph.preprocess.DecodeGraph;
 import org.ctnet.graph.preprocess.Preprocessing;
@@ -20,7 +19,6 @@ import org.ctnet.graph.train.TrainingGraph;
 import org.ctnet.graph.train.TrainingSpec;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Signature;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
@@ -303,10 +301,5 @@ public final class ModelGraph {
   /** The lesion head's readout on the inference path (named outputs), or null when the network has none. */
   public LesionReadout lesion() {
     return lesion;
-  }
-
-  /** The signatures an exported model carries (see {@link ModelNames}). */
-  public List<Signature> signatures() {
-    return Signatures.of(this);
   }
 }

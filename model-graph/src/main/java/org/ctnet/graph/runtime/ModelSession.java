@@ -49,7 +49,7 @@ public final class ModelSession extends SignatureModel {
       ModelGraph model = ModelGraph.build(graph, assets.spec(), training, assets.preprocessing(),
           assets.calibration().temperature());
       Map<String, Signature> defs = new LinkedHashMap<>();
-      for (Signature s : model.signatures()) {
+      for (Signature s : org.ctnet.graph.export.Signatures.of(model)) {
         defs.put(s.key(), s);
       }
       Session session = new Session(graph, options.toConfigProto());

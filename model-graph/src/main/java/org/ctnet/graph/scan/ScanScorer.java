@@ -28,7 +28,7 @@ public final class ScanScorer {
 
   /** Runs the model on a batch of inputs ([n, H, W, C] flattened), giving each slice's scores. */
   @FunctionalInterface
-  public interface Predictor {
+  public interface SliceScorer {
     CompletableFuture<SliceScores> scores(float[] batch, int count);
   }
 
@@ -74,7 +74,7 @@ public final class ScanScorer {
   static final int BATCHES_IN_FLIGHT = 4;
 
   private final ModelAssets assets;
-  private final Predictor predictor;
+  private final SliceScorer predictor;
   private final ModelAssets.ScanDecision decision;
 
   /** Scores with the session directly (the CLI), two session runs at a time (TF sessions are thread-safe). */
@@ -87,7 +87,7 @@ public final class ScanScorer {
       r -> Thread.ofPlatform().daemon().name("scan-scorer").unstarted(r));
 
   /** Scores through {@code predictor} (a server's scheduler). */
-  public ScanScorer(ModelAssets assets, Predictor predictor) {
+  public ScanScorer(ModelAssets assets, SliceScorer predictor) {
     this.assets = assets;
     this.predictor = predictor;
     this.decision = assets.effectiveScanDecision();

@@ -132,9 +132,15 @@ class LesionHeadCliTest {
         "--output", csv.toString());
     assertEquals(0, r.exitCode(), r.out() + r.err());
     List<String> rows = Files.readAllLines(csv);
-    assertTrue(rows.get(0).endsWith(",lung_involvement,severity,input_check"), rows.get(0));
+    assertTrue(rows.get(0).contains(",lung_involvement,severity,input_check,ood_energy,ood_lesion_disagreement,"),
+        rows.get(0));
     for (String row : rows.subList(1, rows.size())) {
       String[] cells = row.split(",");
+      // A lesion model writes every out-of-distribution score, the lesion disagreement among them.
+      assertFalse(cells[8].isEmpty() || cells[9].isEmpty() || cells[10].isEmpty(), row);
+      double p = Double.parseDouble(cells[1]);
+      assertEquals(Math.max(0, p - Math.min(1, Double.parseDouble(cells[5]) / 0.05)), Double.parseDouble(cells[9]),
+          2e-6, "lesion disagreement from the row's own probability and involvement: " + row);
       double involvement = Double.parseDouble(cells[5]);
       assertTrue(involvement >= 0 && involvement <= 1, row);
       assertEquals(Severity.of(involvement).code(), cells[6], row);

@@ -118,6 +118,10 @@ public final class Unary {
       RequestScope.begin();
       Status.Code code = Status.Code.OK;
       Q request = parsed.message();
+      io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
+      if (deadline != null) {
+        RequestScope.deadlineIn(deadline.timeRemaining(java.util.concurrent.TimeUnit.MILLISECONDS));
+      }
       try {
         if (parsed.malformed() != null) {
           throw org.ctnet.server.problem.ServingException.badRequest(parsed.malformed());

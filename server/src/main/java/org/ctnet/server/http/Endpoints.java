@@ -137,6 +137,25 @@ final class Endpoints {
     return out;
   }
 
+  /** A header giving how long the caller will wait, in milliseconds (as gRPC clients give a deadline). */
+  static final String REQUEST_TIMEOUT_HEADER = "X-Request-Timeout";
+
+  private static void deadline(ServerRequest req) {
+    var header = req.headers().first(HeaderNames.create(REQUEST_TIMEOUT_HEADER));
+    if (header.isPresent()) {
+      try {
+        long millis = Long.parseLong(header.get().strip());
+        if (millis <= 0) {
+          throw new NumberFormatException();
+        }
+        RequestScope.deadlineIn(millis);
+      } catch (NumberFormatException e) {
+        throw ServingException.badRequest(REQUEST_TIMEOUT_HEADER + " must be a positive number of milliseconds, got '"
+            + header.get() + "'");
+      }
+    }
+  }
+
   /** The client a request counts against: its token, else its certificate's subject, else its address. */
   private static String client(ServerRequest req) {
     String header = req.headers().first(HeaderNames.AUTHORIZATION).orElse("");
@@ -176,6 +195,7 @@ final class Endpoints {
         authorize(req);
         rates.take(client(req));
       }
+      deadline(req);
       byte[] body = access == Access.TOKEN_AND_BODY ? uploads.read(req) : new byte[0];
       Object answer = handler.handle(new Call(path, body, req));
       if (answer instanceof Binary b) {

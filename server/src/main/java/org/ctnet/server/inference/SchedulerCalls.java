@@ -55,12 +55,19 @@ public final class SchedulerCalls {
     return message == null ? "invalid input" : message.lines().findFirst().orElse(message);
   }
 
+  /**
+   * The result within the request timeout, or the caller's own deadline when shorter; past it the
+   * future is cancelled, so a job still queued is dropped before it runs (the caller has gone).
+   */
   public <T> T await(java.util.concurrent.CompletableFuture<T> future) {
+    long wait = org.ctnet.server.repository.RequestScope.remainingMillis(settings.requestTimeoutMillis());
     try {
-      return future.get(settings.requestTimeoutMillis(), TimeUnit.MILLISECONDS);
+      return future.get(wait, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       future.cancel(false);
-      throw new ServingException(Problem.TIMEOUT, "inference timed out after " + settings.requestTimeoutMillis() + " ms");
+      throw new ServingException(Problem.TIMEOUT, org.ctnet.server.repository.RequestScope.callerDeadline(
+          settings.requestTimeoutMillis()) ? "the caller's deadline passed before the inference ran; it was cancelled"
+          : "inference timed out after " + settings.requestTimeoutMillis() + " ms");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ServingException(Problem.UNAVAILABLE, "interrupted");

@@ -7,11 +7,31 @@ package org.ctnet.server.repository;
  */
 public final class RequestScope {
   private static final ThreadLocal<long[]> VERSION = new ThreadLocal<>();
+  /** The caller's deadline (System.nanoTime), when it gave one: work past it is cancelled, queued or not. */
+  private static final ThreadLocal<Long> DEADLINE = new ThreadLocal<>();
 
   private RequestScope() {}
 
   public static void begin() {
     VERSION.set(new long[] {-1});
+    DEADLINE.remove();
+  }
+
+  /** The caller will wait at most {@code millis} more (a gRPC deadline, an X-Request-Timeout header). */
+  public static void deadlineIn(long millis) {
+    DEADLINE.set(System.nanoTime() + Math.max(0, millis) * 1_000_000L);
+  }
+
+  /** How long this request may still wait, at most {@code limitMillis} (the server's own timeout). */
+  public static long remainingMillis(long limitMillis) {
+    Long deadline = DEADLINE.get();
+    return deadline == null ? limitMillis
+        : Math.max(0, Math.min(limitMillis, (deadline - System.nanoTime()) / 1_000_000L));
+  }
+
+  /** Whether the caller gave a deadline shorter than the server's timeout. */
+  public static boolean callerDeadline(long limitMillis) {
+    return DEADLINE.get() != null && remainingMillis(limitMillis) < limitMillis;
   }
 
   static void servedBy(long version) {
@@ -25,6 +45,7 @@ public final class RequestScope {
   public static String end() {
     long[] current = VERSION.get();
     VERSION.remove();
+    DEADLINE.remove();
     return current == null || current[0] < 0 ? "" : Long.toString(current[0]);
   }
 }

@@ -172,6 +172,15 @@ final class TensorProtos {
     return b.build();
   }
 
+  /** A DT_STRING vector, one UTF-8 string per image. */
+  static TensorProto stringVector(java.util.List<String> values) {
+    TensorProto.Builder b = TensorProto.newBuilder().setDtype(org.tensorflow.proto.DataType.DT_STRING)
+        .setTensorShape(org.tensorflow.proto.TensorShapeProto.newBuilder().addDim(
+            org.tensorflow.proto.TensorShapeProto.Dim.newBuilder().setSize(values.size())));
+    values.forEach(v -> b.addStringVal(com.google.protobuf.ByteString.copyFromUtf8(v)));
+    return b.build();
+  }
+
   static TensorProto boolTensor(boolean[] values) {
     TensorProto.Builder b = TensorProto.newBuilder().setDtype(DataType.DT_BOOL).setTensorShape(shapeOf(values.length));
     for (boolean v : values) {

@@ -89,18 +89,29 @@ final class TfServingService {
       Map<String, TensorProto> tensors = new LinkedHashMap<>();
       request.getInputsMap().forEach((name, bytes) -> tensors.put(name, TensorProtos.parse(name, bytes)));
       Map<String, TensorProto> outputs = new LinkedHashMap<>();
+      // Input checks ride as an extra output when output_filter names it (clients that do not ask never pay).
+      boolean checked = request.getOutputFilterList().contains(ModelNames.OUT_INPUT_CHECK);
       switch (signature) {
         case ModelNames.SERVING_DEFAULT -> {
           expectInputs(tensors, List.of(ModelNames.IN_IMAGES), List.of());
           int n = imageCount(tensors.get(ModelNames.IN_IMAGES), network);
-          putPrediction(outputs, calls.await(served.predict(
-              TensorProtos.floats(ModelNames.IN_IMAGES, tensors.get(ModelNames.IN_IMAGES)), n)));
+          float[] pixels = TensorProtos.floats(ModelNames.IN_IMAGES, tensors.get(ModelNames.IN_IMAGES));
+          Prediction p = calls.await(served.predict(pixels, n));
+          putPrediction(outputs, p);
+          if (checked) {
+            putChecks(outputs, served, ImageInputs.checks(served.predictor(), pixels, n), p);
+          }
         }
         case ModelNames.SERVING_BYTES -> {
           expectInputs(tensors, List.of(ModelNames.IN_IMAGE_BYTES), List.of());
           List<byte[]> encoded = TensorProtos.strings(ModelNames.IN_IMAGE_BYTES, tensors.get(ModelNames.IN_IMAGE_BYTES));
           checkCount(encoded.size());
-          putPrediction(outputs, inputs.predictEncoded(served, encoded, calls));
+          Prediction p = inputs.predictEncoded(served, encoded, calls);
+          putPrediction(outputs, p);
+          if (checked) {
+            var b = inputs.decodeInJava(served.predictor(), encoded);
+            putChecks(outputs, served, ImageInputs.checks(served.predictor(), b.pixels(), b.count()), p);
+          }
         }
         case ModelNames.EXPLAIN -> {
           expectInputs(tensors, List.of(ModelNames.IN_IMAGES), List.of(ModelNames.IN_CLASS_INDEX));
@@ -188,6 +199,16 @@ final class TfServingService {
       }
     }
     return values;
+  }
+
+  /** Each image's input check code (ok, or the reasons, the model's own out-of-distribution flag among them). */
+  private static void putChecks(Map<String, TensorProto> outputs, ServedVersion served,
+      List<org.ctnet.graph.check.InputCheck.Result> checks, Prediction p) {
+    List<String> codes = new java.util.ArrayList<>();
+    for (int i = 0; i < checks.size(); i++) {
+      codes.add(served.withOutOfDistribution(checks.get(i), p, i).code());
+    }
+    outputs.put(ModelNames.OUT_INPUT_CHECK, TensorProtos.stringVector(codes));
   }
 
   private static void putPrediction(Map<String, TensorProto> outputs, Prediction p) {

@@ -136,6 +136,27 @@ class GrpcApiTest {
   }
 
   @Test
+  void tfServingPredictGivesInputChecksWhenTheOutputFilterAsksForThem() throws Exception {
+    PredictRequest.Builder request = PredictRequest.newBuilder().setModelSpec(spec(""))
+        .putInputs(ModelNames.IN_IMAGES, floats(IMAGES.pixels(), 3, 32, 32, 1).toByteString());
+    PredictResponse plain = call(TfServingGrpc.PREDICT, request.build());
+    assertTrue(!plain.containsOutputs(ModelNames.OUT_INPUT_CHECK), "not asked, not computed");
+    PredictResponse checked = call(TfServingGrpc.PREDICT, request.addOutputFilter(ModelNames.OUT_PROBABILITIES)
+        .addOutputFilter(ModelNames.OUT_INPUT_CHECK).build());
+    TensorProto codes = TensorProto.parseFrom(checked.getOutputsOrThrow(ModelNames.OUT_INPUT_CHECK));
+    assertEquals(DataType.DT_STRING, codes.getDtype());
+    assertEquals(3, codes.getStringValCount());
+    // Blobs are no chest CT: each is flagged, as the model-input check says of that very image.
+    for (int i = 0; i < 3; i++) {
+      float[] image = java.util.Arrays.copyOfRange(IMAGES.pixels(), i * 32 * 32, (i + 1) * 32 * 32);
+      String expected = org.ctnet.graph.check.InputCheck.checkModelInput(image, 32, 32, 1).code();
+      assertEquals(expected, codes.getStringVal(i).toStringUtf8());
+      assertTrue(!expected.equals("ok"), expected);
+    }
+    assertTrue(checked.containsOutputs(ModelNames.OUT_PROBABILITIES));
+  }
+
+  @Test
   void tfServingPredictMatchesTheModelInProcess() throws Exception {
     PredictResponse r = call(TfServingGrpc.PREDICT, PredictRequest.newBuilder().setModelSpec(spec(""))
         .putInputs(ModelNames.IN_IMAGES, floats(IMAGES.pixels(), 3, 32, 32, 1).toByteString()).build());

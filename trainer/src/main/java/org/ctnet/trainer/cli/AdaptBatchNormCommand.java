@@ -1,5 +1,7 @@
 package org.ctnet.trainer.cli;
 
+import org.ctnet.trainer.data.ImageLimits;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -54,7 +56,7 @@ public final class AdaptBatchNormCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--batch-size must be at least 2");
     }
     Path from = model.versionDir();
-    ImagePreprocessor pre = new ImagePreprocessor(ModelAssets.read(from).preprocessing(), 64L * 1024 * 1024);
+    ImagePreprocessor pre = new ImagePreprocessor(ModelAssets.read(from).preprocessing(), ImageLimits.MAX_PIXELS);
     List<float[]> images = new ArrayList<>();
     int unreadable = 0;
     for (Path f : Inputs.list(input)) {

@@ -1,5 +1,7 @@
 package org.ctnet.trainer.cli;
 
+import org.ctnet.trainer.data.ImageLimits;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
@@ -53,7 +55,7 @@ public final class ConfoundsCommand implements Callable<Integer> {
     }
     Dataset dataset = data.read();
     int positive = dataset.classes().size() - 1;
-    ImagePreprocessor pre = new ImagePreprocessor(Preprocessing.forInput(SIZE, SIZE, 1), 64L * 1024 * 1024);
+    ImagePreprocessor pre = new ImagePreprocessor(Preprocessing.forInput(SIZE, SIZE, 1), ImageLimits.MAX_PIXELS);
     Map<String, List<double[]>> features = new LinkedHashMap<>();
     Map<String, List<Integer>> labels = new LinkedHashMap<>();
     Map<String, List<String>> groups = new LinkedHashMap<>();

@@ -1,5 +1,7 @@
 package org.ctnet.trainer.cli;
 
+import org.ctnet.trainer.eval.Bootstrap;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -182,10 +184,10 @@ public final class CrossValidateCommand implements Callable<Integer> {
         counts[labels[i] == 1 ? (positive ? 0 : 1) : (positive ? 3 : 2)]++;
       }
     }
-    Evaluation pooled = Evaluation.of("out-of-fold", scores, labels, groups, 0.5, evaluation.bootstrap, 7);
+    Evaluation pooled = Evaluation.of("out-of-fold", scores, labels, groups, 0.5, evaluation.bootstrap, Bootstrap.SEED);
     List<Evaluation> evaluations = new ArrayList<>(List.of(pooled,
         org.ctnet.trainer.eval.ScanEvaluation.evaluate("out-of-fold", scores, labels, groups,
-            org.ctnet.graph.scan.ScanRule.DEFAULT, 0.5, evaluation.bootstrap, 7)));
+            org.ctnet.graph.scan.ScanRule.DEFAULT, 0.5, evaluation.bootstrap, Bootstrap.SEED)));
     Map<String, double[][]> histograms = new LinkedHashMap<>();
     histograms.put("out-of-fold", new double[][] {scores, java.util.Arrays.stream(labels).asDoubleStream().toArray()});
     List<String> sources = outOfFold.stream().map(r -> r.length > 6 ? r[6] : "").distinct().sorted().toList();
@@ -197,7 +199,7 @@ public final class CrossValidateCommand implements Callable<Integer> {
         double[] s = java.util.Arrays.stream(idx).mapToDouble(i -> scores[i]).toArray();
         int[] l = java.util.Arrays.stream(idx).map(i -> labels[i]).toArray();
         Evaluation e = Evaluation.of("out-of-fold " + source, s, l,
-            java.util.Arrays.stream(idx).mapToObj(groups::get).toList(), 0.5, evaluation.bootstrap, 7);
+            java.util.Arrays.stream(idx).mapToObj(groups::get).toList(), 0.5, evaluation.bootstrap, Bootstrap.SEED);
         evaluations.add(e);
         histograms.put("out-of-fold " + source, new double[][] {s, java.util.Arrays.stream(l).asDoubleStream().toArray()});
       }
@@ -224,7 +226,7 @@ public final class CrossValidateCommand implements Callable<Integer> {
     out.printf("pooled at each fold's locked threshold: sensitivity %.3f, specificity %.3f%n", sensitivity, specificity);
     // Scan level: each group's out-of-fold slices pooled into one scan probability, per rule.
     for (String line : org.ctnet.trainer.eval.ScanEvaluation.compareRules("out-of-fold", scores, labels, groups,
-        evaluation.bootstrap, 7)) {
+        evaluation.bootstrap, Bootstrap.SEED)) {
       out.println(line);
     }
     if (sources.size() > 1) {
@@ -233,7 +235,7 @@ public final class CrossValidateCommand implements Callable<Integer> {
             .filter(i -> (outOfFold.get(i).length > 6 ? outOfFold.get(i)[6] : "").equals(source)).toArray();
         for (String line : org.ctnet.trainer.eval.ScanEvaluation.compareRules("out-of-fold " + source,
             java.util.Arrays.stream(idx).mapToDouble(i -> scores[i]).toArray(), java.util.Arrays.stream(idx).map(i -> labels[i]).toArray(),
-            java.util.Arrays.stream(idx).mapToObj(groups::get).toList(), evaluation.bootstrap, 7)) {
+            java.util.Arrays.stream(idx).mapToObj(groups::get).toList(), evaluation.bootstrap, Bootstrap.SEED)) {
           out.println(line);
         }
       }

@@ -1,5 +1,7 @@
 package org.ctnet.trainer.cli;
 
+import org.ctnet.trainer.data.ImageLimits;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -36,7 +38,7 @@ public final class DataSource {
   }
 
   ImageStore load(Dataset dataset, Preprocessing preprocessing, String what, PrintWriter out) throws IOException {
-    ImagePreprocessor pre = new ImagePreprocessor(preprocessing, 64L * 1024 * 1024);
+    ImagePreprocessor pre = new ImagePreprocessor(preprocessing, ImageLimits.MAX_PIXELS);
     ImageStore store;
     try (Progress progress = new Progress("loading " + what, dataset.samples().size(), out)) {
       int[] last = {0};

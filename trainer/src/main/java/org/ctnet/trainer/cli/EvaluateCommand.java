@@ -1,5 +1,7 @@
 package org.ctnet.trainer.cli;
 
+import org.ctnet.trainer.eval.Bootstrap;
+
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -60,11 +62,11 @@ public final class EvaluateCommand implements Callable<Integer> {
       Trainer.Evaluated e = Trainer.evaluate(session, images, 32);
       Evaluation evaluation = Evaluation.of(subset, e.positiveScores(), e.labels(),
           images.dataset().samples().stream().map(s -> s.group()).toList(), session.assets().decision().threshold(),
-          bootstrap, 7);
+          bootstrap, Bootstrap.SEED);
       console.println(evaluation.summary());
       Evaluation byScan = org.ctnet.trainer.eval.ScanEvaluation.evaluate(subset, e.positiveScores(), e.labels(),
           images.dataset().samples().stream().map(s -> s.group()).toList(), session.assets().effectiveScanDecision().rule(),
-          session.assets().effectiveScanDecision().threshold(), bootstrap, 7);
+          session.assets().effectiveScanDecision().threshold(), bootstrap, Bootstrap.SEED);
       console.println(byScan.summary());
       Report.write(out, "CT-Net evaluation — " + version, List.of(evaluation, byScan),
           Map.of(subset, new double[][] {e.positiveScores(), java.util.Arrays.stream(e.labels()).asDoubleStream().toArray()}),

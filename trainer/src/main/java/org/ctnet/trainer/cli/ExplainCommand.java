@@ -1,5 +1,7 @@
 package org.ctnet.trainer.cli;
 
+import org.ctnet.trainer.data.ImageLimits;
+
 import org.ctnet.graph.runtime.Predictor;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -72,7 +74,7 @@ public final class ExplainCommand implements Callable<Integer> {
       List<CamMethod> chosen = chooseMethods(methods.stream().filter(m -> !m.trim().equalsIgnoreCase(LESION)).toList(),
           session);
       ModelAssets assets = session.assets();
-      ImagePreprocessor pre = new ImagePreprocessor(assets.preprocessing(), 64L * 1024 * 1024);
+      ImagePreprocessor pre = new ImagePreprocessor(assets.preprocessing(), ImageLimits.MAX_PIXELS);
       int w = assets.spec().inputWidth();
       int h = assets.spec().inputHeight();
       List<Map<String, Object>> summary = new ArrayList<>();

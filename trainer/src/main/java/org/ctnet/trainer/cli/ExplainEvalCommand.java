@@ -1,5 +1,7 @@
 package org.ctnet.trainer.cli;
 
+import org.ctnet.trainer.data.ImageLimits;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,7 +90,7 @@ public final class ExplainEvalCommand implements Callable<Integer> {
       int w = assets.spec().inputWidth();
       int h = assets.spec().inputHeight();
       int target = assets.positiveClass();
-      ImagePreprocessor pre = new ImagePreprocessor(assets.preprocessing(), 64L * 1024 * 1024);
+      ImagePreprocessor pre = new ImagePreprocessor(assets.preprocessing(), ImageLimits.MAX_PIXELS);
       List<String> methods = new ArrayList<>();
       session.camMethods().forEach(m -> methods.add(m.key()));
       if (session.hasLesionHead()) {

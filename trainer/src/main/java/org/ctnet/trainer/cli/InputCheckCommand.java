@@ -1,5 +1,7 @@
 package org.ctnet.trainer.cli;
 
+import org.ctnet.trainer.data.ImageLimits;
+
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +39,7 @@ public final class InputCheckCommand implements Callable<Integer> {
     Dataset dataset = data.read();
     // The shipped models' contract: 224×224, whole image, DICOM through the lung window.
     var preprocessing = org.ctnet.graph.preprocess.Preprocessing.forInput(224, 224, 1);
-    ImagePreprocessor pre = new ImagePreprocessor(preprocessing, 64L * 1024 * 1024);
+    ImagePreprocessor pre = new ImagePreprocessor(preprocessing, ImageLimits.MAX_PIXELS);
     PrintWriter say = spec.commandLine().getOut();
     Map<String, int[]> counts = new LinkedHashMap<>();
     Map<String, Map<String, Integer>> reasons = new LinkedHashMap<>();

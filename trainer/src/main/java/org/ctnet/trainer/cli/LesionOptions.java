@@ -1,5 +1,7 @@
 package org.ctnet.trainer.cli;
 
+import org.ctnet.trainer.data.ImageLimits;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -100,7 +102,7 @@ public final class LesionOptions {
     }
     Files.createDirectories(run);
     Files.write(run.resolve(HOLDOUT_GROUPS), heldOut);
-    ImagePreprocessor preprocessor = new ImagePreprocessor(preprocessing, 64L * 1024 * 1024);
+    ImagePreprocessor preprocessor = new ImagePreprocessor(preprocessing, ImageLimits.MAX_PIXELS);
     try (Progress progress = new Progress("loading masked slices", training.stream().mapToInt(List::size).sum(), out)) {
       int[] done = {0};
       LesionStore store = LesionStore.loadFolders(training, preprocessor, pseudoMaskWeight, keepEmpty, i -> {

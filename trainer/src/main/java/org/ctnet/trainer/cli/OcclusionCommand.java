@@ -1,5 +1,7 @@
 package org.ctnet.trainer.cli;
 
+import org.ctnet.trainer.data.ImageLimits;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,7 +76,7 @@ public final class OcclusionCommand implements Callable<Integer> {
         Progress progress = new Progress("occlusion", files.size(), spec.commandLine().getOut())) {
       ModelAssets assets = session.assets();
       int target = classIndex < 0 ? assets.positiveClass() : classIndex;
-      ImagePreprocessor pre = new ImagePreprocessor(assets.preprocessing(), 64L * 1024 * 1024);
+      ImagePreprocessor pre = new ImagePreprocessor(assets.preprocessing(), ImageLimits.MAX_PIXELS);
       int w = assets.spec().inputWidth();
       int h = assets.spec().inputHeight();
       for (Path f : files) {

@@ -1,5 +1,7 @@
 package org.ctnet.trainer.cli;
 
+import org.ctnet.trainer.data.ImageLimits;
+
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -149,7 +151,7 @@ public final class PredictCommand implements Callable<Integer> {
             java.nio.file.StandardOpenOption.APPEND);
         Progress progress = new Progress("predict " + shard, files.size(), say)) {
       ModelAssets assets = session.assets();
-      ImagePreprocessor pre = new ImagePreprocessor(assets.preprocessing(), 64L * 1024 * 1024);
+      ImagePreprocessor pre = new ImagePreprocessor(assets.preprocessing(), ImageLimits.MAX_PIXELS);
       int positive = assets.positiveClass();
       String positiveLabel = assets.labels().get(positive);
       var ood = OutOfDistribution.Calibration.read(model.versionDir());

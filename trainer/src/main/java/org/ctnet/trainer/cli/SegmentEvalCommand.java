@@ -1,5 +1,7 @@
 package org.ctnet.trainer.cli;
 
+import org.ctnet.trainer.data.ImageLimits;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -57,7 +59,7 @@ public final class SegmentEvalCommand implements Callable<Integer> {
     PrintWriter stdout = spec.commandLine().getOut();
     try (LoadedModel loaded = LoadedModel.load(model.versionDir(), SessionOptions.DEFAULT);
         Progress progress = new Progress("segment-eval", slices.size(), stdout)) {
-      ImagePreprocessor pre = new ImagePreprocessor(loaded.assets().preprocessing(), 64L * 1024 * 1024);
+      ImagePreprocessor pre = new ImagePreprocessor(loaded.assets().preprocessing(), ImageLimits.MAX_PIXELS);
       int[] done = {0};
       List<SegmentationEvaluation.SliceResult> results = SegmentationEvaluation.score(loaded, slices, pre, seed, i -> {
         progress.step(i - done[0], "");

@@ -1,5 +1,7 @@
 package org.ctnet.trainer.cli;
 
+import org.ctnet.trainer.eval.Bootstrap;
+
 import org.ctnet.graph.runtime.Predictor;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -229,7 +231,7 @@ public final class TransferStudyCommand implements Callable<Integer> {
     Trainer.Evaluated e = Trainer.evaluate(m, test, 32);
     List<String> groups = test.dataset().samples().stream().map(Sample::group).toList();
     Evaluation ev = Evaluation.of("test", e.positiveScores(), e.labels(), groups, m.assets().decision().threshold(),
-        evaluation.bootstrap, 7);
+        evaluation.bootstrap, Bootstrap.SEED);
     var auc = ev.metrics().get("roc_auc");
     var sens = ev.metrics().get("sensitivity");
     var spec = ev.metrics().get("specificity");

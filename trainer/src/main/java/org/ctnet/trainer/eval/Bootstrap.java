@@ -13,6 +13,9 @@ import java.util.function.ToDoubleBiFunction;
  * replacement, so correlated slices of one scan do not narrow the interval.
  */
 public final class Bootstrap {
+  /** The seed every report's bootstrap uses, so two reports of the same scores give the same intervals. */
+  public static final long SEED = 7;
+
   /** A point estimate with its interval. */
   public record Estimate(double value, double lower, double upper) {}
 

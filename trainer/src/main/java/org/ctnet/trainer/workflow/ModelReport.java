@@ -1,5 +1,7 @@
 package org.ctnet.trainer.workflow;
 
+import org.ctnet.trainer.eval.Bootstrap;
+
 import org.ctnet.graph.runtime.Predictor;
 import org.ctnet.graph.scan.ScanRule;
 import org.ctnet.trainer.eval.DecisionRule;
@@ -62,10 +64,10 @@ public final class ModelReport {
       Trainer.Evaluated e = part.getKey().equals("validation") ? val : Trainer.evaluate(model, part.getValue(), 32);
       List<String> groups = part.getValue().dataset().samples().stream().map(s -> s.group()).toList();
       Evaluation evaluation = Evaluation.of(part.getKey(), e.positiveScores(), e.labels(), groups,
-          locked.decision().threshold(), bootstrap, 7);
+          locked.decision().threshold(), bootstrap, Bootstrap.SEED);
       evaluations.add(evaluation);
       Evaluation byScan = ScanEvaluation.evaluate(part.getKey(), e.positiveScores(), e.labels(), groups, ScanRule.DEFAULT,
-          locked.effectiveScanDecision().threshold(), bootstrap, 7);
+          locked.effectiveScanDecision().threshold(), bootstrap, Bootstrap.SEED);
       evaluations.add(byScan);
       scores.put(part.getKey(), new double[][] {e.positiveScores(), java.util.Arrays.stream(e.labels()).asDoubleStream().toArray()});
       out.println(evaluation.summary());
@@ -79,7 +81,7 @@ public final class ModelReport {
           Evaluation bySource = Evaluation.of("test " + source,
               java.util.Arrays.stream(idx).mapToDouble(i -> e.positiveScores()[i]).toArray(),
               java.util.Arrays.stream(idx).map(i -> e.labels()[i]).toArray(),
-              java.util.Arrays.stream(idx).mapToObj(groups::get).toList(), locked.decision().threshold(), bootstrap, 7);
+              java.util.Arrays.stream(idx).mapToObj(groups::get).toList(), locked.decision().threshold(), bootstrap, Bootstrap.SEED);
           evaluations.add(bySource);
           out.println(bySource.summary());
         }

@@ -1,5 +1,7 @@
 package org.ctnet.trainer.workflow;
 
+import org.ctnet.trainer.data.ImageLimits;
+
 import org.ctnet.graph.runtime.Predictor;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -29,7 +31,7 @@ import org.ctnet.trainer.data.Csv;
  */
 public final class ScanPrediction {
   /** Per file, per zip: refuse what no CT series needs. */
-  public static final long MAX_PIXELS_PER_FILE = 64L * 1024 * 1024;
+  public static final long MAX_PIXELS_PER_FILE = ImageLimits.MAX_PIXELS;
   public static final int MAX_FILES = 20_000;
   public static final long MAX_ZIP_BYTES = 8L << 30;
 

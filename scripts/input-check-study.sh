@@ -18,30 +18,19 @@ for w in lung mediastinal bone; do
 done
 python3 - "$OUT" <<'PY' | tee "$OUT/summary.txt"
 import csv, glob, os, sys
+sys.path.insert(0, os.path.join(os.getcwd(), "scripts", "lib"))
+from flag_metrics import truth, auc, specificity as spec
 out = sys.argv[1]
-def truth(path):
-    p = path.replace("\\", "/")
-    if "/P001" in p: return 1
-    if "/cap001" in p or "/normal001" in p: return 0
-    if "/non-covid/" in p: return 0
-    if "/covid/" in p: return 1
-    return None
-def auc(rows):
-    pos = [r[0] for r in rows if r[1] == 1]; neg = [r[0] for r in rows if r[1] == 0]
-    if not pos or not neg: return float("nan")
-    return sum((p > n) + 0.5 * (p == n) for p in pos for n in neg) / (len(pos) * len(neg))
-def spec(rows):
-    neg = [r for r in rows if r[1] == 0]
-    return float("nan") if not neg else sum(not r[2] for r in neg) / len(neg)
 print(f"{'set':22} {'slices':>6} {'flagged':>8} | {'unflagged: AUC':>15} {'spec.':>6} | {'flagged: AUC':>13} {'spec.':>6}")
 for path in sorted(glob.glob(os.path.join(out, "*.csv"))):
     rows = list(csv.DictReader(open(path)))
     if not rows or "input_check" not in rows[0]: continue
     prob = [k for k in rows[0] if k.startswith("probability_")][0]
     positive = prob[len("probability_"):]
-    scored = [(float(r[prob]), truth(r["path"]), r["label"] == positive, r["input_check"] != "ok") for r in rows if r[prob]]
-    scored = [s for s in scored if s[1] is not None]
-    ok = [s for s in scored if not s[3]]; bad = [s for s in scored if s[3]]
+    scored = [{"p": float(r[prob]), "y": truth(r["path"]), "called": r["label"] == positive,
+               "flagged": r["input_check"] != "ok"} for r in rows if r[prob]]
+    scored = [s for s in scored if s["y"] is not None]
+    ok = [s for s in scored if not s["flagged"]]; bad = [s for s in scored if s["flagged"]]
     name = os.path.basename(path)[:-4]
     print(f"{name:22} {len(scored):6d} {len(bad) / len(scored):8.1%} | {auc(ok):15.3f} {spec(ok):6.2f} | {auc(bad):13.3f} {spec(bad):6.2f}")
 PY

@@ -26,21 +26,9 @@ for w in lung mediastinal bone; do
 done
 python3 - "$OUT" "$FITTED/assets.extra/ood.json" <<'PY' | tee "$OUT/summary.txt"
 import csv, glob, json, os, sys
+sys.path.insert(0, os.path.join(os.getcwd(), "scripts", "lib"))
+from flag_metrics import truth, auc, specificity as spec
 out, fit = sys.argv[1], json.load(open(sys.argv[2]))
-def truth(path):
-    p = path.replace("\\", "/")
-    if "/P001" in p: return 1
-    if "/cap001" in p or "/normal001" in p: return 0
-    if "/non-covid/" in p: return 0
-    if "/covid/" in p: return 1
-    return None
-def auc(rows):
-    pos = [r["p"] for r in rows if r["y"] == 1]; neg = [r["p"] for r in rows if r["y"] == 0]
-    if not pos or not neg: return float("nan")
-    return sum((a > b) + 0.5 * (a == b) for a in pos for b in neg) / (len(pos) * len(neg))
-def spec(rows):
-    neg = [r for r in rows if r["y"] == 0]
-    return float("nan") if not neg else sum(not r["called"] for r in neg) / len(neg)
 print(f"chosen: {fit['score']} > {fit['threshold']:.4f} (fitted on {fit['slices']} validation slices, {100*fit['share']:.1f}% flagged)")
 print(f"{'set':20} {'score':20} {'n':>5} {'flagged':>8} | {'unflagged AUC':>13} {'spec':>5} | {'flagged AUC':>11} {'spec':>5} | {'healthy called COVID, unflagged':>31}")
 for path in sorted(glob.glob(os.path.join(out, "*.csv"))):

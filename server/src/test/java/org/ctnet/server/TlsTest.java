@@ -21,16 +21,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.ctnet.server.config.ServerSettings;
 import org.ctnet.server.grpc.KServeGrpc;
 import org.ctnet.server.grpc.proto.kserve.ServerLiveRequest;
@@ -84,26 +81,8 @@ class TlsTest {
 
   /** A client context trusting {@code caPem} and, when given, presenting {@code client}'s certificate. */
   private SSLContext client(String caPem, String client) throws Exception {
-    KeyStore trust = KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
-    trust.setCertificateEntry("ca", read(caPem));
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    KeyManagerFactory kmf = null;
-    if (client != null) {
-      var keys = io.helidon.common.pki.Keys.builder().pem(p -> p.key(io.helidon.common.configurable.Resource.create(
-          dir.resolve(client + ".key"))).certChain(io.helidon.common.configurable.Resource.create(
-          dir.resolve(client + ".pem")))).build();
-      KeyStore ks = KeyStore.getInstance("PKCS12");
-      ks.load(null, null);
-      ks.setKeyEntry("client", keys.privateKey().orElseThrow(), new char[0],
-          keys.certChain().toArray(X509Certificate[]::new));
-      kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-      kmf.init(ks, new char[0]);
-    }
-    SSLContext c = SSLContext.getInstance("TLS");
-    c.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-    return c;
+    return org.ctnet.server.security.TlsMaterial.clientContext(dir.resolve(caPem),
+        client == null ? null : dir.resolve(client + ".pem"), client == null ? null : dir.resolve(client + ".key"));
   }
 
   private static int get(SSLContext context, int port, String path) throws Exception {

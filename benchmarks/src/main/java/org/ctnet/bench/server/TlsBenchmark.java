@@ -4,17 +4,13 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.ctnet.server.ServerApp;
 import org.ctnet.server.config.ServerSettings;
 import org.ctnet.server.pacs.PacsSettings;
@@ -104,28 +100,8 @@ public final class TlsBenchmark {
   }
 
   private static SSLContext client(Path dir, boolean withCertificate) throws Exception {
-    KeyStore trust = KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
-    try (var in = Files.newInputStream(dir.resolve("ca.pem"))) {
-      trust.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
-    }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    KeyManagerFactory kmf = null;
-    if (withCertificate) {
-      var keys = io.helidon.common.pki.Keys.builder().pem(p -> p.key(io.helidon.common.configurable.Resource.create(
-          dir.resolve("client.key"))).certChain(io.helidon.common.configurable.Resource.create(
-          dir.resolve("client.pem")))).build();
-      KeyStore ks = KeyStore.getInstance("PKCS12");
-      ks.load(null, null);
-      ks.setKeyEntry("client", keys.privateKey().orElseThrow(), new char[0],
-          keys.certChain().toArray(X509Certificate[]::new));
-      kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-      kmf.init(ks, new char[0]);
-    }
-    SSLContext c = SSLContext.getInstance("TLS");
-    c.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-    return c;
+    return org.ctnet.server.security.TlsMaterial.clientContext(dir.resolve("ca.pem"),
+        withCertificate ? dir.resolve("client.pem") : null, withCertificate ? dir.resolve("client.key") : null);
   }
 
   private static void openssl(Path dir, String... args) throws Exception {

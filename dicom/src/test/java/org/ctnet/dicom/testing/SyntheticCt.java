@@ -17,23 +17,41 @@ public final class SyntheticCt {
 
   public record Patient(String name, String id, String birthDate, String accession) {}
 
+  static final short LUNG_HU = -800;
+
+  /**
+   * A drawn chest in HU, {@code side}² pixels: air outside an elliptic body of soft tissue (40 HU)
+   * and, when {@code withLungs}, two round lungs at −800 HU.
+   */
+  public static short[] chest(int side, boolean withLungs) {
+    short[] hu = new short[side * side];
+    double c = side / 2.0;
+    for (int y = 0; y < side; y++) {
+      for (int x = 0; x < side; x++) {
+        double body = Math.hypot(x - c, (y - c) * 1.3) / (0.45 * side);
+        double left = Math.hypot(x - c * 0.6, y - c) / (0.17 * side);
+        double right = Math.hypot(x - c * 1.4, y - c) / (0.17 * side);
+        hu[y * side + x] = (short) (body > 1 ? -1000 : withLungs && (left < 1 || right < 1) ? LUNG_HU : 40);
+      }
+    }
+    return hu;
+  }
+
   public static List<byte[]> series(Patient patient, String studyUid, String seriesUid, int slices, int side) {
     Uids uids = new Uids(Uids.UUID_ROOT);
     String frame = uids.next();
     List<byte[]> out = new ArrayList<>();
     for (int k = 0; k < slices; k++) {
+      short[] chest = chest(side, true);
       byte[] pixels = new byte[side * side * 2];
-      double c = side / 2.0;
-      for (int y = 0; y < side; y++) {
-        for (int x = 0; x < side; x++) {
-          double body = Math.hypot(x - c, (y - c) * 1.3) / (0.45 * side);
-          double left = Math.hypot(x - c * 0.6, y - c) / (0.17 * side);
-          double right = Math.hypot(x - c * 1.4, y - c) / (0.17 * side);
-          int hu = body > 1 ? -1000 : (left < 1 || right < 1) ? -800 + (k * 7 + x * 3 + y) % 40 : 40;
-          int stored = hu + 1024;
-          pixels[2 * (y * side + x)] = (byte) stored;
-          pixels[2 * (y * side + x) + 1] = (byte) (stored >>> 8);
-        }
+      for (int i = 0; i < chest.length; i++) {
+        int x = i % side;
+        int y = i / side;
+        // Lung texture that differs slice to slice, so slices score differently.
+        int hu = chest[i] == LUNG_HU ? LUNG_HU + (k * 7 + x * 3 + y) % 40 : chest[i];
+        int stored = hu + 1024;
+        pixels[2 * i] = (byte) stored;
+        pixels[2 * i + 1] = (byte) (stored >>> 8);
       }
       DicomDataset d = new DicomDataset()
           .text(Tag.SPECIFIC_CHARACTER_SET, "CS", "ISO_IR 100")

@@ -66,17 +66,7 @@ public final class DicomFiles {
 
   /** A slice of air with a soft-tissue body disc and, optionally, two lungs at −800 HU. */
   public static short[] chest(int side, boolean withLungs) {
-    short[] hu = new short[side * side];
-    double c = side / 2.0;
-    for (int y = 0; y < side; y++) {
-      for (int x = 0; x < side; x++) {
-        double body = Math.hypot(x - c, (y - c) * 1.3) / (0.45 * side);
-        double left = Math.hypot(x - c * 0.6, y - c) / (0.17 * side);
-        double right = Math.hypot(x - c * 1.4, y - c) / (0.17 * side);
-        hu[y * side + x] = (short) (body > 1 ? -1000 : withLungs && (left < 1 || right < 1) ? -800 : 40);
-      }
-    }
-    return hu;
+    return org.ctnet.dicom.testing.SyntheticCt.chest(side, withLungs);
   }
 
   private static String join(double[] values) {

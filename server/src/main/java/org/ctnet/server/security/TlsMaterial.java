@@ -82,27 +82,37 @@ public final class TlsMaterial {
   }
 
   private X509KeyManager loadKeys() throws IOException, GeneralSecurityException {
-    Keys keys = Keys.builder().pem(pem -> pem.key(Resource.create(settings.keyFile()))
-        .certChain(Resource.create(settings.certFile()))).build();
-    PrivateKey key = keys.privateKey().orElseThrow(() -> new IOException("no private key in " + settings.keyFile()));
+    return keyManager(settings.certFile(), settings.keyFile());
+  }
+
+  private X509ExtendedTrustManager loadClientTrust() throws IOException, GeneralSecurityException {
+    return trustManager(settings.clientCaFile());
+  }
+
+  /** A key manager over a PEM certificate chain and its key. */
+  public static X509KeyManager keyManager(Path certFile, Path keyFile) throws IOException, GeneralSecurityException {
+    Keys keys = Keys.builder().pem(pem -> pem.key(Resource.create(keyFile)).certChain(Resource.create(certFile)))
+        .build();
+    PrivateKey key = keys.privateKey().orElseThrow(() -> new IOException("no private key in " + keyFile));
     List<X509Certificate> chain = keys.certChain();
     if (chain.isEmpty()) {
-      throw new IOException("no certificate in " + settings.certFile());
+      throw new IOException("no certificate in " + certFile);
     }
     KeyStore store = KeyStore.getInstance("PKCS12");
     store.load(null, null);
     char[] none = new char[0];
-    store.setKeyEntry("server", key, none, chain.toArray(X509Certificate[]::new));
+    store.setKeyEntry("key", key, none, chain.toArray(X509Certificate[]::new));
     KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     factory.init(store, none);
     return (X509KeyManager) factory.getKeyManagers()[0];
   }
 
-  private X509ExtendedTrustManager loadClientTrust() throws IOException, GeneralSecurityException {
-    Keys keys = Keys.builder().pem(pem -> pem.certificates(Resource.create(settings.clientCaFile()))).build();
+  /** A trust manager over the CA certificates of a PEM file. */
+  public static X509ExtendedTrustManager trustManager(Path caFile) throws IOException, GeneralSecurityException {
+    Keys keys = Keys.builder().pem(pem -> pem.certificates(Resource.create(caFile))).build();
     List<X509Certificate> cas = keys.certs();
     if (cas.isEmpty()) {
-      throw new IOException("no CA certificate in " + settings.clientCaFile());
+      throw new IOException("no CA certificate in " + caFile);
     }
     KeyStore store = KeyStore.getInstance("PKCS12");
     store.load(null, null);
@@ -112,6 +122,18 @@ public final class TlsMaterial {
     TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     factory.init(store);
     return (X509ExtendedTrustManager) factory.getTrustManagers()[0];
+  }
+
+  /**
+   * A client's TLS context: trusting {@code caFile}, presenting {@code certFile}/{@code keyFile} when
+   * given (for mutual TLS). What a client of this server (a test, a benchmark, a gateway) needs.
+   */
+  public static SSLContext clientContext(Path caFile, Path certFile, Path keyFile) throws IOException,
+      GeneralSecurityException {
+    SSLContext c = SSLContext.getInstance("TLS");
+    c.init(certFile == null ? null : new javax.net.ssl.KeyManager[] {keyManager(certFile, keyFile)},
+        new javax.net.ssl.TrustManager[] {trustManager(caFile)}, null);
+    return c;
   }
 
   /** Material loaded from files, loaded again when their modification times change. */

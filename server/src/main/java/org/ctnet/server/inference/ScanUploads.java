@@ -26,7 +26,9 @@ public final class ScanUploads {
 
   private record Upload(Path dir, List<String> names, long bytes, long touched) {}
 
-  private final Path root;
+  /** Where uploads wait; made at the first upload (a server on a read-only disk starts, and says why uploads fail). */
+  private final java.util.function.Supplier<Path> rootFactory;
+  private volatile Path root;
   private final long maxBytes;
   private final Map<String, Upload> uploads = new ConcurrentHashMap<>();
 
@@ -35,23 +37,49 @@ public final class ScanUploads {
    * @param maxBytes most bytes one upload may hold
    */
   public ScanUploads(Path root, long maxBytes) {
-    this.root = root;
+    this.rootFactory = () -> root;
     this.maxBytes = maxBytes;
   }
 
+  private ScanUploads(java.util.function.Supplier<Path> rootFactory, long maxBytes) {
+    this.rootFactory = rootFactory;
+    this.maxBytes = maxBytes;
+  }
+
+  /** Uploads in a temporary folder, made when the first upload arrives. */
   public static ScanUploads inTemporaryFolder(long maxBytes) {
-    try {
-      return new ScanUploads(Files.createTempDirectory("ctnet-scan-uploads"), maxBytes);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create a folder for scan uploads", e);
+    return new ScanUploads(() -> {
+      try {
+        return Files.createTempDirectory("ctnet-scan-uploads");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }, maxBytes);
+  }
+
+  private Path root() {
+    Path r = root;
+    if (r == null) {
+      synchronized (this) {
+        if (root == null) {
+          try {
+            root = rootFactory.get();
+          } catch (UncheckedIOException e) {
+            throw new ServingException(Problem.UNAVAILABLE, "scan uploads need a writable temporary folder ("
+                + "java.io.tmpdir): " + e.getCause().getMessage());
+          }
+        }
+        r = root;
+      }
     }
+    return r;
   }
 
   public String create() {
     sweep();
     String id = UUID.randomUUID().toString();
     try {
-      uploads.put(id, new Upload(Files.createDirectories(root.resolve(id)), List.of(), 0, System.currentTimeMillis()));
+      uploads.put(id, new Upload(Files.createDirectories(root().resolve(id)), List.of(), 0, System.currentTimeMillis()));
     } catch (IOException e) {
       throw new ServingException(Problem.UNAVAILABLE, "cannot store an upload: " + e.getMessage());
     }

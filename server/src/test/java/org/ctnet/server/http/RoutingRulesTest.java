@@ -22,6 +22,7 @@ class RoutingRulesTest {
     expected.put(Problem.BODY_TIMEOUT, 408);
     expected.put(Problem.TOO_LARGE, 413);
     expected.put(Problem.QUEUE_FULL, 429);
+    expected.put(Problem.RATE_LIMITED, 429);
     expected.put(Problem.INTERNAL, 500);
     expected.put(Problem.UNAVAILABLE, 503);
     expected.put(Problem.TIMEOUT, 504);

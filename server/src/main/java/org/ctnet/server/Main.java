@@ -155,7 +155,7 @@ public final class Main implements Callable<Integer> {
     }
     var tls = tlsSettings();
     ServerApp app = new ServerApp(settings, org.ctnet.server.config.ServerOptions.defaults().withPacs(pacsSettings())
-        .withTls(tls).withRates(clientRates()));
+        .withTls(tls).withRates(clientRates()).withTracing(org.ctnet.server.observe.Tracing.fromEnvironment(env)));
     if (!app.repository().ready()) {
       err.println("warning: no model version could be loaded from " + settings.modelBasePath().toAbsolutePath()
           + "; the server starts unready and keeps polling");

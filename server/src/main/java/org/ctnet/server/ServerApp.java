@@ -22,6 +22,8 @@ public final class ServerApp implements AutoCloseable {
   private final org.ctnet.server.pacs.PacsSettings pacs;
   /** Null without TLS. */
   private final org.ctnet.server.security.TlsMaterial tls;
+  private final org.ctnet.server.observe.Tracing tracing;
+  private final AutoCloseable tracingInstalled;
   private final ModelRepository repository;
   private final HttpApi http;
   /** Null when gRPC is off (port -1). */
@@ -54,6 +56,8 @@ public final class ServerApp implements AutoCloseable {
   /** With the PACS, TLS and per-client rates of {@code options}. */
   public ServerApp(ServerSettings settings, org.ctnet.server.config.ServerOptions options) {
     org.ctnet.server.pacs.PacsSettings pacs = options.pacs();
+    this.tracing = options.tracing();
+    this.tracingInstalled = org.ctnet.server.observe.Tracing.install(tracing);
     org.ctnet.server.security.TlsSettings tls = options.tls();
     // ImageIO buffers streams in temp files by default: in memory instead, so images decode and encode
     // on a read-only filesystem (the container image) and no request writes to disk.
@@ -137,5 +141,11 @@ public final class ServerApp implements AutoCloseable {
     }
     http.close();
     repository.close();
+    tracing.close();
+    try {
+      tracingInstalled.close();
+    } catch (Exception e) {
+      // restoring the previous tracing cannot fail
+    }
   }
 }

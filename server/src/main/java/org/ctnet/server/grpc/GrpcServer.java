@@ -181,6 +181,14 @@ public final class GrpcServer implements AutoCloseable {
             return new ServerCall.Listener<>() { };
           }
         }
+        // The caller's trace context (W3C traceparent metadata) rides to the handler in the gRPC context.
+        org.ctnet.server.observe.Tracing tracing = org.ctnet.server.observe.Tracing.current();
+        if (tracing.enabled()) {
+          io.opentelemetry.context.Context trace = tracing.extract(headers,
+              name -> headers.get(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER)));
+          return io.grpc.Contexts.interceptCall(io.grpc.Context.current().withValue(Unary.TRACE, trace), call, headers,
+              next);
+        }
         return next.startCall(call, headers);
       }
     };

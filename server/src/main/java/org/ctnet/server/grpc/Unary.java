@@ -21,6 +21,8 @@ public final class Unary {
   private static final Logger ACCESS = Logger.getLogger("ctnet.access");
 
   private static final RateLimitedLog MALFORMED_LINES = new RateLimitedLog(ACCESS, 10);
+  /** The caller's trace context, put in the gRPC context by the server's interceptor. */
+  static final io.grpc.Context.Key<io.opentelemetry.context.Context> TRACE = io.grpc.Context.key("ctnet-trace");
 
   private Unary() {}
 
@@ -118,6 +120,10 @@ public final class Unary {
       RequestScope.begin();
       Status.Code code = Status.Code.OK;
       Q request = parsed.message();
+      io.opentelemetry.context.Context parent = TRACE.get() == null ? io.opentelemetry.context.Context.root() : TRACE.get();
+      io.opentelemetry.api.trace.Span span = org.ctnet.server.observe.Tracing.current().server(
+          method.getFullMethodName(), parent);
+      io.opentelemetry.context.Scope traceScope = span.makeCurrent();
       io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
       if (deadline != null) {
         RequestScope.deadlineIn(deadline.timeRemaining(java.util.concurrent.TimeUnit.MILLISECONDS));
@@ -140,6 +146,9 @@ public final class Unary {
         String version = RequestScope.end();
         metrics.request(endpoint, repository.metricLabel(request == null ? "" : modelOf.apply(request)), version,
             code.value(), seconds);
+        span.setAttribute("rpc.grpc.status_code", code.value());
+        traceScope.close();
+        span.end();
         String line = String.format("gRPC %s %s %.1f ms%s", method.getFullMethodName(), code, seconds * 1000,
             version.isEmpty() ? "" : " version " + version);
         if (parsed.malformed() == null) {

@@ -183,6 +183,18 @@ final class Endpoints {
   }
 
   private void respond(String endpoint, ServerRequest req, ServerResponse res, Access access, JsonHandler handler) {
+    org.ctnet.server.observe.Tracing tracing = org.ctnet.server.observe.Tracing.current();
+    io.opentelemetry.api.trace.Span span = tracing.server(req.prologue().method().text() + " " + endpoint,
+        tracing.extract(req, name -> req.headers().first(HeaderNames.create(name)).orElse(null)));
+    try (var scope = span.makeCurrent()) {
+      respondTraced(endpoint, req, res, access, handler, span);
+    } finally {
+      span.end();
+    }
+  }
+
+  private void respondTraced(String endpoint, ServerRequest req, ServerResponse res, Access access,
+      JsonHandler handler, io.opentelemetry.api.trace.Span span) {
     long start = System.nanoTime();
     RequestScope.begin();
     String path = req.path().path();
@@ -203,11 +215,11 @@ final class Endpoints {
         contentType = b.contentType();
         b.headers().forEach((name, value) -> res.header(HeaderNames.create(name), value));
       } else if (answer instanceof WithStatus w) {
-        response = Json.bytes(w.body());
+        response = org.ctnet.server.observe.Tracing.current().inSpan("encode", () -> Json.bytes(w.body()));
         contentType = w.contentType();
         okStatus = w.status();
       } else {
-        response = Json.bytes((JsonNode) answer);
+        response = org.ctnet.server.observe.Tracing.current().inSpan("encode", () -> Json.bytes((JsonNode) answer));
       }
     } catch (NotReady e) {
       problem = Problem.UNAVAILABLE;
@@ -227,6 +239,7 @@ final class Endpoints {
       Logger.getLogger(Endpoints.class.getName()).log(Level.WARNING, "request failed: " + path, e);
     }
     int status = problem == null ? okStatus : HttpErrors.status(problem).code();
+    span.setAttribute(org.ctnet.server.observe.Tracing.STATUS, (long) status);
     if (problem != null) {
       HttpErrors.headers(problem, res);
     }

@@ -123,6 +123,10 @@ public final class ImageInference {
    * scheduler, the top slices explained.
    */
   public JsonNode scan(String model, String version, List<SeriesAssembler.Input> files, JsonNode options) {
+    return org.ctnet.server.observe.Tracing.current().inSpan("scan", () -> scanTraced(model, version, files, options));
+  }
+
+  private JsonNode scanTraced(String model, String version, List<SeriesAssembler.Input> files, JsonNode options) {
     if (files.isEmpty()) {
       throw ServingException.badRequest("no files in the scan upload");
     }

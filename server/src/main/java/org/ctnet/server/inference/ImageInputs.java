@@ -67,6 +67,10 @@ public final class ImageInputs {
   }
 
   public Batch decodeInJava(Predictor session, List<byte[]> encoded) {
+    return org.ctnet.server.observe.Tracing.current().inSpan("decode", () -> decodeEach(session, encoded));
+  }
+
+  private Batch decodeEach(Predictor session, List<byte[]> encoded) {
     ImagePreprocessor pre = new ImagePreprocessor(session.assets().preprocessing(), settings.maxImagePixels());
     NetworkSpec spec = session.spec();
     int pixels = spec.inputShape().pixels();
@@ -85,6 +89,10 @@ public final class ImageInputs {
 
   /** One image decoded as {@link #decodeInJava} does, with the input checks (DICOM header included). */
   public InputCheck.Checked decodeChecked(Predictor session, byte[] encoded) {
+    return org.ctnet.server.observe.Tracing.current().inSpan("decode", () -> decodeOne(session, encoded));
+  }
+
+  private InputCheck.Checked decodeOne(Predictor session, byte[] encoded) {
     ImagePreprocessor pre = new ImagePreprocessor(session.assets().preprocessing(), settings.maxImagePixels());
     try (DecodeBudget.Permit permit = decodeBudget.acquire(ImagePreprocessor.decodeBytes(encoded))) {
       return InputCheck.inspect(encoded, pre);

@@ -29,9 +29,11 @@ public final class SchedulerCalls {
    * ({@link DecisionExplanation}): a second run only when some image's arg-max differs from its decision.
    */
   public Explanation explanation(ServedVersion served, float[] pixels, int count, int[] classes, boolean smooth) {
-    Explanation first = run(served, pixels, count, classes, smooth);
-    int[] again = DecisionExplanation.secondRun(served.predictor().assets(), classes, first);
-    return again == null ? first : run(served, pixels, count, again, smooth);
+    return org.ctnet.server.observe.Tracing.current().inSpan("explain", () -> {
+      Explanation first = run(served, pixels, count, classes, smooth);
+      int[] again = DecisionExplanation.secondRun(served.predictor().assets(), classes, first);
+      return again == null ? first : run(served, pixels, count, again, smooth);
+    });
   }
 
   private Explanation run(ServedVersion served, float[] pixels, int count, int[] classes, boolean smooth) {

@@ -139,7 +139,9 @@ public final class StowService implements AutoCloseable {
   private void answerDue() {
     for (String study : spool.due(System.currentTimeMillis())) {
       long started = System.currentTimeMillis();
-      try {
+      org.ctnet.server.observe.Tracing tracing = org.ctnet.server.observe.Tracing.current();
+      io.opentelemetry.api.trace.Span span = tracing.server("pacs answer", io.opentelemetry.context.Context.root());
+      try (var scope = span.makeCurrent()) {
         var files = spool.read(study);
         if (files.isEmpty()) {
           spool.remove(study, started);
@@ -150,7 +152,13 @@ public final class StowService implements AutoCloseable {
         int objects = 0;
         String report = "";
         for (ResultObjects.Written w : outcome.written()) {
-          pacs.store(study, w.instances());
+          tracing.inSpan("pacs store", () -> {
+            try {
+              return pacs.store(study, w.instances());
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          });
           objects += w.instances().size();
           report = w.reportSopInstanceUid();
         }
@@ -169,8 +177,11 @@ public final class StowService implements AutoCloseable {
             + "the quiet period");
       } catch (IOException | RuntimeException e) {
         spool.postpone(study);
-        LOG.warning("study " + study + " not answered yet (" + e.getClass().getSimpleName() + ": " + e.getMessage()
-            + "); retried after the quiet period");
+        Throwable cause = e instanceof java.io.UncheckedIOException u ? u.getCause() : e;
+        LOG.warning("study " + study + " not answered yet (" + cause.getClass().getSimpleName() + ": "
+            + cause.getMessage() + "); retried after the quiet period");
+      } finally {
+        span.end();
       }
     }
   }

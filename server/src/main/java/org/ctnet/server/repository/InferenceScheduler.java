@@ -53,7 +53,12 @@ final class InferenceScheduler implements AutoCloseable {
     }
   }
 
-  private record Job<I, O>(I input, int images, long arrived, CompletableFuture<O> result) {}
+  /**
+   * @param trace the submitting request's trace context (its queue wait and batch run become its spans)
+   * @param arrivedAt when it was queued, for the queue-wait span
+   */
+  private record Job<I, O>(I input, int images, long arrived, CompletableFuture<O> result,
+      io.opentelemetry.context.Context trace, java.time.Instant arrivedAt) {}
 
   private final ServerSettings settings;
   private final Metrics metrics;
@@ -101,7 +106,8 @@ final class InferenceScheduler implements AutoCloseable {
         throw new ServingException(Problem.QUEUE_FULL, "server is busy: " + queuedImages + " images queued (limit " + settings.queueLimit()
             + "); retry later");
       }
-      lane.jobs.add(new Job<>(input, images, System.nanoTime(), result));
+      lane.jobs.add(new Job<>(input, images, System.nanoTime(), result, io.opentelemetry.context.Context.current(),
+          java.time.Instant.now()));
       lane.queuedImages += images;
       queuedImages += images;
       metrics.queueDepth(model, queuedImages);
@@ -190,6 +196,19 @@ final class InferenceScheduler implements AutoCloseable {
     if (batch.isEmpty()) {
       return;
     }
+    org.ctnet.server.observe.Tracing tracing = org.ctnet.server.observe.Tracing.current();
+    List<io.opentelemetry.api.trace.Span> runs = new ArrayList<>();
+    if (tracing.enabled()) {
+      java.time.Instant now = java.time.Instant.now();
+      int images = batch.stream().mapToInt(Job::images).sum();
+      for (Job<I, O> job : batch) {
+        tracing.childFrom("queue wait", job.trace(), job.arrivedAt()).end(now);
+        io.opentelemetry.api.trace.Span run = tracing.childFrom("batch run " + lane.name, job.trace(), now);
+        run.setAttribute(org.ctnet.server.observe.Tracing.BATCH_SIZE, (long) images);
+        run.setAttribute(org.ctnet.server.observe.Tracing.IMAGES, (long) job.images());
+        runs.add(run);
+      }
+    }
     try {
       complete(lane, batch);
     } catch (Throwable e) { // a worker must outlive any failure; the requests get the error
@@ -205,6 +224,8 @@ final class InferenceScheduler implements AutoCloseable {
           job.result().completeExceptionally(single);
         }
       }
+    } finally {
+      runs.forEach(io.opentelemetry.api.trace.Span::end);
     }
   }
 

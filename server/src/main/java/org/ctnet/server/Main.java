@@ -153,6 +153,16 @@ public final class Main implements Callable<Integer> {
           + " does not exist (set --model-base-path or CTNET_MODEL_BASE_PATH)");
       return 1;
     }
+    String format = logFormat != null ? logFormat : env.getOrDefault("CTNET_LOG_FORMAT", "text");
+    if (!format.equals("text") && !format.equals("json")) {
+      err.println("error: --log-format must be text or json, got '" + format + "'");
+      return 2;
+    }
+    if (format.equals("json")) {
+      for (java.util.logging.Handler h : java.util.logging.Logger.getLogger("").getHandlers()) {
+        h.setFormatter(new org.ctnet.server.observe.JsonLogFormatter());
+      }
+    }
     var tls = tlsSettings();
     ServerApp app = new ServerApp(settings, org.ctnet.server.config.ServerOptions.defaults().withPacs(pacsSettings())
         .withTls(tls).withRates(clientRates()).withTracing(org.ctnet.server.observe.Tracing.fromEnvironment(env)));
@@ -181,6 +191,10 @@ public final class Main implements Callable<Integer> {
       throw new IllegalArgumentException("cannot read the token file " + file + ": " + e.getMessage(), e);
     }
   }
+
+  @Option(names = "--log-format", paramLabel = "FORMAT", description = "text (default) or json: one JSON object a "
+      + "line with the trace and span ids of the request being served (also CTNET_LOG_FORMAT).")
+  String logFormat;
 
   @Option(names = "--client-rate", paramLabel = "PER_SECOND", description = "Requests per second each client "
       + "(bearer token, else client certificate, else address) may make, health routes aside; 429 with Retry-After "

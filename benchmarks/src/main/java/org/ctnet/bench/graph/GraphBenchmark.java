@@ -63,7 +63,9 @@ public final class GraphBenchmark {
         try (ModelSession fp32 = ModelSession.create(ModelAssets.defaults(spec), TrainingSpec.defaults(OptimizerKind.ADAM),
                 SessionOptions.DEFAULT);
             ModelSession bf16 = ModelSession.create(ModelAssets.defaults(spec), TrainingSpec.defaults(OptimizerKind.ADAM),
-                new SessionOptions(0, 0, true))) {
+                new SessionOptions(0, 0, true));
+            ModelSession xla = ModelSession.create(ModelAssets.defaults(spec), TrainingSpec.defaults(OptimizerKind.ADAM),
+                new SessionOptions(0, 0, false, true))) {
           List<Config> configs = new ArrayList<>();
           configs.add(new Config("matmul 1024^3 (scale)", 1, matmul.flops(), matmul::run));
           for (int batch : new int[] {1, 8}) {
@@ -75,6 +77,9 @@ public final class GraphBenchmark {
             int[] classes = new int[batch];
             Arrays.fill(classes, 1);
             configs.add(new Config("forward", batch, forward * batch, () -> fp32.predict(images, batch)));
+            // On CPU the session's JIT level clusters nothing unless TF_XLA_FLAGS=--tf_xla_cpu_global_jit is set
+            // before the process starts (docs/benchmarks.md, "XLA").
+            configs.add(new Config("forward, XLA auto-clustering", batch, forward * batch, () -> xla.predict(images, batch)));
             configs.add(new Config("forward + Grad-CAM++", batch, forward * batch, () -> gradCamPlusPlus(fp32, images, batch, classes)));
             if (batch == 8 || preset.equals("ctnet")) {
               configs.add(new Config("train step fp32", batch, 3 * forward * batch,

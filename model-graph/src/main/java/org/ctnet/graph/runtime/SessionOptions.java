@@ -13,9 +13,16 @@ import org.tensorflow.proto.RewriterConfig;
  * @param interOpThreads threads running independent ops (0 = default)
  * @param bf16MixedPrecision oneDNN bfloat16 auto mixed precision (faster training on CPUs with
  *     AVX512_BF16; keep serving in fp32)
+ * @param xlaJit XLA auto-clustering of the graph (global JIT level ON_1). On CPU it takes effect only with
+ *     {@code TF_XLA_FLAGS=--tf_xla_cpu_global_jit} in the process's environment, and there it was measured
+ *     slower (docs/benchmarks.md, "XLA"): off by default
  */
-public record SessionOptions(int intraOpThreads, int interOpThreads, boolean bf16MixedPrecision) {
+public record SessionOptions(int intraOpThreads, int interOpThreads, boolean bf16MixedPrecision, boolean xlaJit) {
   public static final SessionOptions DEFAULT = new SessionOptions(0, 0, false);
+
+  public SessionOptions(int intraOpThreads, int interOpThreads, boolean bf16MixedPrecision) {
+    this(intraOpThreads, interOpThreads, bf16MixedPrecision, false);
+  }
 
   public SessionOptions {
     if (intraOpThreads < 0 || interOpThreads < 0) {
@@ -35,7 +42,10 @@ public record SessionOptions(int intraOpThreads, int interOpThreads, boolean bf1
         .setAllowSoftPlacement(true)
         // Grow GPU memory on demand so several models share one device; ignored on CPU.
         .setGpuOptions(GPUOptions.newBuilder().setAllowGrowth(true))
-        .setGraphOptions(GraphOptions.newBuilder().setRewriteOptions(rewriter))
+        .setGraphOptions(GraphOptions.newBuilder().setRewriteOptions(rewriter)
+            .setOptimizerOptions(org.tensorflow.proto.OptimizerOptions.newBuilder().setGlobalJitLevel(xlaJit
+                ? org.tensorflow.proto.OptimizerOptions.GlobalJitLevel.ON_1
+                : org.tensorflow.proto.OptimizerOptions.GlobalJitLevel.DEFAULT)))
         .build();
   }
 }

@@ -80,6 +80,7 @@ public final class GraphBenchmark {
             // On CPU the session's JIT level clusters nothing unless TF_XLA_FLAGS=--tf_xla_cpu_global_jit is set
             // before the process starts (docs/benchmarks.md, "XLA").
             configs.add(new Config("forward, XLA auto-clustering", batch, forward * batch, () -> xla.predict(images, batch)));
+            configs.add(new Config("forward bf16 (oneDNN AMP)", batch, forward * batch, () -> bf16.predict(images, batch)));
             configs.add(new Config("forward + Grad-CAM++", batch, forward * batch, () -> gradCamPlusPlus(fp32, images, batch, classes)));
             if (batch == 8 || preset.equals("ctnet")) {
               configs.add(new Config("train step fp32", batch, 3 * forward * batch,

@@ -148,7 +148,12 @@ class TlsTest {
       old.startHandshake();
       var firstSerial = ((X509Certificate) old.getSession().getPeerCertificates()[0]).getSerialNumber();
       cert("server2", "ctnet-server-rotated", "ca", "IP:127.0.0.1");
+      // Half a rotation: the new key beside the old certificate. Handshakes keep the old pair meanwhile.
       Files.copy(dir.resolve("server2.key"), dir.resolve("server.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Thread.sleep(1500);
+      for (int i = 0; i < 2; i++) {
+        assertEquals(200, get(client("ca.pem", null), port, "/health/live"), "mid-rotation handshake " + i);
+      }
       Files.copy(dir.resolve("server2.pem"), dir.resolve("server.pem"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       Thread.sleep(1500); // the files are checked at most once a second
       SSLSocket fresh = (SSLSocket) client("ca.pem", null).getSocketFactory().createSocket("127.0.0.1", port);

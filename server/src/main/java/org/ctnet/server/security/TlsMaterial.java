@@ -98,6 +98,7 @@ public final class TlsMaterial {
     if (chain.isEmpty()) {
       throw new IOException("no certificate in " + certFile);
     }
+    requireMatch(key, chain.get(0), certFile, keyFile);
     KeyStore store = KeyStore.getInstance("PKCS12");
     store.load(null, null);
     char[] none = new char[0];
@@ -105,6 +106,34 @@ public final class TlsMaterial {
     KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     factory.init(store, none);
     return (X509KeyManager) factory.getKeyManagers()[0];
+  }
+
+  /**
+   * The key must be the certificate's: during a rotation one file may already be new and the other not,
+   * and serving that pair would fail every handshake. Checked by signing and verifying a probe.
+   */
+  private static void requireMatch(PrivateKey key, X509Certificate cert, Path certFile, Path keyFile)
+      throws IOException, GeneralSecurityException {
+    String algorithm = switch (key.getAlgorithm()) {
+      case "EC" -> "SHA256withECDSA";
+      case "RSA" -> "SHA256withRSA";
+      case "Ed25519", "EdDSA" -> "Ed25519";
+      default -> null;
+    };
+    if (algorithm == null) {
+      return; // an unusual key type: the handshake will tell
+    }
+    byte[] probe = "ctnet-tls-key-check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    java.security.Signature signer = java.security.Signature.getInstance(algorithm);
+    signer.initSign(key);
+    signer.update(probe);
+    byte[] signature = signer.sign();
+    java.security.Signature verifier = java.security.Signature.getInstance(algorithm);
+    verifier.initVerify(cert.getPublicKey());
+    verifier.update(probe);
+    if (!verifier.verify(signature)) {
+      throw new IOException("the key in " + keyFile + " is not the key of the certificate in " + certFile);
+    }
   }
 
   /** A trust manager over the CA certificates of a PEM file. */

@@ -26,6 +26,10 @@ public final class TlsBenchmark {
   private TlsBenchmark() {}
 
   public static void main(String[] args) throws Exception {
+    if (args[0].equals("--rotations")) {
+      rotations(Path.of(args[1]), Integer.parseInt(args[2]));
+      return;
+    }
     Path models = Path.of(args[0]);
     byte[] png = Files.readAllBytes(Path.of(args[1]));
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
@@ -96,6 +100,66 @@ public final class TlsBenchmark {
       ratios.sort(Double::compare);
       System.out.printf("%s / plain HTTP throughput at concurrency 8: median %.3f (rounds %.3f..%.3f)%n", mode,
           ratios.get(ratios.size() / 2), ratios.get(0), ratios.get(ratios.size() - 1));
+    }
+  }
+
+  /**
+   * {@code n} certificate rotations under load: 4 clients open a new TLS connection for every request
+   * while the key and certificate files are replaced (key first, then certificate, as a copy would);
+   * prints the requests answered and failed.
+   */
+  private static void rotations(Path models, int n) throws Exception {
+    Path dir = Files.createTempDirectory("ctnet-tls-rotation");
+    openssl(dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+        "-subj", "/CN=bench-ca", "-keyout", "ca.key", "-out", "ca.pem");
+    for (String name : List.of("a", "b")) {
+      openssl(dir, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=server-" + name,
+          "-keyout", name + ".key", "-out", name + ".csr");
+      Files.writeString(dir.resolve(name + ".ext"), "subjectAltName=IP:127.0.0.1\n");
+      openssl(dir, "x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+          "-days", "1", "-extfile", name + ".ext", "-out", name + ".pem");
+    }
+    Files.copy(dir.resolve("a.pem"), dir.resolve("server.pem"));
+    Files.copy(dir.resolve("a.key"), dir.resolve("server.key"));
+    ServerSettings base = ServerSettings.defaults(models).withPort(0).withHost("127.0.0.1").withPolling(0).withGrpcPort(-1);
+    try (ServerApp app = new ServerApp(base, PacsSettings.defaults(),
+        new TlsSettings(dir.resolve("server.pem"), dir.resolve("server.key"), null, List.of()))) {
+      int port = app.start().port();
+      SSLContext client = client(dir, false);
+      java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.concurrent.atomic.AtomicInteger ok = new java.util.concurrent.atomic.AtomicInteger();
+      java.util.concurrent.ConcurrentLinkedQueue<String> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+      List<Thread> clients = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        clients.add(Thread.ofPlatform().start(() -> {
+          while (!stop.get()) {
+            try (LeanHttpClient c = new LeanHttpClient(URI.create("http://127.0.0.1:" + port), client)) {
+              byte[] get = ("GET /v1/models/ctnet HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+              if (c.exchange(get) == 200) {
+                ok.incrementAndGet();
+              } else {
+                failures.add("status");
+              }
+            } catch (Exception e) {
+              failures.add(e.toString());
+            }
+          }
+        }));
+      }
+      for (int i = 0; i < n; i++) {
+        String next = i % 2 == 0 ? "b" : "a";
+        Thread.sleep(700);
+        Files.copy(dir.resolve(next + ".key"), dir.resolve("server.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Thread.sleep(300); // a rotation half done, as a file-by-file copy leaves it
+        Files.copy(dir.resolve(next + ".pem"), dir.resolve("server.pem"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+      Thread.sleep(1500);
+      stop.set(true);
+      for (Thread t : clients) {
+        t.join();
+      }
+      System.out.printf("%d certificate rotations under load: %d requests on new TLS connections answered, %d failed%s%n",
+          n, ok.get(), failures.size(), failures.isEmpty() ? "" : " (first: " + failures.peek() + ")");
     }
   }
 

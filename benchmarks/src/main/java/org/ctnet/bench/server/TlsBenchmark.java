@@ -34,16 +34,7 @@ public final class TlsBenchmark {
     byte[] png = Files.readAllBytes(Path.of(args[1]));
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
     double seconds = args.length > 3 ? Double.parseDouble(args[3]) : 10;
-    Path dir = Files.createTempDirectory("ctnet-tls-bench");
-    openssl(dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
-        "-subj", "/CN=bench-ca", "-keyout", "ca.key", "-out", "ca.pem");
-    for (String name : List.of("server", "client")) {
-      openssl(dir, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=" + name,
-          "-keyout", name + ".key", "-out", name + ".csr");
-      Files.writeString(dir.resolve(name + ".ext"), "subjectAltName=IP:127.0.0.1,DNS:" + name + "\n");
-      openssl(dir, "x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-          "-days", "1", "-extfile", name + ".ext", "-out", name + ".pem");
-    }
+    Path dir = certificates("ctnet-tls-bench", List.of("server", "client"));
     ServerSettings base = ServerSettings.defaults(models).withPort(0).withHost("127.0.0.1").withPolling(0);
     Map<String, TlsSettings> modes = new LinkedHashMap<>();
     modes.put("plain", TlsSettings.OFF);
@@ -109,16 +100,7 @@ public final class TlsBenchmark {
    * prints the requests answered and failed.
    */
   private static void rotations(Path models, int n) throws Exception {
-    Path dir = Files.createTempDirectory("ctnet-tls-rotation");
-    openssl(dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
-        "-subj", "/CN=bench-ca", "-keyout", "ca.key", "-out", "ca.pem");
-    for (String name : List.of("a", "b")) {
-      openssl(dir, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=server-" + name,
-          "-keyout", name + ".key", "-out", name + ".csr");
-      Files.writeString(dir.resolve(name + ".ext"), "subjectAltName=IP:127.0.0.1\n");
-      openssl(dir, "x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-          "-days", "1", "-extfile", name + ".ext", "-out", name + ".pem");
-    }
+    Path dir = certificates("ctnet-tls-rotation", List.of("a", "b"));
     Files.copy(dir.resolve("a.pem"), dir.resolve("server.pem"));
     Files.copy(dir.resolve("a.key"), dir.resolve("server.key"));
     ServerSettings base = ServerSettings.defaults(models).withPort(0).withHost("127.0.0.1").withPolling(0).withGrpcPort(-1);
@@ -166,6 +148,21 @@ public final class TlsBenchmark {
   private static SSLContext client(Path dir, boolean withCertificate) throws Exception {
     return org.ctnet.server.security.TlsMaterial.clientContext(dir.resolve("ca.pem"),
         withCertificate ? dir.resolve("client.pem") : null, withCertificate ? dir.resolve("client.key") : null);
+  }
+
+  /** A fresh folder with a CA (ca.pem) and, for each name, its certificate (name.pem, name.key) for 127.0.0.1. */
+  private static Path certificates(String prefix, List<String> names) throws Exception {
+    Path dir = Files.createTempDirectory(prefix);
+    openssl(dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+        "-subj", "/CN=bench-ca", "-keyout", "ca.key", "-out", "ca.pem");
+    for (String name : names) {
+      openssl(dir, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=" + name,
+          "-keyout", name + ".key", "-out", name + ".csr");
+      Files.writeString(dir.resolve(name + ".ext"), "subjectAltName=IP:127.0.0.1,DNS:" + name + "\n");
+      openssl(dir, "x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+          "-days", "1", "-extfile", name + ".ext", "-out", name + ".pem");
+    }
+    return dir;
   }
 
   private static void openssl(Path dir, String... args) throws Exception {

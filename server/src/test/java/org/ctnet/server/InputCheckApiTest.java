@@ -133,6 +133,19 @@ class InputCheckApiTest {
       var strict = TestServers.postBytes(u, "/api/models/tiny/classify?strict=true", lungWindow, "image/png");
       assertEquals(422, strict.statusCode(), strict.body());
       assertTrue(strict.body().contains("out_of_distribution"), strict.body());
+      // TF Serving's :predict and KServe's infer carry the flag in the checks they were asked for.
+      float[] lung = input32(-600, 1500);
+      float[][][][] rows = new float[1][32][32][1];
+      for (int k = 0; k < 1024; k++) {
+        rows[0][k / 32][k % 32][0] = lung[k];
+      }
+      JsonNode tfs = JSON.readTree(TestServers.post(u, "/v1/models/tiny:predict",
+          "{\"input_check\": true, \"instances\": " + JSON.writeValueAsString(rows) + "}").body());
+      assertEquals("out_of_distribution", tfs.get("predictions").get(0).get("input_check").asText(), tfs.toString());
+      JsonNode kserve = JSON.readTree(TestServers.post(u, "/v2/models/tiny/infer",
+          "{\"inputs\":[{\"name\":\"images\",\"datatype\":\"FP32\",\"shape\":[1,32,32,1],\"data\":"
+              + JSON.writeValueAsString(lung) + "}],\"outputs\":[{\"name\":\"input_check\"}]}").body());
+      assertEquals("out_of_distribution", kserve.get("outputs").get(0).get("data").get(0).asText(), kserve.toString());
     }
     // The same image on the server without a fitted flag: no such reason.
     var plain = TestServers.postBytes(uri, "/api/models/tiny/classify", chest(-600, 1500), "image/png");

@@ -298,7 +298,8 @@ public final class KServeInference {
       }
     }
     if (checks != null) {
-      writer.strings(ModelNames.OUT_INPUT_CHECK, List.of(n), checks.stream().map(InputCheck.Result::code).toList());
+      writer.strings(ModelNames.OUT_INPUT_CHECK, List.of(n), served.withOutOfDistribution(checks, p).stream()
+          .map(InputCheck.Result::code).toList());
     }
     if (explained != null) {
       Explanation e = explained;

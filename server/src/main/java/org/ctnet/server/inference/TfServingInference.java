@@ -134,7 +134,8 @@ public final class TfServingInference {
         Predictor session = lease.version().predictor();
         List<InputCheck.Result> checks = ImageInputs.wantsChecks(parsed.others().get(ModelNames.OUT_INPUT_CHECK))
             ? ImageInputs.checks(session, parsed.values(), parsed.count()) : null;
-        return predictionResponse(calls.await(lease.version().predict(parsed.values(), parsed.count())), false, checks);
+        Prediction p = calls.await(lease.version().predict(parsed.values(), parsed.count()));
+        return predictionResponse(p, false, lease.version().withOutOfDistribution(checks, p));
       }
       return predict(lease.version(), Json.parse(body));
     }
@@ -167,7 +168,7 @@ public final class TfServingInference {
           + ModelNames.SERVING_DEFAULT + " or " + ModelNames.SERVING_BYTES
           + (signature.equals(ModelNames.EXPLAIN) ? " (or POST :explain)" : ""));
     }
-    return predictionResponse(p, request.columnar(), checks);
+    return predictionResponse(p, request.columnar(), served.withOutOfDistribution(checks, p));
   }
 
   /** :explain on a raw body, like {@link #predict}; the body's other members are the explain options. */

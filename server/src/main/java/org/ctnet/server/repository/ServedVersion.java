@@ -79,6 +79,19 @@ public final class ServedVersion {
     return ood == null ? check : check.withOutOfDistribution(ood.flags(p, i, session.assets().positiveClass()));
   }
 
+  /** Each image's checks with the version's out-of-distribution flag (null stays null: not asked for). */
+  public List<org.ctnet.graph.check.InputCheck.Result> withOutOfDistribution(
+      List<org.ctnet.graph.check.InputCheck.Result> checks, Prediction p) {
+    if (checks == null || ood == null) {
+      return checks;
+    }
+    List<org.ctnet.graph.check.InputCheck.Result> out = new ArrayList<>();
+    for (int i = 0; i < checks.size(); i++) {
+      out.add(withOutOfDistribution(checks.get(i), p, i));
+    }
+    return out;
+  }
+
   public String model() {
     return model;
   }

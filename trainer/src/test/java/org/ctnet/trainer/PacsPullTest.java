@@ -46,7 +46,7 @@ class PacsPullTest {
         pacs.upload(slice);
       }
       CliTest.Run first = CliTest.run("pacs", "--model", shippedModel().toString(), "--pacs",
-          pacs.dicomWeb().toString(), "--since", "20200101");
+          pacs.dicomWeb().toString(), "--since", "20200101", "--fhir-out", dir.resolve("fhir").toString());
       assertEquals(0, first.exitCode(), first.out() + first.err());
       assertTrue(first.out().contains("1 study found") && first.out().contains("objects stored"), first.out());
       for (String identifier : List.of("Zqxname", "Wvyfirst", "ZQX-PID", "ZQX-ACC", "19610417")) {
@@ -72,6 +72,23 @@ class PacsPullTest {
       long referenced = dump.lines().filter(l -> l.contains("contains IMAGE")).count();
       assertTrue(referenced >= 1 && referenced <= ResultObjects.EXPLAINED_SLICES, dump);
       assertEquals(referenced + 1, captures.size(), "a capture per referenced top slice, and the strip");
+
+      // The FHIR Bundle says what the SR says: the same verdict, the study and the patient.
+      var bundle = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("fhir").resolve(study + ".fhir.json")
+          .toFile());
+      assertEquals("Bundle", bundle.path("resourceType").asText());
+      var resources = new java.util.ArrayList<com.fasterxml.jackson.databind.JsonNode>();
+      bundle.path("entry").forEach(e -> resources.add(e.path("resource")));
+      var report = resources.stream().filter(r -> r.path("resourceType").asText().equals("DiagnosticReport")).findFirst()
+          .orElseThrow();
+      assertEquals("preliminary", report.path("status").asText());
+      assertEquals("urn:oid:" + study, report.path("imagingStudy").path(0).path("identifier").path("value").asText());
+      assertEquals("ZQX-PID-93127", report.path("subject").path("identifier").path("value").asText());
+      assertEquals(resources.size() - 1, report.path("result").size(), "every observation is a result of the report");
+      var covid = resources.stream().filter(r -> r.path("code").path("coding").path(0).path("code").asText()
+          .equals("840539006")).findFirst().orElseThrow();
+      String present = covid.path("valueCodeableConcept").path("coding").path(0).path("code").asText();
+      assertTrue(dump.contains("(" + present + ",SCT,"), "FHIR and SR agree: " + present + "\n" + dump);
 
       CliTest.Run again = CliTest.run("pacs", "--model", shippedModel().toString(), "--pacs",
           pacs.dicomWeb().toString(), "--study", study);

@@ -67,7 +67,14 @@ public final class ResultObjects {
   }
 
   /** The objects written for one study, and what they said. */
-  public record Written(List<byte[]> instances, String verdict, String reportSopInstanceUid) {}
+  public record Written(List<byte[]> instances, String verdict, String reportSopInstanceUid, Finding finding) {}
+
+  /**
+   * What a report said, for other renderings of it (FHIR): the study and series, the verdict, its
+   * probability and threshold, the lesion figures (NaN and null without a lesion head).
+   */
+  public record Finding(String studyUid, String seriesUid, boolean positive, double probability, double threshold,
+      double involvement, String severity, String patientId) {}
 
   private ResultObjects() {}
 
@@ -129,7 +136,9 @@ public final class ResultObjects {
     if (segmentation != null) {
       out.add(segmentation);
     }
-    return new Written(out, verdict, reportUid);
+    return new Written(out, verdict, reportUid, new Finding(studyUid, series.seriesUid(), result.positive(),
+        result.probability(), result.decision().threshold(), result.hasInvolvement() ? result.involvement() : Double.NaN,
+        result.hasInvolvement() ? result.severity().code() : null, context.text(org.ctnet.dicom.Tag.PATIENT_ID)));
   }
 
   /**
@@ -205,7 +214,7 @@ public final class ResultObjects {
         .text(Code.ALGORITHM_VERSION, settings.modelVersion());
     String uid = settings.uids().next();
     return new Written(List.of(DicomOutput.file(sr.dataset(header.dataset(StructuredReport.COMPREHENSIVE_SR, uid, 1,
-        "SR"), studyUid))), "not scored", uid);
+        "SR"), studyUid))), "not scored", uid, null);
   }
 
   private static String selection(Series series, ScanResult result, List<SeriesAssembler.Skipped> leftOut) {

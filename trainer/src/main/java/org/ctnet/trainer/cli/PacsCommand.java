@@ -40,6 +40,10 @@ public final class PacsCommand implements Callable<Integer> {
   @Option(names = "--force", description = "Score studies that already hold a CT-Net report again.")
   boolean force;
 
+  @Option(names = "--fhir-out", paramLabel = "DIR", description = "Also write each study's results as a FHIR R4 "
+      + "Bundle (DiagnosticReport and Observations) to DIR/<StudyInstanceUID>.fhir.json.")
+  java.nio.file.Path fhirOut;
+
   @Option(names = "--uid-root", defaultValue = Uids.UUID_ROOT, paramLabel = "ROOT",
       description = "Root of the results' new UIDs: your organisation's, or 2.25 (UUID-derived, the default).")
   String uidRoot;
@@ -61,7 +65,7 @@ public final class PacsCommand implements Callable<Integer> {
     try (LoadedModel session = LoadedModel.load(versionDir, SessionOptions.DEFAULT)) {
       var settings = new ResultObjects.Settings(new Uids(uidRoot), versionDir.getParent().getFileName().toString(),
           versionDir.getFileName().toString());
-      new PacsPull(client, session, settings, spec.commandLine().getOut())
+      new PacsPull(client, session, settings, spec.commandLine().getOut(), fhirOut)
           .run(new PacsPull.Query(which.study, which.since, limit), force);
     }
     return ExitCode.OK;

@@ -39,12 +39,16 @@ public final class PacsPull {
   private final Predictor session;
   private final ResultObjects.Settings settings;
   private final PrintWriter out;
+  /** Where each study's FHIR Bundle goes, or null. */
+  private final java.nio.file.Path fhirOut;
 
-  public PacsPull(DicomWebClient pacs, Predictor session, ResultObjects.Settings settings, PrintWriter out) {
+  public PacsPull(DicomWebClient pacs, Predictor session, ResultObjects.Settings settings, PrintWriter out,
+      java.nio.file.Path fhirOut) {
     this.pacs = pacs;
     this.session = session;
     this.settings = settings;
     this.out = out;
+    this.fhirOut = fhirOut;
   }
 
   public List<StudyOutcome> run(Query query, boolean force) throws IOException {
@@ -101,6 +105,13 @@ public final class PacsPull {
     for (ResultObjects.Written w : scored.written()) {
       pacs.store(studyUid, w.instances());
       stored += w.instances().size();
+    }
+    List<ResultObjects.Finding> findings = scored.written().stream().map(ResultObjects.Written::finding)
+        .filter(java.util.Objects::nonNull).toList();
+    if (fhirOut != null && !findings.isEmpty()) {
+      java.nio.file.Files.createDirectories(fhirOut);
+      java.nio.file.Files.writeString(fhirOut.resolve(studyUid + ".fhir.json"),
+          org.ctnet.graph.report.FhirResults.bundle(findings, settings));
     }
     return new StudyOutcome(studyUid, scored.verdicts(), stored, null);
   }

@@ -70,7 +70,7 @@ class PacsPullTest {
       assertTrue(dump.contains("Lung involvement") && dump.contains("CT severity category"), dump);
       assertTrue(dump.contains("(52101004,SCT,\"Present\")") || dump.contains("(2667000,SCT,\"Absent\")"), dump);
       long referenced = dump.lines().filter(l -> l.contains("contains IMAGE")).count();
-      assertTrue(referenced >= 1 && referenced <= ResultObjects.EXPLAINED_SLICES, dump);
+      assertTrue(referenced >= 1 && referenced <= org.ctnet.graph.scan.ScanScorer.ScanResult.EXPLAINED_SLICES, dump);
       assertEquals(referenced + 1, captures.size(), "a capture per referenced top slice, and the strip");
 
       // The FHIR Bundle says what the SR says: the same verdict, the study and the patient.

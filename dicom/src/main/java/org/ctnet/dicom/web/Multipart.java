@@ -75,6 +75,7 @@ public final class Multipart {
    */
   public static int read(InputStream in, String contentType, long maxPartBytes, PartSink sink) throws IOException {
     byte[] delimiter = ("\r\n--" + boundary(contentType)).getBytes(StandardCharsets.US_ASCII);
+    int[] delimiterTable = Scanner.failure(delimiter); // one table for every part of the body
     Scanner s = new Scanner(in);
     // The first boundary may come without the leading CRLF.
     if (!s.skipPast(java.util.Arrays.copyOfRange(delimiter, 2, delimiter.length), MAX_HEADER_BYTES * 4L)) {
@@ -92,7 +93,7 @@ public final class Multipart {
       }
       java.util.Map<String, String> headers = s.headers();
       ByteArrayOutputStream data = new ByteArrayOutputStream();
-      if (!s.copyUntil(delimiter, data, maxPartBytes)) {
+      if (!s.copyUntil(delimiter, delimiterTable, data, maxPartBytes)) {
         throw new MultipartException("multipart body ends inside a part (no closing boundary)");
       }
       sink.accept(new Part(headers, data.toByteArray()));
@@ -134,7 +135,11 @@ public final class Multipart {
 
     /** Copies bytes up to {@code pattern} (consumed, not copied); false at the end of the stream. */
     boolean copyUntil(byte[] pattern, ByteArrayOutputStream out, long max) throws IOException {
-      // Knuth–Morris–Pratt over the stream: each byte is looked at once.
+      return copyUntil(pattern, failure(pattern), out, max);
+    }
+
+    /** Knuth–Morris–Pratt's failure table of {@code pattern}: each byte of the stream is looked at once. */
+    static int[] failure(byte[] pattern) {
       int[] fail = new int[pattern.length];
       for (int i = 1, k = 0; i < pattern.length; i++) {
         while (k > 0 && pattern[i] != pattern[k]) {
@@ -145,6 +150,10 @@ public final class Multipart {
         }
         fail[i] = k;
       }
+      return fail;
+    }
+
+    boolean copyUntil(byte[] pattern, int[] fail, ByteArrayOutputStream out, long max) throws IOException {
       int matched = 0;
       long copied = 0;
       while (true) {

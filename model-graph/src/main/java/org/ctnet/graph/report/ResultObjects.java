@@ -50,8 +50,6 @@ public final class ResultObjects {
   static final int REPORT_SERIES_NUMBER = 9901;
   static final int CAPTURE_SERIES_NUMBER = 9902;
   static final int SEGMENTATION_SERIES_NUMBER = 9903;
-  /** Top slices shown as captures and referenced by the report. */
-  public static final int EXPLAINED_SLICES = 3;
   private static final int SCALE = 2;
   private static final int CAPTION = 56;
 
@@ -81,7 +79,7 @@ public final class ResultObjects {
   /**
    * The results of a scored series.
    *
-   * @param explained an explanation of the first {@code min(EXPLAINED_SLICES, top)} top slices (their
+   * @param explained an explanation of the scan's {@code explainedCount()} top slices (their
    *     model inputs in {@code result.topInputs()}), for the positive class
    * @param leftOut series and files of the study that were not scored, with the reason
    */
@@ -112,7 +110,7 @@ public final class ResultObjects {
     sr.text(Code.INPUT_CHECK, result.inputCheck() + " (" + result.usableSlices() + " of " + result.used().length
         + " used slices pass their checks)");
     sr.text(Code.SERIES_SELECTION, selection(series, result, leftOut));
-    int n = Math.min(EXPLAINED_SLICES, result.top().length);
+    int n = result.explainedCount();
     for (int i = 0; i < n; i++) {
       sr.image(Code.SOURCE_OF_MEASUREMENT, reference(bySource.get(result.sources().get(result.top()[i]))));
     }
@@ -132,7 +130,7 @@ public final class ResultObjects {
     }
     out.add(capture(captureHeader, settings, instance, stripPicture(result, verdict, settings),
         "Slice probabilities along the scan. " + RESEARCH_ONLY));
-    byte[] segmentation = lesionSegmentation(result, series, assets, settings, context, studyUid, now);
+    byte[] segmentation = lesionSegmentation(result, bySource, assets, settings, context, studyUid, now);
     if (segmentation != null) {
       out.add(segmentation);
     }
@@ -147,13 +145,11 @@ public final class ResultObjects {
    * the geometry a SEG needs (position, orientation, pixel spacing, slice thickness, frame of
    * reference) or is multi-frame.
    */
-  private static byte[] lesionSegmentation(ScanResult result, Series series, ModelAssets assets, Settings settings,
-      StudyContext context, String studyUid, LocalDateTime now) {
+  private static byte[] lesionSegmentation(ScanResult result, Map<String, SeriesSlice> bySource, ModelAssets assets,
+      Settings settings, StudyContext context, String studyUid, LocalDateTime now) {
     if (result.sliceLesionMaps() == null || result.sliceFrames() == null) {
       return null;
     }
-    Map<String, SeriesSlice> bySource = new HashMap<>();
-    series.slices().forEach(s -> bySource.put(s.source(), s));
     SeriesSlice first = bySource.get(result.sources().get(0));
     var geometry = first.header().geometry();
     StudyContext sliceContext = first.header().context();

@@ -69,15 +69,10 @@ public final class StudyResults {
 
   /** The top slices explained for the positive class (what the captures show). */
   static Explanation explainTop(Predictor model, Explainer explainer, ScanScorer.ScanResult r) {
-    int pixels = model.assets().spec().inputShape().pixels();
-    int n = Math.min(ResultObjects.EXPLAINED_SLICES, r.top().length);
-    float[] batch = new float[n * pixels];
-    for (int i = 0; i < n; i++) {
-      System.arraycopy(r.topInputs().get(i), 0, batch, i * pixels, pixels);
-    }
+    int n = r.explainedCount();
     int[] classes = new int[n];
     java.util.Arrays.fill(classes, model.assets().positiveClass());
-    return explainer.explain(batch, n, classes);
+    return explainer.explain(r.explainedBatch(), n, classes);
   }
 
   private static StudyContext context(List<SeriesAssembler.Input> files) {

@@ -124,6 +124,25 @@ public final class ScanScorer {
       return sliceInvolvement != null;
     }
 
+    /** Top slices explained for a scan (heatmaps in reports, captures, API answers). */
+    public static final int EXPLAINED_SLICES = 3;
+
+    /** How many top slices get explained: {@link #EXPLAINED_SLICES}, or fewer when the scan has fewer. */
+    public int explainedCount() {
+      return Math.min(EXPLAINED_SLICES, top.length);
+    }
+
+    /** The model inputs of the explained top slices as one batch ([n, H, W, C] flattened), best first. */
+    public float[] explainedBatch() {
+      int n = explainedCount();
+      int pixels = n == 0 ? 0 : topInputs.get(0).length;
+      float[] batch = new float[n * pixels];
+      for (int i = 0; i < n; i++) {
+        System.arraycopy(topInputs.get(i), 0, batch, i * pixels, pixels);
+      }
+      return batch;
+    }
+
     /** Fewest used slices that pass their checks for a scan to count as judged on usable slices. */
     public static final int MIN_USABLE_SLICES = 3;
 

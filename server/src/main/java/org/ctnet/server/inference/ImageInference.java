@@ -37,7 +37,6 @@ public final class ImageInference {
   /** Most files one scan upload may hold (a thin-slice chest CT has 300–700). */
   public static final int MAX_SCAN_FILES = 2_000;
   /** Slices of a scan explained with overlays: the top ones of the scan rule. */
-  static final int EXPLAINED_SLICES = 3;
 
 
   private final ModelRepository repository;
@@ -244,12 +243,8 @@ public final class ImageInference {
         slice.put(ModelNames.OUT_INPUT_CHECK, r.sliceChecks().get(i).code());
       }
     }
-    int explained = Math.min(EXPLAINED_SLICES, r.top().length);
-    int pixels = served.predictor().spec().inputShape().pixels();
-    float[] batch = new float[explained * pixels];
-    for (int i = 0; i < explained; i++) {
-      System.arraycopy(r.topInputs().get(i), 0, batch, i * pixels, pixels);
-    }
+    int explained = r.explainedCount();
+    float[] batch = r.explainedBatch();
     int[] classes = new int[explained];
     java.util.Arrays.fill(classes, assets.positiveClass());
     ArrayNode top = x.putArray("top_slices");

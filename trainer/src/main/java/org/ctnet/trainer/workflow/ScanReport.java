@@ -21,7 +21,6 @@ import org.ctnet.trainer.eval.Report;
  * Grad-CAM++ overlays; then what was left out and why. One self-contained file (images inline).
  */
 public final class ScanReport {
-  static final int EXPLAINED_SLICES = 3;
 
   private ScanReport() {}
 
@@ -62,11 +61,8 @@ public final class ScanReport {
             r.hasInvolvement() ? String.format(", involvement %.4f", r.sliceInvolvement()[i]) : ""));
       }
       out.append("</div>");
-      int n = Math.min(EXPLAINED_SLICES, r.top().length);
-      float[] batch = new float[n * pixels];
-      for (int i = 0; i < n; i++) {
-        System.arraycopy(r.topInputs().get(i), 0, batch, i * pixels, pixels);
-      }
+      int n = r.explainedCount();
+      float[] batch = r.explainedBatch();
       int[] classes = new int[n];
       java.util.Arrays.fill(classes, assets.positiveClass());
       Explanation e = session.explain(batch, n, classes);

@@ -31,7 +31,6 @@ public final class ScanReport {
         : session.camMethods().get(0);
     int w = assets.spec().inputWidth();
     int h = assets.spec().inputHeight();
-    int pixels = assets.spec().inputShape().pixels();
     StringBuilder out = new StringBuilder("<!doctype html><html><head><meta charset=\"utf-8\"><title>CT-Net scans</title>"
         + "<style>body{font-family:system-ui,sans-serif;max-width:1000px;margin:2rem auto}"
         + ".strip{display:flex;align-items:flex-end;height:80px;gap:1px;border-bottom:1px solid #888}"

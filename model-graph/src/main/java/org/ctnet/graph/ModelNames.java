@@ -78,6 +78,17 @@ public final class ModelNames {
   public static final String OP_LUNG_MASKS = "lung_masks";
   /** Lesion head: per-image weight of the lung-field term (default 0 = no lung mask). */
   public static final String OP_LUNG_WEIGHTS = "lung_weights";
+  /**
+   * Multiple-instance learning (training only): row b holds the pooling weights of bag b (a study)
+   * over the batch's images, summing to 1 over its member slices and 0 elsewhere ([bags, images]).
+   */
+  public static final String OP_BAG_POOLING = "bag_pooling";
+  /** Multiple-instance learning: one class index per bag (the study's label). */
+  public static final String OP_BAG_LABELS = "bag_labels";
+  /** Multiple-instance learning: sharpness r of the bags' log-sum-exp pooling (scalar, default 1). */
+  public static final String OP_BAG_SHARPNESS = "bag_sharpness";
+  /** Multiple-instance learning: the batch's mean bag term (0 when the batch holds no bag). */
+  public static final String OP_BAG_LOSS = "bag_loss";
   public static final String OP_PROBABILITIES = "probabilities";
   public static final String OP_LOGITS = "logits";
   public static final String OP_LOSS = "loss";

@@ -123,9 +123,23 @@ public final class ModelSession extends SignatureModel {
    * Result of one optimisation step: the loss before the update, the training-mode logits and the
    * batch's lesion term (NaN when the graph has none).
    */
-  public record StepResult(float loss, float[][] logits, float lesionLoss) {
+  public record StepResult(float loss, float[][] logits, float lesionLoss, float bagLoss) {
     public StepResult(float loss, float[][] logits) {
-      this(loss, logits, Float.NaN);
+      this(loss, logits, Float.NaN, Float.NaN);
+    }
+  }
+
+  /**
+   * The bags of one step (multiple-instance learning on studies with one label each).
+   *
+   * @param pooling bags × n pooling weights, row-major: each row sums to 1 over its member images
+   *     and is 0 elsewhere
+   * @param labels one class index per bag
+   * @param sharpness r of the log-sum-exp pooling (small: the weighted mean; large: the maximum)
+   */
+  public record BagFeed(float[] pooling, int[] labels, float sharpness) {
+    public int bags() {
+      return labels.length;
     }
   }
 
@@ -167,6 +181,17 @@ public final class ModelSession extends SignatureModel {
   /** As {@link #trainStep(float[], int, int[], float, float[])}, with lesion guidance's inputs (null = none). */
   public StepResult trainStep(float[] images, int n, int[] labels, float learningRate, float[] classWeights,
       LesionFeed lesion) {
+    return trainStep(images, n, labels, learningRate, classWeights, lesion, null, null);
+  }
+
+  /**
+   * As {@link #trainStep(float[], int, int[], float, float[], LesionFeed)}, with bags of images
+   * that share one label (null = none) and per-image weights of the slice loss (null = from the
+   * lesion feed, else 1; a bag's members usually carry 0: only the bag's label is known).
+   */
+  public StepResult trainStep(float[] images, int n, int[] labels, float learningRate, float[] classWeights,
+      LesionFeed lesion, BagFeed bags, float[] exampleWeights) {
+    checkBags(bags, n, exampleWeights);
     if (labels.length != n) {
       throw new IllegalArgumentException("need one label per image: " + n + ", got " + labels.length);
     }
@@ -198,7 +223,11 @@ public final class ModelSession extends SignatureModel {
         TInt32 y = TensorIo.ints(labels);
         TFloat32 lr = TensorIo.scalar(learningRate);
         TFloat32 weights = classWeights == null ? null : TensorIo.floats(classWeights, classWeights.length);
-        TFloat32 exampleWeights = lesion == null ? null : TensorIo.floats(lesion.exampleWeights(), n);
+        TFloat32 sliceWeights = exampleWeights != null ? TensorIo.floats(exampleWeights, n)
+            : lesion == null ? null : TensorIo.floats(lesion.exampleWeights(), n);
+        TFloat32 bagPooling = bags == null ? null : TensorIo.floats(bags.pooling(), bags.bags(), n);
+        TInt32 bagLabels = bags == null ? null : TensorIo.ints(bags.labels());
+        TFloat32 bagSharpness = bags == null ? null : TensorIo.scalar(bags.sharpness());
         TFloat32 masks = lesion == null ? null : TensorIo.floats(lesion.masks(), n, grid[0], grid[1]);
         TFloat32 lesionWeights = lesion == null ? null : TensorIo.floats(lesion.weights(), n);
         TFloat32 lungMasks = lesion == null || lesion.lungMasks() == null ? null
@@ -212,9 +241,15 @@ public final class ModelSession extends SignatureModel {
       if (weights != null) {
         runner.feed(ModelNames.OP_CLASS_WEIGHTS, weights);
       }
+      if (sliceWeights != null) {
+        runner.feed(ModelNames.OP_EXAMPLE_WEIGHTS, sliceWeights);
+      }
+      if (bags != null) {
+        runner.feed(ModelNames.OP_BAG_POOLING, bagPooling).feed(ModelNames.OP_BAG_LABELS, bagLabels)
+            .feed(ModelNames.OP_BAG_SHARPNESS, bagSharpness);
+      }
       if (lesion != null) {
-        runner.feed(ModelNames.OP_EXAMPLE_WEIGHTS, exampleWeights)
-            .feed(ModelNames.OP_LESION_MASKS, masks)
+        runner.feed(ModelNames.OP_LESION_MASKS, masks)
             .feed(ModelNames.OP_LESION_WEIGHTS, lesionWeights);
         if (lungMasks != null && hasLesionHead()) {
           runner.feed(ModelNames.OP_LUNG_MASKS, lungMasks).feed(ModelNames.OP_LUNG_WEIGHTS, lungWeights);
@@ -224,9 +259,49 @@ public final class ModelSession extends SignatureModel {
       if (grid != null) {
         runner.fetch(ModelNames.OP_LESION_LOSS);
       }
+      if (bags != null) {
+        runner.fetch(ModelNames.OP_BAG_LOSS);
+      }
       try (Result r = runner.run()) {
         float lesionLoss = grid == null ? Float.NaN : TensorIo.readScalar(r.get(2));
-        return new StepResult(TensorIo.readScalar(r.get(0)), SignatureModel.rows(TensorIo.readFloats(r.get(1)), n), lesionLoss);
+        float bagLoss = bags == null ? Float.NaN : TensorIo.readScalar(r.get(grid == null ? 2 : 3));
+        return new StepResult(TensorIo.readScalar(r.get(0)), SignatureModel.rows(TensorIo.readFloats(r.get(1)), n),
+            lesionLoss, bagLoss);
+      }
+    }
+  }
+
+  private void checkBags(BagFeed bags, int n, float[] exampleWeights) {
+    if (exampleWeights != null && exampleWeights.length != n) {
+      throw new IllegalArgumentException("need one example weight per image: " + n + ", got " + exampleWeights.length);
+    }
+    if (bags == null) {
+      return;
+    }
+    if (modelGraph.trainingGraph().bagLoss() == null) {
+      throw new IllegalStateException("bags need a two-class model (multiple-instance learning pools a binary logit)");
+    }
+    if (bags.pooling().length != (long) bags.bags() * n) {
+      throw new IllegalArgumentException(bags.bags() + " bags over " + n + " images need " + ((long) bags.bags() * n)
+          + " pooling weights, got " + bags.pooling().length);
+    }
+    if (!(bags.sharpness() > 0) || !Float.isFinite(bags.sharpness())) {
+      throw new IllegalArgumentException("bag sharpness must be a positive number, got " + bags.sharpness());
+    }
+    for (int b = 0; b < bags.bags(); b++) {
+      if (bags.labels()[b] < 0 || bags.labels()[b] > 1) {
+        throw new IllegalArgumentException("bag labels must be 0 or 1, got " + bags.labels()[b]);
+      }
+      double sum = 0;
+      for (int i = 0; i < n; i++) {
+        float w = bags.pooling()[b * n + i];
+        if (!(w >= 0) || !Float.isFinite(w)) {
+          throw new IllegalArgumentException("bag pooling weights must be finite and >= 0, got " + w);
+        }
+        sum += w;
+      }
+      if (Math.abs(sum - 1) > 1e-4) {
+        throw new IllegalArgumentException("bag " + b + "'s pooling weights must sum to 1, got " + sum);
       }
     }
   }

@@ -20,7 +20,7 @@ import org.tensorflow.types.TInt32;
 
 /**
  * The training half of the graph, built on the training-mode forward pass: the loss (class and
- * example weights, label smoothing, weight decay, lesion guidance), gradients of the trained
+ * example weights, label smoothing, weight decay, lesion guidance, multiple-instance bags), gradients of the trained
  * variables (frozen scopes excluded, L2-SP), the optimizer's updates, batch-norm statistic updates
  * and the step counter, behind one train op.
  */
@@ -42,6 +42,10 @@ public final class TrainingGraph {
   private Operand<TFloat32> lungMasks;
   private Operand<TFloat32> lungWeights;
   private Operand<TFloat32> lesionLoss;
+  private Operand<TFloat32> bagPooling;
+  private Operand<TInt32> bagLabels;
+  private Operand<TFloat32> bagSharpness;
+  private Operand<TFloat32> bagLoss;
   private Operand<TFloat32> dataLoss;
   private Operand<TFloat32> trainLoss;
   private List<Parameter> trainedVariables;
@@ -108,6 +112,26 @@ public final class TrainingGraph {
     return lesionLoss;
   }
 
+  /** Pooling weights of each bag over the batch's images, [bags, images] (placeholder, default no bag). */
+  public Operand<TFloat32> bagPooling() {
+    return bagPooling;
+  }
+
+  /** One class index per bag (placeholder, default none). */
+  public Operand<TInt32> bagLabels() {
+    return bagLabels;
+  }
+
+  /** The bags' pooling sharpness r (placeholder, default 1). */
+  public Operand<TFloat32> bagSharpness() {
+    return bagSharpness;
+  }
+
+  /** The batch's bag term (0 without bags). */
+  public Operand<TFloat32> bagLoss() {
+    return bagLoss;
+  }
+
   /** The reported loss: data loss plus the weight-decay penalty. */
   public Operand<TFloat32> trainLoss() {
     return trainLoss;
@@ -155,6 +179,10 @@ public final class TrainingGraph {
     Operand<TFloat32> weights = l.math.mul(l.sum(l.math.mul(oneHot, classWeights), l.constant(1)), exampleWeights);
     Operand<TFloat32> dataLoss = l.math.divNoNan(
         l.sum(l.math.mul(perSample, weights), l.constant(0)), l.sum(weights, l.constant(0)));
+    if (spec.numClasses() == 2) {
+      bagLoss = tf.withName(ModelNames.OP_BAG_LOSS).identity(bagTerm(batchSize));
+      dataLoss = l.math.add(dataLoss, bagLoss);
+    }
     if (trainRecord.lesionLogits() != null) {
       lesionLoss = tf.withName(ModelNames.OP_LESION_LOSS).identity(denseLesionTerm(trainRecord.lesionLogits(), batchSize));
       dataLoss = l.math.add(dataLoss, lesionLoss);
@@ -252,6 +280,42 @@ public final class TrainingGraph {
     Operand<TFloat32> lesionPerImage = g.math.add(g.math.mean(crossEntropy(g, lesion, lesionMasks), spatial), dice);
     Operand<TFloat32> lungPerImage = g.math.mean(crossEntropy(g, lung, lungMasks), spatial);
     return g.math.add(weightedMean(g, lesionPerImage, lesionWeights), weightedMean(g, lungPerImage, lungWeights));
+  }
+
+  /**
+   * Multiple-instance learning over bags of slices (a study with one label): bag b's logit is the
+   * weighted log-sum-exp of its member slices' binary logits z_i,
+   * Z_b = c_b + (1/r)·log Σ_i W_bi·exp(r·(z_i − c_b)) with c_b the bag's largest member logit
+   * (held constant, for stability) and rows of W summing to 1: r → 0 gives the weighted mean, large
+   * r the maximum. The term is the class-weighted binary cross-entropy of Z_b against the bag's
+   * label (smoothed like the slices'), averaged over the bags. Members carry no slice loss of their
+   * own (the caller feeds them an example weight of 0): only the bag's label is known.
+   */
+  private Operand<TFloat32> bagTerm(Operand<TInt32> batchSize) {
+    Ops g = tf.withSubScope("bag_terms");
+    bagPooling = tf.withName(ModelNames.OP_BAG_POOLING).placeholderWithDefault(
+        g.fill(g.stack(List.of(g.constant(0), batchSize)), g.constant(0f)), Shape.of(-1, -1));
+    bagLabels = tf.withName(ModelNames.OP_BAG_LABELS).placeholderWithDefault(
+        g.fill(g.constant(new int[] {0}), g.constant(0)), Shape.of(-1));
+    bagSharpness = tf.withName(ModelNames.OP_BAG_SHARPNESS).placeholderWithDefault(g.constant(1f), Shape.scalar());
+    Operand<TFloat32> z = g.expandDims(ClassifierHead.sigmoidLogit(g, trainLogits), g.constant(0)); // [1, N]
+    Operand<TFloat32> member = g.dtypes.cast(g.math.greater(bagPooling, g.constant(0f)), TFloat32.class);
+    // Non-members sit far below any logit, so the row maximum is the bag's own.
+    Operand<TFloat32> lifted = g.math.add(g.math.mul(member, z), g.math.mul(g.math.sub(g.constant(1f), member),
+        g.constant(-1e30f)));
+    Operand<TFloat32> top = g.stopGradient(g.max(lifted, g.constant(1), org.tensorflow.op.core.Max.keepDims(true)));
+    // Members' exponents are <= 0 by construction; the cap keeps non-members (weight 0) finite.
+    Operand<TFloat32> exponent = g.math.minimum(g.math.mul(bagSharpness, g.math.sub(z, top)), g.constant(0f));
+    Operand<TFloat32> pooledSum = g.sum(g.math.mul(bagPooling, g.math.exp(exponent)), g.constant(1));
+    Operand<TFloat32> bagLogits = g.math.add(g.reshape(top, g.constant(new int[] {-1})),
+        g.math.div(g.math.log(pooledSum), bagSharpness));
+    float smoothing = (float) training.labelSmoothing();
+    Operand<TFloat32> y = g.math.add(g.math.mul(g.dtypes.cast(bagLabels, TFloat32.class), g.constant(1 - smoothing)),
+        g.constant(smoothing / 2));
+    Operand<TFloat32> perBag = crossEntropy(g, bagLogits, y);
+    Operand<TFloat32> oneHot = g.oneHot(bagLabels, g.constant(2), g.constant(1f), g.constant(0f));
+    Operand<TFloat32> weights = g.sum(g.math.mul(oneHot, classWeights), g.constant(1));
+    return g.math.divNoNan(g.sum(g.math.mul(perBag, weights), g.constant(0)), g.sum(weights, g.constant(0)));
   }
 
   /** Element-wise binary cross-entropy of logits x against targets y, stable form. */

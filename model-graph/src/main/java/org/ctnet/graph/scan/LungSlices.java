@@ -35,4 +35,18 @@ public final class LungSlices {
   public static boolean showsLung(DicomImage image, int frame) {
     return lungShare(image, frame) >= MIN_LUNG_SHARE;
   }
+
+  /**
+   * The slices a scan is judged on: those that show lung, or every slice when none does (HU unknown,
+   * a series cut above the lungs). {@code lung} null means unknown.
+   */
+  public static int[] used(boolean[] lung, int slices) {
+    if (lung != null) {
+      int[] shown = java.util.stream.IntStream.range(0, slices).filter(i -> lung[i]).toArray();
+      if (shown.length > 0) {
+        return shown;
+      }
+    }
+    return java.util.stream.IntStream.range(0, slices).toArray();
+  }
 }

@@ -178,53 +178,9 @@ public final class ScanScorer {
    * left out and named in {@code unreadable}.
    */
   public ScanResult score(Series series, long maxPixels, List<SeriesAssembler.Skipped> unreadable) {
-    Preprocessing pre = assets.preprocessing();
-    ImagePreprocessor preprocessor = new ImagePreprocessor(pre, Long.MAX_VALUE);
-    List<SeriesSlice> slices = series.slices();
-    float[][] inputs = new float[slices.size()][];
-    boolean[] lung = new boolean[slices.size()];
-    String[] errors = new String[slices.size()];
-    org.ctnet.graph.preprocess.BodyFrame[] frames = new org.ctnet.graph.preprocess.BodyFrame[slices.size()];
-    @SuppressWarnings("unchecked")
-    List<InputCheck.Reason>[] header = new List[slices.size()];
-    // Decoding, windowing and resizing dominate a scan's time: slices in parallel (a multi-frame
-    // file is decoded once per frame then, which costs memory only for such rare files).
-    IntStream.range(0, slices.size()).parallel().forEach(i -> {
-      SeriesSlice s = slices.get(i);
-      try {
-        DicomImage image = s.decode(maxPixels);
-        lung[i] = LungSlices.showsLung(image, s.frame());
-        header[i] = InputCheck.dicomReasons(image);
-        var grey = DicomDecoding.windowed(image, s.frame(), pre.windowCenter(), pre.windowWidth());
-        frames[i] = preprocessor.frame(grey);
-        inputs[i] = preprocessor.toModelInput(grey, frames[i]);
-      } catch (ImageDecodeException e) {
-        errors[i] = e.getMessage();
-      }
-    });
-    List<float[]> kept = new ArrayList<>();
-    List<String> sources = new ArrayList<>();
-    List<Boolean> keptLung = new ArrayList<>();
-    List<InputCheck.Result> checks = new ArrayList<>();
-    List<org.ctnet.graph.preprocess.BodyFrame> keptFrames = new ArrayList<>();
-    for (int i = 0; i < slices.size(); i++) {
-      if (errors[i] != null) {
-        unreadable.add(new SeriesAssembler.Skipped(slices.get(i).source(), errors[i]));
-      } else {
-        kept.add(inputs[i]);
-        keptFrames.add(frames[i]);
-        sources.add(slices.get(i).source());
-        keptLung.add(lung[i]);
-        // HU are known: the lung window is the project's own, so the header and HU checks are what count.
-        checks.add(new InputCheck.Result(header[i], Double.NaN, Double.NaN, Double.NaN, Double.NaN));
-      }
-    }
-    boolean[] shows = new boolean[kept.size()];
-    for (int i = 0; i < shows.length; i++) {
-      shows[i] = keptLung.get(i);
-    }
+    DecodedSeries decoded = DecodedSeries.decode(series, assets.preprocessing(), maxPixels, unreadable);
     String name = series.seriesUid().isEmpty() ? "(series without UID)" : series.seriesUid();
-    return score(name, sources, kept, shows, checks, keptFrames);
+    return score(name, decoded.sources(), decoded.inputs(), decoded.lung(), decoded.checks(), decoded.frames());
   }
 
   /**
@@ -329,18 +285,9 @@ public final class ScanScorer {
     if (lung == null) {
       java.util.Arrays.fill(shows, true);
     }
-    List<Integer> used = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      if (shows[i]) {
-        used.add(i);
-      }
-    }
-    boolean lungFound = !used.isEmpty();
-    if (!lungFound) {
-      for (int i = 0; i < n; i++) {
-        used.add(i);
-      }
-    }
+    List<Integer> used = java.util.Arrays.stream(LungSlices.used(lung, n)).boxed().collect(
+        java.util.stream.Collectors.toCollection(ArrayList::new));
+    boolean lungFound = lung == null || IntStream.range(0, n).anyMatch(i -> lung[i]);
     double[] usedProbabilities = used.stream().mapToDouble(i -> probabilities[i]).toArray();
     int[] top = used.stream().sorted((a, b) -> Double.compare(probabilities[b], probabilities[a]))
         .limit(ScanRule.topK(used.size())).mapToInt(Integer::intValue).toArray();

@@ -48,6 +48,11 @@ public final class CompareCommand implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "DIR", description = "Also write " + JSON + " into this folder.")
   Path out;
 
+  @Option(names = "--by-scan", description = "Compare scans, not slices: each group's slices pooled into one scan score "
+      + "by the served scan rule (mean of the top 20%% slices), a scan positive when any of its slices is; intervals "
+      + "resample scans.")
+  boolean byScan;
+
   private record Scored(String group, String source, String label, double score) {}
 
   @Override
@@ -80,6 +85,9 @@ public final class CompareCommand implements Callable<Integer> {
       throw new IOException("ROC-AUC needs both classes: " + positives + " of " + pairs.size() + " slices are '"
           + positive + "' (--positive names the label the scores are for)");
     }
+    if (byScan) {
+      pairs = PairedComparison.byGroup(pairs, org.ctnet.graph.scan.ScanRule.DEFAULT);
+    }
     List<Row> rows = PairedComparison.compare(pairs, bootstrap, 42);
     print(rows, say);
     if (out != null) {
@@ -89,6 +97,7 @@ public final class CompareCommand implements Callable<Integer> {
       json.put("b", second.toString());
       json.put("positive", positive);
       json.put("bootstrap", bootstrap);
+      json.put("unit", byScan ? "scan" : "slice");
       json.put("rows", rows);
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve(JSON).toFile(), json);
       say.println("wrote " + out.resolve(JSON));
@@ -98,7 +107,7 @@ public final class CompareCommand implements Callable<Integer> {
 
   private void print(List<Row> rows, PrintWriter say) {
     say.printf("A = %s%nB = %s%n", first, second);
-    say.println("| slices | images | groups | ROC-AUC A | ROC-AUC B | B − A (paired 95% CI) | Brier A / B | |");
+    say.println("| " + (byScan ? "scans" : "slices") + " | " + (byScan ? "scans" : "images") + " | groups | ROC-AUC A | ROC-AUC B | B − A (paired 95% CI) | Brier A / B | |");
     say.println("|---|---:|---:|---|---|---|---|---|");
     for (Row r : rows) {
       String difference = Double.isNaN(r.difference().value()) ? "—" : String.format("%+.3f [%+.3f, %+.3f]",

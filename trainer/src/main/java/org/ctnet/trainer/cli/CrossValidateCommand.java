@@ -29,6 +29,8 @@ import org.ctnet.trainer.eval.Report;
 import org.ctnet.trainer.train.RunState;
 import org.ctnet.trainer.train.TrainConfig;
 import org.ctnet.trainer.train.Trainer;
+import org.ctnet.trainer.train.Validation;
+import org.ctnet.trainer.data.StudyStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -70,6 +72,14 @@ public final class CrossValidateCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "Keep the folds already finished in --run-dir and resume the interrupted one.")
   boolean resume;
 
+  @Option(names = "--study-labels", description = "Hide the slice labels: each group becomes a study with one label "
+      + "(positive when any of its slices is), trained by multiple-instance learning (--study-pooling); early stopping "
+      + "and each fold's threshold on its validation studies' scan probabilities. Out-of-fold scores stay per slice, so "
+      + "'compare --by-scan' pairs this run with a slice-label run on the same folds.")
+  boolean studyLabels;
+
+  @Mixin StudyLearningOptions studyLearning;
+
   /** metrics.json's account of the cross-validation besides the pooled evaluations. */
   record CrossValidationRecord(String model, String data, List<FoldResult> folds,
       @com.fasterxml.jackson.annotation.JsonProperty("split_seed") long splitSeed, TrainConfig training,
@@ -102,6 +112,9 @@ public final class CrossValidateCommand implements Callable<Integer> {
     ModelAssets assets = network.assets(spec).withLabels(dataset.classes());
     ImageStore all = data.load(dataset, assets.preprocessing(), "all folds", out);
     TrainConfig config = training.config(TrainingOptions.Recipes.TRAIN).withLesion(lesion.guidance());
+    if (studyLabels) {
+      config = config.withStudies(studyLearning.learning());
+    }
     List<FoldResult> results = new ArrayList<>();
     List<String[]> outOfFold = new ArrayList<>();
     for (int k = 0; k < folds; k++) {
@@ -139,12 +152,17 @@ public final class CrossValidateCommand implements Callable<Integer> {
     try (ModelSession model = ModelSession.create(assets,
         config.trainingSpec(), training.sessionOptions())) {
       var lesions = lesion.load(foldDir, splitSeed, assets.preprocessing(), model.hasLesionHead(), out);
-      RunState state = new Trainer(model, config, foldDir, out).train(train, null, lesions, validation, resumeFold);
-      Trainer.Evaluated val = Trainer.evaluate(model, validation, 32);
+      Trainer.Sets sets = studyLabels ? new Trainer.Sets(null, null, lesions, StudyStore.fromGroups(train))
+          : new Trainer.Sets(train, null, lesions, null);
+      Validation judge = studyLabels ? Validation.studies(StudyStore.fromGroups(validation)) : Validation.slices(validation);
+      RunState state = new Trainer(model, config, foldDir, out).train(sets, judge, resumeFold);
+      Trainer.Evaluated val = judge.evaluate(model);
       double threshold = org.ctnet.trainer.eval.DecisionRule.lock(val.positiveScores(), val.labels(),
           evaluation.targetSensitivity).threshold();
       Trainer.Evaluated e = Trainer.evaluate(model, test, 32);
-      Metrics.Confusion locked = Metrics.confusion(e.positiveScores(), e.labels(), threshold);
+      // With study labels the threshold is a scan threshold: judged on the test fold's scans.
+      Trainer.Evaluated judged = studyLabels ? Validation.studies(StudyStore.fromGroups(test)).evaluate(model) : e;
+      Metrics.Confusion locked = Metrics.confusion(judged.positiveScores(), judged.labels(), threshold);
       FoldResult result = new FoldResult(k + 1, test.size(),
           (int) test.dataset().samples().stream().map(Sample::group).distinct().count(), state.bestEpoch(), threshold,
           Metrics.rocAuc(e.positiveScores(), e.labels()), Metrics.confusion(e.positiveScores(), e.labels(), 0.5).accuracy(),
@@ -180,8 +198,20 @@ public final class CrossValidateCommand implements Callable<Integer> {
         scores[i] = Double.parseDouble(row[4]);
         labels[i] = dataset.classIndex(row[1]) == dataset.classes().size() - 1 ? 1 : 0;
         groups.add(row[2]);
-        boolean positive = scores[i] >= Double.parseDouble(row[5]);
-        counts[labels[i] == 1 ? (positive ? 0 : 1) : (positive ? 3 : 2)]++;
+        if (!studyLabels) {
+          boolean positive = scores[i] >= Double.parseDouble(row[5]);
+          counts[labels[i] == 1 ? (positive ? 0 : 1) : (positive ? 3 : 2)]++;
+        }
+      }
+    }
+    if (studyLabels) {
+      // Study-label folds lock scan thresholds: each scan judged by its own fold's.
+      var scans = org.ctnet.trainer.eval.ScanEvaluation.scans(scores, labels, groups, org.ctnet.graph.scan.ScanRule.DEFAULT);
+      Map<String, Double> thresholds = new LinkedHashMap<>();
+      outOfFold.forEach(row -> thresholds.put(row[2], Double.parseDouble(row[5])));
+      for (int i = 0; i < scans.count(); i++) {
+        boolean positive = scans.scores()[i] >= thresholds.get(scans.names().get(i));
+        counts[scans.labels()[i] == 1 ? (positive ? 0 : 1) : (positive ? 3 : 2)]++;
       }
     }
     Evaluation pooled = Evaluation.of("out-of-fold", scores, labels, groups, 0.5, evaluation.bootstrap, Bootstrap.SEED);
@@ -223,7 +253,8 @@ public final class CrossValidateCommand implements Callable<Integer> {
     for (Evaluation e : evaluations.subList(2, evaluations.size())) {
       out.println("pooled " + e.summary());
     }
-    out.printf("pooled at each fold's locked threshold: sensitivity %.3f, specificity %.3f%n", sensitivity, specificity);
+    out.printf("pooled at each fold's locked %s threshold: sensitivity %.3f, specificity %.3f%n",
+        studyLabels ? "scan" : "slice", sensitivity, specificity);
     // Scan level: each group's out-of-fold slices pooled into one scan probability, per rule.
     for (String line : org.ctnet.trainer.eval.ScanEvaluation.compareRules("out-of-fold", scores, labels, groups,
         evaluation.bootstrap, Bootstrap.SEED)) {

@@ -46,6 +46,26 @@ public final class PairedComparison {
 
   private PairedComparison() {}
 
+  /**
+   * Slice pairs pooled into scan pairs: each group's slices become one scan scored by {@code rule}
+   * under A and under B, positive when any of its slices is (as the scan-level figures count it).
+   */
+  public static List<Pair> byGroup(List<Pair> slices, org.ctnet.graph.scan.ScanRule rule) {
+    java.util.Map<String, List<Pair>> groups = new java.util.LinkedHashMap<>();
+    for (Pair p : slices) {
+      groups.computeIfAbsent(p.group(), g -> new java.util.ArrayList<>()).add(p);
+    }
+    List<Pair> scans = new java.util.ArrayList<>();
+    for (var e : groups.entrySet()) {
+      List<Pair> members = e.getValue();
+      scans.add(new Pair(e.getKey(), e.getKey(), members.get(0).source(),
+          members.stream().anyMatch(p -> p.label() == 1) ? 1 : 0,
+          rule.aggregate(members.stream().mapToDouble(Pair::scoreA).toArray()),
+          rule.aggregate(members.stream().mapToDouble(Pair::scoreB).toArray())));
+    }
+    return scans;
+  }
+
   /** All slices, then each source on its own when there are several. */
   public static List<Row> compare(List<Pair> pairs, int replicates, long seed) {
     if (pairs.isEmpty()) {

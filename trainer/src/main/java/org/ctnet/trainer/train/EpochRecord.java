@@ -21,4 +21,5 @@ public record EpochRecord(
     double learningRate,
     double imagesPerSecond,
     double seconds,
-    @JsonInclude(JsonInclude.Include.NON_NULL) Double lesionLoss) {}
+    @JsonInclude(JsonInclude.Include.NON_NULL) Double lesionLoss,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Double bagLoss) {}

@@ -28,6 +28,8 @@ import org.ctnet.trainer.data.Augmentation;
  * @param referenceMix share of each epoch's images drawn from a reference (rehearsal) set, in
  *     [0, 1) (0 = off; needs a rehearsal set)
  * @param lesion lesion guidance from masked slices ({@link LesionGuidance#OFF} when null)
+ * @param studies how studies with one label each train (multiple-instance learning); null when the
+ *     run has no study labels
  */
 public record TrainConfig(
     int epochs,
@@ -46,7 +48,8 @@ public record TrainConfig(
     double l2sp,
     double referenceMix,
     boolean balanceSources,
-    LesionGuidance lesion) {
+    LesionGuidance lesion,
+    StudyLearning studies) {
 
   public TrainConfig {
     if (epochs < 1) {
@@ -79,7 +82,16 @@ public record TrainConfig(
       OptimizerKind optimizer, int patience, boolean balanceClasses, Augmentation augmentation,
       List<String> frozenScopes, long seed) {
     this(epochs, batchSize, learningRate, schedule, warmupEpochs, optimizer, patience, balanceClasses, augmentation,
-        frozenScopes, seed, 0, TrainingSpec.BatchNormMode.TRAIN, 0, 0, false, LesionGuidance.OFF);
+        frozenScopes, seed, 0, TrainingSpec.BatchNormMode.TRAIN, 0, 0, false, LesionGuidance.OFF, null);
+  }
+
+  /** A configuration without study labels. */
+  public TrainConfig(int epochs, int batchSize, double learningRate, String schedule, double warmupEpochs,
+      OptimizerKind optimizer, int patience, boolean balanceClasses, Augmentation augmentation,
+      List<String> frozenScopes, long seed, double labelSmoothing, TrainingSpec.BatchNormMode batchNorm, double l2sp,
+      double referenceMix, boolean balanceSources, LesionGuidance lesion) {
+    this(epochs, batchSize, learningRate, schedule, warmupEpochs, optimizer, patience, balanceClasses, augmentation,
+        frozenScopes, seed, labelSmoothing, batchNorm, l2sp, referenceMix, balanceSources, lesion, null);
   }
 
   /** How the graph's training step is built for this run. */
@@ -91,7 +103,13 @@ public record TrainConfig(
   /** This configuration with lesion guidance. */
   public TrainConfig withLesion(LesionGuidance guidance) {
     return new TrainConfig(epochs, batchSize, learningRate, schedule, warmupEpochs, optimizer, patience, balanceClasses,
-        augmentation, frozenScopes, seed, labelSmoothing, batchNorm, l2sp, referenceMix, balanceSources, guidance);
+        augmentation, frozenScopes, seed, labelSmoothing, batchNorm, l2sp, referenceMix, balanceSources, guidance, studies);
+  }
+
+  /** This configuration training studies as bags the way {@code learning} says. */
+  public TrainConfig withStudies(StudyLearning learning) {
+    return new TrainConfig(epochs, batchSize, learningRate, schedule, warmupEpochs, optimizer, patience, balanceClasses,
+        augmentation, frozenScopes, seed, labelSmoothing, batchNorm, l2sp, referenceMix, balanceSources, lesion, learning);
   }
 
   /** Learning rate at a fractional epoch position in [0, epochs). */

@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.trainer.data.ImageStore;
 import org.ctnet.trainer.data.LesionStore;
+import org.ctnet.trainer.data.StudyStore;
 import org.ctnet.trainer.eval.Metrics;
 
 /**
@@ -69,37 +70,33 @@ public final class Trainer {
    */
   public RunState train(ImageStore train, ImageStore rehearsal, LesionStore lesions, ImageStore validation,
       boolean resume) throws IOException {
-    LesionGuidance guidance = config.lesion();
-    if (guidance.on() && (lesions == null || lesions.size() == 0)) {
-      throw new IOException("lesion guidance needs slices with non-empty masks");
+    return train(new Sets(train, rehearsal, lesions, null), Validation.slices(validation), resume);
+  }
+
+  /**
+   * What one run trains on.
+   *
+   * @param slices slice-labelled images (may be empty when studies carry the run)
+   * @param rehearsal reference-source images mixed in at {@code config.referenceMix()} (or null)
+   * @param lesions masked slices for lesion guidance (or null)
+   * @param studies studies with one label each, trained as bags ({@code config.studies()}; or null)
+   */
+  public record Sets(ImageStore slices, ImageStore rehearsal, LesionStore lesions, StudyStore studies) {
+    int studyCount() {
+      return studies == null ? 0 : studies.size();
     }
-    if (guidance.on() && model.lesionGrid() == null) {
-      throw new IllegalStateException("lesion guidance needs a model built with TrainConfig.trainingSpec()");
-    }
-    if (config.referenceMix() > 0 && (rehearsal == null || rehearsal.size() == 0)) {
-      throw new IOException("a reference mix of " + config.referenceMix() + " needs a reference (rehearsal) set");
-    }
+  }
+
+  /**
+   * Runs (or resumes) training on slice-labelled images, studies, or both, judged after every
+   * epoch by {@code validation}, and leaves the best epoch's weights in the model.
+   */
+  public RunState train(Sets sets, Validation validation, boolean resume) throws IOException {
+    checkSets(sets);
     Files.createDirectories(runDir.resolve(CHECKPOINTS));
-    RunState state = new RunState(0, 0, Double.NEGATIVE_INFINITY, List.of(), config);
+    RunState state = start(resume);
     Path statePath = runDir.resolve(STATE);
-    if (Files.exists(statePath)) {
-      if (!resume) {
-        throw new IOException("run directory " + runDir + " already holds a run; pass --resume to continue it or choose another --run-dir");
-      }
-      state = JSON.readValue(statePath.toFile(), RunState.class);
-      if (!state.config().equals(config)) {
-        throw new IOException("cannot resume: the run in " + runDir + " was started with a different configuration:\n  "
-            + state.config() + "\nnow:\n  " + config);
-      }
-      model.restoreCheckpoint(checkpoint(state.completedEpochs()));
-      out.printf("resumed after epoch %d (best validation AUC %.4f at epoch %d)%n", state.completedEpochs(),
-          state.bestAuc(), state.bestEpoch());
-    }
-    if (train.size() == 0) {
-      throw new IOException("no training images");
-    }
-    float[] classWeights = config.balanceClasses() ? balancedWeights(train.labels(), model.spec().numClasses()) : null;
-    int pixels = model.spec().inputShape().pixels();
+    float[] classWeights = config.balanceClasses() ? balancedWeights(trainingLabels(sets), model.spec().numClasses()) : null;
     int stale = state.bestEpoch() == 0 ? 0 : state.completedEpochs() - state.bestEpoch();
     for (int epoch = state.completedEpochs() + 1; epoch <= config.epochs(); epoch++) {
       if (config.patience() > 0 && stale >= config.patience()) {
@@ -107,106 +104,23 @@ public final class Trainer {
         break;
       }
       long started = System.nanoTime();
-      int copies = config.augmentation().copies();
-      int[] repeats = config.balanceSources() ? sourceRepeats(train) : null;
-      int[] ownImage = ownEntries(train.size(), copies, repeats);
-      int own = ownImage.length;
-      int rehearsed = config.referenceMix() > 0
-          ? (int) Math.round(own * config.referenceMix() / (1 - config.referenceMix())) : 0;
-      int guided = guidance.on() ? (int) Math.round((own + rehearsed) * guidance.mix() / (1 - guidance.mix())) : 0;
-      int classified = own + rehearsed;
-      int total = classified + guided;
-      int[] order = permutation(total, new Random(config.seed() * 1_000_003L + epoch));
-      Random picks = new Random(config.seed() * 7_919L + epoch);
-      int[] rehearsalPick = new int[rehearsed];
-      for (int i = 0; i < rehearsed; i++) {
-        rehearsalPick[i] = picks.nextInt(rehearsal.size());
-      }
-      Random lesionPicks = new Random(config.seed() * 104_729L + epoch);
-      int[] lesionPick = new int[guided];
-      for (int i = 0; i < guided; i++) {
-        lesionPick[i] = lesions.draw(lesionPicks);
-      }
-      int[] grid = guidance.on() ? model.lesionGrid() : null;
-      boolean head = model.hasLesionHead();
-      int height = model.spec().inputHeight();
-      int width = model.spec().inputWidth();
-      int positive = model.spec().numClasses() - 1;
-      double lesionSum = 0;
-      int lesionSteps = 0;
-      double lossSum = 0;
-      int correct = 0;
-      int seen = 0;
-      double lr = 0;
-      float[] augmented = new float[pixels];
-      try (Progress progress = new Progress(String.format("epoch %d/%d", epoch, config.epochs()), total, out)) {
-        for (int start = 0; start < total; start += config.batchSize()) {
-          int n = Math.min(config.batchSize(), total - start);
-          float[] batch = new float[n * pixels];
-          int[] labels = new int[n];
-          LesionBatch lesionBatch = grid == null ? null : new LesionBatch(guidance, grid, head, height, width, n);
-          boolean[] isGuided = new boolean[n];
-          for (int i = 0; i < n; i++) {
-            int entry = order[start + i];
-            if (entry >= classified) {
-              isGuided[i] = true;
-              labels[i] = positive;
-              long seed = config.seed() * 0x2545F4914F6CDD1DL + epoch * 1_000_003L + entry;
-              lesionBatch.masked(i, lesions, lesionPick[entry - classified], config.augmentation(), seed, batch, i * pixels);
-              continue;
-            }
-            ImageStore from = entry < own ? train : rehearsal;
-            int image = entry < own ? ownImage[entry] : rehearsalPick[entry - own];
-            // The first train.size() entries are the originals; every later one (other copies,
-            // source repeats, rehearsed images) is augmented.
-            int copy = entry < train.size() ? 0 : 1;
-            labels[i] = from.label(image);
-            if (copy == 0 || copies == 1) {
-              System.arraycopy(from.pixels(image), 0, batch, i * pixels, pixels);
-            } else {
-              long seed = config.seed() * 0x9E3779B97F4A7C15L + epoch * 1_000_003L + entry;
-              config.augmentation().apply(from.pixels(image), augmented, model.spec().inputHeight(),
-                  model.spec().inputWidth(), seed);
-              System.arraycopy(augmented, 0, batch, i * pixels, pixels);
-            }
-            if (lesionBatch != null) {
-              lesionBatch.classified(i, batch, i * pixels, labels[i] != positive);
-            }
-          }
-          ModelSession.LesionFeed feed = lesionBatch == null ? null : lesionBatch.feed();
-          lr = config.learningRateAt(epoch - 1 + (double) start / total);
-          ModelSession.StepResult step = model.trainStep(batch, n, labels, (float) lr, classWeights, feed);
-          if (!Float.isFinite(step.loss())) {
-            throw new IOException("training diverged: loss is " + step.loss() + " at epoch " + epoch
-                + " (lower the learning rate); the last good checkpoint is epoch " + (epoch - 1));
-          }
-          int classifiedHere = 0;
-          for (int i = 0; i < n; i++) {
-            if (isGuided[i]) {
-              continue;
-            }
-            classifiedHere++;
-            if (argmax(step.logits()[i]) == labels[i]) {
-              correct++;
-            }
-          }
-          lossSum += step.loss() * classifiedHere;
-          seen += classifiedHere;
-          if (grid != null && (head || classifiedHere < n)) {
-            lesionSum += step.lesionLoss();
-            lesionSteps++;
-          }
+      EpochPlan plan = plan(sets, epoch);
+      Tally tally = new Tally();
+      try (Progress progress = new Progress(String.format("epoch %d/%d", epoch, config.epochs()), plan.images(), out)) {
+        int done = 0;
+        for (List<Integer> batchEntries : plan.batches()) {
+          double lr = config.learningRateAt(epoch - 1 + (double) done / plan.images());
+          int n = step(sets, plan, epoch, batchEntries, lr, classWeights, tally);
+          done += n;
           double seconds = (System.nanoTime() - started) / 1e9;
-          String lesionStatus = lesionSteps == 0 ? "" : String.format(" lesion %.3f", lesionSum / lesionSteps);
-          progress.step(n, String.format("loss %.4f acc %.3f%s lr %.2e %.1f img/s", lossSum / Math.max(1, seen),
-              (double) correct / Math.max(1, seen), lesionStatus, lr, (start + n) / seconds));
+          progress.step(n, tally.status(lr, done / seconds));
         }
       }
       double trainSeconds = (System.nanoTime() - started) / 1e9;
-      Evaluated val = evaluate(model, validation, 32);
+      Evaluated val = validation.evaluate(model);
       double seconds = (System.nanoTime() - started) / 1e9;
-      EpochRecord record = new EpochRecord(epoch, lossSum / seen, (double) correct / seen, val.loss, val.accuracy,
-          val.auc, lr, total / trainSeconds, seconds, lesionSteps == 0 ? null : lesionSum / lesionSteps);
+      EpochRecord record = new EpochRecord(epoch, tally.loss(), tally.accuracy(), val.loss, val.accuracy,
+          val.auc, tally.lr, plan.images() / trainSeconds, seconds, tally.lesionLoss(), tally.bagLoss());
       // Ties in AUC (common when it saturates at 1) go to the lower validation loss.
       int bestSoFar = state.bestEpoch();
       double bestLoss = state.history().stream().filter(r -> r.epoch() == bestSoFar)
@@ -222,9 +136,10 @@ public final class Trainer {
           .writeValueAsString(record) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
       pruneCheckpoints(state);
       stale = better ? 0 : stale + 1;
-      out.printf("epoch %d: train loss %.4f acc %.4f%s | validation loss %.4f acc %.4f AUC %.4f%s | %.0f s%n", epoch,
-          record.trainLoss(), record.trainAccuracy(),
+      out.printf("epoch %d: train loss %.4f acc %.4f%s%s | validation (%s) loss %.4f acc %.4f AUC %.4f%s | %.0f s%n",
+          epoch, record.trainLoss(), record.trainAccuracy(),
           record.lesionLoss() == null ? "" : String.format(" lesion %.4f", record.lesionLoss()),
+          record.bagLoss() == null ? "" : String.format(" study %.4f", record.bagLoss()), validation.describe(),
           val.loss, val.accuracy, val.auc, better ? " (best)" : "", seconds);
     }
     if (state.bestEpoch() > 0 && state.bestEpoch() != state.completedEpochs()) {
@@ -234,6 +149,301 @@ public final class Trainer {
       model.restoreCheckpoint(checkpoint(state.bestEpoch()));
     }
     return state;
+  }
+
+  private void checkSets(Sets sets) throws IOException {
+    LesionGuidance guidance = config.lesion();
+    if (guidance.on() && (sets.lesions() == null || sets.lesions().size() == 0)) {
+      throw new IOException("lesion guidance needs slices with non-empty masks");
+    }
+    if (guidance.on() && model.lesionGrid() == null) {
+      throw new IllegalStateException("lesion guidance needs a model built with TrainConfig.trainingSpec()");
+    }
+    if (config.referenceMix() > 0 && (sets.rehearsal() == null || sets.rehearsal().size() == 0)) {
+      throw new IOException("a reference mix of " + config.referenceMix() + " needs a reference (rehearsal) set");
+    }
+    if (sets.studyCount() > 0 && config.studies() == null) {
+      throw new IllegalArgumentException("training on studies needs TrainConfig.studies() (how studies become bags)");
+    }
+    if (sets.studyCount() > 0 && model.spec().numClasses() != 2) {
+      throw new IllegalArgumentException("training on study labels needs a two-class model, got "
+          + model.spec().numClasses() + " classes");
+    }
+    if ((sets.slices() == null || sets.slices().size() == 0) && sets.studyCount() == 0) {
+      throw new IOException("no training images and no training studies");
+    }
+  }
+
+  /** A fresh run's state, or the interrupted run's after restoring its last checkpoint. */
+  private RunState start(boolean resume) throws IOException {
+    Path statePath = runDir.resolve(STATE);
+    if (!Files.exists(statePath)) {
+      return new RunState(0, 0, Double.NEGATIVE_INFINITY, List.of(), config);
+    }
+    if (!resume) {
+      throw new IOException("run directory " + runDir + " already holds a run; pass --resume to continue it or choose another --run-dir");
+    }
+    RunState state = JSON.readValue(statePath.toFile(), RunState.class);
+    if (!state.config().equals(config)) {
+      throw new IOException("cannot resume: the run in " + runDir + " was started with a different configuration:\n  "
+          + state.config() + "\nnow:\n  " + config);
+    }
+    model.restoreCheckpoint(checkpoint(state.completedEpochs()));
+    out.printf("resumed after epoch %d (best validation AUC %.4f at epoch %d)%n", state.completedEpochs(),
+        state.bestAuc(), state.bestEpoch());
+    return state;
+  }
+
+  private int[] trainingLabels(Sets sets) {
+    int[] slices = sets.slices() == null ? new int[0] : sets.slices().labels();
+    int[] studies = sets.studies() == null ? new int[0]
+        : java.util.stream.IntStream.range(0, sets.studyCount()).map(sets.studies()::label).toArray();
+    int[] all = java.util.Arrays.copyOf(slices, slices.length + studies.length);
+    System.arraycopy(studies, 0, all, slices.length, studies.length);
+    return all;
+  }
+
+  /**
+   * One epoch's entries in four ranges: own slices [0, ownEnd) (every image once, then its other
+   * copies and source repeats), rehearsed [ownEnd, rehearsedEnd), study bags [rehearsedEnd,
+   * bagEnd) (every study once per copy), lesion-guided [bagEnd, total); shuffled and cut into
+   * batches of about {@code batchSize} images (a bag's slices stay in one batch).
+   */
+  private record EpochPlan(int[] ownImage, int[] rehearsalPick, int[] lesionPick, StudyLearning.Selection[] selections,
+      int ownEnd, int rehearsedEnd, int bagEnd, List<List<Integer>> batches, int images) {
+    int size(int entry) {
+      return entry >= rehearsedEnd && entry < bagEnd ? selections[(entry - rehearsedEnd) % selections.length].size() : 1;
+    }
+  }
+
+  private EpochPlan plan(Sets sets, int epoch) {
+    int copies = config.augmentation().copies();
+    int slices = sets.slices() == null ? 0 : sets.slices().size();
+    int[] repeats = config.balanceSources() && slices > 0 ? sourceRepeats(sets.slices()) : null;
+    int[] ownImage = ownEntries(slices, copies, repeats);
+    StudyLearning.Selection[] selections = selectSlices(sets.studies(), epoch);
+    int bagEntries = selections.length * copies;
+    int bagImages = 0;
+    for (StudyLearning.Selection s : selections) {
+      bagImages += s.size() * copies;
+    }
+    int own = ownImage.length;
+    int rehearsed = config.referenceMix() > 0
+        ? (int) Math.round((own + bagImages) * config.referenceMix() / (1 - config.referenceMix())) : 0;
+    LesionGuidance guidance = config.lesion();
+    int guided = guidance.on()
+        ? (int) Math.round((own + bagImages + rehearsed) * guidance.mix() / (1 - guidance.mix())) : 0;
+    int rehearsedEnd = own + rehearsed;
+    int bagEnd = rehearsedEnd + bagEntries;
+    int total = bagEnd + guided;
+    // Orders and draws come from (seed, epoch) alone: a resumed run repeats them.
+    int[] order = permutation(total, new Random(config.seed() * 1_000_003L + epoch));
+    Random picks = new Random(config.seed() * 7_919L + epoch);
+    int[] rehearsalPick = new int[rehearsed];
+    for (int i = 0; i < rehearsed; i++) {
+      rehearsalPick[i] = picks.nextInt(sets.rehearsal().size());
+    }
+    Random lesionPicks = new Random(config.seed() * 104_729L + epoch);
+    int[] lesionPick = new int[guided];
+    for (int i = 0; i < guided; i++) {
+      lesionPick[i] = sets.lesions().draw(lesionPicks);
+    }
+    EpochPlan sized = new EpochPlan(ownImage, rehearsalPick, lesionPick, selections, own, rehearsedEnd, bagEnd,
+        List.of(), 0);
+    List<List<Integer>> batches = new ArrayList<>();
+    List<Integer> current = new ArrayList<>();
+    int inCurrent = 0;
+    for (int entry : order) {
+      int size = sized.size(entry);
+      if (!current.isEmpty() && inCurrent + size > config.batchSize()) {
+        batches.add(current);
+        current = new ArrayList<>();
+        inCurrent = 0;
+      }
+      current.add(entry);
+      inCurrent += size;
+    }
+    if (!current.isEmpty()) {
+      batches.add(current);
+    }
+    return new EpochPlan(ownImage, rehearsalPick, lesionPick, selections, own, rehearsedEnd, bagEnd, batches,
+        own + rehearsed + bagImages + guided);
+  }
+
+  /** Each training study's slices for this epoch, chosen on the current model's scores of all its slices. */
+  private StudyLearning.Selection[] selectSlices(StudyStore studies, int epoch) {
+    if (studies == null || studies.size() == 0) {
+      return new StudyLearning.Selection[0];
+    }
+    StudyScores scores = StudyScores.of(model, studies);
+    Random random = new Random(config.seed() * 15_485_863L + epoch);
+    StudyLearning.Selection[] out = new StudyLearning.Selection[studies.size()];
+    for (int s = 0; s < studies.size(); s++) {
+      out[s] = config.studies().select(scores.sliceLogits()[s], random);
+    }
+    return out;
+  }
+
+  /** Assembles and runs one step; returns the number of images it held. */
+  private int step(Sets sets, EpochPlan plan, int epoch, List<Integer> entries, double lr, float[] classWeights,
+      Tally tally) throws IOException {
+    int n = entries.stream().mapToInt(plan::size).sum();
+    int pixels = model.spec().inputShape().pixels();
+    int height = model.spec().inputHeight();
+    int width = model.spec().inputWidth();
+    int positive = model.spec().numClasses() - 1;
+    int copies = config.augmentation().copies();
+    int[] grid = config.lesion().on() ? model.lesionGrid() : null;
+    float[] batch = new float[n * pixels];
+    int[] labels = new int[n];
+    float[] exampleWeights = new float[n];
+    boolean[] classified = new boolean[n];
+    LesionBatch lesionBatch = grid == null ? null
+        : new LesionBatch(config.lesion(), grid, model.hasLesionHead(), height, width, n);
+    List<int[]> bagRows = new ArrayList<>(); // {first image, study, entry}
+    float[] augmented = new float[pixels];
+    int i = 0;
+    for (int entry : entries) {
+      if (entry >= plan.bagEnd()) {
+        labels[i] = positive;
+        long seed = config.seed() * 0x2545F4914F6CDD1DL + epoch * 1_000_003L + entry;
+        lesionBatch.masked(i, sets.lesions(), plan.lesionPick()[entry - plan.bagEnd()], config.augmentation(), seed,
+            batch, i * pixels);
+        i++;
+      } else if (entry >= plan.rehearsedEnd()) {
+        int study = (entry - plan.rehearsedEnd()) % plan.selections().length;
+        boolean original = entry - plan.rehearsedEnd() < plan.selections().length;
+        StudyLearning.Selection selection = plan.selections()[study];
+        bagRows.add(new int[] {i, study, entry});
+        for (int k = 0; k < selection.size(); k++, i++) {
+          float[] slice = sets.studies().slice(study, selection.slices()[k]);
+          labels[i] = sets.studies().label(study);
+          if (original || copies == 1) {
+            System.arraycopy(slice, 0, batch, i * pixels, pixels);
+          } else {
+            long seed = config.seed() * 0x9E3779B97F4A7C15L + epoch * 1_000_003L + entry * 64L + k;
+            config.augmentation().apply(slice, augmented, height, width, seed);
+            System.arraycopy(augmented, 0, batch, i * pixels, pixels);
+          }
+          if (lesionBatch != null) {
+            lesionBatch.classified(i, batch, i * pixels, labels[i] != positive);
+          }
+        }
+      } else {
+        ImageStore from = entry < plan.ownEnd() ? sets.slices() : sets.rehearsal();
+        int image = entry < plan.ownEnd() ? plan.ownImage()[entry] : plan.rehearsalPick()[entry - plan.ownEnd()];
+        // The first slices.size() entries are the originals; every later one (other copies,
+        // source repeats, rehearsed images) is augmented.
+        boolean original = entry < (sets.slices() == null ? 0 : sets.slices().size());
+        labels[i] = from.label(image);
+        if (original || copies == 1) {
+          System.arraycopy(from.pixels(image), 0, batch, i * pixels, pixels);
+        } else {
+          long seed = config.seed() * 0x9E3779B97F4A7C15L + epoch * 1_000_003L + entry;
+          config.augmentation().apply(from.pixels(image), augmented, height, width, seed);
+          System.arraycopy(augmented, 0, batch, i * pixels, pixels);
+        }
+        if (lesionBatch != null) {
+          lesionBatch.classified(i, batch, i * pixels, labels[i] != positive);
+        }
+        exampleWeights[i] = 1f;
+        classified[i] = true;
+        i++;
+      }
+    }
+    ModelSession.BagFeed bags = null;
+    if (!bagRows.isEmpty()) {
+      float[] pooling = new float[bagRows.size() * n];
+      int[] bagLabels = new int[bagRows.size()];
+      for (int b = 0; b < bagRows.size(); b++) {
+        int[] row = bagRows.get(b);
+        StudyLearning.Selection selection = plan.selections()[row[1]];
+        for (int k = 0; k < selection.size(); k++) {
+          pooling[b * n + row[0] + k] = selection.weights()[k];
+        }
+        bagLabels[b] = sets.studies().label(row[1]) == positive ? 1 : 0;
+      }
+      bags = new ModelSession.BagFeed(pooling, bagLabels, config.studies().graphSharpness());
+    }
+    ModelSession.LesionFeed feed = lesionBatch == null ? null : lesionBatch.feed();
+    ModelSession.StepResult result = model.trainStep(batch, n, labels, (float) lr, classWeights, feed, bags, exampleWeights);
+    if (!Float.isFinite(result.loss())) {
+      throw new IOException("training diverged: loss is " + result.loss() + " at epoch " + epoch
+          + " (lower the learning rate); the last good checkpoint is epoch " + (epoch - 1));
+    }
+    // The lesion term counts where it can move: with a lesion head, or when the batch holds guided slices.
+    boolean lesionCounted = grid != null && (model.hasLesionHead() || entries.stream().anyMatch(e -> e >= plan.bagEnd()));
+    tally.add(result, lesionCounted, labels, classified, bagRows, bags, plan, config.studies());
+    return n;
+  }
+
+  /** Running figures of an epoch for the progress line and the epoch record. */
+  private static final class Tally {
+    double lossSum;
+    int units;
+    int correct;
+    int judged;
+    double lesionSum;
+    int lesionSteps;
+    double bagSum;
+    int bagSteps;
+    double lr;
+
+    void add(ModelSession.StepResult step, boolean lesionCounted, int[] labels, boolean[] classified, List<int[]> bagRows,
+        ModelSession.BagFeed bags, EpochPlan plan, StudyLearning studies) {
+      int unitsHere = 0;
+      for (int i = 0; i < labels.length; i++) {
+        if (classified[i]) {
+          unitsHere++;
+          judged++;
+          correct += argmax(step.logits()[i]) == labels[i] ? 1 : 0;
+        }
+      }
+      for (int b = 0; b < bagRows.size(); b++) {
+        StudyLearning.Selection selection = plan.selections()[bagRows.get(b)[1]];
+        double[] logits = new double[selection.size()];
+        for (int k = 0; k < selection.size(); k++) {
+          float[] l = step.logits()[bagRows.get(b)[0] + k];
+          logits[k] = l[1] - l[0];
+        }
+        unitsHere++;
+        judged++;
+        correct += (studies.pooledLogit(logits, selection.weights()) >= 0 ? 1 : 0) == bags.labels()[b] ? 1 : 0;
+      }
+      lossSum += step.loss() * unitsHere;
+      units += unitsHere;
+      if (lesionCounted) {
+        lesionSum += step.lesionLoss();
+        lesionSteps++;
+      }
+      if (!Float.isNaN(step.bagLoss())) {
+        bagSum += step.bagLoss();
+        bagSteps++;
+      }
+    }
+
+    String status(double currentLr, double imagesPerSecond) {
+      lr = currentLr;
+      return String.format("loss %.4f acc %.3f%s%s lr %.2e %.1f img/s", loss(), accuracy(),
+          lesionSteps == 0 ? "" : String.format(" lesion %.3f", lesionSum / lesionSteps),
+          bagSteps == 0 ? "" : String.format(" study %.3f", bagSum / bagSteps), currentLr, imagesPerSecond);
+    }
+
+    double loss() {
+      return lossSum / Math.max(1, units);
+    }
+
+    double accuracy() {
+      return (double) correct / Math.max(1, judged);
+    }
+
+    Double lesionLoss() {
+      return lesionSteps == 0 ? null : lesionSum / lesionSteps;
+    }
+
+    Double bagLoss() {
+      return bagSteps == 0 ? null : bagSum / bagSteps;
+    }
   }
 
   /** Scores on a held-out set. */

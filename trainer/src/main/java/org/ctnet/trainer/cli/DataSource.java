@@ -16,8 +16,8 @@ import picocli.CommandLine.Option;
 
 /** Where the images are and how they are read. */
 public final class DataSource {
-  @Option(names = "--data", required = true, paramLabel = "PATH",
-      description = "Class-folder root, manifest.csv, or a folder holding manifest.csv (columns path,label[,group]). "
+  @Option(names = "--data", paramLabel = "PATH",
+      description = "Required (fine-tune: or --studies). Class-folder root, manifest.csv, or a folder holding manifest.csv (columns path,label[,group]). "
           + "Repeat it to train on several sources at once: groups stay within their source and the reports break "
           + "figures down by source.")
   List<Path> data;
@@ -33,7 +33,14 @@ public final class DataSource {
   @Option(names = "--strict", description = "Fail on the first unreadable image instead of skipping it with a warning.")
   boolean strict;
 
+  boolean given() {
+    return data != null && !data.isEmpty();
+  }
+
   Dataset read() throws IOException {
+    if (!given()) {
+      throw new IllegalArgumentException("--data is required: a class-folder root, a manifest.csv, or a folder holding one");
+    }
     return DatasetReader.readAll(data, groupColumn, classes);
   }
 

@@ -197,4 +197,24 @@ public final class StudyStore {
   public int totalSlices() {
     return studies.stream().mapToInt(s -> s.sliceNames().size()).sum();
   }
+
+  /** Train, validation and test studies; a patient's studies stay on one side. */
+  public record Parts(StudyStore train, StudyStore validation, StudyStore test) {
+    public String summary() {
+      return String.format("train %d studies %s, validation %d %s, test %d %s", train.size(), train.classCounts(),
+          validation.size(), validation.classCounts(), test.size(), test.classCounts());
+    }
+  }
+
+  /** Split by group (patient) the way {@link Split#of} splits images, one study standing for itself. */
+  public Parts split(double validationFraction, double testFraction, long seed) {
+    List<Sample> samples = studies.stream()
+        .map(s -> new Sample(Path.of(s.name().replace('/', '_')), s.label(), s.group(), s.source())).toList();
+    Split split = Split.of(new Dataset(samples, classes, true, "studies"), validationFraction, testFraction, seed);
+    Map<String, String> byKey = new LinkedHashMap<>();
+    studies.forEach(s -> byKey.put(s.name().replace('/', '_'), s.name()));
+    java.util.function.Function<Dataset, StudyStore> part = d -> subset(
+        d.samples().stream().map(x -> byKey.get(x.path().toString())).toList());
+    return new Parts(part.apply(split.train()), part.apply(split.validation()), part.apply(split.test()));
+  }
 }

@@ -30,30 +30,51 @@ public final class TemperatureScaling {
     if (!anyPositive || !anyNegative) {
       return 1;
     }
-    // NLL(log T) is unimodal for a fixed set of margins: golden-section search on log T.
+    return minimise(t -> nll(margins, labels, t));
+  }
+
+  /**
+   * The temperature in [{@link #MIN_TEMPERATURE}, {@link #MAX_TEMPERATURE}] that minimises
+   * {@code nll}: a coarse scan on log T, then golden-section search between the best point's
+   * neighbours (slice NLL is unimodal in log T; a study NLL through a pooling rule need not be).
+   */
+  public static double minimise(java.util.function.DoubleUnaryOperator nll) {
+    int points = 41;
     double lo = Math.log(MIN_TEMPERATURE);
     double hi = Math.log(MAX_TEMPERATURE);
-    double phi = (Math.sqrt(5) - 1) / 2;
-    double a = hi - phi * (hi - lo);
-    double b = lo + phi * (hi - lo);
-    double fa = nll(margins, labels, Math.exp(a));
-    double fb = nll(margins, labels, Math.exp(b));
-    for (int i = 0; i < 80; i++) {
-      if (fa < fb) {
-        hi = b;
-        b = a;
-        fb = fa;
-        a = hi - phi * (hi - lo);
-        fa = nll(margins, labels, Math.exp(a));
-      } else {
-        lo = a;
-        a = b;
-        fa = fb;
-        b = lo + phi * (hi - lo);
-        fb = nll(margins, labels, Math.exp(b));
+    double step = (hi - lo) / (points - 1);
+    int best = 0;
+    double bestValue = Double.POSITIVE_INFINITY;
+    for (int i = 0; i < points; i++) {
+      double v = nll.applyAsDouble(Math.exp(lo + i * step));
+      if (v < bestValue) {
+        bestValue = v;
+        best = i;
       }
     }
-    return Math.exp((lo + hi) / 2);
+    double left = lo + Math.max(0, best - 1) * step;
+    double right = lo + Math.min(points - 1, best + 1) * step;
+    double phi = (Math.sqrt(5) - 1) / 2;
+    double a = right - phi * (right - left);
+    double b = left + phi * (right - left);
+    double fa = nll.applyAsDouble(Math.exp(a));
+    double fb = nll.applyAsDouble(Math.exp(b));
+    for (int i = 0; i < 60; i++) {
+      if (fa < fb) {
+        right = b;
+        b = a;
+        fb = fa;
+        a = right - phi * (right - left);
+        fa = nll.applyAsDouble(Math.exp(a));
+      } else {
+        left = a;
+        a = b;
+        fa = fb;
+        b = left + phi * (right - left);
+        fb = nll.applyAsDouble(Math.exp(b));
+      }
+    }
+    return Math.exp((left + right) / 2);
   }
 
   /** Mean negative log-likelihood of sigmoid(margin / T). */

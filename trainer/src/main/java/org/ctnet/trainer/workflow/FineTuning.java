@@ -13,6 +13,8 @@ import org.ctnet.trainer.train.Calibrator;
 import org.ctnet.trainer.train.RunState;
 import org.ctnet.trainer.train.TrainConfig;
 import org.ctnet.trainer.train.Trainer;
+import org.ctnet.trainer.train.Validation;
+import org.ctnet.trainer.data.StudyStore;
 
 /**
  * Fine-tuning an exported model on a new source, the one workflow behind {@code ctnet fine-tune}
@@ -48,18 +50,53 @@ public final class FineTuning {
   public static Result run(Path baseVersion, TrainConfig config, SessionOptions options, double targetSensitivity,
       ImageStore train, ImageStore validation, ImageStore rehearsal, ImageStore referenceCheck, Path runDir,
       boolean resume, PrintWriter out) throws IOException {
+    return run(baseVersion, config, options, targetSensitivity,
+        new Inputs(train, null, validation, null, rehearsal, referenceCheck), runDir, resume, out);
+  }
+
+  /**
+   * What a fine-tune learns from and is judged on: slice-labelled images, studies with one label
+   * each, or both. With validation studies the run is judged, calibrated and its scan threshold
+   * locked on them (the level the hospital decides on); otherwise on the validation images.
+   *
+   * @param train slice-labelled training images (may be null or empty when studies carry the run)
+   * @param trainStudies studies trained as bags (may be null)
+   * @param validation slice-labelled validation images (may be null or empty)
+   * @param validationStudies validation studies (may be null)
+   * @param rehearsal reference-source images mixed into training (may be null)
+   * @param referenceCheck held-out reference-source images scored before and after (may be null)
+   */
+  public record Inputs(ImageStore train, StudyStore trainStudies, ImageStore validation, StudyStore validationStudies,
+      ImageStore rehearsal, ImageStore referenceCheck) {
+    boolean judgedOnStudies() {
+      return validationStudies != null && validationStudies.size() > 0;
+    }
+
+    Validation judge() {
+      return judgedOnStudies() ? Validation.studies(validationStudies) : Validation.slices(validation);
+    }
+  }
+
+  public static Result run(Path baseVersion, TrainConfig config, SessionOptions options, double targetSensitivity,
+      Inputs inputs, Path runDir, boolean resume, PrintWriter out) throws IOException {
     try (ModelSession session = ModelSession.rebuild(baseVersion, config.trainingSpec(), options)) {
-      Scores before = scores(session, validation, referenceCheck);
-      out.printf("before fine-tuning: validation AUC %.4f, reference AUC %.4f%n", before.validationAuc(),
-          before.referenceAuc());
-      RunState state = new Trainer(session, config, runDir, out).train(train, config.referenceMix() > 0 ? rehearsal : null,
-          validation, resume);
-      ModelSession calibrated = Calibrator.calibrateAndLock(session, validation, targetSensitivity,
-          config.trainingSpec(), options);
+      Validation judge = inputs.judge();
+      Scores before = scores(session, judge, inputs.referenceCheck());
+      out.printf("before fine-tuning: validation AUC %.4f (%s), reference AUC %.4f%n", before.validationAuc(),
+          judge.describe(), before.referenceAuc());
+      Trainer.Sets sets = new Trainer.Sets(inputs.train(), config.referenceMix() > 0 ? inputs.rehearsal() : null, null,
+          inputs.trainStudies());
+      RunState state = new Trainer(session, config, runDir, out).train(sets, judge, resume);
+      ModelSession calibrated = inputs.judgedOnStudies()
+          ? Calibrator.calibrateAndLockOnStudies(session, inputs.validationStudies(), inputs.validation(),
+              targetSensitivity, config.trainingSpec(), options)
+          : Calibrator.calibrateAndLock(session, inputs.validation(), targetSensitivity, config.trainingSpec(), options);
       try {
-        Scores after = scores(calibrated, validation, referenceCheck);
-        out.printf("after fine-tuning: validation AUC %.4f, reference AUC %.4f; %s; %s%n", after.validationAuc(),
-            after.referenceAuc(), calibrated.assets().calibration().fittedOn(), calibrated.assets().decision().chosenFor());
+        Scores after = scores(calibrated, judge, inputs.referenceCheck());
+        out.printf("after fine-tuning: validation AUC %.4f, reference AUC %.4f; %s; %s%s%n", after.validationAuc(),
+            after.referenceAuc(), calibrated.assets().calibration().fittedOn(), calibrated.assets().decision().chosenFor(),
+            inputs.judgedOnStudies() ? "; scan threshold " + calibrated.assets().effectiveScanDecision().threshold() + " ("
+                + calibrated.assets().effectiveScanDecision().chosenFor() + ")" : "");
         return new Result(calibrated, state, before, after, problems(before, after));
       } catch (RuntimeException e) {
         calibrated.close();
@@ -82,8 +119,11 @@ public final class FineTuning {
     return problems;
   }
 
-  static Scores scores(Predictor model, ImageStore validation, ImageStore reference) {
-    return new Scores(auc(model, validation), auc(model, reference));
+  static Scores scores(Predictor model, Validation validation, ImageStore reference) {
+    Trainer.Evaluated e = validation.evaluate(model);
+    double auc = e.labels().length == 0 ? Double.NaN
+        : org.ctnet.trainer.eval.Metrics.rocAuc(e.positiveScores(), e.labels());
+    return new Scores(auc, auc(model, reference));
   }
 
   /** ROC-AUC of a model on a set; NaN when the set is absent, empty or holds one class. */

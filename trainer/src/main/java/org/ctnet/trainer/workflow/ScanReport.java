@@ -26,6 +26,16 @@ public final class ScanReport {
 
   public static void write(Path html, Predictor session, List<ScanScorer.ScanResult> scans,
       List<SeriesAssembler.Skipped> skipped) throws IOException {
+    write(html, session, scans, skipped, "CT-Net scan verdicts", name -> null);
+  }
+
+  /**
+   * As {@link #write(Path, Predictor, List, List)} with a title and, per scan, its known label
+   * (null when unknown) shown beside the verdict: a validation report the hospital can check.
+   */
+  public static void write(Path html, Predictor session, List<ScanScorer.ScanResult> scans,
+      List<SeriesAssembler.Skipped> skipped, String title, java.util.function.Function<String, String> knownLabel)
+      throws IOException {
     ModelAssets assets = session.assets();
     CamMethod method = session.camMethods().contains(CamMethod.GRAD_CAM_PLUS_PLUS) ? CamMethod.GRAD_CAM_PLUS_PLUS
         : session.camMethods().get(0);
@@ -36,10 +46,12 @@ public final class ScanReport {
         + ".strip{display:flex;align-items:flex-end;height:80px;gap:1px;border-bottom:1px solid #888}"
         + ".strip div{flex:1;background:#3b7ddd;min-width:1px}.strip .off{background:#bbb}.strip .top{background:#d33}"
         + "figure{display:inline-block;margin:.3rem;font-size:.8rem}img{width:224px;height:224px}</style></head><body>"
-        + "<h1>CT-Net scan verdicts</h1><p>Research software, not a medical device: not for diagnosis.</p>");
+        + "<h1>" + Report.escape(title) + "</h1><p>Research software, not a medical device: not for diagnosis.</p>");
     for (ScanScorer.ScanResult r : scans) {
       out.append("<h2>").append(Report.escape(r.name())).append(": ")
-          .append(Report.escape(assets.labels().get(r.positive() ? assets.positiveClass() : 0))).append("</h2>");
+          .append(Report.escape(assets.labels().get(r.positive() ? assets.positiveClass() : 0)))
+          .append(knownLabel.apply(r.name()) == null ? "" : " (labelled " + Report.escape(knownLabel.apply(r.name())) + ")")
+          .append("</h2>");
       out.append(String.format("<p>P = %.4f by %s of %d of %d slices; threshold %.4f (%s)%s</p>", r.probability(),
           Report.escape(r.decision().rule().description()), r.used().length, r.sources().size(), r.decision().threshold(),
           Report.escape(r.decision().chosenFor()), r.lungFound() ? "" : "; no slice showed lung, every slice was used"));

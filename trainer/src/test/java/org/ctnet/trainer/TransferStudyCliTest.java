@@ -78,6 +78,25 @@ class TransferStudyCliTest {
     assertTrue(adabn.out().contains("AdaBN: re-estimated"), adabn.out());
     assertTrue(Files.isRegularFile(adapted.resolve("adapted-base/1/saved_model.pb")));
     assertTrue(Files.readString(adapted.resolve("report.html")).contains("AdaBN"), "the recipe says so");
+
+    // Study labels: each group is a study with one label; the curve is judged per scan at the scan
+    // threshold locked on validation studies, and each run's test scores are kept for paired comparisons.
+    Path byStudy = dir.resolve("study-labels");
+    CliTest.Run studies = CliTest.run("transfer-study", "--model", models.resolve("base").toString(), "--data",
+        hospital.toString(), "--budgets", "0,all", "--repeats", "1", "--epochs", "1", "--batch-size", "8",
+        "--augment-copies", "1", "--bootstrap", "20", "--study-labels", "--run-dir", byStudy.toString());
+    assertEquals(0, studies.exitCode(), studies.out() + studies.err());
+    assertTrue(studies.out().contains("validation (") && studies.out().contains(" studies)"), studies.out());
+    Path tunedDir;
+    try (var list = Files.list(byStudy)) {
+      tunedDir = list.filter(p -> p.getFileName().toString().startsWith("budget-")).findFirst().orElseThrow();
+    }
+    var tuned = new com.fasterxml.jackson.databind.ObjectMapper().readTree(tunedDir.resolve("result.json").toFile());
+    assertTrue(tuned.get("thresholdRule").asText().contains("studies"), tuned.toString());
+    assertEquals(tuned.get("testScanAuc").asDouble(), tuned.get("testAuc").asDouble(), 1e-12, "judged per scan");
+    List<String> scores = Files.readAllLines(tunedDir.resolve("test-scores.csv"));
+    assertEquals("path,label,group,score,source", scores.get(0));
+    assertEquals(tuned.get("testImages").asInt() + 1, scores.size());
   }
 
   @Test

@@ -21,6 +21,7 @@ import org.ctnet.trainer.data.Dataset;
 import org.ctnet.trainer.data.ImageStore;
 import org.ctnet.trainer.data.Sample;
 import org.ctnet.trainer.data.Split;
+import org.ctnet.trainer.data.StudyStore;
 import org.ctnet.trainer.eval.Evaluation;
 import org.ctnet.trainer.train.TrainConfig;
 import org.ctnet.trainer.train.Trainer;
@@ -45,6 +46,7 @@ public final class TransferStudyCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   private static final String RESULT = "result.json";
+  static final String TEST_SCORES = "test-scores.csv";
 
   @Mixin ModelOption model;
   @Mixin DataSource data;
@@ -73,6 +75,14 @@ public final class TransferStudyCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "Keep the runs already finished in --run-dir and resume the interrupted one.")
   boolean resume;
 
+  @Option(names = "--study-labels", description = "Hide the slice labels: each patient/scan group of the new source "
+      + "becomes a study with one label (positive when any of its slices is), fine-tuned by multiple-instance learning "
+      + "(--study-pooling), calibrated and thresholded on validation studies; budgets count studies and the test part "
+      + "is scored per scan (ROC-AUC, sensitivity and specificity at the locked scan threshold).")
+  boolean studyLabels;
+
+  @Mixin StudyLearningOptions studyLearning;
+
   @Option(names = "--adapt-batch-norm", description = "AdaBN first: re-estimate the base model's batch-norm statistics "
       + "on the images (not the labels) of the new source's training part, then use that model for the zero-shot "
       + "point and as the start of every fine-tune.")
@@ -88,6 +98,9 @@ public final class TransferStudyCommand implements Callable<Integer> {
     }
     Files.createDirectories(run);
     TrainConfig config = fineTune.config(training);
+    if (studyLabels) {
+      config = config.withStudies(studyLearning.learning());
+    }
     ModelAssets assets = ModelAssets.read(base);
     Dataset source = data.read();
     source = new Dataset(source.samples(), assets.labels(), source.hasGroups(), source.source());
@@ -128,7 +141,7 @@ public final class TransferStudyCommand implements Callable<Integer> {
         if (patients == 0) {
           try (LoadedModel zero = LoadedModel.load(base, training.sessionOptions())) {
             referenceBefore = FineTuning.auc(zero, reference.check());
-            result = score(zero, budget, 0, 0, 0, 0, test, referenceBefore, referenceBefore, Double.NaN, 0, List.of(),
+            result = score(dir, zero, budget, 0, 0, 0, 0, test, referenceBefore, referenceBefore, Double.NaN, 0, List.of(),
                 started);
           }
         } else {
@@ -141,14 +154,19 @@ public final class TransferStudyCommand implements Callable<Integer> {
           ImageStore train = pool.subset(draw.train());
           ImageStore validation = pool.subset(draw.validation());
           boolean resumeRun = resume && Files.isRegularFile(dir.resolve(Trainer.STATE));
+          FineTuning.Inputs inputs = studyLabels
+              ? new FineTuning.Inputs(null, StudyStore.fromGroups(train), null, StudyStore.fromGroups(validation),
+                  reference.rehearsal(), reference.check())
+              : new FineTuning.Inputs(train, null, validation, null, reference.rehearsal(), reference.check());
           FineTuning.Result tuned = FineTuning.run(base, config, training.sessionOptions(), evaluation.targetSensitivity,
-              train, validation, reference.rehearsal(), reference.check(), dir, resumeRun, out);
+              inputs, dir, resumeRun, out);
           try (ModelSession m = tuned.model()) {
-            result = score(m, budget, draw.patients(), repeat, train.size(), validation.size(), test, referenceBefore,
+            result = score(dir, m, budget, draw.patients(), repeat, train.size(), validation.size(), test, referenceBefore,
                 tuned.after().referenceAuc(), tuned.after().validationAuc(), tuned.state().bestEpoch(), tuned.problems(),
                 started);
           }
         }
+        // written last: its presence marks the run as finished for --resume
         Trainer.writeJson(dir.resolve(RESULT), result);
       }
       if (patients == 0) {
@@ -225,21 +243,49 @@ public final class TransferStudyCommand implements Callable<Integer> {
     return plan;
   }
 
-  private TransferRun score(Predictor m, String budget, int patients, int repeat, int trainImages,
+  private TransferRun score(Path dir, Predictor m, String budget, int patients, int repeat, int trainImages,
       int validationImages, ImageStore test, double referenceBefore, double referenceAfter, double validationAuc,
       int bestEpoch, List<String> problems, long started) {
     Trainer.Evaluated e = Trainer.evaluate(m, test, 32);
     List<String> groups = test.dataset().samples().stream().map(Sample::group).toList();
-    Evaluation ev = Evaluation.of("test", e.positiveScores(), e.labels(), groups, m.assets().decision().threshold(),
-        evaluation.bootstrap, Bootstrap.SEED);
+    writeScores(dir, test, e);
+    Evaluation ev;
+    if (studyLabels) {
+      // Study labels lock a scan threshold: the test part is judged per scan.
+      var scans = org.ctnet.trainer.eval.ScanEvaluation.scans(e.positiveScores(), e.labels(), groups,
+          m.assets().effectiveScanDecision().rule());
+      ev = Evaluation.of("test scans", scans.scores(), scans.labels(), scans.names(),
+          m.assets().effectiveScanDecision().threshold(), evaluation.bootstrap, Bootstrap.SEED);
+    } else {
+      ev = Evaluation.of("test", e.positiveScores(), e.labels(), groups, m.assets().decision().threshold(),
+          evaluation.bootstrap, Bootstrap.SEED);
+    }
     var auc = ev.metrics().get("roc_auc");
     var sens = ev.metrics().get("sensitivity");
     var spec = ev.metrics().get("specificity");
     return new TransferRun(budget, patients, repeat, trainImages, validationImages, test.size(), auc.value(), auc.lower(),
         auc.upper(), sens.value(), sens.lower(), sens.upper(), spec.value(), spec.lower(), spec.upper(),
-        m.assets().decision().threshold(), m.assets().decision().chosenFor(), ev.brier(), ev.expectedCalibrationError(),
+        studyLabels ? m.assets().effectiveScanDecision().threshold() : m.assets().decision().threshold(),
+        studyLabels ? m.assets().effectiveScanDecision().chosenFor() : m.assets().decision().chosenFor(), ev.brier(),
+        ev.expectedCalibrationError(),
         referenceBefore, referenceAfter, m.assets().calibration().temperature(), validationAuc, bestEpoch,
         (System.nanoTime() - started) / 1e9, problems, scanAuc(m, e, groups));
+  }
+
+  /** The test part's slice scores of one run (path,label,group,score), for paired comparisons ({@code compare}). */
+  private static void writeScores(Path dir, ImageStore test, Trainer.Evaluated e) {
+    StringBuilder csv = new StringBuilder("path,label,group,score,source\n");
+    for (int i = 0; i < test.size(); i++) {
+      Sample s = test.sample(i);
+      csv.append(org.ctnet.trainer.data.Csv.row(s.path(), s.label(), s.group(), Double.toString(e.positiveScores()[i]),
+          s.source())).append('\n');
+    }
+    try {
+      Files.createDirectories(dir);
+      Files.writeString(dir.resolve(TEST_SCORES), csv);
+    } catch (IOException ex) {
+      throw new java.io.UncheckedIOException(ex);
+    }
   }
 
   /** ROC-AUC per patient: what a hospital that judges scans would see. */

@@ -105,7 +105,7 @@ class StudyInputTest {
     IOException e = assertThrows(IOException.class, () -> StudyListing.read(dir, csv, CLASSES));
     assertTrue(e.getMessage().contains("study,label"), e.getMessage());
     IOException notAFolder = assertThrows(IOException.class, () -> StudyListing.read(csv, null, CLASSES));
-    assertTrue(notAFolder.getMessage().contains("folder of studies"), notAFolder.getMessage());
+    assertTrue(notAFolder.getMessage().contains("folder (or zip) of studies"), notAFolder.getMessage());
   }
 
   @Test
@@ -137,5 +137,32 @@ class StudyInputTest {
     assertArrayEquals(first, reused.slice(0, 0));
     assertFalse(again.toString().contains("good:"), again.toString());
     assertTrue(log.toString().contains("good: 6 slices"), log.toString());
+  }
+
+  @Test
+  void aZipOfStudiesUnpacksOnceAndAnEntryOutsideItsFolderIsRefused() throws IOException {
+    Path zip = dir.resolve("studies.zip");
+    try (var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip))) {
+      for (String name : List.of("covid/s1/a.png", "non-covid/s2/b.png", "__MACOSX/covid/._s1")) {
+        out.putNextEntry(new java.util.zip.ZipEntry(name));
+        out.write(name.getBytes());
+        out.closeEntry();
+      }
+    }
+    assertTrue(org.ctnet.trainer.data.StudyArchive.isZip(zip));
+    Path unpacked = org.ctnet.trainer.data.StudyArchive.unpack(zip, dir.resolve("unpacked"));
+    StudyListing.Listing listing = StudyListing.read(unpacked, null, CLASSES);
+    assertEquals(List.of("s1", "s2"), listing.studies().stream().map(StudyListing.Entry::name).sorted().toList());
+    assertTrue(listing.problems().isEmpty(), listing.problems().toString());
+    Path evil = dir.resolve("evil.zip");
+    try (var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(evil))) {
+      out.putNextEntry(new java.util.zip.ZipEntry("../outside.png"));
+      out.write(1);
+      out.closeEntry();
+    }
+    IOException e = assertThrows(IOException.class,
+        () -> org.ctnet.trainer.data.StudyArchive.unpack(evil, dir.resolve("evil-unpacked")));
+    assertTrue(e.getMessage().contains("outside its folder"), e.getMessage());
+    assertFalse(Files.exists(dir.resolve("outside.png")));
   }
 }

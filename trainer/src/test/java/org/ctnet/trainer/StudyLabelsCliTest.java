@@ -144,6 +144,35 @@ class StudyLabelsCliTest {
   }
 
   @Test
+  void sliceLabelsAndStudyLabelsTogetherFromAZip() throws IOException {
+    Path studies = dir.resolve("zipped");
+    writeStudies(studies, 8, 23);
+    Path labels = labels(studies, 16, "");
+    Path zip = dir.resolve("studies.zip");
+    try (var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip)); var files = Files.walk(studies)) {
+      for (Path p : files.filter(Files::isRegularFile).sorted().toList()) {
+        out.putNextEntry(new java.util.zip.ZipEntry(studies.relativize(p).toString().replace('\\', '/')));
+        out.write(Files.readAllBytes(p));
+        out.closeEntry();
+      }
+    }
+    Path slices = SyntheticDataset.write(dir.resolve("slices"), 48, 24, false);
+    Path v1 = copyOfBase("mixed-models");
+    CliTest.Run r = CliTest.run("fine-tune", "--model", v1.toString(), "--data", slices.toString(), "--studies",
+        zip.toString(), "--labels", labels.toString(), "--validation-fraction", "0.3", "--test-fraction", "0.2",
+        "--epochs", "1", "--batch-size", "12", "--augment-copies", "1", "--bootstrap", "20", "--export-anyway",
+        "--run-dir", dir.resolve("ft-mixed").toString());
+    assertEquals(0, r.exitCode(), r.out() + r.err());
+    assertTrue(r.out().contains("unpacked " + zip) && r.out().contains("studies: 16 usable"), r.out());
+    ModelAssets assets = ModelAssets.read(v1.resolveSibling("2"));
+    assertTrue(assets.scanDecision().chosenFor().contains("studies"), assets.scanDecision().chosenFor());
+    assertTrue(assets.decision().chosenFor().contains("images"), "slice labels lock the slice threshold: "
+        + assets.decision().chosenFor());
+    String metrics = Files.readString(dir.resolve("ft-mixed/report/metrics.json"));
+    assertTrue(metrics.contains("validation — studies") && metrics.contains("validation — slices"), metrics);
+  }
+
+  @Test
   void fineTuneWithoutAnyNewDataIsAUsageError() throws IOException {
     CliTest.Run r = CliTest.run("fine-tune", "--model", base.toString(), "--epochs", "1");
     assertEquals(2, r.exitCode(), r.out() + r.err());

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.trainer.data.StudyArchive;
 import org.ctnet.trainer.data.StudyListing;
 import org.ctnet.trainer.data.StudyLoader;
 import org.ctnet.trainer.data.StudyStore;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Option;
 /** Studies with one label each: where they are, how they are labelled, what to do with the bad ones. */
 public final class StudyInputOptions {
   @Option(names = "--studies", paramLabel = "DIR",
-      description = "A folder of studies: one sub-folder per study (DICOM files as the scan path reads them, or PNG/JPEG "
+      description = "A folder (or zip) of studies: one sub-folder per study (DICOM files as the scan path reads them, or PNG/JPEG "
           + "slices), labelled by --labels; without --labels, one folder per class holding one folder per study. Each "
           + "study is trained on the lung slices of its series with the most of them.")
   Path studies;
@@ -47,7 +48,12 @@ public final class StudyInputOptions {
     if (labels != null && studies == null) {
       throw new IllegalArgumentException("--labels needs --studies (the folder the labelled studies are in)");
     }
-    StudyListing.Listing listing = StudyListing.read(studies, labels, assets.labels());
+    Path root = studies;
+    if (StudyArchive.isZip(studies)) {
+      root = StudyArchive.unpack(studies, cacheDir.resolveSibling("studies-unpacked"));
+      out.println("unpacked " + studies + " into " + root);
+    }
+    StudyListing.Listing listing = StudyListing.read(root, labels, assets.labels());
     if (!listing.unlisted().isEmpty()) {
       out.printf("note: %d folder(s) under %s are not in %s and are not used (e.g. %s)%n", listing.unlisted().size(),
           studies, labels, listing.unlisted().get(0));

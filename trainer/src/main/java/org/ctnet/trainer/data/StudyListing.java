@@ -52,8 +52,8 @@ public final class StudyListing {
    */
   public static Listing read(Path root, Path labelsCsv, List<String> classes) throws IOException {
     if (!Files.isDirectory(root)) {
-      throw new IOException("--studies must be a folder of studies, got " + root
-          + (Files.isRegularFile(root) ? " (a file: unpack an archive first)" : " (not found)"));
+      throw new IOException("--studies must be a folder (or zip) of studies, got " + root
+          + (Files.isRegularFile(root) ? " (a file that is not a zip)" : " (not found)"));
     }
     return labelsCsv == null ? byClassFolder(root, classes) : byLabelsFile(root, labelsCsv, classes);
   }

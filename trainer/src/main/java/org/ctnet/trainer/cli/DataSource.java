@@ -16,6 +16,8 @@ import picocli.CommandLine.Option;
 
 /** Where the images are and how they are read. */
 public final class DataSource {
+  @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE) picocli.CommandLine.Model.CommandSpec mixee;
+
   @Option(names = "--data", paramLabel = "PATH",
       description = "Required (fine-tune: or --studies). Class-folder root, manifest.csv, or a folder holding manifest.csv (columns path,label[,group]). "
           + "Repeat it to train on several sources at once: groups stay within their source and the reports break "
@@ -39,7 +41,9 @@ public final class DataSource {
 
   Dataset read() throws IOException {
     if (!given()) {
-      throw new IllegalArgumentException("--data is required: a class-folder root, a manifest.csv, or a folder holding one");
+      // A usage error (exit 2), as picocli's own for a missing required option.
+      throw new picocli.CommandLine.ParameterException(mixee.commandLine(),
+          "Missing required option: '--data=PATH' (a class-folder root, a manifest.csv, or a folder holding one)");
     }
     return DatasetReader.readAll(data, groupColumn, classes);
   }

@@ -173,6 +173,35 @@ class StudyLabelsCliTest {
   }
 
   @Test
+  void transferStudyOnAHospitalsStudiesCountsBudgetsInPatientsAndJudgesTestStudies() throws IOException {
+    Path studies = dir.resolve("curve");
+    writeStudies(studies, 8, 25);
+    Path labels = labels(studies, 16, "");
+    Path run = dir.resolve("curve-run");
+    CliTest.Run r = CliTest.run("transfer-study", "--model", base.toString(), "--studies", studies.toString(), "--labels",
+        labels.toString(), "--budgets", "0,all", "--repeats", "1", "--epochs", "1", "--batch-size", "12",
+        "--augment-copies", "1", "--bootstrap", "20", "--run-dir", run.toString());
+    assertEquals(0, r.exitCode(), r.out() + r.err());
+    assertTrue(r.out().contains("studies / ") && r.out().contains("held out for testing"), r.out());
+    List<String> rows = Files.readAllLines(run.resolve("runs.csv"));
+    assertEquals(3, rows.size(), "zero-shot and the full budget: " + rows);
+    Path tuned;
+    try (var list = Files.list(run)) {
+      tuned = list.filter(p -> p.getFileName().toString().startsWith("budget-")).findFirst().orElseThrow();
+    }
+    var result = new com.fasterxml.jackson.databind.ObjectMapper().readTree(tuned.resolve("result.json").toFile());
+    assertTrue(result.get("thresholdRule").asText().contains("studies"), result.toString());
+    List<String> scores = Files.readAllLines(tuned.resolve("test-scores.csv"));
+    assertEquals(result.get("testImages").asInt() + 1, scores.size(), "one row per test study");
+    assertTrue(scores.get(1).startsWith("study-"), scores.get(1));
+    CliTest.Run both = CliTest.run("transfer-study", "--model", base.toString(), "--studies", studies.toString(),
+        "--labels", labels.toString(), "--data", dir.resolve("data").toString(), "--run-dir",
+        dir.resolve("curve-both").toString());
+    assertEquals(2, both.exitCode(), both.err());
+    assertTrue(both.err().contains("leave out --data"), both.err());
+  }
+
+  @Test
   void fineTuneWithoutAnyNewDataIsAUsageError() throws IOException {
     CliTest.Run r = CliTest.run("fine-tune", "--model", base.toString(), "--epochs", "1");
     assertEquals(2, r.exitCode(), r.out() + r.err());

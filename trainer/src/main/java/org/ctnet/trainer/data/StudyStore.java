@@ -208,13 +208,29 @@ public final class StudyStore {
 
   /** Split by group (patient) the way {@link Split#of} splits images, one study standing for itself. */
   public Parts split(double validationFraction, double testFraction, long seed) {
-    List<Sample> samples = studies.stream()
-        .map(s -> new Sample(Path.of(s.name().replace('/', '_')), s.label(), s.group(), s.source())).toList();
-    Split split = Split.of(new Dataset(samples, classes, true, "studies"), validationFraction, testFraction, seed);
+    Split split = Split.of(asDataset(), validationFraction, testFraction, seed);
+    return new Parts(subset(split.train()), subset(split.validation()), subset(split.test()));
+  }
+
+  /**
+   * These studies as a dataset of one sample per study (its path the study's name, its group the
+   * patient), so the image splitters and patient draws work on studies unchanged.
+   */
+  public Dataset asDataset() {
+    List<Sample> samples = studies.stream().map(s -> new Sample(Path.of(key(s.name())), s.label(), s.group(),
+        s.source())).toList();
+    return new Dataset(samples, classes, true, "studies");
+  }
+
+  /** The studies of a dataset made by {@link #asDataset()} (or a part of it). */
+  public StudyStore subset(Dataset part) {
     Map<String, String> byKey = new LinkedHashMap<>();
-    studies.forEach(s -> byKey.put(s.name().replace('/', '_'), s.name()));
-    java.util.function.Function<Dataset, StudyStore> part = d -> subset(
-        d.samples().stream().map(x -> byKey.get(x.path().toString())).toList());
-    return new Parts(part.apply(split.train()), part.apply(split.validation()), part.apply(split.test()));
+    studies.forEach(s -> byKey.put(key(s.name()), s.name()));
+    return subset(part.samples().stream().map(x -> byKey.get(x.path().toString())).toList());
+  }
+
+  /** A study's name as a one-element path (UIDs and folder names hold no separator; a slash would). */
+  private static String key(String name) {
+    return name.replace('/', '_').replace('\\', '_');
   }
 }

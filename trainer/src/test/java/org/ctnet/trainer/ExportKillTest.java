@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -27,16 +26,8 @@ class ExportKillTest {
   @TempDir Path dir;
 
   private Process export(Path model, Path to, long version, Path log) throws IOException {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED"));
-    if (Runtime.version().feature() >= 23) {
-      command.add("--sun-misc-unsafe-memory-access=allow");
-    }
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.ctnet.trainer.Main", "export",
-        "--model", model.toString(), "--to", to.toString(), "--model-version", Long.toString(version)));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
-    return pb.start();
+    return CliProcess.start(List.of("export", "--model", model.toString(), "--to", to.toString(), "--model-version",
+        Long.toString(version)), log);
   }
 
   private static boolean staging(Path modelDir) throws IOException {

@@ -30,16 +30,7 @@ class ResumeTest {
   }
 
   private Process start(List<String> args, Path log) throws IOException {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED"));
-    if (Runtime.version().feature() >= 23) {
-      command.add("--sun-misc-unsafe-memory-access=allow");
-    }
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.ctnet.trainer.Main"));
-    command.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
-    return pb.start();
+    return CliProcess.start(args, log);
   }
 
   @Test

@@ -47,7 +47,7 @@ class StudyLabelsCliTest {
    * Studies of PNG slices, one folder each: a COVID study holds 6 slices of which 2 show the blob
    * (most of a COVID scan shows no lesion), a non-COVID study 6 plain slices.
    */
-  private static void writeStudies(Path root, int perClass, long seed) throws IOException {
+  static void writeStudies(Path root, int perClass, long seed) throws IOException {
     SyntheticImages.Batch images = SyntheticImages.blobs(perClass * 12 * 2, 32, seed);
     int nextPositive = 1;
     int nextNegative = 0;
@@ -68,7 +68,7 @@ class StudyLabelsCliTest {
     }
   }
 
-  private static Path labels(Path root, int studies, String extraRows) throws IOException {
+  static Path labels(Path root, int studies, String extraRows) throws IOException {
     StringBuilder csv = new StringBuilder("study,label,group\n");
     for (int s = 0; s < studies; s++) {
       csv.append(String.format("study-%02d,%s,patient-%02d%n", s, s % 2 == 0 ? "covid" : "non-covid", s));

@@ -11,8 +11,22 @@ final class CliProcess {
 
   /** Starts {@code ctnet <args>} on the test class path, stdout and stderr into {@code log}. */
   static Process start(List<String> args, Path log) throws IOException {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED"));
+    return start(List.of(), args, log);
+  }
+
+  /**
+   * As {@link #start(List, Path)}, with no file the process writes allowed past {@code maxKiB}
+   * ({@code ulimit -f}): a write beyond it fails with "File too large" (the JVM ignores SIGXFSZ),
+   * the way a full disk fails a write, without needing a small file system.
+   */
+  static Process startWithFileLimit(long maxKiB, List<String> args, Path log) throws IOException {
+    return start(List.of("bash", "-c", "ulimit -f " + maxKiB + " && exec \"$@\"", "bash"), args, log);
+  }
+
+  private static Process start(List<String> prefix, List<String> args, Path log) throws IOException {
+    List<String> command = new ArrayList<>(prefix);
+    command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--enable-native-access=ALL-UNNAMED", "-XX:-UsePerfData"));
     if (Runtime.version().feature() >= 23) {
       command.add("--sun-misc-unsafe-memory-access=allow");
     }

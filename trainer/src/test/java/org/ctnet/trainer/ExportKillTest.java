@@ -84,4 +84,38 @@ class ExportKillTest {
     assertTrue(Files.isDirectory(to.resolve("20")));
     assertOnlyWholeVersions(to);
   }
+
+  /**
+   * A disk that fills while a version is written (here: a file-size limit on the exporting process):
+   * the export fails with a clear error, no new version and no staging folder remain, and the
+   * versions already there still load.
+   */
+  @Test
+  void aDiskFullDuringExportLeavesNoPartialVersionAndSaysWhy() throws Exception {
+    Path source = dir.resolve("source-full");
+    try (ModelSession m = TestModels.trainedOnBlobs(5, 3)) {
+      m.export(source, 1, m.assets());
+    }
+    Path to = dir.resolve("served-full/m");
+    Path log = dir.resolve("first.log");
+    Process first = export(source.resolve("1"), to, 1, log);
+    assertTrue(first.waitFor(3, TimeUnit.MINUTES));
+    assertEquals(0, first.exitValue(), Files.readString(log));
+    long largest;
+    try (Stream<Path> files = Files.walk(to.resolve("1"))) {
+      largest = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).max().orElseThrow();
+    }
+    // Room for the log and small files, not for the version's largest file.
+    long limitKiB = Math.max(8, largest / 1024 / 2);
+    Path fullLog = dir.resolve("full.log");
+    Process full = CliProcess.startWithFileLimit(limitKiB, List.of("export", "--model", source.resolve("1").toString(),
+        "--to", to.toString(), "--model-version", "2"), fullLog);
+    assertTrue(full.waitFor(3, TimeUnit.MINUTES));
+    String said = Files.readString(fullLog);
+    assertEquals(1, full.exitValue(), said);
+    assertTrue(said.contains("error:"), "a clear error, not a crash: " + said);
+    assertFalse(Files.exists(to.resolve("2")), "no partial version");
+    assertFalse(staging(to), "the staging folder is removed");
+    assertOnlyWholeVersions(to);
+  }
 }

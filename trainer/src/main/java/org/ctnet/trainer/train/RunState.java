@@ -1,5 +1,7 @@
 package org.ctnet.trainer.train;
 
+import org.ctnet.trainer.eval.EpochRecord;
+
 import java.util.List;
 
 /**

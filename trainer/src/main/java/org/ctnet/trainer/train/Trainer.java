@@ -1,5 +1,6 @@
 package org.ctnet.trainer.train;
 
+import org.ctnet.trainer.eval.EpochRecord;
 import org.ctnet.graph.runtime.Predictor;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

@@ -20,7 +20,7 @@ import org.ctnet.graph.export.ModelAssets;
 import org.ctnet.trainer.data.ImageStore;
 import org.ctnet.trainer.eval.Evaluation;
 import org.ctnet.trainer.eval.Report;
-import org.ctnet.trainer.train.EpochRecord;
+import org.ctnet.trainer.eval.EpochRecord;
 import org.ctnet.trainer.train.Trainer;
 
 /** Evaluation of validation and test sets at the model's locked decision, and the report files. */

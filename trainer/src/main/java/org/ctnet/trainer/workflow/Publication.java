@@ -10,7 +10,7 @@ import org.ctnet.graph.runtime.ModelExport;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.spec.NetworkSpec;
 import org.ctnet.trainer.data.ImageStore;
-import org.ctnet.trainer.train.EpochRecord;
+import org.ctnet.trainer.eval.EpochRecord;
 import org.ctnet.trainer.train.TrainConfig;
 import org.ctnet.trainer.train.Trainer;
 

@@ -17,7 +17,7 @@ import org.ctnet.trainer.data.StudyStore;
 import org.ctnet.trainer.eval.Bootstrap;
 import org.ctnet.trainer.eval.Evaluation;
 import org.ctnet.trainer.eval.Report;
-import org.ctnet.trainer.train.EpochRecord;
+import org.ctnet.trainer.eval.EpochRecord;
 import org.ctnet.trainer.train.StudyScores;
 import org.ctnet.trainer.train.Trainer;
 

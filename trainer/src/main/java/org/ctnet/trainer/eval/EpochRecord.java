@@ -1,4 +1,4 @@
-package org.ctnet.trainer.train;
+package org.ctnet.trainer.eval;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 

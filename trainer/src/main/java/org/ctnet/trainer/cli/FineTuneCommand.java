@@ -141,6 +141,11 @@ public final class FineTuneCommand implements Callable<Integer> {
         throw new IllegalArgumentException("no validation study: the scan threshold is locked on validation studies; "
             + "raise --validation-fraction or give more studies (" + all.size() + " usable)");
       }
+      if (parts.validation().classCounts().containsValue(0)) {
+        out.println("warning: the validation studies hold one class only " + parts.validation().classCounts()
+            + ": no validation ROC-AUC, and the scan threshold falls back (FALLBACK in its rule); give more studies "
+            + "of each class or another --split-seed");
+      }
       description.append(description.isEmpty() ? "" : " + ").append("studies ").append(studyInput.studies)
           .append(studyInput.labels == null ? "" : " labelled by " + studyInput.labels);
       summary.append(summary.isEmpty() ? "" : "; ").append(parts.summary());

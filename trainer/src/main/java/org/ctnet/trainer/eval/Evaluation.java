@@ -62,7 +62,9 @@ public record Evaluation(
 
   /** One line, e.g. for the console. */
   public String summary() {
-    StringBuilder sb = new StringBuilder(dataset + " (" + count + " images, " + groups + " groups, threshold "
+    // Scan- and study-level evaluations are named so ("… — scans, …", "… — studies, …").
+    String unit = dataset.contains("studies") ? "studies" : dataset.contains("scans") ? "scans" : "images";
+    StringBuilder sb = new StringBuilder(dataset + " (" + count + " " + unit + ", " + groups + " groups, threshold "
         + String.format("%.4f", threshold) + "):");
     metrics.forEach((k, v) -> sb.append(String.format(" %s %.4f [%.4f, %.4f]", k, v.value(), v.lower(), v.upper())));
     return sb.toString();

@@ -45,6 +45,7 @@ public final class StudyReport {
     ModelAssets.ScanDecision scan = assets.effectiveScanDecision();
     List<Evaluation> evaluations = new ArrayList<>();
     Map<String, double[][]> histograms = new LinkedHashMap<>();
+    List<String> pages = new ArrayList<>();
     for (var part : studyParts.entrySet()) {
       StudyStore studies = part.getValue();
       if (studies == null || studies.size() == 0) {
@@ -59,6 +60,7 @@ public final class StudyReport {
           java.util.Arrays.stream(s.labels()).asDoubleStream().toArray()});
       out.println(e.summary());
       writeStudyPage(model, studies, part.getKey(), reportDir.resolve(pageName(part.getKey())));
+      pages.add(pageName(part.getKey()));
     }
     for (var part : sliceParts.entrySet()) {
       ImageStore slices = part.getValue();
@@ -81,8 +83,7 @@ public final class StudyReport {
     extra.put("scan_decision", scan);
     extra.put("labels", assets.labels());
     Report.write(reportDir, "CT-Net evaluation on studies — " + modelName, evaluations, histograms, history, extra);
-    out.println("report: " + reportDir.resolve(Report.HTML) + " (per study: "
-        + String.join(", ", studyParts.keySet().stream().map(StudyReport::pageName).toList()) + ")");
+    out.println("report: " + reportDir.resolve(Report.HTML) + " (per study: " + String.join(", ", pages) + ")");
     return new ModelReport.Result(assets, evaluations);
   }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# saved_models/ctnet/3 and the cross-validation that chose it (issue 10): ctnet/2's network at half
+# saved_models/ctnet/3 and the cross-validation that chose it: ctnet/2's network at half
 # resolution behind the same 224×224 interface (scripts/specs/ctnet-pool2.json: the stem averages
 # 2×2 blocks in the graph), trained on SARS-CoV-2 CT and ucsd-covid-ct-dev together with the longer
 # recipe that half resolution pays for (12 epochs, patience 4, each slice twice per epoch).
@@ -8,14 +8,14 @@
 # 3. export to saved_models/ctnet/3, explaining stage3/unit1 (7×7; its Grad-CAM++ faithfulness gap was
 # positive there and negative at stage2/unit1, see the model card). Resumable: run it again after a cut.
 # ~70 min on 2 cores.
-#   scripts/train-ctnet-3.sh [sarscov2-ct] [ucsd-covid-ct-dev] > runs/ctnet-3.log 2>&1 &
+#   scripts/recipes/train-ctnet-3.sh [sarscov2-ct] [ucsd-covid-ct-dev] > runs/ctnet-3.log 2>&1 &
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 SARS="${1:-../shared/data/sarscov2-ct}"
 UCSD="${2:-../shared/data/ucsd-covid-ct-dev}"
 SPEC=scripts/specs/ctnet-pool2.json
 RECIPE=(--epochs 12 --patience 4 --batch-size 32 --lr 0.0005 --augment-copies 2 --seed 1 --split-seed 42)
-source scripts/study-app.sh
+source scripts/lib/study-app.sh
 study_app ctnet-3
 resume() { [[ -f "$1/state.json" || -f "$1/folds.csv" ]] && echo --resume || true; }
 

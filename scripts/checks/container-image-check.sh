@@ -2,9 +2,9 @@
 # Builds the server and CLI images as tarballs with Jib and checks what a registry would receive:
 # entrypoint, user, ports and the unpacked TensorFlow natives. Offline by default: the base image is
 # "scratch" (no JRE, so the tarball is for inspection, not for running); pass a real base to build a
-# runnable image: scripts/container-image-check.sh eclipse-temurin:21-jre-noble
+# runnable image: scripts/checks/container-image-check.sh eclipse-temurin:21-jre-noble
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 base="${1:-scratch}"
 ./dev mvn -B -q -Pcontainer -DskipTests -Dcontainer.base.image="$base" package jib:buildTar -pl model-graph,server,trainer
 for module in server trainer; do

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Leave one source out (issue 10): a model trained on one source alone, scored on every slice of the
+# Leave one source out: a model trained on one source alone, scored on every slice of the
 # other, for each input framing (whole image; body box with percentile stretch). The SARS-CoV-2 CT
 # models use the recipe of runs/models/ctnet-sars (the transfer study's base); ucsd-covid-ct-dev, ten
 # times smaller, sees each slice 8 times per epoch instead of 2. Each run keeps its own split's
@@ -7,12 +7,12 @@
 # source's slices. The third pass repeats the whole-image runs with ctnet/3's network (224×224 input
 # pooled to 112 in the graph, scripts/specs/ctnet-pool2.json). Resumable: finished models and
 # evaluations are skipped.
-#   scripts/leave-one-source-out.sh > runs/loso.log 2>&1 &
+#   scripts/studies/leave-one-source-out.sh > runs/loso.log 2>&1 &
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 SARS="${1:-../shared/data/sarscov2-ct}"
 UCSD="${2:-../shared/data/ucsd-covid-ct-dev}"
-source scripts/study-app.sh
+source scripts/lib/study-app.sh
 study_app loso
 resume() { [[ -f "$1/state.json" ]] && echo --resume || true; }
 

@@ -4,9 +4,9 @@
 # RSS before and after, then the same number of mutated gRPC messages against every TF Serving and
 # KServe method (GrpcHostileHarness: no UNKNOWN/INTERNAL/DATA_LOSS/timeout, the server log's growth),
 # then 20 hot swaps of a model version under load (0 failed requests expected).
-#   scripts/hostile-soak.sh [mutations] [port] [grpc-port] > runs/hostile-soak.log 2>&1
+#   scripts/checks/hostile-soak.sh [mutations] [port] [grpc-port] > runs/hostile-soak.log 2>&1
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 MUTATIONS="${1:-10000}"
 PORT="${2:-8599}"
 GRPC_PORT="${3:-8598}"

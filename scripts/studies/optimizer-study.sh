@@ -2,10 +2,10 @@
 # The paper's optimiser study on the same group split: Adam lr 0.001, SGD (momentum 0.9) lr 0.01,
 # RMSProp lr 0.001, and binary cross-entropy on one sigmoid logit with SGD lr 0.01. Shorter than the
 # default model's run (EPOCHS, each image seen COPIES times per epoch); results go to runs/study-*/
-# and are tabulated by scripts/study-table.sh. Resumable: re-running skips finished configurations.
-#   scripts/optimizer-study.sh [path/to/sarscov2-ct] > runs/study.log 2>&1 &
+# and are tabulated by scripts/studies/study-table.sh. Resumable: re-running skips finished configurations.
+#   scripts/studies/optimizer-study.sh [path/to/sarscov2-ct] > runs/study.log 2>&1 &
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 DATA="${1:-../shared/data/sarscov2-ct}"
 EPOCHS="${EPOCHS:-6}"
 COPIES="${COPIES:-2}"

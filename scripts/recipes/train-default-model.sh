@@ -2,9 +2,9 @@
 # Trains the shipped default model (saved_models/ctnet/1) on the SARS-CoV-2 CT dataset.
 # Runs for CPU hours: start it in the background; it checkpoints every epoch, and running the
 # same command again resumes after the last completed epoch.
-#   scripts/train-default-model.sh [path/to/sarscov2-ct] > runs/ctnet.log 2>&1 &
+#   scripts/recipes/train-default-model.sh [path/to/sarscov2-ct] > runs/ctnet.log 2>&1 &
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 DATA="${1:-../shared/data/sarscov2-ct}"
 RUN=runs/ctnet
 RESUME=()

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Study labels end to end on covid-ct-md-dicom-dev (issue 27's smoke test): its 3 real scanner studies
+# Study labels end to end on covid-ct-md-dicom-dev (a smoke test): its 3 real scanner studies
 # (COVID, CAP, normal) labelled per study (CAP and normal are non-covid), fine-tuned from a copy of the
 # shipped ctnet-lesion/1 with `ctnet fine-tune --studies --labels` (2 train, 1 validation study: the
 # locked scan threshold falls back and says so), exported as version 2, served, and one study sent as a
 # zip to the scan API: the answer carries the scan threshold the fine-tune locked. ~2 min.
-#   scripts/study-labels-smoke.sh > runs/study-labels-smoke.log 2>&1
+#   scripts/studies/study-labels-smoke.sh > runs/study-labels-smoke.log 2>&1
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 DATA=../shared/data/covid-ct-md-dicom-dev
 OUT="${OUT:-runs/study-labels-smoke}"
 PORT="${PORT:-18531}"

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Issue 32's measurements: how many slices the input checks flag per shared source, per window of the
-# real scanner slices (rendered by scripts/window-robustness.sh), and whether the flag separates where
+# The input checks measured: how many slices the input checks flag per shared source, per window of the
+# real scanner slices (rendered by scripts/studies/window-robustness.sh), and whether the flag separates where
 # the model is wrong: ROC-AUC and specificity at the locked threshold among unflagged and flagged slices.
-#   scripts/input-check-study.sh MODEL_DIR WINDOWS_DIR OUT_DIR
+#   scripts/studies/input-check-study.sh MODEL_DIR WINDOWS_DIR OUT_DIR
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 MODEL="$1"; WINDOWS="$2"; OUT="$3"
 DATA="${DATA:-../shared/data}"
-source scripts/study-app.sh
+source scripts/lib/study-app.sh
 study_app input-check-study
 mkdir -p "$OUT"
 ctnet predict --model "$MODEL" --input "$DATA/sarscov2-ct" --output "$OUT/sarscov2-ct.csv" > /dev/null

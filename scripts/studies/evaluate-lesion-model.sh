@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 25's measurements of a lesion model against ctnet/3, on data it was not trained on:
+# A lesion model measured against ctnet/3, on data it was not trained on:
 #   1. lesion maps vs radiologist masks (medseg-masks-dev: all 50, and, for a model trained on part of it,
 #      the held-out fifth alone) and vs the pseudo
 #      masks of the held-out covid19-ct-seg-pseudo patients: ctnet segment-eval (Dice, IoU, AUROC,
@@ -9,17 +9,17 @@
 #      severity (predict --scans), slice ROC-AUC of the probability (evaluate) and of the involvement;
 #   3. classification on the standard test split of SARS-CoV-2 CT + ucsd-covid-ct-dev, paired with
 #      ctnet/3 on the same slices (ctnet compare).
-#   scripts/evaluate-lesion-model.sh MODEL_DIR HOLDOUT_GROUPS OUT_DIR [BASELINE_MODEL]
+#   scripts/studies/evaluate-lesion-model.sh MODEL_DIR HOLDOUT_GROUPS OUT_DIR [BASELINE_MODEL]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 MODEL="$1"; HOLDOUT="$2"; OUT="$3"; BASE="${4:-saved_models/ctnet/3}"
 DATA="${DATA:-../shared/data}"
-source scripts/study-app.sh
+source scripts/lib/study-app.sh
 study_app evaluate-lesion
 mkdir -p "$OUT"
 
 ctnet segment-eval --model "$MODEL" --data "$DATA/medseg-masks-dev" --out "$OUT/medseg" | tee "$OUT/medseg.txt"
-# A model trained on part of MedSeg (scripts/train-ctnet-4.sh): its held-out slices alone are the honest check.
+# A model trained on part of MedSeg (scripts/recipes/train-ctnet-4.sh): its held-out slices alone are the honest check.
 if [[ -f runs/lesion-sets/medseg-by-slice/manifest.csv ]] && grep -q '^slice-' "$HOLDOUT"; then
   ctnet segment-eval --model "$MODEL" --data runs/lesion-sets/medseg-by-slice --groups "$HOLDOUT" --out "$OUT/medseg-holdout" \
     | tee "$OUT/medseg-holdout.txt"

@@ -6,10 +6,10 @@
 #               answers them into Orthanc;
 # prints the time from the last instance sent to the results stored, validates every object written
 # with dciodvfy, and renders the Secondary Captures to PNG for a look.
-#   scripts/pacs-round-trip.sh [DICOM_FOLDER]   (default ../shared/data/covid-ct-md-dicom-dev)
+#   scripts/checks/pacs-round-trip.sh [DICOM_FOLDER]   (default ../shared/data/covid-ct-md-dicom-dev)
 #   MODEL=saved_models/ctnet-lesion  SYNTHETIC=300 (a synthetic 300-slice 512x512 study instead of a folder)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 bash scripts/install-test-tools.sh
 INPUT="${1:-../shared/data/covid-ct-md-dicom-dev}"
 MODEL="${MODEL:-saved_models/ctnet-lesion}"

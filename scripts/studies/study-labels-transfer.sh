@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# Study labels against slice labels when fine-tuning (issue 27's second measurement): the SARS-CoV-2-only
+# Study labels against slice labels when fine-tuning: the SARS-CoV-2-only
 # base (saved_models/ctnet/1) fine-tuned on ucsd-covid-ct-dev with the fine-tune command's defaults
 # (rehearsing SARS-CoV-2 CT), its patients playing studies. The same patient draws, seeds and fixed
 # test part (40% of the patients) in both arms; 3 repeats at the full budget. Then
 # `ctnet compare --by-scan` pairs each repeat's test scans (study-label arm B against slice-label
 # arm A). Resumable. ~15 min on 2 cores.
-#   scripts/study-labels-transfer.sh > runs/study-labels-transfer.log 2>&1 &
+#   scripts/studies/study-labels-transfer.sh > runs/study-labels-transfer.log 2>&1 &
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 DATA=../shared/data
 OUT="${OUT:-runs/study-labels-transfer}"
-source scripts/study-app.sh
+source scripts/lib/study-app.sh
 study_app study-labels-transfer
 arm() { # name, extra options...
   local run="$OUT/$1"; shift

@@ -6,9 +6,9 @@
 #   scanner-normal/: the normal patient of covid-ct-md-dicom-dev with empty masks (written here as black
 #     PNGs of each file's size): real scanner lungs without infection, so the lesion head learns the
 #     scanner's look of healthy lung.
-#   scripts/lesion-sets.sh [DATA]
+#   scripts/recipes/lesion-sets.sh [DATA]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 DATA="$(cd "${1:-../shared/data}" && pwd)"
 OUT=runs/lesion-sets
 mkdir -p "$OUT/medseg-by-slice" "$OUT/scanner-normal/masks"

@@ -2,9 +2,9 @@
 # 5-fold cross-validation by scan group on the SARS-CoV-2 CT dataset with the shipped model's recipe,
 # shortened (8 epochs, ×2 augmentation) so the five trainings fit in about half an hour on 2 cores.
 # Checkpoints every epoch; running the same command again keeps finished folds and resumes.
-#   scripts/cross-validate.sh [path/to/sarscov2-ct] > runs/cv-ctnet.log 2>&1 &
+#   scripts/studies/cross-validate.sh [path/to/sarscov2-ct] > runs/cv-ctnet.log 2>&1 &
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 DATA="${1:-../shared/data/sarscov2-ct}"
 RUN=runs/cv-ctnet
 RESUME=()

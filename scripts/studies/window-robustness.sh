@@ -5,13 +5,13 @@
 # window (W 400 / L 40) and a bone window (W 2000 / L 500), saved as 8-bit PNG (as a hospital's export
 # would be), and scored as PNG by `ctnet predict`. Prints, per window and patient, the mean probability,
 # the share of slices called COVID, the mean lung involvement and the share of slices at CT-1 or worse.
-#   scripts/window-robustness.sh MODEL_DIR OUT_DIR        (needs dcmtk: apt-get install dcmtk)
+#   scripts/studies/window-robustness.sh MODEL_DIR OUT_DIR        (needs dcmtk: apt-get install dcmtk)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 MODEL="$1"; OUT="$2"
 DATA="${DATA:-../shared/data}/covid-ct-md-dicom-dev"
 command -v dcmj2pnm >/dev/null || { echo "dcmj2pnm not found: apt-get install dcmtk" >&2; exit 2; }
-source scripts/study-app.sh
+source scripts/lib/study-app.sh
 study_app window-robustness
 declare -A WINDOWS=([lung]="-600 1500" [mediastinal]="40 400" [bone]="500 2000")
 for w in "${!WINDOWS[@]}"; do

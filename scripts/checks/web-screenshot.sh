@@ -3,15 +3,15 @@
 # through the page's file input, waits for the prediction and writes a screenshot; with a third
 # argument (a folder of one DICOM series), uploads its files together and checks the scan verdict,
 # the slice-score strip and the top slices' overlays, with a second screenshot (out-scan.png).
-#   scripts/web-screenshot.sh path/to/slice.png [out.png] [series-folder]
+#   scripts/checks/web-screenshot.sh path/to/slice.png [out.png] [series-folder]
 # MODEL=ctnet-lesion picks that model in the page (a model with a lesion head: the lesion map beside
 # Grad-CAM++ is checked too).
 # Needs Debian's chromium (installed here if missing) and playwright-core from the npm registry
 # (installed into a temporary folder; it drives the system Chromium, it downloads no browser).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 mkdir -p runs  # readlink -f needs the parent folder to exist
-IMAGE="$(readlink -f "${1:?usage: scripts/web-screenshot.sh slice.png [out.png]}")"
+IMAGE="$(readlink -f "${1:?usage: scripts/checks/web-screenshot.sh slice.png [out.png]}")"
 OUT="$(readlink -f "${2:-runs/web-screenshot.png}")"
 SERIES="${3:+$(readlink -f "$3")}"
 SERIES_FILES="[]"

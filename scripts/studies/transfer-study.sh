@@ -3,13 +3,13 @@
 # SARS-CoV-2 CT only, fine-tuned on growing numbers of ucsd-covid-ct-dev patients (the "new
 # hospital"), scored on a fixed 40% of its patients; then the earlier recipe at the full budget for
 # comparison. Resumable: run the same command again after an interruption.
-#   scripts/transfer-study.sh BASE_MODEL_DIR [new-source] [reference] > runs/transfer-study.log 2>&1 &
+#   scripts/studies/transfer-study.sh BASE_MODEL_DIR [new-source] [reference] > runs/transfer-study.log 2>&1 &
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 BASE="${1:?base model version folder, e.g. runs/models/ctnet-sars/1}"
 NEW="${2:-../shared/data/ucsd-covid-ct-dev}"
 REF="${3:-../shared/data/sarscov2-ct}"
-source scripts/study-app.sh
+source scripts/lib/study-app.sh
 study_app study
 resume() { [[ -f "$1/study.json" ]] && echo --resume || true; }
 

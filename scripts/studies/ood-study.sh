@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
-# Issue 32's out-of-distribution scores, compared: fits the flag on a copy of MODEL_DIR (ctnet ood-fit on
+# The out-of-distribution scores compared: fits the flag on a copy of MODEL_DIR (ctnet ood-fit on
 # the validation split of its training sources, 2%), renders the scanner slices in other windows
-# (scripts/window-robustness.sh), scores every shared set with ctnet predict (which writes each score),
+# (scripts/studies/window-robustness.sh), scores every shared set with ctnet predict (which writes each score),
 # and prints per set and score: the share flagged, and among unflagged and flagged slices the ROC-AUC and
 # the specificity at the locked threshold; for the scanner's healthy patient, the share of slices called
 # COVID and not flagged (the target: <= 5%).
-#   scripts/ood-study.sh MODEL_DIR OUT_DIR
+#   scripts/studies/ood-study.sh MODEL_DIR OUT_DIR
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 MODEL="$1"; OUT="$2"
 DATA="${DATA:-../shared/data}"
 mkdir -p "$OUT"
 NAME=$(basename "$(dirname "$MODEL")"); VERSION=$(basename "$MODEL")
 rm -rf "$OUT/model" && mkdir -p "$OUT/model/$NAME" && cp -r "$MODEL" "$OUT/model/$NAME/$VERSION"
 FITTED="$OUT/model/$NAME/$VERSION"
-[[ -d "$OUT/windows/png" ]] || bash scripts/window-robustness.sh "$MODEL" "$OUT/windows" > "$OUT/windows.log"
-source scripts/study-app.sh
+[[ -d "$OUT/windows/png" ]] || bash scripts/studies/window-robustness.sh "$MODEL" "$OUT/windows" > "$OUT/windows.log"
+source scripts/lib/study-app.sh
 study_app ood-study
 ctnet ood-fit --model "$FITTED" --data "$DATA/sarscov2-ct" --data "$DATA/ucsd-covid-ct-dev" | tee "$OUT/fit.txt"
 ctnet predict --model "$FITTED" --input "$DATA/sarscov2-ct" --output "$OUT/sarscov2-ct.csv" > /dev/null

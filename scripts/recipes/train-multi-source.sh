@@ -2,12 +2,12 @@
 # The shipped saved_models/ctnet/2 and the cross-validation of its recipe: SARS-CoV-2 CT and
 # ucsd-covid-ct-dev trained together (the smaller source repeated, source-shift augmentation, label
 # smoothing, calibrated), then re-exported explaining stage3/unit1. Resumable: run it again after a cut.
-#   scripts/train-multi-source.sh [sarscov2-ct] [ucsd-covid-ct-dev] > runs/multi-source.log 2>&1 &
+#   scripts/recipes/train-multi-source.sh [sarscov2-ct] [ucsd-covid-ct-dev] > runs/multi-source.log 2>&1 &
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 SARS="${1:-../shared/data/sarscov2-ct}"
 UCSD="${2:-../shared/data/ucsd-covid-ct-dev}"
-source scripts/study-app.sh
+source scripts/lib/study-app.sh
 study_app multi
 resume() { [[ -f "$1/state.json" || -f "$1/folds.csv" ]] && echo --resume || true; }
 

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# Issue 16's classification clause: does the lesion loss cost classification? Two cross-validations
+# Does the lesion loss cost classification? Two cross-validations
 # of the same pipeline (scripts/specs/ctnet-pool2.json, saved_models/ctnet/3's network; 5 folds by
 # group over both sources, same folds and seeds, 5 epochs), one plain and one guided by the
 # pseudo-mask patients at weight 2, then `ctnet compare` of their out-of-fold scores (paired
 # group-bootstrap interval of the ROC-AUC difference, overall and per source). Resumable: run it
 # again after a cut. ~35 min on 2 cores.
-#   scripts/cross-validate-guided.sh > runs/cv-guided.log 2>&1 &
+#   scripts/studies/cross-validate-guided.sh > runs/cv-guided.log 2>&1 &
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 DATA=../shared/data
 SPEC=scripts/specs/ctnet-pool2.json
 RECIPE=(--folds 5 --epochs 5 --patience 2 --batch-size 32 --lr 0.0005 --augment-copies 1 --seed 1 --split-seed 42)
-source scripts/study-app.sh
+source scripts/lib/study-app.sh
 study_app cv-guided
 resume() { [[ -f "$1/folds.csv" ]] && echo --resume || true; }
 

@@ -3,14 +3,14 @@
 # recipe (same split and seed) plus guidance from the pseudo-mask patients, then the maps of the shipped
 # ctnet/2 and of the guided model on medseg-masks-dev (radiologist masks, stored upright) and on the
 # pseudo-mask patients the training held out. Resumable: run it again after a cut. ~1 h 15 min on 2 cores.
-#   scripts/lesion-guidance.sh > runs/lesion-guidance.log 2>&1 &
+#   scripts/studies/lesion-guidance.sh > runs/lesion-guidance.log 2>&1 &
 # With LAYER=stage2/unit1 the guidance and the maps are at 28x28 (version 4), and ctnet/2 is compared
 # re-exported to explain that layer (runs/lesion-guidance-28):
-#   LAYER=stage2/unit1 scripts/lesion-guidance.sh > runs/lesion-guidance-28.log 2>&1 &
+#   LAYER=stage2/unit1 scripts/studies/lesion-guidance.sh > runs/lesion-guidance-28.log 2>&1 &
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 DATA=../shared/data
-source scripts/study-app.sh
+source scripts/lib/study-app.sh
 study_app lesion
 LAYER="${LAYER:-stage3/unit1}"
 if [[ $LAYER == stage3/unit1 ]]; then

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints the optimiser study as a Markdown table from runs/study-*/report/metrics.json.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 python3 - <<'PY'
 import json, glob
 paper = {"adam-lr0.001": "0.907", "bce-sgd-lr0.01": "0.920 (BCE, lr 0.01)"}

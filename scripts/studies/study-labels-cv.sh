@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# Study labels against slice labels, cross-validated on SARS-CoV-2 CT (issue 27's measurement): its
+# Study labels against slice labels, cross-validated on SARS-CoV-2 CT: its
 # pseudo-scan groups play studies. Three 5-fold cross-validations on the same folds, seeds and recipe
 # (the 112² network, 8 epochs, patience 3, lr 5e-4, batches of 32 images): slice labels (×2 copies);
 # study labels by multiple-instance learning with top-k-mean pooling (a study carries its top 20%
 # slices, ~4, so ×10 copies give about as many images per epoch as the slice arm's ~3,000) and with
 # log-sum-exp pooling (8 slices a study, ×6 copies). The study-label runs never see a slice label. Then `ctnet compare --by-scan` pairs each study-label run
 # with the slice-label run scan by scan (paired group bootstrap). Resumable: run it again after a cut.
-# ~75 min on 2 cores.   scripts/study-labels-cv.sh > runs/study-labels-cv.log 2>&1 &
+# ~75 min on 2 cores.   scripts/studies/study-labels-cv.sh > runs/study-labels-cv.log 2>&1 &
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 DATA=../shared/data
 OUT="${OUT:-runs/study-labels-cv}"
-source scripts/study-app.sh
+source scripts/lib/study-app.sh
 study_app study-labels-cv
 common=(--data $DATA/sarscov2-ct --spec scripts/specs/ctnet-112.json --name ctnet-112 --folds 5 --epochs "${EPOCHS:-8}"
   --patience "${PATIENCE:-3}" --batch-size 32 --lr 0.0005 --seed 1 --split-seed 42)

@@ -205,14 +205,33 @@ public final class Main implements Callable<Integer> {
       + "rate (default 2 seconds' worth; also CTNET_CLIENT_BURST).")
   Double clientBurst;
 
+  @Option(names = "--client-image-rate", paramLabel = "PER_SECOND", description = "Images per second each client's "
+      + "requests may give the model (each image once, predicted or explained); a client in debt gets 429 until it is "
+      + "paid (default 0: no limit; also CTNET_CLIENT_IMAGE_RATE, ctnet.client-rate.images-per-second).")
+  Double clientImageRate;
+
+  @Option(names = "--client-image-burst", paramLabel = "N", description = "Images a client may send at once above its "
+      + "image rate (default 2 seconds' worth; also CTNET_CLIENT_IMAGE_BURST).")
+  Double clientImageBurst;
+
   /** Per-client rates: application.yaml, then the environment, then the flags. */
   org.ctnet.server.security.ClientRates clientRates() {
     io.helidon.config.Config c = config.get("ctnet.client-rate");
-    double rate = clientRate != null ? clientRate : env.containsKey("CTNET_CLIENT_RATE")
-        ? Double.parseDouble(env.get("CTNET_CLIENT_RATE")) : c.get("requests-per-second").asDouble().orElse(0.0);
-    double burst = clientBurst != null ? clientBurst : env.containsKey("CTNET_CLIENT_BURST")
-        ? Double.parseDouble(env.get("CTNET_CLIENT_BURST")) : c.get("burst").asDouble().orElse(Math.max(1, 2 * rate));
-    return rate > 0 ? new org.ctnet.server.security.ClientRates(rate, burst) : org.ctnet.server.security.ClientRates.OFF;
+    double rate = setting(clientRate, "CTNET_CLIENT_RATE", c.get("requests-per-second"), 0.0);
+    double burst = setting(clientBurst, "CTNET_CLIENT_BURST", c.get("burst"), Math.max(1, 2 * rate));
+    double images = setting(clientImageRate, "CTNET_CLIENT_IMAGE_RATE", c.get("images-per-second"), 0.0);
+    double imageBurst = setting(clientImageBurst, "CTNET_CLIENT_IMAGE_BURST", c.get("image-burst"),
+        Math.max(1, 2 * images));
+    return rate > 0 || images > 0 ? new org.ctnet.server.security.ClientRates(rate, burst, images, imageBurst)
+        : org.ctnet.server.security.ClientRates.OFF;
+  }
+
+  /** A number from the flag, else the environment variable, else the configuration, else the default. */
+  private double setting(Double flag, String variable, io.helidon.config.Config node, double fallback) {
+    if (flag != null) {
+      return flag;
+    }
+    return env.containsKey(variable) ? Double.parseDouble(env.get(variable)) : node.asDouble().orElse(fallback);
   }
 
   /** TLS: application.yaml, then the environment, then the flags. */

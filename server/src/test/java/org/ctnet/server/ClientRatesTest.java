@@ -97,4 +97,62 @@ class ClientRatesTest {
       channel.shutdownNow();
     }
   }
+
+  private int predict(URI base, String token, int images) throws Exception {
+    StringBuilder body = new StringBuilder("{\"instances\":[");
+    for (int i = 0; i < images; i++) {
+      body.append(i > 0 ? "," : "").append(org.ctnet.server.inference.Json.MAPPER.writeValueAsString(
+          new float[32][32][1]));
+    }
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/v1/models/tiny:predict"))
+        .header("Authorization", "Bearer " + token)
+        .POST(HttpRequest.BodyPublishers.ofString(body.append("]}").toString())).build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() == 429) {
+      assertTrue(r.body().contains("images/s"), r.body());
+    }
+    return r.statusCode();
+  }
+
+  @Test
+  void imagesPerSecondHoldAClientThatSendsBigRequestsAndNotItsNeighbour() throws Exception {
+    var base = TestServers.exportTiny(Files.createTempDirectory("ctnet-image-rates"), "tiny", 1, 4);
+    ServerSettings settings = ServerSettings.defaults(base).withPort(0).withHost("127.0.0.1").withPolling(0)
+        .withGrpcPort(0);
+    // Requests unlimited; 20 images/s with a burst of 20.
+    try (ServerApp app = new ServerApp(settings, ServerOptions.defaults().withRates(new ClientRates(0, 1, 20, 20)))) {
+      URI uri = URI.create("http://127.0.0.1:" + app.start().port() + "/");
+      assertEquals(200, predict(uri, "big", 16), "within the burst");
+      assertEquals(200, predict(uri, "big", 16), "the bucket still held tokens: the request passes into debt");
+      assertEquals(429, predict(uri, "big", 1), "in debt: refused until it is paid");
+      assertEquals(200, predict(uri, "neighbour", 16), "another client's bucket is its own");
+      assertEquals(200, get(uri, "/v1/models/tiny", "big"), "requests that give the model no image are not charged");
+      Thread.sleep(900); // 12 images owed at 20/s: paid after 0.6 s
+      assertEquals(200, predict(uri, "big", 4));
+      // gRPC: the same bucket per token.
+      var channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", app.grpcPort())
+          .usePlaintext().build();
+      io.grpc.Metadata headers = new io.grpc.Metadata();
+      headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer grpc-big");
+      var authed = io.grpc.ClientInterceptors.intercept(channel, io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
+      var request = org.ctnet.server.grpc.proto.kserve.ModelInferRequest.newBuilder().setModelName("tiny")
+          .addInputs(org.ctnet.server.grpc.proto.kserve.ModelInferRequest.InferInputTensor.newBuilder().setName("images")
+              .setDatatype("FP32").addAllShape(List.of(16L, 32L, 32L, 1L))
+              .setContents(org.ctnet.server.grpc.proto.kserve.InferTensorContents.newBuilder()
+                  .addAllFp32Contents(java.util.Collections.nCopies(16 * 32 * 32, 0f))))
+          .build();
+      List<io.grpc.Status.Code> codes = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        try {
+          io.grpc.stub.ClientCalls.blockingUnaryCall(authed, org.ctnet.server.grpc.KServeGrpc.MODEL_INFER,
+              io.grpc.CallOptions.DEFAULT, request);
+          codes.add(io.grpc.Status.Code.OK);
+        } catch (io.grpc.StatusRuntimeException e) {
+          codes.add(e.getStatus().getCode());
+          assertTrue(e.getStatus().getDescription().contains("images/s"), e.getStatus().toString());
+        }
+      }
+      assertEquals(List.of(io.grpc.Status.Code.OK, io.grpc.Status.Code.OK, io.grpc.Status.Code.RESOURCE_EXHAUSTED), codes);
+      channel.shutdownNow();
+    }
+  }
 }

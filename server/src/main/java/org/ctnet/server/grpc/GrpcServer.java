@@ -153,6 +153,7 @@ public final class GrpcServer implements AutoCloseable {
       public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
           ServerCallHandler<Q, R> next) {
         boolean open = OPEN.contains(call.getMethodDescriptor().getFullMethodName());
+        io.grpc.Context context = io.grpc.Context.current();
         if (!open && rates.enabled()) {
           String header = headers.get(AUTHORIZATION);
           String given = header != null && header.startsWith("Bearer ") ? header.substring(7).trim() : null;
@@ -165,8 +166,12 @@ public final class GrpcServer implements AutoCloseable {
           }
           java.net.SocketAddress remote = call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
           String address = remote instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : String.valueOf(remote);
+          String client = org.ctnet.server.security.ClientRates.clientOf(given, certificate, address);
+          if (rates.limitsImages()) {
+            context = context.withValue(Unary.IMAGE_CHARGE, images -> rates.takeImages(client, images));
+          }
           try {
-            rates.take(org.ctnet.server.security.ClientRates.clientOf(given, certificate, address));
+            rates.take(client);
           } catch (org.ctnet.server.problem.ServingException e) {
             call.close(Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()), new Metadata());
             return new ServerCall.Listener<>() { };
@@ -186,10 +191,10 @@ public final class GrpcServer implements AutoCloseable {
         if (tracing.enabled()) {
           io.opentelemetry.context.Context trace = tracing.extract(headers,
               name -> headers.get(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER)));
-          return io.grpc.Contexts.interceptCall(io.grpc.Context.current().withValue(Unary.TRACE, trace), call, headers,
-              next);
+          context = context.withValue(Unary.TRACE, trace);
         }
-        return next.startCall(call, headers);
+        return context == io.grpc.Context.current() ? next.startCall(call, headers)
+            : io.grpc.Contexts.interceptCall(context, call, headers, next);
       }
     };
   }

@@ -23,6 +23,8 @@ public final class Unary {
   private static final RateLimitedLog MALFORMED_LINES = new RateLimitedLog(ACCESS, 10);
   /** The caller's trace context, put in the gRPC context by the server's interceptor. */
   static final io.grpc.Context.Key<io.opentelemetry.context.Context> TRACE = io.grpc.Context.key("ctnet-trace");
+  /** The caller's image bucket (per-client image rate), set by the authorization interceptor. */
+  static final io.grpc.Context.Key<java.util.function.IntConsumer> IMAGE_CHARGE = io.grpc.Context.key("ctnet-images");
 
   private Unary() {}
 
@@ -118,6 +120,9 @@ public final class Unary {
     service.addMethod(received, ServerCalls.asyncUnaryCall((parsed, responses) -> {
       long start = System.nanoTime();
       RequestScope.begin();
+      if (IMAGE_CHARGE.get() != null) {
+        RequestScope.chargeImagesTo(IMAGE_CHARGE.get());
+      }
       Status.Code code = Status.Code.OK;
       Q request = parsed.message();
       io.opentelemetry.context.Context parent = TRACE.get() == null ? io.opentelemetry.context.Context.root() : TRACE.get();

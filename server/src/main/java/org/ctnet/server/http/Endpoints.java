@@ -205,7 +205,11 @@ final class Endpoints {
     try {
       if (access != Access.OPEN) {
         authorize(req);
-        rates.take(client(req));
+        String client = client(req);
+        rates.take(client);
+        if (rates.limitsImages()) {
+          RequestScope.chargeImagesTo(images -> rates.takeImages(client, images));
+        }
       }
       deadline(req);
       byte[] body = access == Access.TOKEN_AND_BODY ? uploads.read(req) : new byte[0];

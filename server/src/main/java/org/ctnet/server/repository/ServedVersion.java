@@ -112,16 +112,19 @@ public final class ServedVersion {
 
   /** serving_default on n images ([n,H,W,C] flattened), micro-batched with other requests. */
   public CompletableFuture<Prediction> predict(float[] images, int n) {
+    RequestScope.charge(n, false);
     return scheduler.submit(predictLane, images, n);
   }
 
   /** serving_bytes on encoded images, micro-batched with other requests. */
   public CompletableFuture<Prediction> predictEncoded(List<byte[]> encoded) {
+    RequestScope.charge(encoded.size(), false);
     return scheduler.submit(encodedLane, encoded, encoded.size());
   }
 
   /** The explain signature, micro-batched; classes holds one class index (or -1) per image. */
   public CompletableFuture<Explanation> explain(float[] images, int[] classes) {
+    RequestScope.charge(classes.length, true);
     return scheduler.submit(explainLane, new ExplainJob(images, classes), classes.length);
   }
 

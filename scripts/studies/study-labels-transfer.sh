@@ -2,7 +2,8 @@
 # Study labels against slice labels when fine-tuning: the SARS-CoV-2-only
 # base (saved_models/ctnet/1) fine-tuned on ucsd-covid-ct-dev with the fine-tune command's defaults
 # (rehearsing SARS-CoV-2 CT), its patients playing studies. The same patient draws, seeds and fixed
-# test part (40% of the patients) in both arms; 3 repeats at the full budget. Then
+# test part (40% of the patients) in every arm; 3 repeats at the full budget; study labels pooled by
+# top-k-mean and by log-sum-exp over up to 32 slices. Then
 # `ctnet compare --by-scan` pairs each repeat's test scans (study-label arm B against slice-label
 # arm A). Resumable. ~15 min on 2 cores.
 #   scripts/studies/study-labels-transfer.sh > runs/study-labels-transfer.log 2>&1 &
@@ -20,9 +21,12 @@ arm() { # name, extra options...
     --budgets 0,all --repeats 3 --run-dir "$run" "${resume[@]}" "$@"
 }
 arm slice-labels
-arm study-labels --study-labels
-for repeat in 1 2 3; do
-  a=$(ls -d "$OUT"/slice-labels/budget-*-repeat-$repeat); b=$(ls -d "$OUT"/study-labels/budget-*-repeat-$repeat)
-  echo "== repeat $repeat, per scan: slice labels (A) against study labels (B)"
-  ctnet compare --by-scan "$a/test-scores.csv" "$b/test-scores.csv" --out "$OUT/compare-repeat-$repeat"
+arm study-labels --study-labels --study-pooling top-k-mean
+arm study-labels-lse-32 --study-labels --study-pooling lse --slices-per-study 32 --pooling-sharpness 1
+for candidate in study-labels study-labels-lse-32; do
+  for repeat in 1 2 3; do
+    a=$(ls -d "$OUT"/slice-labels/budget-*-repeat-$repeat); b=$(ls -d "$OUT/$candidate"/budget-*-repeat-$repeat)
+    echo "== repeat $repeat, per scan: slice labels (A) against $candidate (B)"
+    ctnet compare --by-scan "$a/test-scores.csv" "$b/test-scores.csv" --out "$OUT/compare-$candidate-repeat-$repeat"
+  done
 done

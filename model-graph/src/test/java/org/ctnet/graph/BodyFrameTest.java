@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.assets.ModelAssets;
 import org.ctnet.graph.preprocess.BodyFrame;
 import org.ctnet.graph.preprocess.DecodeGraph;
 import org.ctnet.graph.preprocess.Framing;

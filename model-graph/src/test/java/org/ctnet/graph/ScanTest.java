@@ -16,7 +16,7 @@ import org.ctnet.dicom.DicomReader;
 import org.ctnet.graph.preprocess.ImageDecodeException;
 import org.ctnet.graph.preprocess.ImageTooLargeException;
 import org.ctnet.graph.scan.LungSlices;
-import org.ctnet.graph.scan.ScanRule;
+import org.ctnet.graph.assets.ScanRule;
 import org.ctnet.graph.scan.Series;
 import org.ctnet.graph.scan.SeriesAssembler;
 import org.ctnet.graph.scan.SeriesInputs;

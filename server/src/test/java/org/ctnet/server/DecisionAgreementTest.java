@@ -8,7 +8,7 @@ import io.helidon.webserver.WebServer;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.assets.ModelAssets;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.testing.SyntheticImages;
 import org.ctnet.graph.testing.TestModels;

@@ -3,7 +3,7 @@ package org.ctnet.trainer;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.Random;
-import org.ctnet.graph.export.ModelAssets.Decision;
+import org.ctnet.graph.assets.ModelAssets.Decision;
 import org.ctnet.trainer.eval.DecisionRule;
 import org.ctnet.trainer.eval.Metrics;
 import org.ctnet.trainer.eval.TemperatureScaling;

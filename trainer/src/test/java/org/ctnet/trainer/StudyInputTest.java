@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.ctnet.dicom.testing.SyntheticCt;
-import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.assets.ModelAssets;
 import org.ctnet.graph.spec.SpecJson;
 import org.ctnet.trainer.data.StudyListing;
 import org.ctnet.trainer.data.StudyLoader;

@@ -9,7 +9,7 @@ import java.util.Random;
 import org.ctnet.graph.ModelGraph;
 import org.ctnet.graph.ModelNames;
 import org.ctnet.graph.cam.CamMethod;
-import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.assets.ModelAssets;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.ctnet.graph.runtime.TensorIo;

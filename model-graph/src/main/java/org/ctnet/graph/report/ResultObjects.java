@@ -22,7 +22,7 @@ import org.ctnet.dicom.objects.StructuredReport;
 import org.ctnet.dicom.write.DicomOutput;
 import org.ctnet.dicom.write.Uids;
 import org.ctnet.graph.cam.CamMethod;
-import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.assets.ModelAssets;
 import org.ctnet.graph.render.HeatmapRenderer;
 import org.ctnet.graph.runtime.Explanation;
 import org.ctnet.graph.runtime.LesionMaps;

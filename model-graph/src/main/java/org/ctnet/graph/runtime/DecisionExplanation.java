@@ -1,6 +1,6 @@
 package org.ctnet.graph.runtime;
 
-import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.assets.ModelAssets;
 
 /**
  * Explaining the class the model's locked decision gives, not the arg-max: a request's class index −1

@@ -10,7 +10,7 @@ import java.util.Comparator;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.ctnet.graph.ModelNames;
-import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.assets.ModelAssets;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Signature;
 

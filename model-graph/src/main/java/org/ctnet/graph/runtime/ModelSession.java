@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.ctnet.graph.ModelGraph;
 import org.ctnet.graph.ModelNames;
-import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.assets.ModelAssets;
 import org.ctnet.graph.layers.ParameterStore.Parameter;
 import org.ctnet.graph.layers.ParameterStore.Role;
 import org.ctnet.graph.train.TrainingSpec;

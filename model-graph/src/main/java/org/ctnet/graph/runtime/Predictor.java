@@ -3,7 +3,7 @@ package org.ctnet.graph.runtime;
 import java.util.List;
 import java.util.Map;
 import org.ctnet.graph.cam.CamMethod;
-import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.assets.ModelAssets;
 import org.ctnet.graph.spec.NetworkSpec;
 import org.tensorflow.Signature;
 

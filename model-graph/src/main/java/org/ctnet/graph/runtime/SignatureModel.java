@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.ctnet.graph.ModelNames;
 import org.ctnet.graph.cam.CamMethod;
-import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.assets.ModelAssets;
 import org.ctnet.graph.spec.NetworkSpec;
 import org.tensorflow.Result;
 import org.tensorflow.Session;

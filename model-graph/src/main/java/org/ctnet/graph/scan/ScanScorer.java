@@ -1,5 +1,6 @@
 package org.ctnet.graph.scan;
 
+import org.ctnet.graph.assets.ScanRule;
 import org.ctnet.graph.preprocess.DicomDecoding;
 
 import java.util.ArrayList;
@@ -8,7 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.ctnet.dicom.DicomImage;
 import org.ctnet.graph.preprocess.ImageDecodeException;
-import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.assets.ModelAssets;
 import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.preprocess.Preprocessing;
 import org.ctnet.graph.check.InputCheck;

@@ -1,6 +1,6 @@
 package org.ctnet.graph.testing;
 
-import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.assets.ModelAssets;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.ctnet.graph.spec.NetworkSpec;

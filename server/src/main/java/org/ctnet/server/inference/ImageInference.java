@@ -10,7 +10,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.ctnet.graph.ModelNames;
 import org.ctnet.graph.check.InputCheck;
-import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.assets.ModelAssets;
 import org.ctnet.dicom.DicomReader;
 import org.ctnet.graph.cam.CamMethod;
 import org.ctnet.graph.preprocess.ImageDecodeException;

@@ -11,7 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.assets.ModelAssets;
 import org.ctnet.trainer.data.Csv;
 import org.ctnet.trainer.eval.PairedComparison;
 import org.ctnet.trainer.eval.PairedComparison.Pair;
@@ -86,7 +86,7 @@ public final class CompareCommand implements Callable<Integer> {
           + positive + "' (--positive names the label the scores are for)");
     }
     if (byScan) {
-      pairs = PairedComparison.byGroup(pairs, org.ctnet.graph.scan.ScanRule.DEFAULT);
+      pairs = PairedComparison.byGroup(pairs, org.ctnet.graph.assets.ScanRule.DEFAULT);
     }
     List<Row> rows = PairedComparison.compare(pairs, bootstrap, 42);
     print(rows, say);

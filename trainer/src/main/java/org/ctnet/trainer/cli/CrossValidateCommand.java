@@ -14,7 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.assets.ModelAssets;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.spec.NetworkSpec;
 import org.ctnet.graph.train.TrainingSpec;
@@ -206,7 +206,7 @@ public final class CrossValidateCommand implements Callable<Integer> {
     }
     if (studyLabels) {
       // Study-label folds lock scan thresholds: each scan judged by its own fold's.
-      var scans = org.ctnet.trainer.eval.ScanEvaluation.scans(scores, labels, groups, org.ctnet.graph.scan.ScanRule.DEFAULT);
+      var scans = org.ctnet.trainer.eval.ScanEvaluation.scans(scores, labels, groups, org.ctnet.graph.assets.ScanRule.DEFAULT);
       Map<String, Double> thresholds = new LinkedHashMap<>();
       outOfFold.forEach(row -> thresholds.put(row[2], Double.parseDouble(row[5])));
       for (int i = 0; i < scans.count(); i++) {
@@ -217,7 +217,7 @@ public final class CrossValidateCommand implements Callable<Integer> {
     Evaluation pooled = Evaluation.of("out-of-fold", scores, labels, groups, 0.5, evaluation.bootstrap, Bootstrap.SEED);
     List<Evaluation> evaluations = new ArrayList<>(List.of(pooled,
         org.ctnet.trainer.eval.ScanEvaluation.evaluate("out-of-fold", scores, labels, groups,
-            org.ctnet.graph.scan.ScanRule.DEFAULT, 0.5, evaluation.bootstrap, Bootstrap.SEED)));
+            org.ctnet.graph.assets.ScanRule.DEFAULT, 0.5, evaluation.bootstrap, Bootstrap.SEED)));
     Map<String, double[][]> histograms = new LinkedHashMap<>();
     histograms.put("out-of-fold", new double[][] {scores, java.util.Arrays.stream(labels).asDoubleStream().toArray()});
     List<String> sources = outOfFold.stream().map(r -> r.length > 6 ? r[6] : "").distinct().sorted().toList();

@@ -5,7 +5,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.assets.ModelAssets;
 import org.ctnet.graph.train.TrainingSpec;
 import org.ctnet.trainer.data.Dataset;
 import org.ctnet.trainer.data.DatasetReader;

@@ -3,7 +3,7 @@ package org.ctnet.trainer.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
-import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.assets.ModelAssets;
 import org.ctnet.graph.preprocess.Framing;
 import org.ctnet.graph.spec.HeadKind;
 import org.ctnet.graph.spec.NetworkSpec;

@@ -5,7 +5,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.assets.ModelAssets;
 import org.ctnet.trainer.data.StudyArchive;
 import org.ctnet.trainer.data.StudyListing;
 import org.ctnet.trainer.data.StudyLoader;

@@ -1,6 +1,6 @@
 package org.ctnet.trainer.eval;
 
-import org.ctnet.graph.export.ModelAssets.Decision;
+import org.ctnet.graph.assets.ModelAssets.Decision;
 
 /**
  * Locks the decision threshold on validation scores: the highest threshold that keeps the target

@@ -50,7 +50,7 @@ public final class PairedComparison {
    * Slice pairs pooled into scan pairs: each group's slices become one scan scored by {@code rule}
    * under A and under B, positive when any of its slices is (as the scan-level figures count it).
    */
-  public static List<Pair> byGroup(List<Pair> slices, org.ctnet.graph.scan.ScanRule rule) {
+  public static List<Pair> byGroup(List<Pair> slices, org.ctnet.graph.assets.ScanRule rule) {
     java.util.Map<String, List<Pair>> groups = new java.util.LinkedHashMap<>();
     for (Pair p : slices) {
       groups.computeIfAbsent(p.group(), g -> new java.util.ArrayList<>()).add(p);

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.ctnet.graph.scan.ScanRule;
+import org.ctnet.graph.assets.ScanRule;
 
 /**
  * Scan-level figures from slice-level ones: the slices of each group (a scan, or a patient where

@@ -1,7 +1,7 @@
 package org.ctnet.trainer.train;
 
 import java.io.IOException;
-import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.assets.ModelAssets;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.runtime.SessionOptions;
 import org.ctnet.graph.train.TrainingSpec;

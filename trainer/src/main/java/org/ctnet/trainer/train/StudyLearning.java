@@ -3,7 +3,7 @@ package org.ctnet.trainer.train;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
-import org.ctnet.graph.scan.ScanRule;
+import org.ctnet.graph.assets.ScanRule;
 
 /**
  * How studies with one label each train the model (multiple-instance learning): at every epoch

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.ctnet.graph.runtime.Prediction;
 import org.ctnet.graph.runtime.Predictor;
-import org.ctnet.graph.scan.ScanRule;
+import org.ctnet.graph.assets.ScanRule;
 import org.ctnet.trainer.data.StudyStore;
 
 /**

@@ -3,7 +3,7 @@ package org.ctnet.trainer.workflow;
 import org.ctnet.trainer.eval.Bootstrap;
 
 import org.ctnet.graph.runtime.Predictor;
-import org.ctnet.graph.scan.ScanRule;
+import org.ctnet.graph.assets.ScanRule;
 import org.ctnet.trainer.eval.DecisionRule;
 import org.ctnet.trainer.eval.ScanEvaluation;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,7 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.assets.ModelAssets;
 import org.ctnet.trainer.data.ImageStore;
 import org.ctnet.trainer.eval.Evaluation;
 import org.ctnet.trainer.eval.Report;

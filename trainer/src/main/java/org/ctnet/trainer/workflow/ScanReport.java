@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import org.ctnet.graph.cam.CamMethod;
-import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.assets.ModelAssets;
 import org.ctnet.graph.render.HeatmapRenderer;
 import org.ctnet.graph.runtime.Explanation;
 import org.ctnet.graph.scan.ScanScorer;

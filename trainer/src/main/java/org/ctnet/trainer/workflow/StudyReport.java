@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.ctnet.graph.export.ModelAssets;
+import org.ctnet.graph.assets.ModelAssets;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.scan.ScanScorer;
 import org.ctnet.trainer.data.ImageStore;

@@ -1,4 +1,4 @@
-package org.ctnet.graph.scan;
+package org.ctnet.graph.assets;
 
 import java.util.Arrays;
 

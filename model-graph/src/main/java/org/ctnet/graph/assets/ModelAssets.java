@@ -1,4 +1,4 @@
-package org.ctnet.graph.export;
+package org.ctnet.graph.assets;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
-import org.ctnet.graph.scan.ScanRule;
 import org.ctnet.graph.ModelNames;
 import org.ctnet.graph.preprocess.Framing;
 import org.ctnet.graph.preprocess.Preprocessing;

@@ -241,8 +241,8 @@ public final class Main implements Callable<Integer> {
   }
 
   /** The PACS section: application.yaml, then the environment, then the flags. */
-  org.ctnet.server.pacs.PacsSettings pacsSettings() {
-    var p = org.ctnet.server.pacs.PacsSettings.from(config);
+  org.ctnet.server.config.PacsSettings pacsSettings() {
+    var p = org.ctnet.server.config.PacsSettings.from(config);
     String url = pacsUrl != null ? pacsUrl.toString() : env.get("CTNET_PACS_URL");
     String spool = pacsSpool != null ? pacsSpool.toString() : env.get("CTNET_PACS_SPOOL");
     String quiet = pacsQuietMillis != null ? pacsQuietMillis.toString() : env.get("CTNET_PACS_QUIET_MILLIS");

@@ -19,7 +19,7 @@ import org.ctnet.graph.runtime.SessionOptions;
  */
 public final class ServerApp implements AutoCloseable {
   private final ServerSettings settings;
-  private final org.ctnet.server.pacs.PacsSettings pacs;
+  private final org.ctnet.server.config.PacsSettings pacs;
   /** Null without TLS. */
   private final org.ctnet.server.security.TlsMaterial tls;
   private final org.ctnet.server.observe.Tracing tracing;
@@ -43,19 +43,19 @@ public final class ServerApp implements AutoCloseable {
   }
 
   /** With a PACS to answer STOW-RS studies into (off when {@code pacs} has no URL). */
-  public ServerApp(ServerSettings settings, org.ctnet.server.pacs.PacsSettings pacs) {
+  public ServerApp(ServerSettings settings, org.ctnet.server.config.PacsSettings pacs) {
     this(settings, org.ctnet.server.config.ServerOptions.defaults().withPacs(pacs));
   }
 
   /** With TLS on both ports when {@code tls} is enabled (mutual TLS when it names a client CA). */
-  public ServerApp(ServerSettings settings, org.ctnet.server.pacs.PacsSettings pacs,
+  public ServerApp(ServerSettings settings, org.ctnet.server.config.PacsSettings pacs,
       org.ctnet.server.security.TlsSettings tls) {
     this(settings, org.ctnet.server.config.ServerOptions.defaults().withPacs(pacs).withTls(tls));
   }
 
   /** With the PACS, TLS and per-client rates of {@code options}. */
   public ServerApp(ServerSettings settings, org.ctnet.server.config.ServerOptions options) {
-    org.ctnet.server.pacs.PacsSettings pacs = options.pacs();
+    org.ctnet.server.config.PacsSettings pacs = options.pacs();
     this.tracing = options.tracing();
     this.tracingInstalled = org.ctnet.server.observe.Tracing.install(tracing);
     org.ctnet.server.security.TlsSettings tls = options.tls();
@@ -107,7 +107,7 @@ public final class ServerApp implements AutoCloseable {
 
   /** Listener limits, also applied by tests that start their own server (see {@link HttpApi#configure}). */
   public static void configure(WebServerConfig.Builder server, ServerSettings settings) {
-    HttpApi.configure(server, settings, org.ctnet.server.pacs.PacsSettings.defaults());
+    HttpApi.configure(server, settings, org.ctnet.server.config.PacsSettings.defaults());
   }
 
   /**

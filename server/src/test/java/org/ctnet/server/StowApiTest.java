@@ -28,7 +28,7 @@ import org.ctnet.dicom.web.DicomJson;
 import org.ctnet.dicom.web.Multipart;
 import org.ctnet.dicom.write.Uids;
 import org.ctnet.server.config.ServerSettings;
-import org.ctnet.server.pacs.PacsSettings;
+import org.ctnet.server.config.PacsSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

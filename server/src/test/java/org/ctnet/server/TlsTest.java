@@ -31,7 +31,7 @@ import javax.net.ssl.SSLSocket;
 import org.ctnet.server.config.ServerSettings;
 import org.ctnet.server.grpc.KServeGrpc;
 import org.ctnet.server.grpc.proto.kserve.ServerLiveRequest;
-import org.ctnet.server.pacs.PacsSettings;
+import org.ctnet.server.config.PacsSettings;
 import org.ctnet.server.security.TlsSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

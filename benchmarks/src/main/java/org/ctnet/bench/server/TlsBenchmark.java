@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import org.ctnet.server.ServerApp;
 import org.ctnet.server.config.ServerSettings;
-import org.ctnet.server.pacs.PacsSettings;
+import org.ctnet.server.config.PacsSettings;
 import org.ctnet.server.security.TlsSettings;
 
 /**

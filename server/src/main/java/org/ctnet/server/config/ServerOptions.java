@@ -1,6 +1,5 @@
 package org.ctnet.server.config;
 
-import org.ctnet.server.pacs.PacsSettings;
 import org.ctnet.server.security.ClientRates;
 import org.ctnet.server.security.TlsSettings;
 

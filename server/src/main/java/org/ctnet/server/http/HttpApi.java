@@ -28,7 +28,7 @@ public final class HttpApi {
   /** Null when no PACS is configured. */
   private final org.ctnet.server.pacs.StowService stow;
 
-  public HttpApi(ModelRepository repository, ServerSettings settings, org.ctnet.server.pacs.PacsSettings pacsSettings,
+  public HttpApi(ModelRepository repository, ServerSettings settings, org.ctnet.server.config.PacsSettings pacsSettings,
       org.ctnet.server.security.ClientRates rates, Metrics metrics, ImageInputs inputs, SchedulerCalls calls) {
     this.endpoints = new Endpoints(settings, metrics, repository, rates);
     TfServingInference tfs = new TfServingInference(repository, settings, inputs, calls);
@@ -92,7 +92,7 @@ public final class HttpApi {
    * timeout, so a client that stops sending cannot hold a connection (and its buffer) forever.
    */
   public static void configure(WebServerConfig.Builder server, ServerSettings settings,
-      org.ctnet.server.pacs.PacsSettings pacsSettings) {
+      org.ctnet.server.config.PacsSettings pacsSettings) {
     // Helidon's own limit sits above ours by what BodyReader drains: a body a little over the limit is
     // read and dropped by BodyReader, so the client gets its 413 instead of a reset connection.
     // STOW-RS streams a study to disk: its own, larger limit is checked per study by the spool.

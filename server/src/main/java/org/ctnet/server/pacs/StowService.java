@@ -1,5 +1,6 @@
 package org.ctnet.server.pacs;
 
+import org.ctnet.server.config.PacsSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package org.ctnet.server.pacs;
 
+import org.ctnet.server.config.PacsSettings;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;

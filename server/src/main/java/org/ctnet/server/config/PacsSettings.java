@@ -1,4 +1,4 @@
-package org.ctnet.server.pacs;
+package org.ctnet.server.config;
 
 import io.helidon.config.Config;
 import java.net.URI;

@@ -26,6 +26,10 @@ public final class TlsBenchmark {
   private TlsBenchmark() {}
 
   public static void main(String[] args) throws Exception {
+    if (args[0].equals("--swaps")) {
+      swaps(Path.of(args[1]), Files.readAllBytes(Path.of(args[2])), Integer.parseInt(args[3]));
+      return;
+    }
     if (args[0].equals("--rotations")) {
       rotations(Path.of(args[1]), Integer.parseInt(args[2]));
       return;
@@ -142,6 +146,99 @@ public final class TlsBenchmark {
       }
       System.out.printf("%d certificate rotations under load: %d requests on new TLS connections answered, %d failed%s%n",
           n, ok.get(), failures.size(), failures.isEmpty() ? "" : " (first: " + failures.peek() + ")");
+    }
+  }
+
+  /**
+   * {@code n} model swaps under TLS load: 4 clients predict a PNG over TLS (keep-alive) while a new
+   * version of {@code models/ctnet/3} is published (copied under a staging name, then renamed in, as
+   * {@code ctnet export} does) and, once it serves, the previous version is deleted; prints the
+   * requests answered and failed and the versions seen serving.
+   */
+  private static void swaps(Path models, byte[] png, int n) throws Exception {
+    Path dir = certificates("ctnet-tls-swaps", List.of("server"));
+    Path base = Files.createTempDirectory("ctnet-swaps");
+    Path source = models.resolve("ctnet").resolve("3");
+    copyTree(source, base.resolve("ctnet").resolve("1"));
+    ServerSettings settings = ServerSettings.defaults(base).withPort(0).withHost("127.0.0.1").withPolling(0.2)
+        .withGrpcPort(-1);
+    String body = "{\"signature_name\":\"serving_bytes\",\"instances\":[{\"b64\":\""
+        + Base64.getEncoder().encodeToString(png) + "\"}]}";
+    try (ServerApp app = new ServerApp(settings, PacsSettings.defaults(),
+        new TlsSettings(dir.resolve("server.pem"), dir.resolve("server.key"), null, List.of()))) {
+      URI uri = URI.create("http://127.0.0.1:" + app.start().port());
+      SSLContext client = client(dir, false);
+      byte[] request = LeanHttpClient.post(uri, "/v1/models/ctnet:predict", body.getBytes(StandardCharsets.UTF_8));
+      java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.concurrent.atomic.AtomicInteger ok = new java.util.concurrent.atomic.AtomicInteger();
+      java.util.concurrent.ConcurrentLinkedQueue<String> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+      List<Thread> clients = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        clients.add(Thread.ofPlatform().start(() -> {
+          while (!stop.get()) {
+            try (LeanHttpClient c = new LeanHttpClient(uri, client)) {
+              while (!stop.get()) {
+                int status = c.exchange(request);
+                if (status == 200) {
+                  ok.incrementAndGet();
+                } else {
+                  failures.add("status " + status);
+                }
+              }
+            } catch (Exception e) {
+              failures.add(e.toString());
+            }
+          }
+        }));
+      }
+      java.util.Set<Long> served = new java.util.TreeSet<>();
+      for (int v = 2; v <= n + 1; v++) {
+        Thread.sleep(500);
+        Path staging = base.resolve("ctnet").resolve(".staging-" + v);
+        copyTree(source, staging);
+        Files.move(staging, base.resolve("ctnet").resolve(Long.toString(v)), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!serving(app, v) && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+        }
+        if (serving(app, v)) {
+          served.add((long) v);
+        }
+        deleteTree(base.resolve("ctnet").resolve(Long.toString(v - 1)));
+      }
+      Thread.sleep(1500);
+      stop.set(true);
+      for (Thread t : clients) {
+        t.join();
+      }
+      System.out.printf("%d model swaps under TLS load: %d predictions answered, %d failed%s; versions seen serving: %s%n",
+          n, ok.get(), failures.size(), failures.isEmpty() ? "" : " (first: " + failures.peek() + ")", served);
+    }
+  }
+
+  private static boolean serving(ServerApp app, long version) {
+    var status = app.repository().status("ctnet").get(version);
+    return status != null && status.state().equals("AVAILABLE");
+  }
+
+  private static void copyTree(Path from, Path to) throws java.io.IOException {
+    try (var files = Files.walk(from)) {
+      for (Path p : files.toList()) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target);
+        }
+      }
+    }
+  }
+
+  private static void deleteTree(Path root) throws java.io.IOException {
+    try (var files = Files.walk(root)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
     }
   }
 

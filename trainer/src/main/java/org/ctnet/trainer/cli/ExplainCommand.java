@@ -97,7 +97,7 @@ public final class ExplainCommand implements Callable<Integer> {
           row.put("probabilities", e.prediction().probabilities()[0]);
           row.put("target_class", assets.labels().get(e.targetClass()[0]));
           String stem = Inputs.stem(f);
-          float[] grey = grey(image, assets);
+          float[] grey = org.ctnet.trainer.explain.ExplainEvaluation.grey(image, assets);
           LungField field = lungs ? LungField.find(grey, w, h) : null;
           if (field != null) {
             row.put("lung_field_found", field.found());
@@ -135,7 +135,7 @@ public final class ExplainCommand implements Callable<Integer> {
   record ExplanationsFile(String model, int height, int width, List<Map<String, Object>> images) {}
 
   /** The lesion head's map, asked for by name (or by "all" on a model that has one). */
-  static final String LESION = "lesion";
+  static final String LESION = org.ctnet.trainer.explain.ExplainEvaluation.LESION;
 
   static boolean wantsLesion(List<String> names, Predictor session) {
     boolean all = names.size() == 1 && names.get(0).trim().equalsIgnoreCase("all");
@@ -164,15 +164,6 @@ public final class ExplainCommand implements Callable<Integer> {
       out.add(m);
     }
     return out;
-  }
-
-  static float[] grey(float[] image, ModelAssets assets) {
-    int c = assets.spec().inputChannels();
-    float[] g = new float[image.length / c];
-    for (int i = 0; i < g.length; i++) {
-      g[i] = image[i * c];
-    }
-    return g;
   }
 
   static void writeFloats(Path file, float[] values) throws IOException {

@@ -85,7 +85,7 @@ public final class OcclusionCommand implements Callable<Integer> {
           Occlusion.Result r = Occlusion.run(session, image, target, settings, done -> { });
           String stem = Inputs.stem(f);
           Files.write(out.resolve(stem + ".occlusion.png"),
-              HeatmapRenderer.png(ExplainCommand.grey(image, assets), r.normalised(), w, h, 0.5));
+              HeatmapRenderer.png(org.ctnet.trainer.explain.ExplainEvaluation.grey(image, assets), r.normalised(), w, h, 0.5));
           ExplainCommand.writeFloats(out.resolve(stem + ".occlusion.f32"), r.drop());
           progress.step(1, String.format("score %.3f over %d windows", r.baseScore(), r.windows()));
         } catch (IOException e) {

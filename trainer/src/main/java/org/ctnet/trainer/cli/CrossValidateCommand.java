@@ -255,23 +255,29 @@ public final class CrossValidateCommand implements Callable<Integer> {
     }
     out.printf("pooled at each fold's locked %s threshold: sensitivity %.3f, specificity %.3f%n",
         studyLabels ? "scan" : "slice", sensitivity, specificity);
-    // Scan level: each group's out-of-fold slices pooled into one scan probability, per rule.
+    printScanLevel(outOfFold, scores, labels, groups, sources, out);
+    out.println("report: " + run.resolve("report").resolve(Report.HTML));
+  }
+
+  /** Scan level: each group's out-of-fold slices pooled into one scan probability, per rule (and per source). */
+  private void printScanLevel(List<String[]> outOfFold, double[] scores, int[] labels, List<String> groups,
+      List<String> sources, PrintWriter out) {
     for (String line : org.ctnet.trainer.eval.ScanEvaluation.compareRules("out-of-fold", scores, labels, groups,
         evaluation.bootstrap, Bootstrap.SEED)) {
       out.println(line);
     }
-    if (sources.size() > 1) {
-      for (String source : sources) {
-        int[] idx = java.util.stream.IntStream.range(0, n)
-            .filter(i -> (outOfFold.get(i).length > 6 ? outOfFold.get(i)[6] : "").equals(source)).toArray();
-        for (String line : org.ctnet.trainer.eval.ScanEvaluation.compareRules("out-of-fold " + source,
-            java.util.Arrays.stream(idx).mapToDouble(i -> scores[i]).toArray(), java.util.Arrays.stream(idx).map(i -> labels[i]).toArray(),
-            java.util.Arrays.stream(idx).mapToObj(groups::get).toList(), evaluation.bootstrap, Bootstrap.SEED)) {
-          out.println(line);
-        }
+    if (sources.size() < 2) {
+      return;
+    }
+    for (String source : sources) {
+      int[] idx = java.util.stream.IntStream.range(0, scores.length)
+          .filter(i -> (outOfFold.get(i).length > 6 ? outOfFold.get(i)[6] : "").equals(source)).toArray();
+      for (String line : org.ctnet.trainer.eval.ScanEvaluation.compareRules("out-of-fold " + source,
+          java.util.Arrays.stream(idx).mapToDouble(i -> scores[i]).toArray(), java.util.Arrays.stream(idx).map(i -> labels[i]).toArray(),
+          java.util.Arrays.stream(idx).mapToObj(groups::get).toList(), evaluation.bootstrap, Bootstrap.SEED)) {
+        out.println(line);
       }
     }
-    out.println("report: " + run.resolve("report").resolve(Report.HTML));
   }
 
   private static String meanSd(double[] v) {

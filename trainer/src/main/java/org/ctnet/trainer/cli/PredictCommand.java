@@ -152,70 +152,24 @@ public final class PredictCommand implements Callable<Integer> {
         Progress progress = new Progress("predict " + shard, files.size(), say)) {
       ModelAssets assets = session.assets();
       ImagePreprocessor pre = new ImagePreprocessor(assets.preprocessing(), ImageLimits.MAX_PIXELS);
-      int positive = assets.positiveClass();
-      String positiveLabel = assets.labels().get(positive);
+      String positiveLabel = assets.labels().get(assets.positiveClass());
       var ood = OutOfDistribution.Calibration.read(model.versionDir());
       if (header) {
         out.write(Csv.row(COLUMNS[0], COLUMNS[1] + positiveLabel, COLUMNS[2], COLUMNS[3], COLUMNS[4], COLUMNS[5],
             COLUMNS[6], COLUMNS[7], COLUMNS[8], COLUMNS[9], COLUMNS[10]) + "\n");
       }
-      int pixels = assets.spec().inputShape().pixels();
+      Tally tally = new Tally();
       for (int start = 0; start < files.size(); start += batchSize) {
         List<Path> chunk = files.subList(start, Math.min(files.size(), start + batchSize));
-        List<Path> ok = new ArrayList<>();
-        List<float[]> images = new ArrayList<>();
-        List<InputCheck.Result> checks = new ArrayList<>();
-        for (Path f : chunk) {
-          try {
-            InputCheck.Checked checked = InputCheck.inspect(Files.readAllBytes(f), pre);
-            if (strict && !checked.check().ok()) {
-              refused++;
-              out.write(Csv.row(f, "", "", assets.decision().threshold(), "refused by the input checks (--strict)", "",
-                  "", checked.check().code(), "", "", "") + "\n");
-              continue;
-            }
-            images.add(checked.input());
-            checks.add(checked.check());
-            ok.add(f);
-          } catch (IOException e) {
-            failed++;
-            out.write(Csv.row(f, "", "", assets.decision().threshold(), e.getMessage(), "", "", "", "", "", "") + "\n");
-          }
-        }
-        if (!ok.isEmpty()) {
-          float[] batch = new float[ok.size() * pixels];
-          for (int i = 0; i < ok.size(); i++) {
-            System.arraycopy(images.get(i), 0, batch, i * pixels, pixels);
-          }
-          Prediction p = session.predict(batch, ok.size());
-          LesionMaps lesions = p.lesion();
-          for (int i = 0; i < ok.size(); i++) {
-            double prob = p.probabilities()[i][positive];
-            String label = assets.decisionLabel(prob);
-            int index = i;
-            InputCheck.Result check = checks.get(i).withOutOfDistribution(
-                ood.map(c -> c.flags(p, index, positive)).orElse(false));
-            List<String> scores = new ArrayList<>();
-            for (OutOfDistribution.Score score : OutOfDistribution.Score.values()) {
-              scores.add(score.available(p) ? String.format("%.6f", score.of(p, i, positive)) : "");
-            }
-            if (strict && !check.ok()) {
-              refused++;
-              out.write(Csv.row(ok.get(i), "", "", assets.decision().threshold(), "refused by the input checks (--strict)",
-                  "", "", check.code(), scores.get(0), scores.get(1), scores.get(2)) + "\n");
-              continue;
-            }
-            out.write(Csv.row(ok.get(i), String.format("%.6f", prob), label, assets.decision().threshold(), "",
-                lesions == null ? "" : String.format("%.6f", lesions.involvement()[i]),
-                lesions == null ? "" : lesions.severityOf(i).code(), check.code(), scores.get(0), scores.get(1),
-                scores.get(2)) + "\n");
-            flagged += check.ok() ? 0 : 1;
-          }
-        }
+        scoreChunk(session, pre, ood, chunk, out, tally);
         // Each batch reaches the disk before the next: a killed shard resumes from here.
         out.flush();
-        progress.step(chunk.size(), (failed == 0 ? "" : failed + " unreadable ") + (flagged == 0 ? "" : flagged + " flagged"));
+        progress.step(chunk.size(), (tally.failed == 0 ? "" : tally.failed + " unreadable ")
+            + (tally.flagged == 0 ? "" : tally.flagged + " flagged"));
       }
+      failed = tally.failed;
+      flagged = tally.flagged;
+      refused = tally.refused;
     }
     ShardOutput.publish(output);
     say.printf("wrote %s (%d images%s, %d unreadable, %d %s by the input checks%s)%n", output,
@@ -223,6 +177,72 @@ public final class PredictCommand implements Callable<Integer> {
         strict ? refused : flagged, strict ? "refused" : "flagged",
         scored.isEmpty() ? "" : "; " + scored.size() + " were scored before the resume");
     return ExitCode.OK;
+  }
+
+  /** Images that could not be read, were flagged, or were refused (--strict), so far. */
+  private static final class Tally {
+    int failed;
+    int flagged;
+    int refused;
+  }
+
+  /** Reads, checks and scores one batch of files, writing a row each. */
+  private void scoreChunk(LoadedModel session, ImagePreprocessor pre,
+      java.util.Optional<OutOfDistribution.Calibration> ood, List<Path> chunk, Writer out, Tally tally)
+      throws IOException {
+    ModelAssets assets = session.assets();
+    int positive = assets.positiveClass();
+    int pixels = assets.spec().inputShape().pixels();
+    List<Path> ok = new ArrayList<>();
+    List<float[]> images = new ArrayList<>();
+    List<InputCheck.Result> checks = new ArrayList<>();
+    for (Path f : chunk) {
+      try {
+        InputCheck.Checked checked = InputCheck.inspect(Files.readAllBytes(f), pre);
+        if (strict && !checked.check().ok()) {
+          tally.refused++;
+          out.write(Csv.row(f, "", "", assets.decision().threshold(), "refused by the input checks (--strict)", "",
+              "", checked.check().code(), "", "", "") + "\n");
+          continue;
+        }
+        images.add(checked.input());
+        checks.add(checked.check());
+        ok.add(f);
+      } catch (IOException e) {
+        tally.failed++;
+        out.write(Csv.row(f, "", "", assets.decision().threshold(), e.getMessage(), "", "", "", "", "", "") + "\n");
+      }
+    }
+    if (ok.isEmpty()) {
+      return;
+    }
+    float[] batch = new float[ok.size() * pixels];
+    for (int i = 0; i < ok.size(); i++) {
+      System.arraycopy(images.get(i), 0, batch, i * pixels, pixels);
+    }
+    Prediction p = session.predict(batch, ok.size());
+    LesionMaps lesions = p.lesion();
+    for (int i = 0; i < ok.size(); i++) {
+      double prob = p.probabilities()[i][positive];
+      int index = i;
+      InputCheck.Result check = checks.get(i).withOutOfDistribution(
+          ood.map(c -> c.flags(p, index, positive)).orElse(false));
+      List<String> scores = new ArrayList<>();
+      for (OutOfDistribution.Score score : OutOfDistribution.Score.values()) {
+        scores.add(score.available(p) ? String.format("%.6f", score.of(p, i, positive)) : "");
+      }
+      if (strict && !check.ok()) {
+        tally.refused++;
+        out.write(Csv.row(ok.get(i), "", "", assets.decision().threshold(), "refused by the input checks (--strict)",
+            "", "", check.code(), scores.get(0), scores.get(1), scores.get(2)) + "\n");
+        continue;
+      }
+      out.write(Csv.row(ok.get(i), String.format("%.6f", prob), assets.decisionLabel(prob), assets.decision().threshold(),
+          "", lesions == null ? "" : String.format("%.6f", lesions.involvement()[i]),
+          lesions == null ? "" : lesions.severityOf(i).code(), check.code(), scores.get(0), scores.get(1),
+          scores.get(2)) + "\n");
+      tally.flagged += check.ok() ? 0 : 1;
+    }
   }
 
   /**

@@ -141,40 +141,44 @@ public final class TransferStudyCommand implements Callable<Integer> {
             .readValue(dir.resolve(RESULT).toFile(), TransferRun.class);
         out.println("finished in an earlier run, kept");
       } else {
-        Files.createDirectories(dir);
-        long started = System.nanoTime();
-        if (patients == 0) {
-          try (LoadedModel zero = LoadedModel.load(base, training.sessionOptions())) {
-            referenceBefore = FineTuning.auc(zero, reference.check());
-            result = score(dir, zero, pool, budget, new TransferPool.Drawn(null, 0, 0, 0), 0, referenceBefore,
-                referenceBefore, Double.NaN, 0, List.of(), started);
-          }
-        } else {
-          if (Double.isNaN(referenceBefore) && reference.check() != null) {
-            try (LoadedModel zero = LoadedModel.load(base, training.sessionOptions())) {
-              referenceBefore = FineTuning.auc(zero, reference.check());
-            }
-          }
-          TransferPool.Drawn drawn = pool.draw(patients, splitSeed * 7_919L + repeat, reference.rehearsal(),
-              reference.check());
-          boolean resumeRun = resume && Files.isRegularFile(dir.resolve(Trainer.STATE));
-          FineTuning.Result tuned = FineTuning.run(base, config, training.sessionOptions(), evaluation.targetSensitivity,
-              drawn.inputs(), dir, resumeRun, out);
-          try (ModelSession m = tuned.model()) {
-            result = score(dir, m, pool, budget, drawn, repeat, referenceBefore, tuned.after().referenceAuc(),
-                tuned.after().validationAuc(), tuned.state().bestEpoch(), tuned.problems(), started);
-          }
-        }
+        result = runOnce(base, config, pool, reference, budget, patients, repeat, dir, referenceBefore);
         // written last: its presence marks the run as finished for --resume
         Trainer.writeJson(dir.resolve(RESULT), result);
       }
-      if (patients == 0) {
-        referenceBefore = result.referenceAucBefore();
+      if (Double.isNaN(referenceBefore)) {
+        referenceBefore = result.referenceAucBefore(); // the base's, measured once
       }
       report(run, setup, runs, result, out);
     }
     out.println("report: " + run.resolve(TransferStudyReport.HTML));
     return ExitCode.OK;
+  }
+
+  /**
+   * One point of the curve: the zero-shot base scored, or a fine-tune on one draw of {@code patients}
+   * then scored; {@code referenceBefore} is the base's reference ROC-AUC when already known (NaN if not).
+   */
+  private TransferRun runOnce(Path base, TrainConfig config, TransferPool pool, FineTuneOptions.Reference reference,
+      String budget, int patients, int repeat, Path dir, double referenceBefore) throws IOException {
+    Files.createDirectories(dir);
+    long started = System.nanoTime();
+    if (patients == 0 || (Double.isNaN(referenceBefore) && reference.check() != null)) {
+      try (LoadedModel zero = LoadedModel.load(base, training.sessionOptions())) {
+        referenceBefore = FineTuning.auc(zero, reference.check());
+        if (patients == 0) {
+          return score(dir, zero, pool, budget, new TransferPool.Drawn(null, 0, 0, 0), 0, referenceBefore,
+              referenceBefore, Double.NaN, 0, List.of(), started);
+        }
+      }
+    }
+    TransferPool.Drawn drawn = pool.draw(patients, splitSeed * 7_919L + repeat, reference.rehearsal(), reference.check());
+    boolean resumeRun = resume && Files.isRegularFile(dir.resolve(Trainer.STATE));
+    FineTuning.Result tuned = FineTuning.run(base, config, training.sessionOptions(), evaluation.targetSensitivity,
+        drawn.inputs(), dir, resumeRun, spec.commandLine().getOut());
+    try (ModelSession m = tuned.model()) {
+      return score(dir, m, pool, budget, drawn, repeat, referenceBefore, tuned.after().referenceAuc(),
+          tuned.after().validationAuc(), tuned.state().bestEpoch(), tuned.problems(), started);
+    }
   }
 
   /** Adds one finished run to the study and rewrites its report (so a cut study still has one). */

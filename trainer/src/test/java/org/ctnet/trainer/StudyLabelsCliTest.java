@@ -102,7 +102,7 @@ class StudyLabelsCliTest {
       assertEquals(assets.scanDecision().threshold(), served.assets().effectiveScanDecision().threshold());
     }
     String training = Files.readString(v2.resolve("assets.extra/training.json"));
-    assertTrue(training.contains("\"studies\"") && training.contains("TOP_K_MEAN"), training);
+    assertTrue(training.contains("\"studies\"") && training.contains("\"pooling\" : \"LSE\""), training);
     // The report a hospital reads: each validation study with its verdict, known label and top slices.
     String page = Files.readString(run.resolve("report/studies-validation.html"));
     long validationStudies = java.util.Arrays.stream(Files.readString(run.resolve("report/metrics.json")).split("\n"))

@@ -30,9 +30,11 @@ class DeadlineTest {
       URI uri = URI.create("http://127.0.0.1:" + app.start().port() + "/");
       HttpClient http = HttpClient.newHttpClient();
       byte[] png = SyntheticImages.png(SyntheticImages.blobs(1, 32, 3).pixels(), 32, 32);
-      // Keep the single inference worker busy: SmoothGrad explanations, one image per session run.
+      // Keep the single inference worker busy: SmoothGrad explanations, one image per session run;
+      // enough of them that a fast, idle machine is still working through them when the late request
+      // has come and gone (12 were drained in time on a quiet run).
       List<CompletableFuture<HttpResponse<String>>> busy = new ArrayList<>();
-      for (int i = 0; i < 12; i++) {
+      for (int i = 0; i < 64; i++) {
         busy.add(http.sendAsync(HttpRequest.newBuilder(uri.resolve("/api/models/tiny/explain?smooth=true"))
             .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofByteArray(png)).build(),
             HttpResponse.BodyHandlers.ofString()));

@@ -59,16 +59,9 @@ class CliTest {
 
   /** A private copy of the trained version 1: the versions a fine-tune adds beside it are seen by no other test. */
   static Path privateVersionOne(String name) throws IOException {
-    Path source = models.resolve("blobs/1");
-    Path target = dir.resolve(name).resolve("blobs/1");
-    Files.createDirectories(target.getParent());
-    try (var files = Files.walk(source)) {
-      for (Path p : (Iterable<Path>) files::iterator) {
-        Files.copy(p, target.resolve(source.relativize(p).toString()));
-      }
-    }
-    return target;
+    return TestFiles.copyTree(models.resolve("blobs/1"), dir.resolve(name).resolve("blobs/1"));
   }
+
 
   @Test
   void trainExportsVersionOneWithReportAndSkipsTheCorruptFile() throws IOException {

@@ -33,15 +33,9 @@ class StudyLabelsCliTest {
 
   /** A private copy of the base, so the versions a fine-tune adds are seen by no other test. */
   private static Path copyOfBase(String name) throws IOException {
-    Path target = dir.resolve(name).resolve("blobs/1");
-    Files.createDirectories(target.getParent());
-    try (var files = Files.walk(base)) {
-      for (Path p : (Iterable<Path>) files::iterator) {
-        Files.copy(p, target.resolve(base.relativize(p).toString()));
-      }
-    }
-    return target;
+    return TestFiles.copyTree(base, dir.resolve(name).resolve("blobs/1"));
   }
+
 
   /**
    * Studies of PNG slices, one folder each: a COVID study holds 6 slices of which 2 show the blob

@@ -22,15 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 class StudyResumeTest {
   @TempDir Path dir;
 
-  private static Path copy(Path version, Path target) throws IOException {
-    Files.createDirectories(target.getParent());
-    try (var files = Files.walk(version)) {
-      for (Path p : (Iterable<Path>) files::iterator) {
-        Files.copy(p, target.resolve(version.relativize(p).toString()));
-      }
-    }
-    return target;
-  }
 
   private List<String> args(Path model, Path studies, Path labels, Path run, boolean resume) {
     List<String> args = new ArrayList<>(List.of("fine-tune", "--model", model.toString(), "--studies",
@@ -53,8 +44,8 @@ class StudyResumeTest {
     Path studies = dir.resolve("studies");
     StudyLabelsCliTest.writeStudies(studies, 8, 31);
     Path labels = StudyLabelsCliTest.labels(studies, 16, "");
-    Path a = copy(dir.resolve("models/blobs/1"), dir.resolve("a/blobs/1"));
-    Path b = copy(dir.resolve("models/blobs/1"), dir.resolve("b/blobs/1"));
+    Path a = TestFiles.copyTree(dir.resolve("models/blobs/1"), dir.resolve("a/blobs/1"));
+    Path b = TestFiles.copyTree(dir.resolve("models/blobs/1"), dir.resolve("b/blobs/1"));
 
     Process straight = CliProcess.start(args(a, studies, labels, dir.resolve("runA"), false), dir.resolve("a.log"));
     assertTrue(straight.waitFor(5, TimeUnit.MINUTES));

@@ -15,7 +15,8 @@ import org.ctnet.graph.preprocess.Preprocessing;
  * A DICOM series turned into model inputs the one way scoring and training share: each slice
  * through the lung window and the model's preprocessing, with whether it shows lung
  * ({@link LungSlices}), its header checks and its body frame. Slices whose pixels cannot be decoded
- * are left out and named.
+ * are left out and named. Slices given as image files (PNG, JPEG...) decode the same way, without HU:
+ * their {@code lung}, {@code checks} and {@code frames} are null.
  *
  * @param sources the decoded slices' files (and frames), in series order
  */
@@ -28,7 +29,24 @@ public record DecodedSeries(List<String> sources, List<float[]> inputs, boolean[
 
   /** Indices of the slices that show lung, or every slice when none does (HU unknown, a series above the lungs). */
   public int[] lungSlices() {
-    return LungSlices.used(lung, lung.length);
+    return LungSlices.used(lung, inputs.size());
+  }
+
+  /** Image files in the order given, each through the model's preprocessing; undecodable ones named in {@code unreadable}. */
+  public static DecodedSeries ofImages(List<SeriesAssembler.Input> images, Preprocessing pre, long maxPixels,
+      List<SeriesAssembler.Skipped> unreadable) {
+    ImagePreprocessor preprocessor = new ImagePreprocessor(pre, maxPixels);
+    List<float[]> inputs = new ArrayList<>();
+    List<String> sources = new ArrayList<>();
+    for (SeriesAssembler.Input f : images) {
+      try {
+        inputs.add(preprocessor.toModelInput(f.data()));
+        sources.add(f.name());
+      } catch (ImageDecodeException e) {
+        unreadable.add(new SeriesAssembler.Skipped(f.name(), e.getMessage()));
+      }
+    }
+    return new DecodedSeries(List.copyOf(sources), List.copyOf(inputs), null, null, null);
   }
 
   /** Decodes {@code series} slice by slice, in parallel; undecodable slices are added to {@code unreadable}. */

@@ -1,17 +1,12 @@
 package org.ctnet.graph.scan;
 
 import org.ctnet.graph.assets.ScanRule;
-import org.ctnet.graph.preprocess.DicomDecoding;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
-import org.ctnet.dicom.DicomImage;
-import org.ctnet.graph.preprocess.ImageDecodeException;
 import org.ctnet.graph.assets.ModelAssets;
-import org.ctnet.graph.preprocess.ImagePreprocessor;
-import org.ctnet.graph.preprocess.Preprocessing;
 import org.ctnet.graph.check.InputCheck;
 import org.ctnet.graph.lesion.Severity;
 import org.ctnet.graph.runtime.LesionMaps;
@@ -190,17 +185,8 @@ public final class ScanScorer {
    */
   public java.util.Optional<ScanResult> scoreImages(String name, List<SeriesAssembler.Input> images, long maxPixels,
       List<SeriesAssembler.Skipped> unreadable) {
-    ImagePreprocessor pre = new ImagePreprocessor(assets.preprocessing(), maxPixels);
-    List<float[]> inputs = new ArrayList<>();
-    List<String> sources = new ArrayList<>();
-    for (SeriesAssembler.Input f : images) {
-      try {
-        inputs.add(pre.toModelInput(f.data()));
-        sources.add(f.name());
-      } catch (ImageDecodeException e) {
-        unreadable.add(new SeriesAssembler.Skipped(f.name(), e.getMessage()));
-      }
-    }
+    DecodedSeries decoded = DecodedSeries.ofImages(images, assets.preprocessing(), maxPixels, unreadable);
+    List<float[]> inputs = decoded.inputs();
     if (inputs.isEmpty()) {
       return java.util.Optional.empty();
     }
@@ -209,7 +195,7 @@ public final class ScanScorer {
     int channels = assets.spec().inputChannels();
     List<InputCheck.Result> checks = IntStream.range(0, inputs.size()).parallel()
         .mapToObj(i -> InputCheck.checkModelInput(inputs.get(i), w, h, channels)).toList();
-    return java.util.Optional.of(score(name, sources, inputs, null, checks));
+    return java.util.Optional.of(score(name, decoded.sources(), inputs, null, checks));
   }
 
   /** The result, or the cause of a failure unwrapped (a server's typed errors keep their type). */

@@ -12,8 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.ctnet.dicom.DicomReader;
-import org.ctnet.graph.preprocess.ImageDecodeException;
-import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.preprocess.Preprocessing;
 import org.ctnet.graph.scan.DecodedSeries;
 import org.ctnet.graph.scan.Series;
@@ -142,23 +140,15 @@ public final class StudyLoader {
   }
 
   private static Decoded decodeImages(List<SeriesAssembler.Input> files, Preprocessing preprocessing) {
-    ImagePreprocessor pre = new ImagePreprocessor(preprocessing, ImageLimits.MAX_PIXELS);
-    List<float[]> inputs = new ArrayList<>();
-    List<String> names = new ArrayList<>();
-    List<String> failed = new ArrayList<>();
-    for (SeriesAssembler.Input f : files) {
-      try {
-        inputs.add(pre.toModelInput(f.data()));
-        names.add(f.name());
-      } catch (ImageDecodeException e) {
-        failed.add(Path.of(f.name()).getFileName() + " (" + e.getMessage() + ")");
-      }
-    }
-    if (inputs.isEmpty()) {
+    List<SeriesAssembler.Skipped> unreadable = new ArrayList<>();
+    DecodedSeries decoded = DecodedSeries.ofImages(files, preprocessing, ImageLimits.MAX_PIXELS, unreadable);
+    List<String> failed = unreadable.stream()
+        .map(u -> Path.of(u.source()).getFileName() + " (" + u.reason() + ")").toList();
+    if (decoded.size() == 0) {
       return new Decoded(List.of(), List.of(), "no slice decodes (" + files.size() + " files; e.g. "
           + failed.stream().limit(3).toList() + ")");
     }
-    return new Decoded(inputs, names, failed.isEmpty() ? null
+    return new Decoded(decoded.inputs(), decoded.sources(), failed.isEmpty() ? null
         : failed.size() + " files left out: " + failed.stream().limit(3).toList() + (failed.size() > 3 ? "..." : ""));
   }
 

@@ -47,18 +47,18 @@ public sealed interface TransferPool {
 
   /** Slice-labelled images; with {@code studyLabels} each group trains and validates as one study. */
   static TransferPool ofSlices(ImageStore pool, ImageStore test, boolean studyLabels) {
-    return new Slices(pool, test, studyLabels);
+    return new Slices(pool, test, studyLabels, new PatientDraws(pool.dataset()));
   }
 
   /** Studies with one label each: budgets count patients, the test part is judged per study. */
   static TransferPool ofStudies(StudyStore pool, StudyStore test) {
-    return new Studies(pool, test);
+    return new Studies(pool, test, new PatientDraws(pool.asDataset()));
   }
 
-  record Slices(ImageStore pool, ImageStore test, boolean studyLabels) implements TransferPool {
+  record Slices(ImageStore pool, ImageStore test, boolean studyLabels, PatientDraws draws) implements TransferPool {
     @Override
     public int patients() {
-      return new PatientDraws(pool.dataset()).groupCount();
+      return draws.groupCount();
     }
 
     @Override
@@ -78,7 +78,7 @@ public sealed interface TransferPool {
 
     @Override
     public Drawn draw(int patients, long seed, ImageStore rehearsal, ImageStore referenceCheck) {
-      PatientDraws.Draw draw = new PatientDraws(pool.dataset()).draw(patients, seed);
+      PatientDraws.Draw draw = draws.draw(patients, seed);
       ImageStore train = pool.subset(draw.train());
       ImageStore validation = pool.subset(draw.validation());
       FineTuning.Inputs inputs = studyLabels
@@ -113,10 +113,10 @@ public sealed interface TransferPool {
     }
   }
 
-  record Studies(StudyStore pool, StudyStore test) implements TransferPool {
+  record Studies(StudyStore pool, StudyStore test, PatientDraws draws) implements TransferPool {
     @Override
     public int patients() {
-      return new PatientDraws(pool.asDataset()).groupCount();
+      return draws.groupCount();
     }
 
     @Override
@@ -138,7 +138,7 @@ public sealed interface TransferPool {
 
     @Override
     public Drawn draw(int patients, long seed, ImageStore rehearsal, ImageStore referenceCheck) {
-      PatientDraws.Draw draw = new PatientDraws(pool.asDataset()).draw(patients, seed);
+      PatientDraws.Draw draw = draws.draw(patients, seed);
       StudyStore train = pool.subset(draw.train());
       StudyStore validation = pool.subset(draw.validation());
       return new Drawn(new FineTuning.Inputs(null, train, null, validation, rehearsal, referenceCheck), draw.patients(),

@@ -2,8 +2,7 @@ package org.ctnet.server;
 
 import org.ctnet.server.grpc.GrpcServer;
 import org.ctnet.server.http.HttpApi;
-import org.ctnet.server.inference.ImageInputs;
-import org.ctnet.server.inference.SchedulerCalls;
+import org.ctnet.server.inference.InferenceLayer;
 import org.ctnet.server.repository.ModelRepository;
 import org.ctnet.server.config.ServerSettings;
 import org.ctnet.server.observe.Metrics;
@@ -65,13 +64,12 @@ public final class ServerApp implements AutoCloseable {
     Metrics metrics = new Metrics();
     this.repository = new ModelRepository(settings, metrics, SESSION_OPTIONS);
     // One decode budget and one way to await the schedulers for every protocol.
-    ImageInputs inputs = new ImageInputs(settings);
-    SchedulerCalls calls = new SchedulerCalls(settings);
-    this.http = new HttpApi(repository, settings, pacs, options.rates(), metrics, inputs, calls);
+    InferenceLayer inference = InferenceLayer.of(repository, settings);
+    this.http = new HttpApi(repository, settings, pacs, options.rates(), metrics, inference);
     // One TLS material (re-read on rotation) for both ports.
     this.tls = tls.enabled() ? new org.ctnet.server.security.TlsMaterial(tls) : null;
     this.grpc = settings.grpcPort() >= 0
-        ? new GrpcServer(repository, settings, metrics, inputs, calls, this.tls, options.rates()) : null;
+        ? new GrpcServer(repository, settings, metrics, inference, this.tls, options.rates()) : null;
     this.settings = settings;
     this.pacs = pacs;
   }

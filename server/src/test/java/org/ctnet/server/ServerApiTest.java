@@ -338,7 +338,7 @@ class ServerApiTest {
         + "],\"datatype\":\"FP32\",\"shape\":[2,32,32,1],\"name\":\"images\"}],\"id\":\"r1\"}";
     assertEquals(out, json(TestServers.post(uri, "/v2/models/tiny/versions/1/infer", reordered)));
     assertError(TestServers.post(uri, "/v2/models/tiny/infer", "{\"inputs\":[{\"name\":\"images\",\"shape\":[2,32,32,1],"
-        + "\"datatype\":\"FP32\",\"data\":[" + data.substring(0, data.lastIndexOf(",")) + "]}]}"), 400, "values, shape needs");
+        + "\"datatype\":\"FP32\",\"data\":[" + data.substring(0, data.lastIndexOf(",")) + "]}]}"), 400, "values, the shape needs");
     // The explain signature's outputs through v2 infer (both parsing paths): maps equal the in-process explain.
     String explainBody = "{\"inputs\":[{\"name\":\"images\",\"shape\":[2,32,32,1],\"datatype\":\"FP32\",\"data\":[" + data
         + "]}],\"parameters\":{\"class_index\":1},\"outputs\":[{\"name\":\"gradcampp_heatmap\"},{\"name\":\"target_class\"},"
@@ -443,7 +443,7 @@ class ServerApiTest {
     for (int i = 0; i < 17; i++) {
       many.append(i > 0 ? "," : "").append("[[0]]");
     }
-    assertError(TestServers.post(uri, "/v1/models/tiny:predict", many + "]}"), 413, "more than the limit of 16");
+    assertError(TestServers.post(uri, "/v1/models/tiny:predict", many + "]}"), 400, "more than the limit of 16");
     assertError(TestServers.post(uri, "/v1/models/tiny:explain", instancesJson(IMAGES.pixels(), 1)
         .replace("}", ",\"class_index\":5}")), 400, "class_index");
     assertError(TestServers.post(uri, "/v1/models/tiny:explain", instancesJson(IMAGES.pixels(), 1)

@@ -20,6 +20,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import javax.imageio.ImageIO;
+import javax.net.SocketFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 
 /**
  * Replays hostile requests against a running server: a fixed battery (lies about lengths and
@@ -28,21 +31,25 @@ import javax.imageio.ImageIO;
  * checks the answer is not a 5xx (503/504 with a reason are load shedding, counted apart) and, every
  * few requests, that {@code /v2/health/live} answers, timing it.
  *
- * <pre>./dev java -cp benchmarks/target/benchmarks.jar org.ctnet.bench.server.HostileHarness http://localhost:8501 ctnet 10000</pre>
+ * <p>Over TLS ({@code https://} base and a CA file) every request is its own TLS connection: the
+ * handshake, then the same bytes, then a TLS 1.3 half-close (close_notify) where plain TCP sends FIN.
+ *
+ * <pre>./dev java -cp benchmarks/target/benchmarks.jar org.ctnet.bench.server.HostileHarness http://localhost:8501 ctnet 10000
+ *./dev java -cp benchmarks/target/benchmarks.jar org.ctnet.bench.server.HostileHarness https://127.0.0.1:8501 ctnet 10000 224 ca.pem</pre>
  */
 public final class HostileHarness {
   /** What a run saw; {@link #clean()} is the pass criterion. */
   public record Report(int requests, Map<Integer, Integer> statuses, int serverErrors, int hangs, int connectionFailures,
-      double healthMaxMillis, double healthP99Millis, List<String> examples) {
+      int cutOffClosed, double healthMaxMillis, double healthP99Millis, List<String> examples) {
     public boolean clean() {
       return serverErrors == 0 && hangs == 0 && healthMaxMillis < 1_000;
     }
 
     @Override
     public String toString() {
-      return String.format("%d requests: statuses %s; 5xx (not 503/504) %d, hangs %d, refused connections %d; "
-          + "/v2/health/live max %.1f ms, p99 %.1f ms%s", requests, statuses, serverErrors, hangs, connectionFailures,
-          healthMaxMillis, healthP99Millis, examples.isEmpty() ? "" : "; e.g. " + examples);
+      return String.format("%d requests: statuses %s; 5xx (not 503/504) %d, hangs %d, connections closed without an "
+          + "answer %d on whole requests and %d on requests the client cut off; /v2/health/live max %.1f ms, p99 %.1f ms%s",
+          requests, statuses, serverErrors, hangs, connectionFailures, cutOffClosed, healthMaxMillis, healthP99Millis, examples.isEmpty() ? "" : "; e.g. " + examples);
     }
   }
 
@@ -51,12 +58,22 @@ public final class HostileHarness {
   private final String model;
   private final int side;
   private final Random random;
+  private final SSLContext tls;
 
   public HostileHarness(URI base, String model, int inputSide, long seed) {
+    this(base, model, inputSide, seed, null);
+  }
+
+  /** {@code tls} null: plain HTTP; else each request opens a TLS connection with this client context. */
+  public HostileHarness(URI base, String model, int inputSide, long seed, SSLContext tls) {
+    if ("https".equals(base.getScheme()) != (tls != null)) {
+      throw new IllegalArgumentException("an https:// base needs a TLS client context, and http:// none: " + base);
+    }
     this.base = base;
     this.model = model;
     this.side = inputSide;
     this.random = new Random(seed);
+    this.tls = tls;
   }
 
   public static void main(String[] args) throws Exception {
@@ -64,7 +81,9 @@ public final class HostileHarness {
     String model = args.length > 1 ? args[1] : "ctnet";
     int mutations = args.length > 2 ? Integer.parseInt(args[2]) : 10_000;
     int side = args.length > 3 ? Integer.parseInt(args[3]) : 224;
-    Report report = new HostileHarness(base, model, side, 1).run(mutations);
+    SSLContext tls = args.length > 4
+        ? org.ctnet.server.security.TlsMaterial.clientContext(java.nio.file.Path.of(args[4]), null, null) : null;
+    Report report = new HostileHarness(base, model, side, 1, tls).run(mutations);
     System.out.println(report);
     System.exit(report.clean() ? 0 : 1);
   }
@@ -82,6 +101,7 @@ public final class HostileHarness {
     int serverErrors = 0;
     int hangs = 0;
     int refused = 0;
+    int cutOff = 0;
     for (int i = 0; i < requests.size(); i++) {
       byte[] request = requests.get(i);
       int status;
@@ -92,7 +112,16 @@ public final class HostileHarness {
         examples.add("hang on " + firstLine(request));
         continue;
       } catch (IOException e) {
-        refused++; // the server may close a connection on garbage: fine, as long as it keeps answering others
+        // the server may close a connection on garbage: fine, as long as it keeps answering others.
+        // Over TLS the server closes (no 400) when close_notify arrives before the request is whole.
+        if (whole(request)) {
+          refused++;
+          if (examples.size() < 5) {
+            examples.add("closed without an answer: " + firstLine(request));
+          }
+        } else {
+          cutOff++;
+        }
         continue;
       }
       statuses.merge(status, 1, Integer::sum);
@@ -120,14 +149,12 @@ public final class HostileHarness {
     double[] sorted = health.stream().mapToDouble(Double::doubleValue).sorted().toArray();
     double max = sorted.length == 0 ? 0 : sorted[sorted.length - 1];
     double p99 = sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) Math.ceil(0.99 * sorted.length) - 1)];
-    return new Report(requests.size(), statuses, serverErrors, hangs, refused, max, p99, examples);
+    return new Report(requests.size(), statuses, serverErrors, hangs, refused, cutOff, max, p99, examples);
   }
 
   /** Sends raw bytes on a fresh connection, half-closes, returns the status of the answer. */
   private int send(byte[] request) throws IOException {
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), 5_000);
-      socket.setSoTimeout(READ_TIMEOUT_MILLIS);
+    try (Socket socket = connect()) {
       OutputStream out = socket.getOutputStream();
       try {
         out.write(request);
@@ -143,6 +170,43 @@ public final class HostileHarness {
       in.readAllBytes();
       return Integer.parseInt(new String(head, 9, 3, StandardCharsets.US_ASCII));
     }
+  }
+
+  private Socket connect() throws IOException {
+    Socket plain = SocketFactory.getDefault().createSocket();
+    try {
+      plain.connect(new InetSocketAddress(base.getHost(), base.getPort()), 5_000);
+      plain.setSoTimeout(READ_TIMEOUT_MILLIS);
+      if (tls == null) {
+        return plain;
+      }
+      SSLSocket secure = (SSLSocket) tls.getSocketFactory().createSocket(plain, base.getHost(), base.getPort(), true);
+      secure.setEnabledProtocols(new String[] {"TLSv1.3"}); // half-close needs 1.3
+      secure.startHandshake();
+      return secure;
+    } catch (IOException | RuntimeException e) {
+      plain.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Whether the client sent a whole request before it half-closed: the head ends, and the body is as long
+   * as its Content-Length or its chunks end. Lies in either direction count as cut off when short.
+   */
+  static boolean whole(byte[] request) {
+    String text = new String(request, StandardCharsets.ISO_8859_1);
+    int headEnd = text.indexOf("\r\n\r\n");
+    if (headEnd < 0) {
+      return false;
+    }
+    String head = text.substring(0, headEnd).toLowerCase(java.util.Locale.ROOT);
+    int bodyLength = request.length - headEnd - 4;
+    if (head.contains("transfer-encoding: chunked")) {
+      return text.endsWith("\r\n0\r\n\r\n") || text.substring(headEnd + 4).equals("0\r\n\r\n");
+    }
+    java.util.regex.Matcher length = java.util.regex.Pattern.compile("content-length:\\s*(\\d{1,18})").matcher(head);
+    return !length.find() || bodyLength >= Long.parseLong(length.group(1));
   }
 
   private static String firstLine(byte[] request) {

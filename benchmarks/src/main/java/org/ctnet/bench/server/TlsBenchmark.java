@@ -38,7 +38,7 @@ public final class TlsBenchmark {
     byte[] png = Files.readAllBytes(Path.of(args[1]));
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
     double seconds = args.length > 3 ? Double.parseDouble(args[3]) : 10;
-    Path dir = certificates("ctnet-tls-bench", List.of("server", "client"));
+    Path dir = LoopbackCertificates.create("ctnet-tls-bench", List.of("server", "client"));
     ServerSettings base = ServerSettings.defaults(models).withPort(0).withHost("127.0.0.1").withPolling(0);
     Map<String, TlsSettings> modes = new LinkedHashMap<>();
     modes.put("plain", TlsSettings.OFF);
@@ -104,7 +104,7 @@ public final class TlsBenchmark {
    * prints the requests answered and failed.
    */
   private static void rotations(Path models, int n) throws Exception {
-    Path dir = certificates("ctnet-tls-rotation", List.of("a", "b"));
+    Path dir = LoopbackCertificates.create("ctnet-tls-rotation", List.of("a", "b"));
     Files.copy(dir.resolve("a.pem"), dir.resolve("server.pem"));
     Files.copy(dir.resolve("a.key"), dir.resolve("server.key"));
     ServerSettings base = ServerSettings.defaults(models).withPort(0).withHost("127.0.0.1").withPolling(0).withGrpcPort(-1);
@@ -156,7 +156,7 @@ public final class TlsBenchmark {
    * requests answered and failed and the versions seen serving.
    */
   private static void swaps(Path models, byte[] png, int n) throws Exception {
-    Path dir = certificates("ctnet-tls-swaps", List.of("server"));
+    Path dir = LoopbackCertificates.create("ctnet-tls-swaps", List.of("server"));
     Path base = Files.createTempDirectory("ctnet-swaps");
     Path source = models.resolve("ctnet").resolve("3");
     copyTree(source, base.resolve("ctnet").resolve("1"));
@@ -245,30 +245,5 @@ public final class TlsBenchmark {
   private static SSLContext client(Path dir, boolean withCertificate) throws Exception {
     return org.ctnet.server.security.TlsMaterial.clientContext(dir.resolve("ca.pem"),
         withCertificate ? dir.resolve("client.pem") : null, withCertificate ? dir.resolve("client.key") : null);
-  }
-
-  /** A fresh folder with a CA (ca.pem) and, for each name, its certificate (name.pem, name.key) for 127.0.0.1. */
-  private static Path certificates(String prefix, List<String> names) throws Exception {
-    Path dir = Files.createTempDirectory(prefix);
-    openssl(dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
-        "-subj", "/CN=bench-ca", "-keyout", "ca.key", "-out", "ca.pem");
-    for (String name : names) {
-      openssl(dir, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=" + name,
-          "-keyout", name + ".key", "-out", name + ".csr");
-      Files.writeString(dir.resolve(name + ".ext"), "subjectAltName=IP:127.0.0.1,DNS:" + name + "\n");
-      openssl(dir, "x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-          "-days", "1", "-extfile", name + ".ext", "-out", name + ".pem");
-    }
-    return dir;
-  }
-
-  private static void openssl(Path dir, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("openssl"));
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException("openssl " + String.join(" ", args) + " failed:\n" + out);
-    }
   }
 }

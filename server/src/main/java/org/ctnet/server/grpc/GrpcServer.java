@@ -21,8 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.ctnet.server.config.ServerSettings;
-import org.ctnet.server.inference.ImageInputs;
-import org.ctnet.server.inference.SchedulerCalls;
+import org.ctnet.server.inference.InferenceLayer;
 import org.ctnet.server.observe.Metrics;
 import org.ctnet.server.repository.ModelRepository;
 
@@ -44,18 +43,17 @@ public final class GrpcServer implements AutoCloseable {
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private volatile boolean draining;
 
-  /** {@code inputs} and {@code calls} are REST's too: one decode budget bounds both protocols. */
-  public GrpcServer(ModelRepository repository, ServerSettings settings, Metrics metrics, ImageInputs inputs,
-      SchedulerCalls calls) {
-    this(repository, settings, metrics, inputs, calls, null, org.ctnet.server.security.ClientRates.OFF);
+  /** {@code inference} is REST's too: one decode budget and one set of checks for both protocols. */
+  public GrpcServer(ModelRepository repository, ServerSettings settings, Metrics metrics, InferenceLayer inference) {
+    this(repository, settings, metrics, inference, null, org.ctnet.server.security.ClientRates.OFF);
   }
 
   /** With TLS from {@code tls} (null: plaintext), the same material and rotation as the REST port. */
-  public GrpcServer(ModelRepository repository, ServerSettings settings, Metrics metrics, ImageInputs inputs,
-      SchedulerCalls calls, org.ctnet.server.security.TlsMaterial tls, org.ctnet.server.security.ClientRates rates) {
+  public GrpcServer(ModelRepository repository, ServerSettings settings, Metrics metrics, InferenceLayer inference,
+      org.ctnet.server.security.TlsMaterial tls, org.ctnet.server.security.ClientRates rates) {
     List<ServerServiceDefinition> services = new ArrayList<>(
-        new TfServingService(repository, settings, inputs, calls).definitions(metrics));
-    services.add(new KServeService(repository, settings, inputs, calls, () -> draining).definition(metrics));
+        new TfServingService(repository, inference.tfServing()).definitions(metrics));
+    services.add(new KServeService(repository, inference.kserve(), () -> draining).definition(metrics));
     services.add(health(repository, metrics));
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(settings.host(), settings.grpcPort()))
         .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, settings.maxBodyBytes()))

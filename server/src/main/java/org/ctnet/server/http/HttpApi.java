@@ -7,9 +7,9 @@ import java.time.Duration;
 import org.ctnet.server.config.ServerSettings;
 import org.ctnet.server.inference.ImageInference;
 import org.ctnet.server.inference.ImageInputs;
-import org.ctnet.server.inference.KServeInference;
-import org.ctnet.server.inference.SchedulerCalls;
-import org.ctnet.server.inference.TfServingInference;
+import org.ctnet.server.inference.KServeJson;
+import org.ctnet.server.inference.InferenceLayer;
+import org.ctnet.server.inference.TfServingJson;
 import org.ctnet.server.observe.Metrics;
 import org.ctnet.server.problem.ServingException;
 import org.ctnet.server.repository.ModelRepository;
@@ -29,12 +29,14 @@ public final class HttpApi {
   private final org.ctnet.server.pacs.StowService stow;
 
   public HttpApi(ModelRepository repository, ServerSettings settings, org.ctnet.server.config.PacsSettings pacsSettings,
-      org.ctnet.server.security.ClientRates rates, Metrics metrics, ImageInputs inputs, SchedulerCalls calls) {
+      org.ctnet.server.security.ClientRates rates, Metrics metrics, InferenceLayer inference) {
+    ImageInputs inputs = inference.inputs();
     this.endpoints = new Endpoints(settings, metrics, repository, rates);
-    TfServingInference tfs = new TfServingInference(repository, settings, inputs, calls);
+    TfServingJson tfs = new TfServingJson(inference.tfServing(), settings, inputs);
     this.tfServing = new TfServingRoutes(endpoints, tfs);
-    this.kserve = new KServeRoutes(endpoints, new KServeInference(repository, settings, inputs, calls), repository);
-    ImageInference imageInference = new ImageInference(repository, settings, inputs, calls);
+    this.kserve = new KServeRoutes(endpoints,
+        new KServeJson(inference.kserve(), settings.maxInstances()), repository);
+    ImageInference imageInference = new ImageInference(repository, settings, inputs, inference.calls());
     this.images = new ImageApiRoutes(endpoints, imageInference, tfs, settings);
     try {
       this.stow = pacsSettings.enabled() ? new org.ctnet.server.pacs.StowService(pacsSettings, imageInference) : null;

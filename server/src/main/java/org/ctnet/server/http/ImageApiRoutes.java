@@ -19,7 +19,7 @@ import org.ctnet.server.http.Endpoints.Call;
 import org.ctnet.server.inference.ImageInference;
 import org.ctnet.server.inference.ScanUploads;
 import org.ctnet.server.inference.Json;
-import org.ctnet.server.inference.TfServingInference;
+import org.ctnet.server.inference.TfServingJson;
 import org.ctnet.server.problem.Problem;
 import org.ctnet.server.problem.ServingException;
 
@@ -30,11 +30,11 @@ import org.ctnet.server.problem.ServingException;
 final class ImageApiRoutes implements HttpService {
   private final Endpoints endpoints;
   private final ImageInference inference;
-  private final TfServingInference status;
+  private final TfServingJson status;
   private final ServerSettings settings;
   private final ScanUploads uploads;
 
-  ImageApiRoutes(Endpoints endpoints, ImageInference inference, TfServingInference status, ServerSettings settings) {
+  ImageApiRoutes(Endpoints endpoints, ImageInference inference, TfServingJson status, ServerSettings settings) {
     this.endpoints = endpoints;
     this.inference = inference;
     this.status = status;

@@ -7,17 +7,17 @@ import io.helidon.webserver.http.HttpService;
 import org.ctnet.server.http.Endpoints.Access;
 import org.ctnet.server.http.Endpoints.Call;
 import org.ctnet.server.inference.Json;
-import org.ctnet.server.inference.KServeInference;
+import org.ctnet.server.inference.KServeJson;
 import org.ctnet.server.problem.ServingException;
 import org.ctnet.server.repository.ModelRepository;
 
 /** KServe's Open Inference Protocol (v2) over REST: server and model metadata, readiness, infer. */
 final class KServeRoutes implements HttpService {
   private final Endpoints endpoints;
-  private final KServeInference inference;
+  private final KServeJson inference;
   private final ModelRepository repository;
 
-  KServeRoutes(Endpoints endpoints, KServeInference inference, ModelRepository repository) {
+  KServeRoutes(Endpoints endpoints, KServeJson inference, ModelRepository repository) {
     this.endpoints = endpoints;
     this.inference = inference;
     this.repository = repository;
@@ -46,8 +46,7 @@ final class KServeRoutes implements HttpService {
       case "" -> inference.model(t.model(), t.version());
       case "ready" -> {
         // OIP model readiness, of the model or of one version (/v2/models/{m}/versions/{v}/ready).
-        boolean ready = t.version() == null ? repository.ready(t.model())
-            : repository.ready(t.model(), parseVersion(t.version()));
+        boolean ready = inference.ready(t.model(), t.version());
         ObjectNode out = Json.object().put("name", t.model()).put("ready", ready);
         if (t.version() != null) {
           out.put("version", t.version());
@@ -59,14 +58,6 @@ final class KServeRoutes implements HttpService {
       }
       default -> throw ServingException.notFound("unknown path " + call.path());
     };
-  }
-
-  private static long parseVersion(String version) {
-    try {
-      return Long.parseLong(version);
-    } catch (NumberFormatException e) {
-      throw ServingException.badRequest("a model version is an integer, got '" + version + "'");
-    }
   }
 
   /** KServe's binary tensor extension: the JSON header's length, before the binary data. */
@@ -89,7 +80,7 @@ final class KServeRoutes implements HttpService {
         throw ServingException.badRequest(HEADER_LENGTH + " must be a byte count, got '" + declared + "'");
       }
     }
-    KServeInference.Answer answer = inference.infer(t.model(), t.version(), call.body(), headerLength);
+    KServeJson.Answer answer = inference.infer(t.model(), t.version(), call.body(), headerLength);
     if (answer.binary().length == 0) {
       return answer.header();
     }

@@ -5,16 +5,16 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import org.ctnet.server.http.Endpoints.Access;
 import org.ctnet.server.http.Endpoints.Call;
-import org.ctnet.server.inference.TfServingInference;
+import org.ctnet.server.inference.TfServingJson;
 import org.ctnet.server.problem.Problem;
 import org.ctnet.server.problem.ServingException;
 
 /** TF Serving's REST API under {@value RestPaths#TFS_MODELS}: status, metadata, :predict, :explain. */
 final class TfServingRoutes implements HttpService {
   private final Endpoints endpoints;
-  private final TfServingInference inference;
+  private final TfServingJson inference;
 
-  TfServingRoutes(Endpoints endpoints, TfServingInference inference) {
+  TfServingRoutes(Endpoints endpoints, TfServingJson inference) {
     this.endpoints = endpoints;
     this.inference = inference;
   }

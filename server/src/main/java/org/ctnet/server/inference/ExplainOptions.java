@@ -60,10 +60,7 @@ public record ExplainOptions(CamMethod method, JsonNode classIndex, int grid, bo
   }
 
   private static int check(int c, int classes) {
-    if (c < -1 || c >= classes) {
-      throw ServingException.badRequest("class_index must be -1 (the class served as the label) or in [0, " + classes + "), got " + c);
-    }
-    return c;
+    return ClassIndex.of((long) c, classes, "class_index");
   }
 }
 

@@ -61,12 +61,7 @@ record RequestBody(String signature, JsonNode instances, JsonNode inputs, int ma
       }
       batch.forEach(out::add);
     }
-    if (out.isEmpty()) {
-      throw ServingException.badRequest("no instances in the request");
-    }
-    if (out.size() > maxInstances) {
-      throw new ServingException(Problem.TOO_LARGE, out.size() + " instances in one request, more than the limit of " + maxInstances);
-    }
+    Images.checkCount(out.size(), maxInstances);
     return out;
   }
 

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The byte-level instances scanner against Double.parseDouble and the general Jackson path. */
 class FastInstancesTest {
 
-  private static FastInstances.Parsed parse(String body, int h, int w, int c) {
+  private static FastJson.Parsed parse(String body, int h, int w, int c) {
     return FastInstances.parse(body.getBytes(StandardCharsets.UTF_8), h, w, c, 8);
   }
 
@@ -29,7 +29,7 @@ class FastInstancesTest {
     }
     String body = "{\"instances\":[[[" + numbers.stream().map(s -> "[" + s + "]").collect(java.util.stream.Collectors.joining(",")) + "]]]}";
     // shape [1][N][1]: one row of N pixels with one channel each
-    FastInstances.Parsed parsed = parse(body, 1, numbers.size(), 1);
+    FastJson.Parsed parsed = parse(body, 1, numbers.size(), 1);
     if (parsed == null) {
       // name the first number the scanner refuses
       for (String n : numbers) {
@@ -96,7 +96,7 @@ class FastInstancesTest {
           sb.append("]");
         }
         sb.append("], \"other\": {\"a\": [1, \"x]}\"]} }\n");
-        FastInstances.Parsed parsed = parse(sb.toString(), h, w, c);
+        FastJson.Parsed parsed = parse(sb.toString(), h, w, c);
         assertNotNull(parsed, sb.toString());
         assertEquals(2, parsed.count());
         assertEquals(java.util.Arrays.toString(expected), java.util.Arrays.toString(parsed.values()));
@@ -116,7 +116,7 @@ class FastInstancesTest {
 
   @Test
   void membersAfterTheInstancesAndExplainOptionsAreKept() {
-    FastInstances.Parsed parsed = parse("{\"instances\":[[[1,2]]],\"method\":\"gradcam\",\"grid\":7,\"overlay\":true,\"class_index\":[1]}", 1, 2, 1);
+    FastJson.Parsed parsed = parse("{\"instances\":[[[1,2]]],\"method\":\"gradcam\",\"grid\":7,\"overlay\":true,\"class_index\":[1]}", 1, 2, 1);
     assertNotNull(parsed);
     assertEquals("gradcam", parsed.others().get("method").asText());
     assertEquals(7, parsed.others().get("grid").asInt());
@@ -194,7 +194,7 @@ class FastInstancesTest {
           "{\"instances\":[" + imageJson(images[0], h, w, nested, "\n ") + "," + imageJson(images[1], h, w, nested, "") + ","
               + imageJson(images[2], h, w, nested, "") + "]}");
       for (String body : bodies) {
-        FastInstances.Parsed parsed = parse(body, h, w, 1);
+        FastJson.Parsed parsed = parse(body, h, w, 1);
         assertNotNull(parsed);
         JsonNode tree = Json.parse(body.getBytes(StandardCharsets.UTF_8));
         float[] general = new float[parsed.count() * h * w];
@@ -226,9 +226,9 @@ class FastInstancesTest {
     for (String body : List.of(
         "{\"id\":\"a\",\"inputs\":[{\"name\":\"images\",\"shape\":[2,2,2,1],\"datatype\":\"FP32\",\"data\":" + data
             + "}],\"outputs\":[{\"name\":\"probabilities\"}]}",
-        "{ \"inputs\" : [ { \"data\" : " + data + ", \"parameters\": {\"x\": 1}, \"datatype\":\"FP32\", \"shape\":[2, 2, 2, 1] } ],"
+        "{ \"inputs\" : [ { \"data\" : " + data + ", \"datatype\":\"FP32\", \"shape\":[2, 2, 2, 1], \"name\": \"images\" } ],"
             + " \"id\":\"a\", \"outputs\":[{\"name\":\"probabilities\"}] }")) {
-      FastInstances.Parsed p = FastInstances.parseKserve(body.getBytes(StandardCharsets.UTF_8), 2, 2, 1, 8);
+      FastJson.Parsed p = FastKServe.parse(body.getBytes(StandardCharsets.UTF_8), 2, 2, 1, 8);
       assertNotNull(p, body);
       assertEquals(2, p.count());
       assertEquals("[0.5, -0.001, 2.0, 3.25, 0.0, 1.0, 7.0, 8.0]", java.util.Arrays.toString(p.values()));
@@ -241,6 +241,9 @@ class FastInstancesTest {
   @ParameterizedTest
   @ValueSource(strings = {
       "{\"inputs\":[{\"shape\":[1,1,2,1],\"datatype\":\"BYTES\",\"data\":[\"AAAA\"]}]}",
+      "{\"inputs\":[{\"shape\":[1,1,2,1],\"datatype\":\"FP32\",\"data\":[1,2]}]}",
+      "{\"inputs\":[{\"name\":\"pixels\",\"shape\":[1,1,2,1],\"datatype\":\"FP32\",\"data\":[1,2]}]}",
+      "{\"inputs\":[{\"name\":\"images\",\"shape\":[1,1,2,1],\"datatype\":\"FP32\",\"data\":[1,2],\"parameters\":{}}]}",
       "{\"inputs\":[{\"shape\":[1,1,2,1],\"datatype\":\"FP32\",\"data\":[[[[1],[2]]]]}]}",
       "{\"inputs\":[{\"shape\":[1,1,2,1],\"datatype\":\"FP32\",\"data\":[1]}]}",
       "{\"inputs\":[{\"shape\":[1,1,2,1],\"datatype\":\"FP32\",\"data\":[1,2,3]}]}",
@@ -252,13 +255,13 @@ class FastInstancesTest {
       "{\"inputs\":[{\"shape\":[1,1,2,1],\"datatype\":\"FP32\",\"data\":[1,2]}]",
       "{\"id\":\"x\"}"})
   void kserveBodiesLeftToTheGeneralPath(String body) {
-    assertNull(FastInstances.parseKserve(body.getBytes(StandardCharsets.UTF_8), 1, 2, 1, 8), body);
+    assertNull(FastKServe.parse(body.getBytes(StandardCharsets.UTF_8), 1, 2, 1, 8), body);
   }
 
   @Test
   void acceptsTheLargestAllowedNumberOfInstances() {
     String eight = "{\"instances\":[" + String.join(",", java.util.Collections.nCopies(8, "[[1,2]]")) + "]}";
-    FastInstances.Parsed parsed = parse(eight, 1, 2, 1);
+    FastJson.Parsed parsed = parse(eight, 1, 2, 1);
     assertNotNull(parsed);
     assertEquals(8, parsed.count());
     assertEquals(16, parsed.values().length);

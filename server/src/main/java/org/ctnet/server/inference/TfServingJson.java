@@ -9,79 +9,48 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.ctnet.graph.ModelNames;
-import org.ctnet.dicom.DicomReader;
-import org.ctnet.graph.preprocess.ImageDecodeException;
-import org.ctnet.graph.preprocess.ImagePreprocessor;
 import org.ctnet.graph.runtime.Explanation;
 import org.ctnet.graph.runtime.Predictor;
 import org.ctnet.graph.runtime.Prediction;
 import org.ctnet.graph.spec.NetworkSpec;
 import org.ctnet.server.config.ServerSettings;
 import org.ctnet.server.inference.ImageInputs.Batch;
-import org.ctnet.server.problem.ServingException;
 import org.ctnet.server.repository.ModelRepository;
 import org.ctnet.server.repository.ServedVersion;
 import org.tensorflow.Signature;
 
 /**
- * TF Serving's REST API: model status and metadata, :predict on serving_default or serving_bytes,
- * and :explain, run through the served version's scheduler.
+ * TF Serving over REST: model status and metadata, :predict on serving_default or serving_bytes, and
+ * :explain, read from JSON (float rows take the byte-level parser) and answered as JSON. Only the wire
+ * is here; the signatures, counts, class checks and input checks are {@link TfServingOperations}'.
  */
-public final class TfServingInference {
-  private final ModelRepository repository;
+public final class TfServingJson {
+  private final TfServingOperations operations;
   private final ServerSettings settings;
   private final ImageInputs inputs;
-  private final SchedulerCalls calls;
 
-  public TfServingInference(ModelRepository repository, ServerSettings settings, ImageInputs inputs, SchedulerCalls calls) {
-    this.repository = repository;
+  public TfServingJson(TfServingOperations operations, ServerSettings settings, ImageInputs inputs) {
+    this.operations = operations;
     this.settings = settings;
     this.inputs = inputs;
-    this.calls = calls;
   }
 
   /** Status of every model with the devices each served version runs on (GET /api/models). */
   public JsonNode overview() {
     ObjectNode out = Json.object();
-    for (String m : repository.models()) {
+    for (String m : operations.models()) {
       ObjectNode entry = (ObjectNode) status(m, null, null);
       ObjectNode devices = entry.putObject("devices");
-      for (ModelRepository.VersionStatus s : repository.status(m).values()) {
-        if (s.state().equals("AVAILABLE")) {
-          try (ModelRepository.Lease lease = repository.acquire(m, Long.toString(s.version()), null)) {
-            devices.set(Long.toString(s.version()), Json.MAPPER.valueToTree(lease.version().devices()));
-          } catch (ServingException e) {
-            // unloaded between the two calls: nothing to report
-          }
-        }
-      }
+      operations.devices(m).forEach((version, names) -> devices.set(Long.toString(version),
+          Json.MAPPER.valueToTree(names)));
       out.set(m, entry);
     }
     return out;
   }
 
   public JsonNode status(String model, String version, String label) {
-    Map<Long, ModelRepository.VersionStatus> statuses = repository.status(model);
-    Long only = null;
-    if (label != null) {
-      only = repository.labels(model).get(label);
-      if (only == null) {
-        throw ServingException.notFound("Unrecognized servable version label: " + label);
-      }
-    } else if (version != null) {
-      if (!version.matches("[0-9]{1,18}")) {
-        throw ServingException.badRequest("model version must be a positive integer, got '" + version + "'");
-      }
-      only = Long.parseLong(version);
-      if (!statuses.containsKey(only)) {
-        throw ServingException.notFound("Could not find version " + version + " of model " + model);
-      }
-    }
     ArrayNode list = Json.array();
-    for (ModelRepository.VersionStatus s : statuses.values()) {
-      if (only != null && s.version() != only) {
-        continue;
-      }
+    for (ModelRepository.VersionStatus s : operations.statuses(model, version, label)) {
       ObjectNode entry = list.addObject();
       entry.put("version", Long.toString(s.version()));
       entry.put("state", s.state());
@@ -93,19 +62,19 @@ public final class TfServingInference {
   }
 
   public JsonNode metadata(String model, String version, String label) {
-    try (ModelRepository.Lease lease = repository.acquire(model, version, label)) {
+    return operations.onVersion(model, version, label, served -> {
       ObjectNode out = Json.object();
       out.putObject("model_spec").put("name", model).put("signature_name", "")
-          .put("version", Long.toString(lease.version().version()));
+          .put("version", Long.toString(served.version()));
       ObjectNode defs = out.putObject("metadata").putObject("signature_def").putObject("signature_def");
-      for (Map.Entry<String, Signature> e : lease.version().predictor().signatures().entrySet()) {
+      for (Map.Entry<String, Signature> e : served.predictor().signatures().entrySet()) {
         ObjectNode def = defs.putObject(e.getKey());
         tensorInfo(def.putObject("inputs"), e.getValue().getInputs());
         tensorInfo(def.putObject("outputs"), e.getValue().getOutputs());
         def.put("method_name", e.getValue().methodName());
       }
       return out;
-    }
+    });
   }
 
   private static void tensorInfo(ObjectNode target, Map<String, Signature.TensorDescription> tensors) {
@@ -122,73 +91,58 @@ public final class TfServingInference {
     });
   }
 
-
   /**
    * :predict on a raw body: float rows take the byte-level parser ({@link FastInstances}), any other
    * body the general JSON path, which also writes the detailed errors. One lease for both.
    */
   public JsonNode predict(String model, String version, String label, byte[] body) {
-    try (ModelRepository.Lease lease = repository.acquire(model, version, label)) {
-      FastInstances.Parsed parsed = fastInstances(lease.version().predictor().spec(), body);
+    return operations.onVersion(model, version, label, served -> {
+      FastJson.Parsed parsed = fastInstances(served.predictor().spec(), body);
       if (parsed != null && isDefaultSignature(parsed.others().get("signature_name"))) {
-        Predictor session = lease.version().predictor();
-        List<InputCheck.Result> checks = ImageInputs.wantsChecks(parsed.others().get(ModelNames.OUT_INPUT_CHECK))
-            ? ImageInputs.checks(session, parsed.values(), parsed.count()) : null;
-        Prediction p = calls.await(lease.version().predict(parsed.values(), parsed.count()));
-        return predictionResponse(p, false, lease.version().withOutOfDistribution(checks, p));
+        boolean checks = ImageInputs.wantsChecks(parsed.others().get(ModelNames.OUT_INPUT_CHECK));
+        var p = operations.predict(served, new Images.Pixels(parsed.values(), parsed.count()), checks);
+        return predictionResponse(p.prediction(), false, p.checks());
       }
-      return predict(lease.version(), Json.parse(body));
-    }
+      return predict(served, Json.parse(body));
+    });
   }
 
   private JsonNode predict(ServedVersion served, JsonNode body) {
     RequestBody request = RequestBody.parse(body, settings.maxInstances());
-    String signature = request.signature() == null ? ModelNames.SERVING_DEFAULT : request.signature();
+    String signature = TfServingOperations.signature(request.signature(), false);
     boolean check = ImageInputs.wantsChecks(body.get(ModelNames.OUT_INPUT_CHECK));
-    List<InputCheck.Result> checks = null;
-    Prediction p;
-    switch (signature) {
-      case ModelNames.SERVING_DEFAULT -> {
-        Batch b = inputs.images(served.predictor(), request, ModelNames.IN_IMAGES);
-        checks = check ? ImageInputs.checks(served.predictor(), b.pixels(), b.count()) : null;
-        p = calls.await(served.predict(b.pixels(), b.count()));
+    Images images;
+    if (signature.equals(ModelNames.SERVING_DEFAULT)) {
+      Batch b = inputs.images(served.predictor(), request, ModelNames.IN_IMAGES);
+      images = new Images.Pixels(b.pixels(), b.count());
+    } else {
+      List<byte[]> encoded = new ArrayList<>();
+      for (JsonNode instance : request.instances(ModelNames.IN_IMAGE_BYTES)) {
+        encoded.add(ImageInputs.base64(instance));
       }
-      case ModelNames.SERVING_BYTES -> {
-        if (check) {
-          List<byte[]> encoded = new ArrayList<>();
-          for (JsonNode instance : request.instances(ModelNames.IN_IMAGE_BYTES)) {
-            encoded.add(ImageInputs.base64(instance));
-          }
-          Batch b = inputs.decodeInJava(served.predictor(), encoded);
-          checks = ImageInputs.checks(served.predictor(), b.pixels(), b.count());
-        }
-        p = predictEncoded(served, request);
-      }
-      default -> throw ServingException.badRequest("signature_name '" + signature + "' cannot be used with :predict here; use "
-          + ModelNames.SERVING_DEFAULT + " or " + ModelNames.SERVING_BYTES
-          + (signature.equals(ModelNames.EXPLAIN) ? " (or POST :explain)" : ""));
+      images = new Images.Encoded(encoded);
     }
-    return predictionResponse(p, request.columnar(), served.withOutOfDistribution(checks, p));
+    var p = operations.predict(served, images, check);
+    return predictionResponse(p.prediction(), request.columnar(), p.checks());
   }
 
   /** :explain on a raw body, like {@link #predict}; the body's other members are the explain options. */
   public JsonNode explain(String model, String version, String label, byte[] body) {
-    try (ModelRepository.Lease lease = repository.acquire(model, version, label)) {
-      ServedVersion served = lease.version();
-      FastInstances.Parsed parsed = fastInstances(served.predictor().spec(), body);
+    return operations.onVersion(model, version, label, served -> {
+      FastJson.Parsed parsed = fastInstances(served.predictor().spec(), body);
       JsonNode signature = parsed == null ? null : parsed.others().get("signature_name");
       if (parsed != null && (signature == null || signature.isTextual())) {
-        return explainImages(served, parsed.values(), parsed.count(), parsed.others());
+        return explainImages(served, new Images.Pixels(parsed.values(), parsed.count()), parsed.others());
       }
       JsonNode tree = Json.parse(body);
       RequestBody request = RequestBody.parse(tree, settings.maxInstances());
       Batch b = inputs.images(served.predictor(), request, ModelNames.IN_IMAGES);
-      return explainImages(served, b.pixels(), b.count(), tree);
-    }
+      return explainImages(served, new Images.Pixels(b.pixels(), b.count()), tree);
+    });
   }
 
-  private FastInstances.Parsed fastInstances(NetworkSpec spec, byte[] body) {
-    FastInstances.Parsed parsed = FastInstances.parse(body, spec.inputHeight(), spec.inputWidth(), spec.inputChannels(),
+  private FastJson.Parsed fastInstances(NetworkSpec spec, byte[] body) {
+    FastJson.Parsed parsed = FastInstances.parse(body, spec.inputHeight(), spec.inputWidth(), spec.inputChannels(),
         settings.maxInstances());
     return parsed == null || parsed.others().has("inputs") ? null : parsed;
   }
@@ -254,26 +208,17 @@ public final class TfServingInference {
     return out;
   }
 
-  private Prediction predictEncoded(ServedVersion served, RequestBody request) {
-    List<byte[]> encoded = new ArrayList<>();
-    for (JsonNode instance : request.instances(ModelNames.IN_IMAGE_BYTES)) {
-      encoded.add(ImageInputs.base64(instance));
-    }
-    return inputs.predictEncoded(served, encoded, calls);
-  }
-
-  /** Explains count images ([n,H,W,C] flattened) with the options found in {@code options}. */
-  private JsonNode explainImages(ServedVersion served, float[] pixels, int count, JsonNode optionsBody) {
+  /** Explains the images with the options found in {@code optionsBody}. */
+  private JsonNode explainImages(ServedVersion served, Images.Pixels images, JsonNode optionsBody) {
     Predictor session = served.predictor();
     ExplainOptions options = ExplainOptions.from(optionsBody, session.spec());
-    int[] classes = options.classIndices(count, session.spec().numClasses());
-    Explanation e = calls.explanation(served, pixels, count, classes, options.smooth());
+    int[] classes = options.classIndices(images.count(), session.spec().numClasses());
+    Explanation e = operations.explain(served, images, classes, options.smooth());
     ObjectNode out = (ObjectNode) predictionResponse(e.prediction(), false);
     ArrayNode explanations = out.putArray("explanations");
-    for (int i = 0; i < count; i++) {
-      explanations.add(ExplanationJson.of(session, e, i, pixels, options));
+    for (int i = 0; i < images.count(); i++) {
+      explanations.add(ExplanationJson.of(session, e, i, images.values(), options));
     }
     return out;
   }
-
 }

@@ -57,13 +57,13 @@ final class JpegPixelDecoder {
     } catch (javax.imageio.IIOException e) {
       if (String.valueOf(e.getMessage()).contains("precision")) {
         // 12-bit lossy JPEG (the extended process): neither the JDK nor TwelveMonkeys decodes it.
-        throw new DicomFormatException("compressed transfer syntax " + syntax + " (" + DicomReader.syntaxName(syntax)
+        throw new DicomFormatException("compressed transfer syntax " + syntax + " (" + TransferSyntax.syntaxName(syntax)
             + ") is not supported for this file: " + e.getMessage() + "; convert to JPEG lossless or uncompressed first", e);
       }
-      throw new DicomFormatException("cannot decode " + DicomReader.syntaxName(syntax) + " pixel data: "
+      throw new DicomFormatException("cannot decode " + TransferSyntax.syntaxName(syntax) + " pixel data: "
           + e.getMessage(), e);
     } catch (IOException | RuntimeException e) {
-      throw new DicomFormatException("cannot decode " + DicomReader.syntaxName(syntax) + " pixel data: "
+      throw new DicomFormatException("cannot decode " + TransferSyntax.syntaxName(syntax) + " pixel data: "
           + e.getMessage(), e);
     } finally {
       reader.dispose();

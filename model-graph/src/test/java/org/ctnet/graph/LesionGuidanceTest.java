@@ -1,5 +1,7 @@
 package org.ctnet.graph;
 
+import org.ctnet.graph.runtime.LesionFeed;
+import org.ctnet.graph.runtime.StepResult;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Path;
@@ -83,8 +85,8 @@ class LesionGuidanceTest {
       // A mask covering the whole grid (or none of it) says nothing about where: the term is 0.
       float[] full = new float[8 * cells];
       java.util.Arrays.fill(full, 1f);
-      ModelSession.StepResult flat = model.trainStep(batch.pixels(), 8, batch.labels(), 1e-9f, null,
-          new ModelSession.LesionFeed(filled(8, 1), full, filled(8, 1)));
+      StepResult flat = model.trainStep(batch.pixels(), 8, batch.labels(), 1e-9f, null,
+          new LesionFeed(filled(8, 1), full, filled(8, 1)));
       assertEquals(0f, flat.lesionLoss(), 1e-6);
       // Half the grid: mean z outside − mean z inside of a z-scored map lies in [−2, 2]
       // (1/sqrt(a(1 − a)) for a = 1/2), and the mirrored mask gives the opposite value.
@@ -94,14 +96,14 @@ class LesionGuidanceTest {
         right[k] = 1 - left[k];
       }
       float a = model.trainStep(batch.pixels(), 8, batch.labels(), 1e-9f, null,
-          new ModelSession.LesionFeed(filled(8, 1), left, filled(8, 1))).lesionLoss();
+          new LesionFeed(filled(8, 1), left, filled(8, 1))).lesionLoss();
       float b = model.trainStep(batch.pixels(), 8, batch.labels(), 1e-9f, null,
-          new ModelSession.LesionFeed(filled(8, 1), right, filled(8, 1))).lesionLoss();
+          new LesionFeed(filled(8, 1), right, filled(8, 1))).lesionLoss();
       assertTrue(Math.abs(a) <= 2 && Math.abs(a) > 1e-3, "term " + a);
       assertEquals(-a, b, 1e-4);
       // Weight 2 on every image doubles it.
       float doubled = model.trainStep(batch.pixels(), 8, batch.labels(), 1e-9f, null,
-          new ModelSession.LesionFeed(filled(8, 1), left, filled(8, 2))).lesionLoss();
+          new LesionFeed(filled(8, 1), left, filled(8, 2))).lesionLoss();
       assertEquals(2 * a, doubled, 1e-4);
 
       // Guidance alone (no classification loss) moves the served Grad-CAM into the mask.
@@ -112,7 +114,7 @@ class LesionGuidanceTest {
         SyntheticImages.Batch step = SyntheticImages.blobs(16, SIZE, 500 + s);
         // Only guidance: the images carry no classification loss.
         model.trainStep(step.pixels(), 16, step.labels(), 0.003f, null,
-            new ModelSession.LesionFeed(new float[16], leftHalfMasks(16, grid), filled(16, 1)));
+            new LesionFeed(new float[16], leftHalfMasks(16, grid), filled(16, 1)));
       }
       double after = mean(outsideShare(model, probe, probeMasks, grid));
       // Measured on the served Grad-CAM (with its ReLU), not on the term itself.
@@ -128,18 +130,18 @@ class LesionGuidanceTest {
             TrainingSpec.defaults(OptimizerKind.ADAM).withLesionGuidance(true))) {
       assertNull(plain.lesionGrid());
       for (int step = 0; step < 3; step++) {
-        ModelSession.StepResult a = plain.trainStep(batch.pixels(), 8, batch.labels(), 0.003f, null);
-        ModelSession.StepResult b = guided.trainStep(batch.pixels(), 8, batch.labels(), 0.003f, null);
+        StepResult a = plain.trainStep(batch.pixels(), 8, batch.labels(), 0.003f, null);
+        StepResult b = guided.trainStep(batch.pixels(), 8, batch.labels(), 0.003f, null);
         assertEquals(a.loss(), b.loss(), 1e-5, "step " + step);
         assertEquals(0f, b.lesionLoss());
         assertTrue(Float.isNaN(a.lesionLoss()));
       }
       // Masks fed with lesion weight 0: nothing to guide.
-      ModelSession.StepResult none = guided.trainStep(batch.pixels(), 8, batch.labels(), 0.003f, null,
-          new ModelSession.LesionFeed(filled(8, 1), leftHalfMasks(8, guided.lesionGrid()), new float[8]));
+      StepResult none = guided.trainStep(batch.pixels(), 8, batch.labels(), 0.003f, null,
+          new LesionFeed(filled(8, 1), leftHalfMasks(8, guided.lesionGrid()), new float[8]));
       assertEquals(0f, none.lesionLoss());
       // Feeds are checked: masks on a graph without the term, and masks of the wrong size.
-      ModelSession.LesionFeed wrongSize = new ModelSession.LesionFeed(filled(8, 1), new float[8], filled(8, 1));
+      LesionFeed wrongSize = new LesionFeed(filled(8, 1), new float[8], filled(8, 1));
       assertThrows(IllegalStateException.class, () -> plain.trainStep(batch.pixels(), 8, batch.labels(), 0.001f, null, wrongSize));
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
           () -> guided.trainStep(batch.pixels(), 8, batch.labels(), 0.001f, null, wrongSize));

@@ -1,5 +1,7 @@
 package org.ctnet.graph;
 
+import org.ctnet.graph.runtime.LesionFeed;
+import org.ctnet.graph.runtime.StepResult;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.IOException;
@@ -32,7 +34,7 @@ class LesionHeadTest {
   }
 
   /** Blob masks (the positives' blobs are the lesions) and a fixed central "lung" square, both on the 32×32 grid. */
-  private static ModelSession.LesionFeed feed(SyntheticImages.Batch batch) {
+  private static LesionFeed feed(SyntheticImages.Batch batch) {
     int n = batch.count();
     float[] lesion = new float[n * SIZE * SIZE];
     float[] lung = new float[n * SIZE * SIZE];
@@ -47,7 +49,7 @@ class LesionHeadTest {
     }
     float[] ones = new float[n];
     java.util.Arrays.fill(ones, 1f);
-    return new ModelSession.LesionFeed(ones.clone(), lesion, ones.clone(), lung, ones.clone());
+    return new LesionFeed(ones.clone(), lesion, ones.clone(), lung, ones.clone());
   }
 
   private static double dice(float[] probabilities, float[] mask) {
@@ -70,7 +72,7 @@ class LesionHeadTest {
       float last = Float.NaN;
       for (int s = 0; s < 250; s++) {
         SyntheticImages.Batch batch = SyntheticImages.blobs(16, SIZE, 100 + s);
-        ModelSession.StepResult step = model.trainStep(batch.pixels(), batch.count(), batch.labels(),
+        StepResult step = model.trainStep(batch.pixels(), batch.count(), batch.labels(),
             s < 180 ? 0.003f : 0.0005f, null, feed(batch));
         first = s == 0 ? step.lesionLoss() : first;
         last = step.lesionLoss();
@@ -80,7 +82,7 @@ class LesionHeadTest {
       SyntheticImages.Batch test = SyntheticImages.blobs(32, SIZE, 99_999);
       LesionMaps p = model.predict(test.pixels(), test.count()).lesion();
       assertEquals(SIZE, p.height());
-      ModelSession.LesionFeed truth = feed(test);
+      LesionFeed truth = feed(test);
       double diceSum = 0;
       int positives = 0;
       for (int i = 0; i < test.count(); i++) {

@@ -1,9 +1,10 @@
 package org.ctnet.graph;
 
+import org.ctnet.graph.runtime.StepResult;
 import static org.junit.jupiter.api.Assertions.*;
 
 import org.ctnet.graph.runtime.ModelSession;
-import org.ctnet.graph.runtime.ModelSession.BagFeed;
+import org.ctnet.graph.runtime.BagFeed;
 import org.ctnet.graph.testing.SyntheticImages;
 import org.ctnet.graph.testing.TestModels;
 import org.junit.jupiter.api.Test;
@@ -43,7 +44,7 @@ class MultipleInstanceTest {
     float[] noSliceLoss = new float[8];
     for (float r : new float[] {0.05f, 1f, 8f}) {
       try (ModelSession model = TestModels.tiny()) {
-        ModelSession.StepResult step = model.trainStep(batch.pixels(), 8, batch.labels(), 1e-9f, null, null,
+        StepResult step = model.trainStep(batch.pixels(), 8, batch.labels(), 1e-9f, null, null,
             new BagFeed(pooling, labels, r), noSliceLoss);
         assertEquals(referenceBagLoss(step.logits(), pooling, labels, r), step.bagLoss(), 1e-4, "r = " + r);
       }
@@ -55,7 +56,7 @@ class MultipleInstanceTest {
     SyntheticImages.Batch batch = SyntheticImages.blobs(8, SIZE, 4);
     try (ModelSession plain = TestModels.tiny(); ModelSession bagged = TestModels.tiny()) {
       float a = plain.trainStep(batch.pixels(), 8, batch.labels(), 1e-9f, null).loss();
-      ModelSession.StepResult b = bagged.trainStep(batch.pixels(), 8, batch.labels(), 1e-9f, null, null,
+      StepResult b = bagged.trainStep(batch.pixels(), 8, batch.labels(), 1e-9f, null, null,
           new BagFeed(new float[0], new int[0], 1f), null);
       assertEquals(0f, b.bagLoss());
       assertEquals(a, b.loss(), 1e-6);

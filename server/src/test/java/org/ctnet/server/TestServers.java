@@ -1,5 +1,6 @@
 package org.ctnet.server;
 
+import org.ctnet.graph.runtime.LesionFeed;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -69,7 +70,7 @@ public final class TestServers {
           float[] ones = new float[16];
           java.util.Arrays.fill(ones, 1f);
           m.trainStep(batch.pixels(), 16, batch.labels(), 0.003f, null,
-              new ModelSession.LesionFeed(ones.clone(), masks, ones.clone(), lungs, ones.clone()));
+              new LesionFeed(ones.clone(), masks, ones.clone(), lungs, ones.clone()));
         }
         m.export(cache, 1, m.assets());
       }

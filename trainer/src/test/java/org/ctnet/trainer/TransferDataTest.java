@@ -1,5 +1,6 @@
 package org.ctnet.trainer;
 
+import org.ctnet.trainer.train.EpochPlan;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Files;
@@ -68,8 +69,8 @@ class TransferDataTest {
     var store = org.ctnet.trainer.data.ImageStore.load(both,
         new org.ctnet.graph.preprocess.ImagePreprocessor(org.ctnet.graph.preprocess.Preprocessing.forInput(32, 32, 1),
             1 << 20), true, done -> { });
-    int[] repeats = org.ctnet.trainer.train.Trainer.sourceRepeats(store);
-    int[] entries = org.ctnet.trainer.train.Trainer.ownEntries(store.size(), 2, repeats);
+    int[] repeats = org.ctnet.trainer.train.EpochPlan.sourceRepeats(store);
+    int[] entries = org.ctnet.trainer.train.EpochPlan.ownEntries(store.size(), 2, repeats);
     int small = 0;
     int big = 0;
     for (int e : entries) {

@@ -9,7 +9,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import org.ctnet.server.ServerApp;
 import org.ctnet.server.config.ServerSettings;

@@ -119,47 +119,6 @@ public final class ModelSession extends SignatureModel {
     session.runner().addTarget(modelGraph.trainingGraph().anchorWeights()).run().close();
   }
 
-  /**
-   * Result of one optimisation step: the loss before the update, the training-mode logits and the
-   * batch's lesion term (NaN when the graph has none).
-   */
-  public record StepResult(float loss, float[][] logits, float lesionLoss, float bagLoss) {
-    public StepResult(float loss, float[][] logits) {
-      this(loss, logits, Float.NaN, Float.NaN);
-    }
-  }
-
-  /**
-   * The bags of one step (multiple-instance learning on studies with one label each).
-   *
-   * @param pooling bags × n pooling weights, row-major: each row sums to 1 over its member images
-   *     and is 0 elsewhere
-   * @param labels one class index per bag
-   * @param sharpness r of the log-sum-exp pooling (small: the weighted mean; large: the maximum)
-   */
-  public record BagFeed(float[] pooling, int[] labels, float sharpness) {
-    public int bags() {
-      return labels.length;
-    }
-  }
-
-  /**
-   * Per-image inputs of lesion guidance for one step ({@code TrainingSpec.lesionGuidance}).
-   *
-   * @param exampleWeights weight of each image's classification loss (0 = the image only guides the map)
-   * @param masks lesion area fraction per cell of {@link #lesionGrid()}, n × rows × cols, row-major
-   * @param weights weight of each image's lesion term (0 = no mask)
-   * @param lungMasks lung-field fraction per cell of {@link #lesionGrid()} (lesion head only, else null)
-   * @param lungWeights weight of each image's lung-field term (lesion head only, else null)
-   */
-  public record LesionFeed(float[] exampleWeights, float[] masks, float[] weights, float[] lungMasks,
-      float[] lungWeights) {
-    /** Grad-CAM guidance's feed: no lung field. */
-    public LesionFeed(float[] exampleWeights, float[] masks, float[] weights) {
-      this(exampleWeights, masks, weights, null, null);
-    }
-  }
-
   /** Rows and columns of the grid lesion masks are fed on (the explained layer's), or null without lesion guidance. */
   public int[] lesionGrid() {
     if (modelGraph.trainingGraph().lesionMasks() == null) {
@@ -191,7 +150,15 @@ public final class ModelSession extends SignatureModel {
    */
   public StepResult trainStep(float[] images, int n, int[] labels, float learningRate, float[] classWeights,
       LesionFeed lesion, BagFeed bags, float[] exampleWeights) {
-    checkBags(bags, n, exampleWeights);
+    if (exampleWeights != null && exampleWeights.length != n) {
+      throw new IllegalArgumentException("need one example weight per image: " + n + ", got " + exampleWeights.length);
+    }
+    if (bags != null) {
+      if (modelGraph.trainingGraph().bagLoss() == null) {
+        throw new IllegalStateException("bags need a two-class model (multiple-instance learning pools a binary logit)");
+      }
+      bags.check(n);
+    }
     if (labels.length != n) {
       throw new IllegalArgumentException("need one label per image: " + n + ", got " + labels.length);
     }
@@ -208,16 +175,7 @@ public final class ModelSession extends SignatureModel {
       if (grid == null) {
         throw new IllegalStateException("lesion masks need a graph built with lesion guidance (TrainingSpec.lesionGuidance)");
       }
-      if (lesion.exampleWeights().length != n || lesion.weights().length != n
-          || lesion.masks().length != (long) n * grid[0] * grid[1]) {
-        throw new IllegalArgumentException("lesion feed for " + n + " images on a " + grid[0] + "x" + grid[1]
-            + " grid needs " + n + " example weights, " + n + " lesion weights and " + ((long) n * grid[0] * grid[1])
-            + " mask cells");
-      }
-      if (hasLesionHead() && (lesion.lungMasks() == null || lesion.lungWeights() == null
-          || lesion.lungMasks().length != lesion.masks().length || lesion.lungWeights().length != n)) {
-        throw new IllegalArgumentException("a lesion head's feed needs lung masks and weights shaped like the lesion's");
-      }
+      lesion.check(n, grid, hasLesionHead());
     }
     try (TFloat32 input = imageTensor(images, n);
         TInt32 y = TensorIo.ints(labels);
@@ -267,41 +225,6 @@ public final class ModelSession extends SignatureModel {
         float bagLoss = bags == null ? Float.NaN : TensorIo.readScalar(r.get(grid == null ? 2 : 3));
         return new StepResult(TensorIo.readScalar(r.get(0)), SignatureModel.rows(TensorIo.readFloats(r.get(1)), n),
             lesionLoss, bagLoss);
-      }
-    }
-  }
-
-  private void checkBags(BagFeed bags, int n, float[] exampleWeights) {
-    if (exampleWeights != null && exampleWeights.length != n) {
-      throw new IllegalArgumentException("need one example weight per image: " + n + ", got " + exampleWeights.length);
-    }
-    if (bags == null) {
-      return;
-    }
-    if (modelGraph.trainingGraph().bagLoss() == null) {
-      throw new IllegalStateException("bags need a two-class model (multiple-instance learning pools a binary logit)");
-    }
-    if (bags.pooling().length != (long) bags.bags() * n) {
-      throw new IllegalArgumentException(bags.bags() + " bags over " + n + " images need " + ((long) bags.bags() * n)
-          + " pooling weights, got " + bags.pooling().length);
-    }
-    if (!(bags.sharpness() > 0) || !Float.isFinite(bags.sharpness())) {
-      throw new IllegalArgumentException("bag sharpness must be a positive number, got " + bags.sharpness());
-    }
-    for (int b = 0; b < bags.bags(); b++) {
-      if (bags.labels()[b] < 0 || bags.labels()[b] > 1) {
-        throw new IllegalArgumentException("bag labels must be 0 or 1, got " + bags.labels()[b]);
-      }
-      double sum = 0;
-      for (int i = 0; i < n; i++) {
-        float w = bags.pooling()[b * n + i];
-        if (!(w >= 0) || !Float.isFinite(w)) {
-          throw new IllegalArgumentException("bag pooling weights must be finite and >= 0, got " + w);
-        }
-        sum += w;
-      }
-      if (Math.abs(sum - 1) > 1e-4) {
-        throw new IllegalArgumentException("bag " + b + "'s pooling weights must sum to 1, got " + sum);
       }
     }
   }

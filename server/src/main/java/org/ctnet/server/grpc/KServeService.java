@@ -2,17 +2,10 @@ package org.ctnet.server.grpc;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ServerServiceDefinition;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
-import org.ctnet.graph.ModelNames;
-import org.ctnet.graph.cam.CamMethod;
-import org.ctnet.graph.runtime.Explanation;
-import org.ctnet.graph.runtime.Prediction;
 import org.ctnet.graph.spec.NetworkSpec;
-import org.ctnet.server.config.ServerSettings;
 import org.ctnet.server.grpc.proto.kserve.InferParameter;
 import org.ctnet.server.grpc.proto.kserve.InferTensorContents;
 import org.ctnet.server.grpc.proto.kserve.ModelInferRequest;

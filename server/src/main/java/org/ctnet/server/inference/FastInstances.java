@@ -1,7 +1,5 @@
 package org.ctnet.server.inference;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**

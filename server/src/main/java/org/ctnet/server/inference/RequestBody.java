@@ -1,6 +1,5 @@
 package org.ctnet.server.inference;
 
-import org.ctnet.server.problem.Problem;
 import org.ctnet.server.problem.ServingException;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,5 +1,7 @@
 package org.ctnet.trainer.cli;
 
+import org.ctnet.trainer.train.RunFiles;
+import org.ctnet.trainer.train.HeldOutScores;
 import org.ctnet.trainer.eval.Bootstrap;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -156,12 +158,12 @@ public final class CrossValidateCommand implements Callable<Integer> {
           : new Trainer.Sets(train, null, lesions, null);
       Validation judge = studyLabels ? Validation.studies(StudyStore.fromGroups(validation)) : Validation.slices(validation);
       RunState state = new Trainer(model, config, foldDir, out).train(sets, judge, resumeFold);
-      Trainer.Evaluated val = judge.evaluate(model);
+      HeldOutScores val = judge.evaluate(model);
       double threshold = org.ctnet.trainer.eval.DecisionRule.lock(val.positiveScores(), val.labels(),
           evaluation.targetSensitivity).threshold();
-      Trainer.Evaluated e = Trainer.evaluate(model, test, 32);
+      HeldOutScores e = HeldOutScores.of(model, test, 32);
       // With study labels the threshold is a scan threshold: judged on the test fold's scans.
-      Trainer.Evaluated judged = studyLabels ? Validation.studies(StudyStore.fromGroups(test)).evaluate(model) : e;
+      HeldOutScores judged = studyLabels ? Validation.studies(StudyStore.fromGroups(test)).evaluate(model) : e;
       Metrics.Confusion locked = Metrics.confusion(judged.positiveScores(), judged.labels(), threshold);
       FoldResult result = new FoldResult(k + 1, test.size(),
           (int) test.dataset().samples().stream().map(Sample::group).distinct().count(), state.bestEpoch(), threshold,
@@ -176,7 +178,7 @@ public final class CrossValidateCommand implements Callable<Integer> {
         }
       }
       // written last: its presence marks the fold as finished for --resume
-      Trainer.writeJson(foldDir.resolve(RESULT), result);
+      RunFiles.writeJson(foldDir.resolve(RESULT), result);
       out.printf("fold %d: test ROC-AUC %.3f, accuracy at 0.5 %.3f, locked threshold %.4f (sensitivity %.3f, specificity %.3f)%n",
           k + 1, result.rocAuc(), result.accuracyAtHalf(), threshold, result.sensitivityAtThreshold(),
           result.specificityAtThreshold());

@@ -1,5 +1,6 @@
 package org.ctnet.trainer.cli;
 
+import org.ctnet.trainer.train.HeldOutScores;
 import org.ctnet.trainer.eval.Bootstrap;
 
 import java.io.PrintWriter;
@@ -59,7 +60,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             "--subset must be all, train, validation or test, got '" + subset + "'");
       };
       ImageStore images = data.load(chosen, session.assets().preprocessing(), subset, console);
-      Trainer.Evaluated e = Trainer.evaluate(session, images, 32);
+      HeldOutScores e = HeldOutScores.of(session, images, 32);
       Evaluation evaluation = Evaluation.of(subset, e.positiveScores(), e.labels(),
           images.dataset().samples().stream().map(s -> s.group()).toList(), session.assets().decision().threshold(),
           bootstrap, Bootstrap.SEED);

@@ -1,5 +1,6 @@
 package org.ctnet.trainer.cli;
 
+import org.ctnet.trainer.train.RunFiles;
 import org.ctnet.trainer.data.ImageLimits;
 
 import java.io.IOException;
@@ -88,7 +89,7 @@ public final class SegmentEvalCommand implements Callable<Integer> {
     json.put("slices", results.size());
     json.put("bootstrap_replicates", bootstrap);
     json.put("metrics", figures);
-    Trainer.writeJson(out.resolve(JSON_FILE), json);
+    RunFiles.writeJson(out.resolve(JSON_FILE), json);
     List<String> lines = new ArrayList<>();
     lines.add("image,group,mask_share,predicted_share,dice,iou,pixel_auroc,pointing,energy_in_mask,lung_involvement,"
         + "covid_probability,logodds_drop_lesion,logodds_drop_random");

@@ -1,6 +1,7 @@
 package org.ctnet.trainer.cli;
 
 
+import org.ctnet.trainer.train.RunFiles;
 import org.ctnet.graph.runtime.Predictor;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -143,7 +144,7 @@ public final class TransferStudyCommand implements Callable<Integer> {
       } else {
         result = runOnce(base, config, pool, reference, budget, patients, repeat, dir, referenceBefore);
         // written last: its presence marks the run as finished for --resume
-        Trainer.writeJson(dir.resolve(RESULT), result);
+        RunFiles.writeJson(dir.resolve(RESULT), result);
       }
       if (Double.isNaN(referenceBefore)) {
         referenceBefore = result.referenceAucBefore(); // the base's, measured once

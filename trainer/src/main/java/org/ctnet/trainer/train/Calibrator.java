@@ -32,7 +32,7 @@ public final class Calibrator {
       TrainingSpec training, SessionOptions options) throws IOException {
     ModelAssets assets = model.assets();
     if (validation.size() > 0) {
-      Trainer.Evaluated val = Trainer.evaluate(model, validation, 32);
+      HeldOutScores val = HeldOutScores.of(model, validation, 32);
       double current = assets.calibration().temperature();
       // The margins are already divided by the model's current temperature: the fit scales it.
       double fitted = TemperatureScaling.fit(val.margins(), val.labels());
@@ -90,7 +90,7 @@ public final class Calibrator {
         "studies");
     assets = assets.withScanDecision(new ModelAssets.ScanDecision(scores.rule(), scanLock.threshold(), scanLock.chosenFor()));
     if (sliceValidation != null && hasBothClasses(sliceValidation.labels())) {
-      Trainer.Evaluated slices = Trainer.evaluate(model, sliceValidation, 32);
+      HeldOutScores slices = HeldOutScores.of(model, sliceValidation, 32);
       double[] p = new double[slices.margins().length];
       for (int i = 0; i < p.length; i++) {
         p[i] = TemperatureScaling.probability(slices.margins()[i], relative);

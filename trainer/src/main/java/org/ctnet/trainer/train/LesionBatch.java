@@ -1,8 +1,8 @@
 package org.ctnet.trainer.train;
 
+import org.ctnet.graph.runtime.LesionFeed;
 import org.ctnet.graph.preprocess.LungField;
 import org.ctnet.graph.render.HeatmapRenderer;
-import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.trainer.data.Augmentation;
 import org.ctnet.trainer.data.LesionStore;
 
@@ -22,7 +22,7 @@ final class LesionBatch {
   private final int height;
   private final int width;
   private final int cells;
-  private final ModelSession.LesionFeed feed;
+  private final LesionFeed feed;
   /** Images whose lung field is still to be found: (image index, its pixels' offset in the batch). */
   private final java.util.List<int[]> pendingLungFields = new java.util.ArrayList<>();
   private float[] batch;
@@ -35,15 +35,15 @@ final class LesionBatch {
     this.width = width;
     this.cells = grid[0] * grid[1];
     this.feed = head
-        ? new ModelSession.LesionFeed(new float[n], new float[n * cells], new float[n], new float[n * cells], new float[n])
-        : new ModelSession.LesionFeed(new float[n], new float[n * cells], new float[n]);
+        ? new LesionFeed(new float[n], new float[n * cells], new float[n], new float[n * cells], new float[n])
+        : new LesionFeed(new float[n], new float[n * cells], new float[n]);
   }
 
   /**
    * The feed, once every image's lung field is found: in parallel over the batch (classic image
    * processing, ~6 ms an image, between two session runs that use both cores themselves).
    */
-  ModelSession.LesionFeed feed() {
+  LesionFeed feed() {
     pendingLungFields.parallelStream().forEach(p -> lungField(p[0], batch, p[1]));
     pendingLungFields.clear();
     return feed;

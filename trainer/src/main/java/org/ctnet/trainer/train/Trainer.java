@@ -1,16 +1,15 @@
 package org.ctnet.trainer.train;
 
+import org.ctnet.graph.runtime.LesionFeed;
+import org.ctnet.graph.runtime.BagFeed;
+import org.ctnet.graph.runtime.StepResult;
 import org.ctnet.trainer.eval.EpochRecord;
-import org.ctnet.graph.runtime.Predictor;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +19,6 @@ import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.trainer.data.ImageStore;
 import org.ctnet.trainer.data.LesionStore;
 import org.ctnet.trainer.data.StudyStore;
-import org.ctnet.trainer.eval.Metrics;
 
 /**
  * The training loop: shuffled, augmented batches; a learning rate fed per step; validation AUC
@@ -31,8 +29,6 @@ import org.ctnet.trainer.eval.Metrics;
  * from its step counter, so a run killed at any point and resumed repeats the same batches.
  */
 public final class Trainer {
-  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-      .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
   public static final String STATE = "state.json";
   public static final String LOG = "training-log.jsonl";
   private static final String CHECKPOINTS = "checkpoints";
@@ -105,8 +101,8 @@ public final class Trainer {
         break;
       }
       long started = System.nanoTime();
-      EpochPlan plan = plan(sets, epoch);
-      Tally tally = new Tally();
+      EpochPlan plan = EpochPlan.of(config, sets, epoch, selectSlices(sets.studies(), epoch));
+      EpochTally tally = new EpochTally();
       try (Progress progress = new Progress(String.format("epoch %d/%d", epoch, config.epochs()), plan.images(), out)) {
         int done = 0;
         for (List<Integer> batchEntries : plan.batches()) {
@@ -118,22 +114,22 @@ public final class Trainer {
         }
       }
       double trainSeconds = (System.nanoTime() - started) / 1e9;
-      Evaluated val = validation.evaluate(model);
+      HeldOutScores val = validation.evaluate(model);
       double seconds = (System.nanoTime() - started) / 1e9;
-      EpochRecord record = new EpochRecord(epoch, tally.loss(), tally.accuracy(), val.loss, val.accuracy,
-          val.auc, tally.lr, plan.images() / trainSeconds, seconds, tally.lesionLoss(), tally.bagLoss());
+      EpochRecord record = new EpochRecord(epoch, tally.loss(), tally.accuracy(), val.loss(), val.accuracy(),
+          val.auc(), tally.lr, plan.images() / trainSeconds, seconds, tally.lesionLoss(), tally.bagLoss());
       // Ties in AUC (common when it saturates at 1) go to the lower validation loss.
       int bestSoFar = state.bestEpoch();
       double bestLoss = state.history().stream().filter(r -> r.epoch() == bestSoFar)
           .mapToDouble(EpochRecord::validationLoss).findFirst().orElse(Double.POSITIVE_INFINITY);
-      boolean better = state.bestEpoch() == 0 || val.auc > state.bestAuc() + 1e-12
-          || (Math.abs(val.auc - state.bestAuc()) <= 1e-12 && val.loss < bestLoss);
+      boolean better = state.bestEpoch() == 0 || val.auc() > state.bestAuc() + 1e-12
+          || (Math.abs(val.auc() - state.bestAuc()) <= 1e-12 && val.loss() < bestLoss);
       model.saveCheckpoint(checkpoint(epoch));
       List<EpochRecord> history = new ArrayList<>(state.history());
       history.add(record);
-      state = new RunState(epoch, better ? epoch : state.bestEpoch(), better ? val.auc : state.bestAuc(), history, config);
-      writeAtomically(statePath, JSON.writeValueAsString(state));
-      Files.writeString(runDir.resolve(LOG), JSON.writer().without(SerializationFeature.INDENT_OUTPUT)
+      state = new RunState(epoch, better ? epoch : state.bestEpoch(), better ? val.auc() : state.bestAuc(), history, config);
+      RunFiles.writeAtomically(statePath, RunFiles.JSON.writeValueAsString(state));
+      Files.writeString(runDir.resolve(LOG), RunFiles.JSON.writer().without(SerializationFeature.INDENT_OUTPUT)
           .writeValueAsString(record) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
       pruneCheckpoints(state);
       stale = better ? 0 : stale + 1;
@@ -141,7 +137,7 @@ public final class Trainer {
           epoch, record.trainLoss(), record.trainAccuracy(),
           record.lesionLoss() == null ? "" : String.format(" lesion %.4f", record.lesionLoss()),
           record.bagLoss() == null ? "" : String.format(" study %.4f", record.bagLoss()), validation.describe(),
-          val.loss, val.accuracy, val.auc, better ? " (best)" : "", seconds);
+          val.loss(), val.accuracy(), val.auc(), better ? " (best)" : "", seconds);
     }
     if (state.bestEpoch() > 0 && state.bestEpoch() != state.completedEpochs()) {
       out.printf("restoring the best epoch %d (validation AUC %.4f)%n", state.bestEpoch(), state.bestAuc());
@@ -184,7 +180,7 @@ public final class Trainer {
     if (!resume) {
       throw new IOException("run directory " + runDir + " already holds a run; pass --resume to continue it or choose another --run-dir");
     }
-    RunState state = JSON.readValue(statePath.toFile(), RunState.class);
+    RunState state = RunFiles.JSON.readValue(statePath.toFile(), RunState.class);
     if (!state.config().equals(config)) {
       throw new IOException("cannot resume: the run in " + runDir + " was started with a different configuration:\n  "
           + state.config() + "\nnow:\n  " + config);
@@ -204,73 +200,6 @@ public final class Trainer {
     return all;
   }
 
-  /**
-   * One epoch's entries in four ranges: own slices [0, ownEnd) (every image once, then its other
-   * copies and source repeats), rehearsed [ownEnd, rehearsedEnd), study bags [rehearsedEnd,
-   * bagEnd) (every study once per copy), lesion-guided [bagEnd, total); shuffled and cut into
-   * batches of about {@code batchSize} images (a bag's slices stay in one batch).
-   */
-  private record EpochPlan(int[] ownImage, int[] rehearsalPick, int[] lesionPick, StudyLearning.Selection[] selections,
-      int ownEnd, int rehearsedEnd, int bagEnd, List<List<Integer>> batches, int images) {
-    int size(int entry) {
-      return entry >= rehearsedEnd && entry < bagEnd ? selections[(entry - rehearsedEnd) % selections.length].size() : 1;
-    }
-  }
-
-  private EpochPlan plan(Sets sets, int epoch) {
-    int copies = config.augmentation().copies();
-    int slices = sets.slices() == null ? 0 : sets.slices().size();
-    int[] repeats = config.balanceSources() && slices > 0 ? sourceRepeats(sets.slices()) : null;
-    int[] ownImage = ownEntries(slices, copies, repeats);
-    StudyLearning.Selection[] selections = selectSlices(sets.studies(), epoch);
-    int bagEntries = selections.length * copies;
-    int bagImages = 0;
-    for (StudyLearning.Selection s : selections) {
-      bagImages += s.size() * copies;
-    }
-    int own = ownImage.length;
-    int rehearsed = config.referenceMix() > 0
-        ? (int) Math.round((own + bagImages) * config.referenceMix() / (1 - config.referenceMix())) : 0;
-    LesionGuidance guidance = config.lesion();
-    int guided = guidance.on()
-        ? (int) Math.round((own + bagImages + rehearsed) * guidance.mix() / (1 - guidance.mix())) : 0;
-    int rehearsedEnd = own + rehearsed;
-    int bagEnd = rehearsedEnd + bagEntries;
-    int total = bagEnd + guided;
-    // Orders and draws come from (seed, epoch) alone: a resumed run repeats them.
-    int[] order = permutation(total, new Random(config.seed() * 1_000_003L + epoch));
-    Random picks = new Random(config.seed() * 7_919L + epoch);
-    int[] rehearsalPick = new int[rehearsed];
-    for (int i = 0; i < rehearsed; i++) {
-      rehearsalPick[i] = picks.nextInt(sets.rehearsal().size());
-    }
-    Random lesionPicks = new Random(config.seed() * 104_729L + epoch);
-    int[] lesionPick = new int[guided];
-    for (int i = 0; i < guided; i++) {
-      lesionPick[i] = sets.lesions().draw(lesionPicks);
-    }
-    EpochPlan sized = new EpochPlan(ownImage, rehearsalPick, lesionPick, selections, own, rehearsedEnd, bagEnd,
-        List.of(), 0);
-    List<List<Integer>> batches = new ArrayList<>();
-    List<Integer> current = new ArrayList<>();
-    int inCurrent = 0;
-    for (int entry : order) {
-      int size = sized.size(entry);
-      if (!current.isEmpty() && inCurrent + size > config.batchSize()) {
-        batches.add(current);
-        current = new ArrayList<>();
-        inCurrent = 0;
-      }
-      current.add(entry);
-      inCurrent += size;
-    }
-    if (!current.isEmpty()) {
-      batches.add(current);
-    }
-    return new EpochPlan(ownImage, rehearsalPick, lesionPick, selections, own, rehearsedEnd, bagEnd, batches,
-        own + rehearsed + bagImages + guided);
-  }
-
   /** Each training study's slices for this epoch, chosen on the current model's scores of all its slices. */
   private StudyLearning.Selection[] selectSlices(StudyStore studies, int epoch) {
     if (studies == null || studies.size() == 0) {
@@ -287,7 +216,7 @@ public final class Trainer {
 
   /** Assembles and runs one step; returns the number of images it held. */
   private int step(Sets sets, EpochPlan plan, int epoch, List<Integer> entries, double lr, float[] classWeights,
-      Tally tally) throws IOException {
+      EpochTally tally) throws IOException {
     int n = entries.stream().mapToInt(plan::size).sum();
     int pixels = model.spec().inputShape().pixels();
     int height = model.spec().inputHeight();
@@ -352,7 +281,7 @@ public final class Trainer {
         i++;
       }
     }
-    ModelSession.BagFeed bags = null;
+    BagFeed bags = null;
     if (!bagRows.isEmpty()) {
       float[] pooling = new float[bagRows.size() * n];
       int[] bagLabels = new int[bagRows.size()];
@@ -364,10 +293,10 @@ public final class Trainer {
         }
         bagLabels[b] = sets.studies().label(row[1]) == positive ? 1 : 0;
       }
-      bags = new ModelSession.BagFeed(pooling, bagLabels, config.studies().graphSharpness());
+      bags = new BagFeed(pooling, bagLabels, config.studies().graphSharpness());
     }
-    ModelSession.LesionFeed feed = lesionBatch == null ? null : lesionBatch.feed();
-    ModelSession.StepResult result = model.trainStep(batch, n, labels, (float) lr, classWeights, feed, bags, exampleWeights);
+    LesionFeed feed = lesionBatch == null ? null : lesionBatch.feed();
+    StepResult result = model.trainStep(batch, n, labels, (float) lr, classWeights, feed, bags, exampleWeights);
     if (!Float.isFinite(result.loss())) {
       throw new IOException("training diverged: loss is " + result.loss() + " at epoch " + epoch
           + " (lower the learning rate); the last good checkpoint is epoch " + (epoch - 1));
@@ -376,147 +305,6 @@ public final class Trainer {
     boolean lesionCounted = grid != null && (model.hasLesionHead() || entries.stream().anyMatch(e -> e >= plan.bagEnd()));
     tally.add(result, lesionCounted, labels, classified, bagRows, bags, plan, config.studies());
     return n;
-  }
-
-  /** Running figures of an epoch for the progress line and the epoch record. */
-  private static final class Tally {
-    double lossSum;
-    int units;
-    int correct;
-    int judged;
-    double lesionSum;
-    int lesionSteps;
-    double bagSum;
-    int bagSteps;
-    double lr;
-
-    void add(ModelSession.StepResult step, boolean lesionCounted, int[] labels, boolean[] classified, List<int[]> bagRows,
-        ModelSession.BagFeed bags, EpochPlan plan, StudyLearning studies) {
-      int unitsHere = 0;
-      for (int i = 0; i < labels.length; i++) {
-        if (classified[i]) {
-          unitsHere++;
-          judged++;
-          correct += argmax(step.logits()[i]) == labels[i] ? 1 : 0;
-        }
-      }
-      for (int b = 0; b < bagRows.size(); b++) {
-        StudyLearning.Selection selection = plan.selections()[bagRows.get(b)[1]];
-        double[] logits = new double[selection.size()];
-        for (int k = 0; k < selection.size(); k++) {
-          float[] l = step.logits()[bagRows.get(b)[0] + k];
-          logits[k] = l[1] - l[0];
-        }
-        unitsHere++;
-        judged++;
-        correct += (studies.pooledLogit(logits, selection.weights()) >= 0 ? 1 : 0) == bags.labels()[b] ? 1 : 0;
-      }
-      lossSum += step.loss() * unitsHere;
-      units += unitsHere;
-      if (lesionCounted) {
-        lesionSum += step.lesionLoss();
-        lesionSteps++;
-      }
-      if (!Float.isNaN(step.bagLoss())) {
-        bagSum += step.bagLoss();
-        bagSteps++;
-      }
-    }
-
-    String status(double currentLr, double imagesPerSecond) {
-      lr = currentLr;
-      return String.format("loss %.4f acc %.3f%s%s lr %.2e %.1f img/s", loss(), accuracy(),
-          lesionSteps == 0 ? "" : String.format(" lesion %.3f", lesionSum / lesionSteps),
-          bagSteps == 0 ? "" : String.format(" study %.3f", bagSum / bagSteps), currentLr, imagesPerSecond);
-    }
-
-    double loss() {
-      return lossSum / Math.max(1, units);
-    }
-
-    double accuracy() {
-      return (double) correct / Math.max(1, judged);
-    }
-
-    Double lesionLoss() {
-      return lesionSteps == 0 ? null : lesionSum / lesionSteps;
-    }
-
-    Double bagLoss() {
-      return bagSteps == 0 ? null : bagSum / bagSteps;
-    }
-  }
-
-  /** Scores on a held-out set. */
-  public record Evaluated(double[] positiveScores, int[] labels, double loss, double accuracy, double auc,
-      double[] margins) {}
-
-  /** Positive-class probabilities for every image (inference mode), with loss, accuracy and AUC. */
-  public static Evaluated evaluate(Predictor model, ImageStore data, int batchSize) {
-    int n = data.size();
-    int positive = model.spec().numClasses() - 1;
-    double[] scores = new double[n];
-    double[] margins = new double[n];
-    int[] labels = data.labels();
-    double loss = 0;
-    int correct = 0;
-    for (int start = 0; start < n; start += batchSize) {
-      int m = Math.min(batchSize, n - start);
-      int[] indices = java.util.stream.IntStream.range(start, start + m).toArray();
-      var p = model.predict(data.batch(indices), m);
-      for (int i = 0; i < m; i++) {
-        float[] probs = p.probabilities()[i];
-        scores[start + i] = probs[positive];
-        float[] logits = p.logits()[i];
-        double other = Double.NEGATIVE_INFINITY;
-        for (int c = 0; c < logits.length; c++) {
-          if (c != positive) {
-            other = Math.max(other, logits[c]);
-          }
-        }
-        margins[start + i] = logits[positive] - other;
-        loss -= Math.log(Math.max(probs[labels[start + i]], 1e-12));
-        if (argmax(probs) == labels[start + i]) {
-          correct++;
-        }
-      }
-    }
-    int[] binary = java.util.Arrays.stream(labels).map(l -> l == positive ? 1 : 0).toArray();
-    double auc = n == 0 ? Double.NaN : Metrics.rocAuc(scores, binary);
-    return new Evaluated(scores, binary, n == 0 ? Double.NaN : loss / n, n == 0 ? Double.NaN : (double) correct / n,
-        Double.isNaN(auc) ? 0 : auc, margins);
-  }
-
-  /** Image of each of an epoch's own entries: every image once, then the other copies and source repeats. */
-  public static int[] ownEntries(int images, int copies, int[] repeats) {
-    List<Integer> entries = new ArrayList<>();
-    for (int i = 0; i < images; i++) {
-      entries.add(i);
-    }
-    for (int i = 0; i < images; i++) {
-      int times = copies * (repeats == null ? 1 : repeats[i]) - 1;
-      for (int t = 0; t < times; t++) {
-        entries.add(i);
-      }
-    }
-    return entries.stream().mapToInt(Integer::intValue).toArray();
-  }
-
-  /**
-   * Per image, how many times its source is repeated so that every source contributes at least
-   * half as many images as the largest one (a small hospital is not drowned by a large one).
-   */
-  public static int[] sourceRepeats(ImageStore train) {
-    java.util.Map<String, Integer> counts = new java.util.HashMap<>();
-    for (int i = 0; i < train.size(); i++) {
-      counts.merge(train.sample(i).source(), 1, Integer::sum);
-    }
-    int largest = counts.values().stream().mapToInt(Integer::intValue).max().orElse(1);
-    int[] repeats = new int[train.size()];
-    for (int i = 0; i < train.size(); i++) {
-      repeats[i] = Math.max(1, largest / (2 * counts.get(train.sample(i).source())));
-    }
-    return repeats;
   }
 
   static int argmax(float[] v) {
@@ -541,20 +329,6 @@ public final class Trainer {
     return w;
   }
 
-  static int[] permutation(int n, Random random) {
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) {
-      p[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      int t = p[i];
-      p[i] = p[j];
-      p[j] = t;
-    }
-    return p;
-  }
-
   private Path checkpoint(int epoch) {
     return runDir.resolve(CHECKPOINTS).resolve(String.format("epoch-%03d", epoch)).resolve("ckpt");
   }
@@ -574,19 +348,5 @@ public final class Trainer {
         }
       }
     }
-  }
-
-  /** Writes any value as indented JSON. */
-  public static void writeJson(Path target, Object value) throws IOException {
-    Files.createDirectories(target.toAbsolutePath().getParent());
-    JSON.writeValue(target.toFile(), value);
-  }
-
-  static void writeAtomically(Path target, String content) throws IOException {
-    Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-    try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-      w.write(content);
-    }
-    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 }

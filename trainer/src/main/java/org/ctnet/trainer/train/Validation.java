@@ -10,7 +10,7 @@ import org.ctnet.trainer.eval.Metrics;
  * studies with one label each, judged at the level the hospital decides on (the scan probability).
  */
 public interface Validation {
-  Trainer.Evaluated evaluate(Predictor model);
+  HeldOutScores evaluate(Predictor model);
 
   /** What is counted, e.g. "412 images" or "30 studies". */
   String describe();
@@ -18,8 +18,8 @@ public interface Validation {
   static Validation slices(ImageStore images) {
     return new Validation() {
       @Override
-      public Trainer.Evaluated evaluate(Predictor model) {
-        return Trainer.evaluate(model, images, 32);
+      public HeldOutScores evaluate(Predictor model) {
+        return HeldOutScores.of(model, images, 32);
       }
 
       @Override
@@ -33,7 +33,7 @@ public interface Validation {
   static Validation studies(StudyStore studies) {
     return new Validation() {
       @Override
-      public Trainer.Evaluated evaluate(Predictor model) {
+      public HeldOutScores evaluate(Predictor model) {
         StudyScores s = StudyScores.of(model, studies);
         double[] margins = new double[s.size()];
         int correct = 0;
@@ -43,7 +43,7 @@ public interface Validation {
           correct += (p >= 0.5 ? 1 : 0) == s.labels()[i] ? 1 : 0;
         }
         double auc = s.size() == 0 ? Double.NaN : Metrics.rocAuc(s.probabilities(), s.labels());
-        return new Trainer.Evaluated(s.probabilities(), s.labels(), s.nll(), (double) correct / Math.max(1, s.size()),
+        return new HeldOutScores(s.probabilities(), s.labels(), s.nll(), (double) correct / Math.max(1, s.size()),
             Double.isNaN(auc) ? 0 : auc, margins);
       }
 

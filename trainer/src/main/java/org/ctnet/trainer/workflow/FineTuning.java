@@ -1,5 +1,6 @@
 package org.ctnet.trainer.workflow;
 
+import org.ctnet.trainer.train.HeldOutScores;
 import org.ctnet.graph.runtime.Predictor;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -120,7 +121,7 @@ public final class FineTuning {
   }
 
   static Scores scores(Predictor model, Validation validation, ImageStore reference) {
-    Trainer.Evaluated e = validation.evaluate(model);
+    HeldOutScores e = validation.evaluate(model);
     double auc = e.labels().length == 0 ? Double.NaN
         : org.ctnet.trainer.eval.Metrics.rocAuc(e.positiveScores(), e.labels());
     return new Scores(auc, auc(model, reference));
@@ -131,7 +132,7 @@ public final class FineTuning {
     if (data == null || data.size() == 0) {
       return Double.NaN;
     }
-    Trainer.Evaluated e = Trainer.evaluate(model, data, 32);
+    HeldOutScores e = HeldOutScores.of(model, data, 32);
     return org.ctnet.trainer.eval.Metrics.rocAuc(e.positiveScores(), e.labels());
   }
 }

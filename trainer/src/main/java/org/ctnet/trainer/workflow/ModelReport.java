@@ -1,5 +1,6 @@
 package org.ctnet.trainer.workflow;
 
+import org.ctnet.trainer.train.HeldOutScores;
 import org.ctnet.trainer.eval.Bootstrap;
 
 import org.ctnet.graph.runtime.Predictor;
@@ -39,7 +40,7 @@ public final class ModelReport {
   public static Result evaluateAndWrite(Predictor model, ModelAssets assets, ImageStore validation, ImageStore test,
       double targetSensitivity, int bootstrap, List<EpochRecord> history, String modelName, Object details, Path reportDir,
       PrintWriter out) throws IOException {
-    Trainer.Evaluated val = Trainer.evaluate(model, validation, 32);
+    HeldOutScores val = HeldOutScores.of(model, validation, 32);
     // The decision was locked with the calibration (Calibrator); say so loudly when it had to fall back.
     ModelAssets locked = assets;
     if (locked.decision().chosenFor().startsWith("FALLBACK")) {
@@ -61,7 +62,7 @@ public final class ModelReport {
       if (part.getValue().size() == 0) {
         continue;
       }
-      Trainer.Evaluated e = part.getKey().equals("validation") ? val : Trainer.evaluate(model, part.getValue(), 32);
+      HeldOutScores e = part.getKey().equals("validation") ? val : HeldOutScores.of(model, part.getValue(), 32);
       List<String> groups = part.getValue().dataset().samples().stream().map(s -> s.group()).toList();
       Evaluation evaluation = Evaluation.of(part.getKey(), e.positiveScores(), e.labels(), groups,
           locked.decision().threshold(), bootstrap, Bootstrap.SEED);

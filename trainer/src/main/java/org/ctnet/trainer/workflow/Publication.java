@@ -1,5 +1,6 @@
 package org.ctnet.trainer.workflow;
 
+import org.ctnet.trainer.train.RunFiles;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.io.IOException;
@@ -71,7 +72,7 @@ public final class Publication {
     long v = version > 0 ? version : ModelExport.latestVersion(modelDir).orElse(0) + 1;
     Path published = model.export(modelDir, v, report.assets(), staging -> {
       ModelReport.copyInto(run.resolve("report"), staging.resolve("assets.extra").resolve("report"));
-      Trainer.writeJson(staging.resolve("assets.extra").resolve("training.json"), record);
+      RunFiles.writeJson(staging.resolve("assets.extra").resolve("training.json"), record);
     });
     out.println("exported " + published);
     return published;

@@ -1,5 +1,6 @@
 package org.ctnet.trainer.workflow;
 
+import org.ctnet.trainer.train.HeldOutScores;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -67,7 +68,7 @@ public final class StudyReport {
       if (slices == null || slices.size() == 0) {
         continue;
       }
-      Trainer.Evaluated e = Trainer.evaluate(model, slices, 32);
+      HeldOutScores e = HeldOutScores.of(model, slices, 32);
       List<String> groups = slices.dataset().samples().stream().map(x -> x.group()).toList();
       Evaluation evaluation = Evaluation.of(part.getKey() + " — slices", e.positiveScores(), e.labels(), groups,
           assets.decision().threshold(), bootstrap, Bootstrap.SEED);

@@ -1,5 +1,6 @@
 package org.ctnet.trainer.workflow;
 
+import org.ctnet.trainer.train.HeldOutScores;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,7 +91,7 @@ public sealed interface TransferPool {
 
     @Override
     public Scored score(Predictor model, int bootstrap, Path dir) throws IOException {
-      Trainer.Evaluated e = Trainer.evaluate(model, test, 32);
+      HeldOutScores e = HeldOutScores.of(model, test, 32);
       List<String> groups = test.dataset().samples().stream().map(Sample::group).toList();
       StringBuilder csv = new StringBuilder("path,label,group,score,source\n");
       for (int i = 0; i < test.size(); i++) {

@@ -128,20 +128,9 @@ public final class TfServingOperations {
       throw ServingException.badRequest("model_spec.name is required");
     }
     Map<Long, ModelRepository.VersionStatus> statuses = repository.status(model);
-    Long only = null;
-    if (label != null) {
-      only = repository.labels(model).get(label);
-      if (only == null) {
-        throw ServingException.notFound("Unrecognized servable version label: " + label);
-      }
-    } else if (version != null) {
-      if (!version.matches("[0-9]{1,18}")) {
-        throw ServingException.badRequest("model version must be a positive integer, got '" + version + "'");
-      }
-      only = Long.parseLong(version);
-      if (!statuses.containsKey(only)) {
-        throw ServingException.notFound("Could not find version " + version + " of model " + model);
-      }
+    Long only = repository.namedVersion(model, version, label);
+    if (only != null && label == null && !statuses.containsKey(only)) {
+      throw ServingException.notFound("Could not find version " + version + " of model " + model);
     }
     List<ModelRepository.VersionStatus> chosen = new ArrayList<>();
     for (ModelRepository.VersionStatus s : statuses.values()) {

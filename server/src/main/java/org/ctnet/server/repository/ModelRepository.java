@@ -306,6 +306,27 @@ public final class ModelRepository implements AutoCloseable {
   }
 
   /**
+   * The version a request names, by label or by number; null when it names none. An unknown label is
+   * not found, a number that is not one a bad request.
+   */
+  public Long namedVersion(String model, String version, String label) {
+    if (label != null) {
+      Long labelled = labels.getOrDefault(model, Map.of()).get(label);
+      if (labelled == null) {
+        throw ServingException.notFound("Unrecognized servable version label: " + label);
+      }
+      return labelled;
+    }
+    if (version != null) {
+      if (!version.matches("[0-9]{1,18}")) {
+        throw ServingException.badRequest("model version must be a positive integer, got '" + version + "'");
+      }
+      return Long.parseLong(version);
+    }
+    return null;
+  }
+
+  /**
    * @param version a version number, or null for the highest served one
    * @param label a version label (stable, canary, ...), or null
    */
@@ -317,18 +338,7 @@ public final class ModelRepository implements AutoCloseable {
     if (versions == null || versions.isEmpty()) {
       throw ServingException.notFound("Servable not found for request: Latest(" + model + ")");
     }
-    Long wanted = null;
-    if (label != null) {
-      wanted = labels.getOrDefault(model, Map.of()).get(label);
-      if (wanted == null) {
-        throw ServingException.notFound("Unrecognized servable version label: " + label);
-      }
-    } else if (version != null) {
-      if (!version.matches("[0-9]{1,18}")) {
-        throw ServingException.badRequest("model version must be a positive integer, got '" + version + "'");
-      }
-      wanted = Long.parseLong(version);
-    }
+    Long wanted = namedVersion(model, version, label);
     for (int attempt = 0; attempt < 3; attempt++) {
       Map<Long, ServedVersion> now = served.getOrDefault(model, Map.of());
       ServedVersion v = wanted == null ? now.values().stream().reduce((a, b) -> b).orElse(null) : now.get(wanted);

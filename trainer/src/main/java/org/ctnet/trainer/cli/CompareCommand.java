@@ -17,13 +17,14 @@ import org.ctnet.trainer.eval.PairedComparison;
 import org.ctnet.trainer.eval.PairedComparison.Pair;
 import org.ctnet.trainer.eval.PairedComparison.Row;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** Two scorings of the same slices, compared pairwise by ROC-AUC. */
 @Command(name = "compare", mixinStandardHelpOptions = true,
     description = "Compare two scorings of the same slices (e.g. two cross-validations' out-of-fold.csv with the "
-        + "same folds): ROC-AUC of each and of B − A with a paired group-bootstrap 95%% interval, for all slices "
+        + "same folds): ROC-AUC of each and of B − A with a paired group-bootstrapOption.replicates 95%% interval, for all slices "
         + "and per source. Each CSV needs the columns path, label, group and score (source optional); slices are "
         + "matched by path, relative paths taken from the current folder.")
 public final class CompareCommand implements Callable<Integer> {
@@ -42,8 +43,7 @@ public final class CompareCommand implements Callable<Integer> {
       description = "The label the scores are for; every other label is negative (default ${DEFAULT-VALUE}, the default labels' positive class).")
   String positive = ModelAssets.DEFAULT_LABELS.getLast();
 
-  @Option(names = "--bootstrap", defaultValue = "1000", description = "Bootstrap replicates over groups (default ${DEFAULT-VALUE}).")
-  int bootstrap;
+  @Mixin BootstrapOption bootstrapOption = new BootstrapOption();
 
   @Option(names = "--out", paramLabel = "DIR", description = "Also write " + JSON + " into this folder.")
   Path out;
@@ -58,8 +58,8 @@ public final class CompareCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter say = spec.commandLine().getOut();
-    if (bootstrap < 1) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--bootstrap must be at least 1, got " + bootstrap);
+    if (bootstrapOption.replicates < 1) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--bootstrapOption.replicates must be at least 1, got " + bootstrapOption.replicates);
     }
     Map<String, Scored> a = read(first);
     Map<String, Scored> b = read(second);
@@ -88,7 +88,7 @@ public final class CompareCommand implements Callable<Integer> {
     if (byScan) {
       pairs = PairedComparison.byGroup(pairs, org.ctnet.graph.assets.ScanRule.DEFAULT);
     }
-    List<Row> rows = PairedComparison.compare(pairs, bootstrap, 42);
+    List<Row> rows = PairedComparison.compare(pairs, bootstrapOption.replicates, 42);
     print(rows, say);
     if (out != null) {
       Files.createDirectories(out);
@@ -96,7 +96,7 @@ public final class CompareCommand implements Callable<Integer> {
       json.put("a", first.toString());
       json.put("b", second.toString());
       json.put("positive", positive);
-      json.put("bootstrap", bootstrap);
+      json.put("bootstrapOption.replicates", bootstrapOption.replicates);
       json.put("unit", byScan ? "scan" : "slice");
       json.put("rows", rows);
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve(JSON).toFile(), json);

@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
 @Command(name = "confounds", mixinStandardHelpOptions = true,
     description = "Check labelled data for shortcuts before training or fine-tuning: how well size, aspect, grey "
         + "levels, lung-field share and edge strength alone tell the positive class in each --data source "
-        + "(ROC-AUC with group-bootstrap CI), flagging shortcuts and features that flip between sources.")
+        + "(ROC-AUC with group-bootstrapOption.replicates CI), flagging shortcuts and features that flip between sources.")
 public final class ConfoundsCommand implements Callable<Integer> {
   /** Slices are analysed at this size for the features measured on the model's view (lung field, edges). */
   static final int SIZE = 224;
@@ -44,14 +44,13 @@ public final class ConfoundsCommand implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "confounds", paramLabel = "DIR", description = "Output folder (default ${DEFAULT-VALUE}).")
   Path out;
 
-  @Option(names = "--bootstrap", defaultValue = "1000", description = "Bootstrap replicates over groups (default ${DEFAULT-VALUE}).")
-  int bootstrap;
+  @Mixin BootstrapOption bootstrapOption = new BootstrapOption();
 
   @Override
   public Integer call() throws Exception {
     PrintWriter say = spec.commandLine().getOut();
-    if (bootstrap < 1) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--bootstrap must be at least 1, got " + bootstrap);
+    if (bootstrapOption.replicates < 1) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--bootstrapOption.replicates must be at least 1, got " + bootstrapOption.replicates);
     }
     Dataset dataset = data.read();
     int positive = dataset.classes().size() - 1;
@@ -85,7 +84,7 @@ public final class ConfoundsCommand implements Callable<Integer> {
       bySource.put(source, features.get(source).toArray(double[][]::new));
       labelsBySource.put(source, labels.get(source).stream().mapToInt(Integer::intValue).toArray());
     }
-    ConfoundReport.Result result = ConfoundReport.of(bySource, labelsBySource, groups, bootstrap, 42);
+    ConfoundReport.Result result = ConfoundReport.of(bySource, labelsBySource, groups, bootstrapOption.replicates, 42);
     write(result, dataset.classes().get(positive));
     print(result, dataset.classes().get(positive), say);
     return ExitCode.OK;
@@ -106,7 +105,7 @@ public final class ConfoundsCommand implements Callable<Integer> {
   }
 
   private void print(ConfoundReport.Result result, String positiveClass, PrintWriter say) {
-    say.printf("ROC-AUC of each feature alone for '%s' (95%% group-bootstrap CI); 0.5 = no information%n", positiveClass);
+    say.printf("ROC-AUC of each feature alone for '%s' (95%% group-bootstrapOption.replicates CI); 0.5 = no information%n", positiveClass);
     for (ConfoundReport.Row r : result.rows()) {
       say.printf("  %-24s %-28s %.3f [%.3f, %.3f]%s%n", r.feature(), r.source(), r.auc().value(), r.auc().lower(),
           r.auc().upper(), r.shortcut() ? "  SHORTCUT: separates the classes by itself" : "");

@@ -19,7 +19,6 @@ import java.util.concurrent.Callable;
 import org.ctnet.graph.assets.ModelAssets;
 import org.ctnet.graph.runtime.ModelSession;
 import org.ctnet.graph.spec.NetworkSpec;
-import org.ctnet.graph.train.TrainingSpec;
 import org.ctnet.trainer.data.Csv;
 import org.ctnet.trainer.data.Dataset;
 import org.ctnet.trainer.data.ImageStore;
@@ -216,10 +215,10 @@ public final class CrossValidateCommand implements Callable<Integer> {
         counts[scans.labels()[i] == 1 ? (positive ? 0 : 1) : (positive ? 3 : 2)]++;
       }
     }
-    Evaluation pooled = Evaluation.of("out-of-fold", scores, labels, groups, 0.5, evaluation.bootstrap, Bootstrap.SEED);
+    Evaluation pooled = Evaluation.of("out-of-fold", scores, labels, groups, 0.5, evaluation.bootstrap(), Bootstrap.SEED);
     List<Evaluation> evaluations = new ArrayList<>(List.of(pooled,
         org.ctnet.trainer.eval.ScanEvaluation.evaluate("out-of-fold", scores, labels, groups,
-            org.ctnet.graph.assets.ScanRule.DEFAULT, 0.5, evaluation.bootstrap, Bootstrap.SEED)));
+            org.ctnet.graph.assets.ScanRule.DEFAULT, 0.5, evaluation.bootstrap(), Bootstrap.SEED)));
     Map<String, double[][]> histograms = new LinkedHashMap<>();
     histograms.put("out-of-fold", new double[][] {scores, java.util.Arrays.stream(labels).asDoubleStream().toArray()});
     List<String> sources = outOfFold.stream().map(r -> r.length > 6 ? r[6] : "").distinct().sorted().toList();
@@ -231,7 +230,7 @@ public final class CrossValidateCommand implements Callable<Integer> {
         double[] s = java.util.Arrays.stream(idx).mapToDouble(i -> scores[i]).toArray();
         int[] l = java.util.Arrays.stream(idx).map(i -> labels[i]).toArray();
         Evaluation e = Evaluation.of("out-of-fold " + source, s, l,
-            java.util.Arrays.stream(idx).mapToObj(groups::get).toList(), 0.5, evaluation.bootstrap, Bootstrap.SEED);
+            java.util.Arrays.stream(idx).mapToObj(groups::get).toList(), 0.5, evaluation.bootstrap(), Bootstrap.SEED);
         evaluations.add(e);
         histograms.put("out-of-fold " + source, new double[][] {s, java.util.Arrays.stream(l).asDoubleStream().toArray()});
       }
@@ -265,7 +264,7 @@ public final class CrossValidateCommand implements Callable<Integer> {
   private void printScanLevel(List<String[]> outOfFold, double[] scores, int[] labels, List<String> groups,
       List<String> sources, PrintWriter out) {
     for (String line : org.ctnet.trainer.eval.ScanEvaluation.compareRules("out-of-fold", scores, labels, groups,
-        evaluation.bootstrap, Bootstrap.SEED)) {
+        evaluation.bootstrap(), Bootstrap.SEED)) {
       out.println(line);
     }
     if (sources.size() < 2) {
@@ -276,7 +275,7 @@ public final class CrossValidateCommand implements Callable<Integer> {
           .filter(i -> (outOfFold.get(i).length > 6 ? outOfFold.get(i)[6] : "").equals(source)).toArray();
       for (String line : org.ctnet.trainer.eval.ScanEvaluation.compareRules("out-of-fold " + source,
           java.util.Arrays.stream(idx).mapToDouble(i -> scores[i]).toArray(), java.util.Arrays.stream(idx).map(i -> labels[i]).toArray(),
-          java.util.Arrays.stream(idx).mapToObj(groups::get).toList(), evaluation.bootstrap, Bootstrap.SEED)) {
+          java.util.Arrays.stream(idx).mapToObj(groups::get).toList(), evaluation.bootstrap(), Bootstrap.SEED)) {
         out.println(line);
       }
     }

@@ -17,14 +17,13 @@ import org.ctnet.trainer.data.ImageStore;
 import org.ctnet.trainer.data.Sample;
 import org.ctnet.trainer.eval.Evaluation;
 import org.ctnet.trainer.eval.Report;
-import org.ctnet.trainer.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** A SavedModel on a dataset → metrics.json, plots, HTML report. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-    description = "Evaluate an exported model at its locked threshold: metrics with group-bootstrap intervals, plots, HTML.")
+    description = "Evaluate an exported model at its locked threshold: metrics with group-bootstrapOption.replicates intervals, plots, HTML.")
 public final class EvaluateCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -39,8 +38,7 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "evaluation", paramLabel = "DIR", description = "Report folder (default ${DEFAULT-VALUE}).")
   Path out;
 
-  @Option(names = "--bootstrap", defaultValue = "1000", description = "Bootstrap replicates (default ${DEFAULT-VALUE}).")
-  int bootstrap;
+  @Mixin BootstrapOption bootstrapOption = new BootstrapOption();
 
   @Override
   public Integer call() throws Exception {
@@ -63,11 +61,11 @@ public final class EvaluateCommand implements Callable<Integer> {
       HeldOutScores e = HeldOutScores.of(session, images, 32);
       Evaluation evaluation = Evaluation.of(subset, e.positiveScores(), e.labels(),
           images.dataset().samples().stream().map(s -> s.group()).toList(), session.assets().decision().threshold(),
-          bootstrap, Bootstrap.SEED);
+          bootstrapOption.replicates, Bootstrap.SEED);
       console.println(evaluation.summary());
       Evaluation byScan = org.ctnet.trainer.eval.ScanEvaluation.evaluate(subset, e.positiveScores(), e.labels(),
           images.dataset().samples().stream().map(s -> s.group()).toList(), session.assets().effectiveScanDecision().rule(),
-          session.assets().effectiveScanDecision().threshold(), bootstrap, Bootstrap.SEED);
+          session.assets().effectiveScanDecision().threshold(), bootstrapOption.replicates, Bootstrap.SEED);
       console.println(byScan.summary());
       Report.write(out, "CT-Net evaluation — " + version, List.of(evaluation, byScan),
           Map.of(subset, new double[][] {e.positiveScores(), java.util.Arrays.stream(e.labels()).asDoubleStream().toArray()}),

@@ -1,5 +1,6 @@
 package org.ctnet.trainer.cli;
 
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** How a trained model's decision threshold is locked and how wide its intervals are drawn. */
@@ -8,7 +9,9 @@ public final class EvaluationOptions {
       description = "Lock the decision threshold where validation sensitivity reaches this (default ${DEFAULT-VALUE}).")
   double targetSensitivity;
 
-  @Option(names = "--bootstrap", defaultValue = "1000",
-      description = "Bootstrap replicates over groups for the intervals (default ${DEFAULT-VALUE}).")
-  int bootstrap;
+  @Mixin BootstrapOption bootstrapOption = new BootstrapOption();
+
+  int bootstrap() {
+    return bootstrapOption.replicates;
+  }
 }

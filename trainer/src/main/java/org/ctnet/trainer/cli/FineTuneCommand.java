@@ -94,11 +94,11 @@ public final class FineTuneCommand implements Callable<Integer> {
         Map<String, ImageStore> sliceParts = new LinkedHashMap<>();
         sliceParts.put("validation", newData.validation());
         sliceParts.put("test", newData.test());
-        report = StudyReport.evaluateAndWrite(tuned, studyParts, sliceParts, evaluation.bootstrap,
+        report = StudyReport.evaluateAndWrite(tuned, studyParts, sliceParts, evaluation.bootstrap(),
             result.state().history(), record.model(), record, run.resolve("report"), out);
       } else {
         report = Publication.report(tuned, newData.validation(), newData.test(), evaluation.targetSensitivity,
-            evaluation.bootstrap, result.state().history(), record, run, out);
+            evaluation.bootstrap(), result.state().history(), record, run, out);
       }
       if (result.worseThanStart()) {
         out.println("WARNING: the fine-tuned model is worse than the model it started from:");

@@ -19,14 +19,13 @@ import org.ctnet.graph.runtime.SessionOptions;
 import org.ctnet.trainer.data.MaskedSlices;
 import org.ctnet.trainer.explain.SegmentationEvaluation;
 import org.ctnet.trainer.train.Progress;
-import org.ctnet.trainer.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** A lesion head's maps against infection masks (Dice, IoU, AUROC, pointing game, share error, faithfulness). */
 @Command(name = "segment-eval", mixinStandardHelpOptions = true,
-    description = "Score a lesion head's maps against binary infection masks, with patient-bootstrap 95%% intervals: "
+    description = "Score a lesion head's maps against binary infection masks, with patient-bootstrapOption.replicates 95%% intervals: "
         + "Dice (pooled and per slice) and IoU at 0.5, pixel AUROC, pointing game, energy in mask, infected-share error, "
         + "and the COVID log-odds lost when the predicted lesion is blurred minus when a random region of the same "
         + "shape is.")
@@ -40,10 +39,9 @@ public final class SegmentEvalCommand implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "segment-eval", paramLabel = "DIR", description = "Report folder (default ${DEFAULT-VALUE}).")
   Path out;
 
-  @Option(names = "--bootstrap", defaultValue = "1000", description = "Bootstrap replicates over patients (default ${DEFAULT-VALUE}).")
-  int bootstrap;
+  @Mixin BootstrapOption bootstrapOption = new BootstrapOption();
 
-  @Option(names = "--seed", defaultValue = "7", description = "Seed of the bootstrap and the random regions (default ${DEFAULT-VALUE}).")
+  @Option(names = "--seed", defaultValue = "7", description = "Seed of the bootstrapOption.replicates and the random regions (default ${DEFAULT-VALUE}).")
   long seed;
 
   /** The report's JSON file. */
@@ -53,8 +51,8 @@ public final class SegmentEvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (bootstrap < 1) {
-      throw new IllegalArgumentException("--bootstrap must be >= 1, got " + bootstrap);
+    if (bootstrapOption.replicates < 1) {
+      throw new IllegalArgumentException("--bootstrapOption.replicates must be >= 1, got " + bootstrapOption.replicates);
     }
     List<MaskedSlices.Slice> slices = masked.slices();
     PrintWriter stdout = spec.commandLine().getOut();
@@ -66,10 +64,10 @@ public final class SegmentEvalCommand implements Callable<Integer> {
         progress.step(i - done[0], "");
         done[0] = i;
       });
-      Map<String, SegmentationEvaluation.Figure> figures = SegmentationEvaluation.summarise(results, bootstrap, seed);
+      Map<String, SegmentationEvaluation.Figure> figures = SegmentationEvaluation.summarise(results, bootstrapOption.replicates, seed);
       write(results, figures);
       boolean perPatient = results.stream().anyMatch(r -> !r.group().isEmpty());
-      stdout.printf("%d slices, %s; 95%% intervals by bootstrap over %s%n", results.size(), masked.data,
+      stdout.printf("%d slices, %s; 95%% intervals by bootstrapOption.replicates over %s%n", results.size(), masked.data,
           perPatient ? "patients" : "slices (the manifest names no patients)");
       figures.values().forEach(f -> stdout.printf(Locale.ROOT, "%-34s %.3f [%.3f, %.3f] (%d slices)%n", f.metric(),
           f.value(), f.lower(), f.upper(), f.slices()));
@@ -87,7 +85,7 @@ public final class SegmentEvalCommand implements Callable<Integer> {
     json.put("groups", masked.groupsLabel());
     json.put("orientation_fix_applied", masked.orientationFix);
     json.put("slices", results.size());
-    json.put("bootstrap_replicates", bootstrap);
+    json.put("bootstrap_replicates", bootstrapOption.replicates);
     json.put("metrics", figures);
     RunFiles.writeJson(out.resolve(JSON_FILE), json);
     List<String> lines = new ArrayList<>();

@@ -73,7 +73,7 @@ public final class TrainCommand implements Callable<Integer> {
         new Publication.SplitRecord(data.splitSeed, split.summary(), dataset.hasGroups()), config, state.bestEpoch(),
         train.skipped().size() + validation.skipped().size() + test.skipped().size());
     ModelReport.Result report = Publication.report(model, validation, test, export.evaluation.targetSensitivity,
-        export.evaluation.bootstrap, state.history(), record, run, out);
+        export.evaluation.bootstrap(), state.history(), record, run, out);
     if (!export.noExport) {
       Publication.export(model, report, record, run, export.models.resolve(export.name), export.version, out);
     }

@@ -272,7 +272,7 @@ public final class TransferStudyCommand implements Callable<Integer> {
   private TransferRun score(Path dir, Predictor m, TransferPool pool, String budget, TransferPool.Drawn drawn,
       int repeat, double referenceBefore, double referenceAfter, double validationAuc, int bestEpoch,
       List<String> problems, long started) throws IOException {
-    TransferPool.Scored scored = pool.score(m, evaluation.bootstrap, dir);
+    TransferPool.Scored scored = pool.score(m, evaluation.bootstrap(), dir);
     Evaluation ev = scored.evaluation();
     var auc = ev.metrics().get("roc_auc");
     var sens = ev.metrics().get("sensitivity");

@@ -101,14 +101,7 @@ public final class ModelGraph {
     if (graph.operations().hasNext()) {
       throw new IllegalArgumentException("ModelGraph.build needs an empty graph");
     }
-    if (preprocessing.height() != spec.inputHeight()
-        || preprocessing.width() != spec.inputWidth()
-        || preprocessing.channels() != spec.inputChannels()) {
-      throw new IllegalArgumentException(
-          "preprocessing size " + preprocessing.height() + "x" + preprocessing.width() + "x"
-              + preprocessing.channels() + " does not match the network input " + spec.inputHeight()
-              + "x" + spec.inputWidth() + "x" + spec.inputChannels());
-    }
+    preprocessing.requireSize(spec.inputHeight(), spec.inputWidth(), spec.inputChannels());
     return new Builder(Ops.create(graph), spec, training, preprocessing, (float) temperature).build();
   }
 

@@ -71,6 +71,24 @@ class ExportTest {
     assertEquals(trained.spec(), assets.spec());
   }
 
+  /** The input size is written in model.json and preprocessing.json: a copy whose two disagree is refused on read. */
+  @Test
+  void assetsWhoseTwoInputSizesDisagreeAreRefused() throws IOException {
+    Path copy = dir.resolve("disagreeing");
+    Files.createDirectories(copy.resolve("assets.extra"));
+    try (Stream<Path> files = Files.list(version1.resolve("assets.extra"))) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        Files.copy(f, copy.resolve("assets.extra").resolve(f.getFileName()));
+      }
+    }
+    Path pre = copy.resolve("assets.extra/preprocessing.json");
+    String json = Files.readString(pre);
+    assertTrue(json.contains("\"height\" : 32"), json);
+    Files.writeString(pre, json.replace("\"height\" : 32", "\"height\" : 64"));
+    var e = assertThrows(Exception.class, () -> ModelAssets.read(copy));
+    assertTrue(String.valueOf(e.getMessage()).contains("does not match the network input 32x32x1"), e.toString());
+  }
+
   @Test
   void versionsAreImmutable() {
     assertThrows(FileAlreadyExistsException.class, () -> trained.export(dir.resolve("tiny"), 1, trained.assets()));

@@ -128,6 +128,7 @@ public record ModelAssets(NetworkSpec spec, List<String> labels, Preprocessing p
           "labels must name all " + spec.numClasses() + " classes, got " + labels);
     }
     labels = List.copyOf(labels);
+    preprocessing.requireSize(spec.inputHeight(), spec.inputWidth(), spec.inputChannels());
     if (decision == null) {
       decision = Decision.argmax();
     }

@@ -21,6 +21,17 @@ public record Preprocessing(
     int height, int width, int channels, float mean, float std, double windowCenter, double windowWidth,
     Framing framing) {
 
+  /**
+   * The input size is written twice in an exported model (the network spec and preprocessing.json):
+   * they must agree, or the server would resize images to a shape the graph refuses.
+   */
+  public void requireSize(int networkHeight, int networkWidth, int networkChannels) {
+    if (height != networkHeight || width != networkWidth || channels != networkChannels) {
+      throw new IllegalArgumentException("preprocessing size " + height + "x" + width + "x" + channels
+          + " does not match the network input " + networkHeight + "x" + networkWidth + "x" + networkChannels);
+    }
+  }
+
   public static final String RESIZE = "bilinear, half-pixel centres, the framed region (aspect not kept)";
 
   public Preprocessing {

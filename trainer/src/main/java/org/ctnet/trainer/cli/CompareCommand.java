@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
 /** Two scorings of the same slices, compared pairwise by ROC-AUC. */
 @Command(name = "compare", mixinStandardHelpOptions = true,
     description = "Compare two scorings of the same slices (e.g. two cross-validations' out-of-fold.csv with the "
-        + "same folds): ROC-AUC of each and of B − A with a paired group-bootstrapOption.replicates 95%% interval, for all slices "
+        + "same folds): ROC-AUC of each and of B − A with a paired group-bootstrap 95%% interval, for all slices "
         + "and per source. Each CSV needs the columns path, label, group and score (source optional); slices are "
         + "matched by path, relative paths taken from the current folder.")
 public final class CompareCommand implements Callable<Integer> {
@@ -59,7 +59,7 @@ public final class CompareCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter say = spec.commandLine().getOut();
     if (bootstrapOption.replicates < 1) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--bootstrapOption.replicates must be at least 1, got " + bootstrapOption.replicates);
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--bootstrap must be at least 1, got " + bootstrapOption.replicates);
     }
     Map<String, Scored> a = read(first);
     Map<String, Scored> b = read(second);
@@ -96,7 +96,7 @@ public final class CompareCommand implements Callable<Integer> {
       json.put("a", first.toString());
       json.put("b", second.toString());
       json.put("positive", positive);
-      json.put("bootstrapOption.replicates", bootstrapOption.replicates);
+      json.put("bootstrap", bootstrapOption.replicates);
       json.put("unit", byScan ? "scan" : "slice");
       json.put("rows", rows);
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve(JSON).toFile(), json);

@@ -30,10 +30,13 @@ import picocli.CommandLine.Option;
 @Command(name = "confounds", mixinStandardHelpOptions = true,
     description = "Check labelled data for shortcuts before training or fine-tuning: how well size, aspect, grey "
         + "levels, lung-field share and edge strength alone tell the positive class in each --data source "
-        + "(ROC-AUC with group-bootstrapOption.replicates CI), flagging shortcuts and features that flip between sources.")
+        + "(ROC-AUC with group-bootstrap CI), flagging shortcuts and features that flip between sources.")
 public final class ConfoundsCommand implements Callable<Integer> {
-  /** Slices are analysed at this size for the features measured on the model's view (lung field, edges). */
-  static final int SIZE = 224;
+  /**
+   * Slices are analysed at the default network's input size (the size clients send) for the features
+   * measured on the model's view (lung field, edges).
+   */
+  static final int SIZE = org.ctnet.graph.spec.SpecJson.preset(NetworkOptions.DEFAULT_PRESET).inputHeight();
   static final String CSV = "confounds.csv";
   static final String JSON = "confounds.json";
 
@@ -50,7 +53,7 @@ public final class ConfoundsCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter say = spec.commandLine().getOut();
     if (bootstrapOption.replicates < 1) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--bootstrapOption.replicates must be at least 1, got " + bootstrapOption.replicates);
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--bootstrap must be at least 1, got " + bootstrapOption.replicates);
     }
     Dataset dataset = data.read();
     int positive = dataset.classes().size() - 1;
@@ -105,7 +108,7 @@ public final class ConfoundsCommand implements Callable<Integer> {
   }
 
   private void print(ConfoundReport.Result result, String positiveClass, PrintWriter say) {
-    say.printf("ROC-AUC of each feature alone for '%s' (95%% group-bootstrapOption.replicates CI); 0.5 = no information%n", positiveClass);
+    say.printf("ROC-AUC of each feature alone for '%s' (95%% group-bootstrap CI); 0.5 = no information%n", positiveClass);
     for (ConfoundReport.Row r : result.rows()) {
       say.printf("  %-24s %-28s %.3f [%.3f, %.3f]%s%n", r.feature(), r.source(), r.auc().value(), r.auc().lower(),
           r.auc().upper(), r.shortcut() ? "  SHORTCUT: separates the classes by itself" : "");

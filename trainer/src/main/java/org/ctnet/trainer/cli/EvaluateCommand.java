@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 
 /** A SavedModel on a dataset → metrics.json, plots, HTML report. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-    description = "Evaluate an exported model at its locked threshold: metrics with group-bootstrapOption.replicates intervals, plots, HTML.")
+    description = "Evaluate an exported model at its locked threshold: metrics with group-bootstrap intervals, plots, HTML.")
 public final class EvaluateCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 

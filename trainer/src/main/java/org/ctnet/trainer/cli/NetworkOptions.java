@@ -12,7 +12,10 @@ import picocli.CommandLine.Option;
 
 /** Which network to build for a new model. */
 public final class NetworkOptions {
-  @Option(names = "--preset", defaultValue = "ctnet", description = "Network preset: ctnet, attention56, tiny (default ${DEFAULT-VALUE}).")
+  /** The network trained when no spec or preset is named. */
+  static final String DEFAULT_PRESET = "ctnet";
+
+  @Option(names = "--preset", defaultValue = DEFAULT_PRESET, description = "Network preset: ctnet, attention56, tiny (default ${DEFAULT-VALUE}).")
   String preset;
 
   @Option(names = "--spec", paramLabel = "FILE", description = "Network spec JSON (overrides --preset).")

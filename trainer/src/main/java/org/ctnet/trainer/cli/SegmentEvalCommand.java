@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
 
 /** A lesion head's maps against infection masks (Dice, IoU, AUROC, pointing game, share error, faithfulness). */
 @Command(name = "segment-eval", mixinStandardHelpOptions = true,
-    description = "Score a lesion head's maps against binary infection masks, with patient-bootstrapOption.replicates 95%% intervals: "
+    description = "Score a lesion head's maps against binary infection masks, with patient-bootstrap 95%% intervals: "
         + "Dice (pooled and per slice) and IoU at 0.5, pixel AUROC, pointing game, energy in mask, infected-share error, "
         + "and the COVID log-odds lost when the predicted lesion is blurred minus when a random region of the same "
         + "shape is.")
@@ -41,7 +41,7 @@ public final class SegmentEvalCommand implements Callable<Integer> {
 
   @Mixin BootstrapOption bootstrapOption = new BootstrapOption();
 
-  @Option(names = "--seed", defaultValue = "7", description = "Seed of the bootstrapOption.replicates and the random regions (default ${DEFAULT-VALUE}).")
+  @Option(names = "--seed", defaultValue = "7", description = "Seed of the bootstrap and the random regions (default ${DEFAULT-VALUE}).")
   long seed;
 
   /** The report's JSON file. */
@@ -52,7 +52,7 @@ public final class SegmentEvalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (bootstrapOption.replicates < 1) {
-      throw new IllegalArgumentException("--bootstrapOption.replicates must be >= 1, got " + bootstrapOption.replicates);
+      throw new IllegalArgumentException("--bootstrap must be >= 1, got " + bootstrapOption.replicates);
     }
     List<MaskedSlices.Slice> slices = masked.slices();
     PrintWriter stdout = spec.commandLine().getOut();
@@ -67,7 +67,7 @@ public final class SegmentEvalCommand implements Callable<Integer> {
       Map<String, SegmentationEvaluation.Figure> figures = SegmentationEvaluation.summarise(results, bootstrapOption.replicates, seed);
       write(results, figures);
       boolean perPatient = results.stream().anyMatch(r -> !r.group().isEmpty());
-      stdout.printf("%d slices, %s; 95%% intervals by bootstrapOption.replicates over %s%n", results.size(), masked.data,
+      stdout.printf("%d slices, %s; 95%% intervals by bootstrap over %s%n", results.size(), masked.data,
           perPatient ? "patients" : "slices (the manifest names no patients)");
       figures.values().forEach(f -> stdout.printf(Locale.ROOT, "%-34s %.3f [%.3f, %.3f] (%d slices)%n", f.metric(),
           f.value(), f.lower(), f.upper(), f.slices()));

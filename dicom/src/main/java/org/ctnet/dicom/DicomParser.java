@@ -12,6 +12,9 @@ import java.util.Set;
  * the pixel data (native, RLE or JPEG) assembled into a {@link DicomImage} within the pixel limit.
  */
 final class DicomParser {
+  /** Sequences nested deeper than this are refused rather than followed (a stack-depth attack). */
+  static final int MAX_SEQUENCE_DEPTH = 16;
+
   private static final Set<String> LONG_LENGTH_VRS =
       Set.of("OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV");
   private static final int UNDEFINED = -1;
@@ -52,9 +55,18 @@ final class DicomParser {
   }
 
   /** What {@link #parseHeader} found, before any pixel is decoded. */
-  DicomReader.Header header() {
-    return new DicomReader.Header(new DicomReader.Geometry(Math.max(0, rows), Math.max(0, columns), Math.max(1, frames)),
-        modality, pixelOffset >= 0, attributes(), new StudyContext(context));
+  DicomHeader header() {
+    return new DicomHeader(new DicomGeometry(Math.max(0, rows), Math.max(0, columns), Math.max(1, frames)), modality,
+        pixelOffset >= 0, attributes(), new StudyContext(context));
+  }
+
+  /** A readable-looking DICOM: "DICM" after a 128-byte preamble, or a bare dataset start. */
+  static boolean looksLikeDicom(byte[] data) {
+    if (data.length >= 132 && data[128] == 'D' && data[129] == 'I' && data[130] == 'C' && data[131] == 'M') {
+      return true;
+    }
+    // Bare dataset: first element of group 0x0008 (or 0x0002), little endian.
+    return data.length >= 8 && (data[0] == 0x08 || data[0] == 0x02) && data[1] == 0 && data[3] < 0x10;
   }
 
   DicomImage parse() throws DicomFormatException {
@@ -68,7 +80,7 @@ final class DicomParser {
       start = 132;
       buf = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
       start = readMeta(start);
-    } else if (DicomReader.looksLikeDicom(data)) {
+    } else if (looksLikeDicom(data)) {
       start = 0;
       buf = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
       // No file meta: implicit VR little endian unless the first element carries a VR.
@@ -179,8 +191,8 @@ final class DicomParser {
 
   /** Skips items until the matching sequence delimiter; returns the position after it. */
   private int skipUndefined(int pos, int depth) throws DicomFormatException {
-    if (depth > DicomReader.MAX_SEQUENCE_DEPTH) {
-      throw new DicomFormatException("DICOM sequences are nested deeper than " + DicomReader.MAX_SEQUENCE_DEPTH + " levels");
+    if (depth > MAX_SEQUENCE_DEPTH) {
+      throw new DicomFormatException("DICOM sequences are nested deeper than " + MAX_SEQUENCE_DEPTH + " levels");
     }
     while (true) {
       need(pos, 8);

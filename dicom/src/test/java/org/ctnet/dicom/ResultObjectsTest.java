@@ -1,5 +1,6 @@
 package org.ctnet.dicom;
 
+import org.ctnet.dicom.DicomHeader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -62,7 +63,7 @@ class ResultObjectsTest {
     assertTrue(dump.contains("\"0.8731\""), dump);
     assertTrue(dump.contains("1.2.3.9.17"), dump);
     assertTrue(dump.contains("Müller^Jürgen"), "the Latin-1 name reads back as such:\n" + dump);
-    DicomReader.Header back = DicomReader.header(file);
+    DicomHeader back = DicomReader.header(file);
     assertEquals(h.studyUid(), back.attributes().studyUid());
     assertEquals("PID-4711", back.context().text(Tag.PATIENT_ID));
     assertEquals("SR", back.modality());

@@ -1,5 +1,6 @@
 package org.ctnet.graph.preprocess;
 
+import org.ctnet.dicom.DicomHeader;
 import org.ctnet.dicom.DicomFormatException;
 import org.ctnet.dicom.DicomImage;
 import org.ctnet.dicom.DicomReader;
@@ -20,7 +21,7 @@ public final class DicomDecoding {
     }
   }
 
-  public static DicomReader.Header header(byte[] data) throws ImageDecodeException {
+  public static DicomHeader header(byte[] data) throws ImageDecodeException {
     try {
       return DicomReader.header(data);
     } catch (DicomFormatException e) {

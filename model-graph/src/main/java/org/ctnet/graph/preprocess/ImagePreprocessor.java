@@ -1,5 +1,6 @@
 package org.ctnet.graph.preprocess;
 
+import org.ctnet.dicom.DicomGeometry;
 import org.ctnet.dicom.DicomReader;
 
 import java.awt.image.BufferedImage;
@@ -49,7 +50,7 @@ public final class ImagePreprocessor {
       throw new ImageDecodeException("empty image");
     }
     if (DicomReader.looksLikeDicom(encoded)) {
-      DicomReader.Geometry g = DicomDecoding.header(encoded).geometry();
+      DicomGeometry g = DicomDecoding.header(encoded).geometry();
       return g.pixels() * Integer.BYTES + (long) g.rows() * g.columns() * Float.BYTES + encoded.length;
     }
     return withReader(encoded, reader -> {

@@ -1,5 +1,6 @@
 package org.ctnet.graph.scan;
 
+import org.ctnet.dicom.DicomHeader;
 import org.ctnet.graph.preprocess.DicomDecoding;
 
 import java.util.ArrayList;
@@ -47,7 +48,7 @@ public final class SeriesAssembler {
         skipped.add(new Skipped(file.name(), "not a DICOM file"));
         continue;
       }
-      DicomReader.Header header;
+      DicomHeader header;
       try {
         header = DicomDecoding.header(file.data());
       } catch (ImageDecodeException e) {
@@ -88,7 +89,7 @@ public final class SeriesAssembler {
   }
 
   /** Null for a CT axial image; otherwise the reason it is left out. */
-  static String whyNotAnAxialCtImage(DicomReader.Header header) {
+  static String whyNotAnAxialCtImage(DicomHeader header) {
     DicomAttributes a = header.attributes();
     if (!header.hasPixels()) {
       return "not an image (no pixel data)";

@@ -1,5 +1,6 @@
 package org.ctnet.graph.scan;
 
+import org.ctnet.dicom.DicomHeader;
 import org.ctnet.graph.preprocess.DicomDecoding;
 
 import org.ctnet.dicom.DicomImage;
@@ -17,7 +18,7 @@ import org.ctnet.graph.preprocess.ImageDecodeException;
  * @param position where the slice lies along the series' normal (mm), or its order when the file
  *     carries no geometry
  */
-public record SeriesSlice(String source, byte[] data, DicomReader.Header header, int frame, double position) {
+public record SeriesSlice(String source, byte[] data, DicomHeader header, int frame, double position) {
   /** Decodes the file (all its frames) within the pixel limit. */
   public DicomImage decode(long maxPixels) throws ImageDecodeException {
     return DicomDecoding.read(data, maxPixels);

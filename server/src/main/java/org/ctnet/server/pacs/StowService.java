@@ -1,5 +1,6 @@
 package org.ctnet.server.pacs;
 
+import org.ctnet.dicom.DicomHeader;
 import org.ctnet.server.config.PacsSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -87,7 +88,7 @@ public final class StowService implements AutoCloseable {
           failed.add(failure("", "", CANNOT_UNDERSTAND));
           return;
         }
-        DicomReader.Header header;
+        DicomHeader header;
         try {
           header = DicomReader.header(part.data());
         } catch (DicomFormatException e) {

@@ -7,8 +7,6 @@ import org.ctnet.server.observe.Metrics;
 import org.ctnet.server.problem.Problem;
 import org.ctnet.server.problem.ServingException;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,7 +132,7 @@ public final class ModelRepository implements AutoCloseable {
         unload(model);
       }
       VersionPolicy policy = source.policy();
-      List<Long> present = listVersions(modelDir);
+      List<Long> present = ModelFolders.listVersions(modelDir);
       Map<Long, ServedVersion> current = served.getOrDefault(model, Map.of());
       Map<Long, VersionStatus> status = new TreeMap<>(statuses.getOrDefault(model, Map.of()));
       Map<Long, ServedVersion> next = new TreeMap<>(current);
@@ -170,7 +168,7 @@ public final class ModelRepository implements AutoCloseable {
         LOG.info("unloading " + model + " version " + v + " after its in-flight requests");
       }
       statuses.put(model, Collections.unmodifiableMap(new TreeMap<>(status)));
-      labels.put(model, source.labels() != null ? source.labels() : readLabels(modelDir));
+      labels.put(model, source.labels() != null ? source.labels() : ModelFolders.readLabels(modelDir));
     }
     for (String gone : new ArrayList<>(served.keySet())) {
       if (!models.contains(gone)) {
@@ -229,7 +227,7 @@ public final class ModelRepository implements AutoCloseable {
       FailedLoad previous = failed.get(dir);
       int attempts = previous == null ? 1 : previous.attempts() + 1;
       long delay = Math.min(MAX_RETRY_MILLIS, FIRST_RETRY_MILLIS << Math.min(20, attempts - 1));
-      failed.put(dir, new FailedLoad(attempts, System.currentTimeMillis() + delay, folderStamp(dir)));
+      failed.put(dir, new FailedLoad(attempts, System.currentTimeMillis() + delay, ModelFolders.folderStamp(dir)));
       status.put(v, new VersionStatus(v, "END", "UNKNOWN", "failed to load (attempt " + attempts
           + ", next in " + delay / 1000 + " s or when the folder changes): " + e.getMessage()));
       metrics.loadFailure(model);
@@ -241,49 +239,7 @@ public final class ModelRepository implements AutoCloseable {
   /** A failed version is left alone until its backoff ends or its folder changes (a copy completing). */
   private boolean waitingForRetry(Path versionDir) {
     FailedLoad f = failed.get(versionDir);
-    return f != null && System.currentTimeMillis() < f.retryAtMillis() && folderStamp(versionDir) == f.folderStamp();
-  }
-
-  /** Changes when a file is added, removed, resized or rewritten anywhere in the folder. */
-  private static long folderStamp(Path dir) {
-    try (Stream<Path> files = Files.walk(dir, 4)) {
-      long stamp = 17;
-      for (Path p : (Iterable<Path>) files::iterator) {
-        stamp = stamp * 31 + p.toString().hashCode();
-        if (Files.isRegularFile(p)) {
-          stamp = stamp * 31 + Files.size(p);
-          stamp = stamp * 31 + Files.getLastModifiedTime(p).toMillis();
-        }
-      }
-      return stamp;
-    } catch (IOException | java.io.UncheckedIOException e) {
-      return 0;
-    }
-  }
-
-  static List<Long> listVersions(Path modelDir) {
-    try (Stream<Path> children = Files.list(modelDir)) {
-      return children.filter(Files::isDirectory).map(p -> p.getFileName().toString())
-          .filter(n -> n.matches("[0-9]{1,18}")).map(Long::parseLong).sorted().toList();
-    } catch (IOException e) {
-      return List.of();
-    }
-  }
-
-  private static Map<String, Long> readLabels(Path modelDir) {
-    Path file = modelDir.resolve(VERSION_LABELS_FILE);
-    if (!Files.isRegularFile(file)) {
-      return Map.of();
-    }
-    try {
-      JsonNode node = new ObjectMapper().readTree(file.toFile());
-      Map<String, Long> out = new TreeMap<>();
-      node.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asLong()));
-      return out;
-    } catch (IOException e) {
-      LOG.warning("ignoring unreadable " + file + ": " + e.getMessage());
-      return Map.of();
-    }
+    return f != null && System.currentTimeMillis() < f.retryAtMillis() && ModelFolders.folderStamp(versionDir) == f.folderStamp();
   }
 
   /** A served version, acquired for the caller (release it with {@link Lease#close()}). */

@@ -22,7 +22,17 @@ record ServerProcess(Process process, int port, StringBuffer log) implements Aut
 
   /** Starts {@code java <jvmFlags> -Xmx512m ... Main <args> --port 0 --host 127.0.0.1} and waits for its start line. */
   static ServerProcess start(List<String> jvmFlags, List<String> args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    return start(List.of(), System.getProperty("java.class.path"), java.util.Map.of(), jvmFlags, args);
+  }
+
+  /**
+   * The same behind a command prefix (e.g. {@code setpriv} to run as another user), with its own class
+   * path and extra environment.
+   */
+  static ServerProcess start(List<String> prefix, String classPath, java.util.Map<String, String> env,
+      List<String> jvmFlags, List<String> args) throws IOException {
+    List<String> command = new ArrayList<>(prefix);
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmFlags);
     if (!jvmFlags.contains("--enable-native-access=ALL-UNNAMED")) {
       command.add("--enable-native-access=ALL-UNNAMED");
@@ -30,12 +40,13 @@ record ServerProcess(Process process, int port, StringBuffer log) implements Aut
     if (Runtime.version().feature() >= 23) {
       command.add("--sun-misc-unsafe-memory-access=allow");
     }
-    command.addAll(List.of("-Xmx512m", "-cp", System.getProperty("java.class.path"), "org.ctnet.server.Main"));
+    command.addAll(List.of("-Xmx512m", "-cp", classPath, "org.ctnet.server.Main"));
     command.addAll(args);
     // any free ports: test JVMs run side by side, and 8500 (gRPC's default) may be taken
     command.addAll(List.of("--port", "0", "--grpc-port", "0", "--host", "127.0.0.1"));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
+    pb.environment().putAll(env);
     Process p = pb.start();
     StringBuffer log = new StringBuffer();
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));

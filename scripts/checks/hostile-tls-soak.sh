@@ -17,10 +17,11 @@ mkdir -p "$APP/server" "$APP/bench"
 cp -r server/target/server.jar server/target/lib "$APP/server/"
 cp -r benchmarks/target/benchmarks.jar benchmarks/target/lib "$APP/bench/"
 SOAK=$(mktemp -d)
-trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$SOAK"' EXIT
+CERT_DIR=$(mktemp -d)
+trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$SOAK" "$CERT_DIR"' EXIT
 cp -r saved_models/ctnet "$SOAK/"
 harness() { ./dev java -cp "$APP/bench/benchmarks.jar" "$@"; }
-CERTS=$(harness org.ctnet.bench.server.LoopbackCertificates "$SOAK/certs" server)
+CERTS=$(harness org.ctnet.bench.server.LoopbackCertificates "$CERT_DIR" server) # not under the model base path
 CTNET_SERVER_JAR="$APP/server/server.jar" CTNET_HEAP=1g ./dev serve --port "$PORT" --grpc-port -1 \
   --model-base-path "$SOAK" --poll-seconds 1 --tls-cert "$CERTS/server.pem" --tls-key "$CERTS/server.key" \
   > "$SOAK.server.log" 2>&1 &

@@ -126,6 +126,61 @@ class ScanTest {
     assertThrows(ImageDecodeException.class, () -> SeriesInputs.fromZip("PK\u0003\u0004garbage".getBytes(), 10, 1 << 20));
   }
 
+  /**
+   * Entries inflated side by side through the central directory: the same bytes as written, stored or
+   * deflated; an archive whose directory lies about a size is refused whichever way it lies.
+   */
+  @Test
+  void zipEntriesInflateToExactlyTheirDeclaredSizesOrAreRefused() throws Exception {
+    java.util.Random random = new java.util.Random(5);
+    List<byte[]> contents = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      byte[] b = new byte[1000 + random.nextInt(70_000)];
+      for (int k = 0; k < b.length; k++) {
+        b[k] = (byte) (random.nextInt(7) * (k % 13)); // compressible, not trivially
+      }
+      contents.add(b);
+      names.add("series/" + i + ".dcm");
+    }
+    byte[] deflated = zip(names, contents);
+    List<SeriesAssembler.Input> read = SeriesInputs.fromZip(deflated, 100, 10 << 20);
+    assertEquals(names, read.stream().map(SeriesAssembler.Input::name).toList());
+    for (int i = 0; i < names.size(); i++) {
+      org.junit.jupiter.api.Assertions.assertArrayEquals(contents.get(i), read.get(i).data(), names.get(i));
+    }
+    ByteArrayOutputStream storedBytes = new ByteArrayOutputStream();
+    try (ZipOutputStream z = new ZipOutputStream(storedBytes)) {
+      z.setMethod(ZipOutputStream.STORED);
+      ZipEntry e = new ZipEntry("one.dcm");
+      java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+      crc.update(contents.get(0));
+      e.setSize(contents.get(0).length);
+      e.setCrc(crc.getValue());
+      z.putNextEntry(e);
+      z.write(contents.get(0));
+      z.closeEntry();
+    }
+    org.junit.jupiter.api.Assertions.assertArrayEquals(contents.get(0),
+        SeriesInputs.fromZip(storedBytes.toByteArray(), 10, 1 << 20).get(0).data());
+
+    // The central directory's uncompressed size of the first entry, patched down and up.
+    byte[] lying = deflated.clone();
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(lying).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    int central = -1;
+    for (int p = 0; p + 4 <= lying.length; p++) {
+      if (b.getInt(p) == 0x02014b50) {
+        central = p;
+        break;
+      }
+    }
+    for (int declared : new int[] {100, contents.get(0).length + 1}) {
+      b.putInt(central + 24, declared);
+      var e = assertThrows(ImageDecodeException.class, () -> SeriesInputs.fromZip(lying, 100, 10 << 20));
+      assertTrue(e.getMessage().contains("does not inflate to its declared " + declared + " bytes"), e.getMessage());
+    }
+  }
+
   @Test
   void theScannerSeriesAssembleIntoThreeScansInSliceLocationOrder() throws Exception {
     Path root = SharedData.require("covid-ct-md-dicom-dev");

@@ -81,6 +81,8 @@ public final class ScanBenchmark {
       }
       double httpMedian = median(http);
       double localMedian = median(local);
+      // The stages of a scan, each alone on the same series and model (medians of the rounds).
+      Stages stages = stages(zip, inProcess, rounds);
       // The floor: the network alone on as many slices, two session runs at a time like the scorer.
       int pixels = inProcess.spec().inputShape().pixels();
       float[] batch = new float[16 * pixels];
@@ -98,7 +100,38 @@ public final class ScanBenchmark {
       System.out.printf("median over %d rounds: HTTP %.2f s (target < 5 s on 2 cores), in process %.2f s, ratio %.2f; "
           + "the network alone on %d slices: %.2f s (%.1f ms per slice)%n", rounds, httpMedian, localMedian,
           httpMedian / localMedian, slices, modelSeconds, 1000 * modelSeconds / slices);
+      System.out.printf("stages alone (share of the HTTP median): unzip %.3f s (%.0f%%), series assembly %.3f s (%.0f%%), "
+          + "decode + lung slices + network (the in-process scoring) %.3f s (%.0f%%) of which the network %.3f s (%.0f%%), "
+          + "explain 3 top slices %.3f s (%.0f%%); the rest (HTTP, copies, rendering, JSON) %.3f s (%.0f%%)%n",
+          stages.unzip(), 100 * stages.unzip() / httpMedian, stages.assemble(), 100 * stages.assemble() / httpMedian,
+          localMedian, 100 * localMedian / httpMedian, modelSeconds, 100 * modelSeconds / httpMedian, stages.explain(),
+          100 * stages.explain() / httpMedian,
+          httpMedian - stages.unzip() - localMedian - stages.explain(),
+          100 * (httpMedian - stages.unzip() - localMedian - stages.explain()) / httpMedian);
     }
+  }
+
+  /** Median seconds of the stages that the in-process scoring does not include, or times apart. */
+  record Stages(double unzip, double assemble, double explain) {}
+
+  static Stages stages(byte[] zip, LoadedModel model, int rounds) throws Exception {
+    List<Double> unzip = new ArrayList<>();
+    List<Double> assemble = new ArrayList<>();
+    List<Double> explain = new ArrayList<>();
+    int pixels = model.spec().inputShape().pixels();
+    float[] three = new float[3 * pixels];
+    for (int r = 0; r < Math.max(1, rounds); r++) {
+      long start = System.nanoTime();
+      List<SeriesAssembler.Input> files = org.ctnet.graph.scan.SeriesInputs.fromZip(zip, 100_000, 4L << 30);
+      unzip.add((System.nanoTime() - start) / 1e9);
+      start = System.nanoTime();
+      SeriesAssembler.assemble(files, DicomReader.DEFAULT_MAX_PIXELS);
+      assemble.add((System.nanoTime() - start) / 1e9);
+      start = System.nanoTime();
+      model.explain(three, 3, new int[] {-1, -1, -1});
+      explain.add((System.nanoTime() - start) / 1e9);
+    }
+    return new Stages(median(unzip), median(assemble), median(explain));
   }
 
   private static double median(List<Double> values) {

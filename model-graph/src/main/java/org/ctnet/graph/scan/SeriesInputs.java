@@ -13,7 +13,9 @@ import org.ctnet.graph.preprocess.ImageTooLargeException;
 
 /**
  * The files of a zip upload, within limits that a zip bomb cannot pass: entries are counted and
- * their bytes measured as they inflate (never trusting the sizes the archive declares).
+ * their bytes bounded before anything is allocated, and each must inflate to exactly the size its
+ * archive declares ({@link ZipDirectory}, entries inflated side by side); an archive that reader does
+ * not handle is streamed, its bytes measured as they inflate.
  */
 public final class SeriesInputs {
   private SeriesInputs() {}
@@ -24,13 +26,54 @@ public final class SeriesInputs {
 
   public static List<SeriesAssembler.Input> fromZip(byte[] zip, int maxFiles, long maxTotalBytes)
       throws ImageDecodeException {
+    java.util.Optional<List<ZipDirectory.Entry>> listed = ZipDirectory.entries(zip);
+    return listed.isPresent() ? fromDirectory(zip, listed.get(), maxFiles, maxTotalBytes)
+        : streamed(zip, maxFiles, maxTotalBytes);
+  }
+
+  private static List<SeriesAssembler.Input> fromDirectory(byte[] zip, List<ZipDirectory.Entry> entries, int maxFiles,
+      long maxTotalBytes) throws ImageDecodeException {
+    List<ZipDirectory.Entry> files = entries.stream().filter(e -> !skipped(e.name()) && !e.isDirectory()).toList();
+    if (files.size() > maxFiles) {
+      throw new ImageTooLargeException("the zip holds more than " + maxFiles + " files");
+    }
+    if (files.stream().mapToLong(ZipDirectory.Entry::size).sum() > maxTotalBytes) {
+      throw new ImageTooLargeException("the zip inflates to more than " + maxTotalBytes + " bytes");
+    }
+    if (files.isEmpty()) {
+      throw new ImageDecodeException("the zip holds no files");
+    }
+    SeriesAssembler.Input[] out = new SeriesAssembler.Input[files.size()];
+    ImageDecodeException[] failure = new ImageDecodeException[1];
+    java.util.stream.IntStream.range(0, files.size()).parallel().forEach(i -> {
+      try {
+        out[i] = new SeriesAssembler.Input(files.get(i).name(), ZipDirectory.read(zip, files.get(i)));
+      } catch (ImageDecodeException e) {
+        synchronized (failure) {
+          failure[0] = failure[0] == null ? e : failure[0];
+        }
+      }
+    });
+    if (failure[0] != null) {
+      throw failure[0];
+    }
+    return List.of(out);
+  }
+
+  /** Entries no scan wants: macOS resource forks and hidden files. */
+  private static boolean skipped(String name) {
+    return name.startsWith("__MACOSX/") || baseName(name).startsWith(".");
+  }
+
+  private static List<SeriesAssembler.Input> streamed(byte[] zip, int maxFiles, long maxTotalBytes)
+      throws ImageDecodeException {
     List<SeriesAssembler.Input> out = new ArrayList<>();
     long total = 0;
     byte[] buffer = new byte[64 << 10];
     try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip))) {
       ZipEntry entry;
       while ((entry = in.getNextEntry()) != null) {
-        if (entry.isDirectory() || entry.getName().startsWith("__MACOSX/") || baseName(entry.getName()).startsWith(".")) {
+        if (entry.isDirectory() || skipped(entry.getName())) {
           continue;
         }
         if (out.size() == maxFiles) {

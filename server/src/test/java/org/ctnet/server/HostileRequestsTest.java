@@ -67,6 +67,24 @@ class HostileRequestsTest {
     return raw(request.getBytes(StandardCharsets.ISO_8859_1));
   }
 
+  /**
+   * A client that asks for "Connection: close" and then waits for the end of the stream gets it within
+   * the body timeout (plus the idle check's period), not after Helidon's five idle minutes.
+   */
+  @org.junit.jupiter.api.Test
+  void aConnectionThatAskedToCloseIsClosedWithinTheBodyTimeout() throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", server.port())) {
+      socket.setSoTimeout((int) (4 * BODY_TIMEOUT_MILLIS + 2_000));
+      socket.getOutputStream().write("GET /v2/health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+          .getBytes(StandardCharsets.ISO_8859_1));
+      long start = System.nanoTime();
+      String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      assertStatus(200, answer);
+      assertTrue(millis < 3 * BODY_TIMEOUT_MILLIS, "closed after " + millis + " ms");
+    }
+  }
+
   private static void assertStatus(int status, String response) {
     assertTrue(response.startsWith("HTTP/1.1 " + status), response);
   }

@@ -104,6 +104,11 @@ public final class HttpApi {
         .directHandlers(ProtocolErrors.handlers())
         .connectionOptions(SocketOptions.builder()
             .readTimeout(Duration.ofMillis(settings.bodyTimeoutMillis()))
-            .build());
+            .build())
+        // A connection waiting for its next request is closed after the body timeout, not Helidon's
+        // five minutes: Helidon 4.5.0 keeps a connection open after answering "Connection: close"
+        // (upstream issue 12324), and idle connections are memory a client could pile up.
+        .idleConnectionTimeout(Duration.ofMillis(settings.bodyTimeoutMillis()))
+        .idleConnectionPeriod(Duration.ofMillis(Math.max(250, settings.bodyTimeoutMillis() / 6)));
   }
 }

@@ -348,13 +348,21 @@ final class DicomParser {
       }
       raw = java.util.Arrays.copyOfRange(data, pixelOffset, pixelOffset + (int) needed);
     }
-    ByteBuffer pixelsBuf = ByteBuffer.wrap(raw).order(order);
+    // Samples read in bulk (a short view of the bytes), then masked and sign-extended in one loop.
+    java.nio.ShortBuffer shorts = bytesPerSample == 2 ? ByteBuffer.wrap(raw).order(order).asShortBuffer() : null;
+    short[] samples = bytesPerSample == 2 ? new short[(int) pixels] : null;
     for (int f = 0; f < frames; f++) {
       int[] values = new int[(int) pixels];
-      for (int i = 0; i < pixels; i++) {
-        int idx = (int) ((f * pixels + i) * bytesPerSample);
-        int v = bytesPerSample == 1 ? (raw[idx] & 0xff) : (pixelsBuf.getShort(idx) & 0xffff);
-        values[i] = signed((v >>> shift) & mask);
+      int offset = (int) (f * pixels);
+      if (samples != null) {
+        shorts.get(offset, samples);
+        for (int i = 0; i < values.length; i++) {
+          values[i] = signed(((samples[i] & 0xffff) >>> shift) & mask);
+        }
+      } else {
+        for (int i = 0; i < values.length; i++) {
+          values[i] = signed(((raw[offset + i] & 0xff) >>> shift) & mask);
+        }
       }
       stored[f] = values;
     }

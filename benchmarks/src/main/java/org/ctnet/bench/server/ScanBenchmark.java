@@ -81,6 +81,15 @@ public final class ScanBenchmark {
       }
       double httpMedian = median(http);
       double localMedian = median(local);
+      // Each round's ratio (the two paths back to back in one round), then their median and range:
+      // steadier than a ratio of medians while this machine's speed drifts.
+      List<Double> ratios = new ArrayList<>();
+      for (int k = 0; k < http.size(); k++) {
+        ratios.add(http.get(k) / local.get(k));
+      }
+      System.out.printf("HTTP / in process, round by round: median %.2f (range %.2f-%.2f)%n", median(ratios),
+          ratios.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN),
+          ratios.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN));
       // The stages of a scan, each alone on the same series and model (medians of the rounds).
       Stages stages = stages(zip, inProcess, rounds);
       // The floor: the network alone on as many slices, two session runs at a time like the scorer.
@@ -103,10 +112,11 @@ public final class ScanBenchmark {
       System.out.printf("unzip: through the central directory, entries side by side %.3f s; streamed, one after "
           + "another %.3f s (%.2fx)%n", stages.unzip(), stages.streamedUnzip(), stages.streamedUnzip() / stages.unzip());
       System.out.printf("stages alone (share of the HTTP median): unzip %.3f s (%.0f%%), series assembly %.3f s (%.0f%%), "
-          + "decode + lung slices + network (the in-process scoring) %.3f s (%.0f%%) of which the network %.3f s (%.0f%%), "
+          + "decode + lung slices + network (the in-process scoring) %.3f s (%.0f%%) of which decoding and lung slices "
+          + "%.3f s (%.0f%%) and the network %.3f s (%.0f%%), "
           + "explain 3 top slices %.3f s (%.0f%%); the rest (HTTP, copies, rendering, JSON) %.3f s (%.0f%%)%n",
           stages.unzip(), 100 * stages.unzip() / httpMedian, stages.assemble(), 100 * stages.assemble() / httpMedian,
-          localMedian, 100 * localMedian / httpMedian, modelSeconds, 100 * modelSeconds / httpMedian, stages.explain(),
+          localMedian, 100 * localMedian / httpMedian, stages.decode(), 100 * stages.decode() / httpMedian, modelSeconds, 100 * modelSeconds / httpMedian, stages.explain(),
           100 * stages.explain() / httpMedian,
           httpMedian - stages.unzip() - localMedian - stages.explain(),
           100 * (httpMedian - stages.unzip() - localMedian - stages.explain()) / httpMedian);
@@ -114,12 +124,13 @@ public final class ScanBenchmark {
   }
 
   /** Median seconds of the stages that the in-process scoring does not include, or times apart. */
-  record Stages(double unzip, double streamedUnzip, double assemble, double explain) {}
+  record Stages(double unzip, double streamedUnzip, double assemble, double decode, double explain) {}
 
   static Stages stages(byte[] zip, LoadedModel model, int rounds) throws Exception {
     List<Double> unzip = new ArrayList<>();
     List<Double> streamed = new ArrayList<>();
     List<Double> assemble = new ArrayList<>();
+    List<Double> decode = new ArrayList<>();
     List<Double> explain = new ArrayList<>();
     int pixels = model.spec().inputShape().pixels();
     float[] three = new float[3 * pixels];
@@ -131,13 +142,17 @@ public final class ScanBenchmark {
       streamedUnzip(zip);
       streamed.add((System.nanoTime() - start) / 1e9);
       start = System.nanoTime();
-      SeriesAssembler.assemble(files, DicomReader.DEFAULT_MAX_PIXELS);
+      var series = SeriesAssembler.assemble(files, DicomReader.DEFAULT_MAX_PIXELS).series().get(0);
       assemble.add((System.nanoTime() - start) / 1e9);
+      start = System.nanoTime();
+      org.ctnet.graph.scan.DecodedSeries.decode(series, model.assets().preprocessing(), DicomReader.DEFAULT_MAX_PIXELS,
+          new ArrayList<>());
+      decode.add((System.nanoTime() - start) / 1e9);
       start = System.nanoTime();
       model.explain(three, 3, new int[] {-1, -1, -1});
       explain.add((System.nanoTime() - start) / 1e9);
     }
-    return new Stages(median(unzip), median(streamed), median(assemble), median(explain));
+    return new Stages(median(unzip), median(streamed), median(assemble), median(decode), median(explain));
   }
 
   /** The reference the directory reader replaced: one ZipInputStream, entries inflated one after another. */

@@ -158,12 +158,9 @@ public final class InputCheck {
     if (!dicom.attributes().axial()) {
       reasons.add(Reason.NOT_AXIAL);
     }
-    double[] hu = dicom.hounsfield();
-    long air = 0;
-    for (double v : hu) {
-      air += v >= -1100 && v <= -900 ? 1 : 0;
-    }
-    if ((double) air / hu.length < MIN_AIR_SHARE) {
+    var counts = dicom.valueCounts(0);
+    long air = counts.count(v -> dicom.hounsfieldOf(v) >= -1100 && dicom.hounsfieldOf(v) <= -900);
+    if ((double) air / counts.total() < MIN_AIR_SHARE) {
       reasons.add(Reason.NO_HOUNSFIELD_CALIBRATION);
     }
     return reasons;

@@ -17,18 +17,9 @@ public final class LungSlices {
   private LungSlices() {}
 
   public static double lungShare(DicomImage image, int frame) {
-    int[] stored = image.stored()[frame];
-    long inside = 0;
-    long lung = 0;
-    for (int v : stored) {
-      double hu = v * image.slope() + image.intercept();
-      if (hu > LUNG_MIN_HU) {
-        inside++;
-        if (hu <= LUNG_MAX_HU) {
-          lung++;
-        }
-      }
-    }
+    var counts = image.valueCounts(frame);
+    long inside = counts.count(v -> image.hounsfieldOf(v) > LUNG_MIN_HU);
+    long lung = counts.count(v -> image.hounsfieldOf(v) > LUNG_MIN_HU && image.hounsfieldOf(v) <= LUNG_MAX_HU);
     return inside == 0 ? 0 : (double) lung / inside;
   }
 

@@ -37,4 +37,31 @@ class RenderTest {
     assertEquals(0, heatOnly.getRGB(0, 0) >>> 24, "no heat, fully transparent");
     assertEquals(255, heatOnly.getRGB(w - 1, 0) >>> 24);
   }
+
+  /** The PNG writer against ImageIO's reader, pixel by pixel: RGB and RGBA, smooth and noisy, odd sizes. */
+  @Test
+  void pngsDecodeToExactlyThePixelsWritten() throws Exception {
+    java.util.Random random = new java.util.Random(9);
+    for (int type : new int[] {BufferedImage.TYPE_INT_RGB, BufferedImage.TYPE_INT_ARGB}) {
+      for (int[] size : new int[][] {{1, 1}, {224, 224}, {37, 5}, {3, 61}}) {
+        BufferedImage image = new BufferedImage(size[0], size[1], type);
+        for (int y = 0; y < size[1]; y++) {
+          for (int x = 0; x < size[0]; x++) {
+            int smooth = (x * 7 + y * 3) & 0xff;
+            int argb = (random.nextInt(256) << 24) | (smooth << 16) | (random.nextInt(256) << 8) | ((smooth + y) & 0xff);
+            image.setRGB(x, y, type == BufferedImage.TYPE_INT_ARGB ? argb : argb | 0xff000000);
+          }
+        }
+        BufferedImage read = ImageIO.read(new ByteArrayInputStream(org.ctnet.graph.render.PngWriter.encode(image)));
+        assertEquals(size[0], read.getWidth());
+        assertEquals(size[1], read.getHeight());
+        assertEquals(type == BufferedImage.TYPE_INT_ARGB, read.getColorModel().hasAlpha());
+        for (int y = 0; y < size[1]; y++) {
+          for (int x = 0; x < size[0]; x++) {
+            assertEquals(image.getRGB(x, y), read.getRGB(x, y), "pixel " + x + "," + y + " of " + size[0] + "x" + size[1]);
+          }
+        }
+      }
+    }
+  }
 }

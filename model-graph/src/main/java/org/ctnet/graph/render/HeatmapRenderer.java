@@ -1,10 +1,6 @@
 package org.ctnet.graph.render;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import javax.imageio.ImageIO;
 
 /**
  * Heatmap rendering: a jet colormap blended over the grey model input, as PNG. The colour's weight
@@ -152,11 +148,6 @@ public final class HeatmapRenderer {
   }
 
   private static byte[] encode(BufferedImage image) {
-    try (ByteArrayOutputStream out = new ByteArrayOutputStream()) {
-      ImageIO.write(image, "png", out);
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return PngWriter.encode(image);
   }
 }

@@ -43,6 +43,7 @@ public final class HeatmapRenderer {
   /** The heatmap blended over the grey input, as an image (for pictures composed further, e.g. DICOM captures). */
   public static BufferedImage blend(float[] grey, float[] heatmap, int width, int height, double opacity) {
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+    int[] pixels = pixels(image);
     for (int i = 0; i < width * height; i++) {
       int g = Math.round(Math.max(0, Math.min(1, grey[i])) * 255);
       int c = jet(heatmap[i]);
@@ -50,7 +51,7 @@ public final class HeatmapRenderer {
       int r = (int) Math.round((1 - a) * g + a * ((c >> 16) & 0xff));
       int gg = (int) Math.round((1 - a) * g + a * ((c >> 8) & 0xff));
       int b = (int) Math.round((1 - a) * g + a * (c & 0xff));
-      image.setRGB(i % width, i / width, (r << 16) | (gg << 8) | b);
+      pixels[i] = (r << 16) | (gg << 8) | b;
     }
     return image;
   }
@@ -63,9 +64,10 @@ public final class HeatmapRenderer {
   /** The heatmap alone as RGBA PNG whose alpha follows the heat as in the overlays (for client-side opacity). */
   public static byte[] heatPng(float[] heatmap, int width, int height) {
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_ARGB);
+    int[] pixels = pixels(image);
     for (int i = 0; i < width * height; i++) {
       int alpha = (int) Math.round(alpha(heatmap[i], 1) * 255);
-      image.setRGB(i % width, i / width, (alpha << 24) | jet(heatmap[i]));
+      pixels[i] = (alpha << 24) | jet(heatmap[i]);
     }
     return encode(image);
   }
@@ -87,13 +89,14 @@ public final class HeatmapRenderer {
   /** As {@link #lesionPng}, as an image. */
   public static BufferedImage lesionBlend(float[] grey, float[] lesion, int width, int height, double opacity) {
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+    int[] pixels = pixels(image);
     for (int i = 0; i < width * height; i++) {
       int g = Math.round(Math.max(0, Math.min(1, grey[i])) * 255);
       double a = opacity * Math.max(0, Math.min(1, lesion[i]));
       int r = (int) Math.round((1 - a) * g + a * ((LESION_COLOUR >> 16) & 0xff));
       int gg = (int) Math.round((1 - a) * g + a * ((LESION_COLOUR >> 8) & 0xff));
       int b = (int) Math.round((1 - a) * g + a * (LESION_COLOUR & 0xff));
-      image.setRGB(i % width, i / width, (r << 16) | (gg << 8) | b);
+      pixels[i] = (r << 16) | (gg << 8) | b;
     }
     return image;
   }
@@ -101,9 +104,10 @@ public final class HeatmapRenderer {
   /** The lesion map alone as RGBA PNG in {@link #LESION_COLOUR}, alpha = probability (for client-side layering). */
   public static byte[] lesionLayerPng(float[] lesion, int width, int height) {
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_ARGB);
+    int[] pixels = pixels(image);
     for (int i = 0; i < width * height; i++) {
       int alpha = (int) Math.round(Math.max(0, Math.min(1, lesion[i])) * 255);
-      image.setRGB(i % width, i / width, (alpha << 24) | LESION_COLOUR);
+      pixels[i] = (alpha << 24) | LESION_COLOUR;
     }
     return encode(image);
   }
@@ -145,6 +149,14 @@ public final class HeatmapRenderer {
       }
     }
     return encode(image);
+  }
+
+  /**
+   * The int pixels of an image this class made (row-major, no stride padding): written directly,
+   * setRGB's per-pixel colour-model conversion took most of a rendering.
+   */
+  private static int[] pixels(BufferedImage image) {
+    return ((java.awt.image.DataBufferInt) image.getRaster().getDataBuffer()).getData();
   }
 
   private static byte[] encode(BufferedImage image) {

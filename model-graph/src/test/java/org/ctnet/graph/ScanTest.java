@@ -179,6 +179,17 @@ class ScanTest {
       var e = assertThrows(ImageDecodeException.class, () -> SeriesInputs.fromZip(lying, 100, 10 << 20));
       assertTrue(e.getMessage().contains("does not inflate to its declared " + declared + " bytes"), e.getMessage());
     }
+    // A directory entry pointing where no local header is, and deflated bytes that are not deflate.
+    byte[] misplaced = deflated.clone();
+    java.nio.ByteBuffer.wrap(misplaced).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(central + 42, 7);
+    var e = assertThrows(ImageDecodeException.class, () -> SeriesInputs.fromZip(misplaced, 100, 10 << 20));
+    assertTrue(e.getMessage().contains("no local header"), e.getMessage());
+    byte[] corrupt = deflated.clone();
+    for (int k = 30 + names.get(0).length(); k < 30 + names.get(0).length() + 40; k++) {
+      corrupt[k] = (byte) 0xFF;
+    }
+    e = assertThrows(ImageDecodeException.class, () -> SeriesInputs.fromZip(corrupt, 100, 10 << 20));
+    assertTrue(e.getMessage().contains(names.get(0)), e.getMessage());
   }
 
   @Test

@@ -37,7 +37,8 @@ public final class SeriesInputs {
     if (files.size() > maxFiles) {
       throw new ImageTooLargeException("the zip holds more than " + maxFiles + " files");
     }
-    if (files.stream().mapToLong(ZipDirectory.Entry::size).sum() > maxTotalBytes) {
+    if (files.stream().mapToLong(ZipDirectory.Entry::size).sum() > maxTotalBytes
+        || files.stream().anyMatch(e -> e.size() > Integer.MAX_VALUE - 8)) {
       throw new ImageTooLargeException("the zip inflates to more than " + maxTotalBytes + " bytes");
     }
     if (files.isEmpty()) {
@@ -48,9 +49,11 @@ public final class SeriesInputs {
     java.util.stream.IntStream.range(0, files.size()).parallel().forEach(i -> {
       try {
         out[i] = new SeriesAssembler.Input(files.get(i).name(), ZipDirectory.read(zip, files.get(i)));
-      } catch (ImageDecodeException e) {
+      } catch (ImageDecodeException | RuntimeException e) {
+        ImageDecodeException why = e instanceof ImageDecodeException d ? d
+            : new ImageDecodeException("unreadable zip: " + e, e);
         synchronized (failure) {
-          failure[0] = failure[0] == null ? e : failure[0];
+          failure[0] = failure[0] == null ? why : failure[0];
         }
       }
     });

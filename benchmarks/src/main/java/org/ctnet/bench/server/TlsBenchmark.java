@@ -110,27 +110,8 @@ public final class TlsBenchmark {
     try (ServerApp app = new ServerApp(base, PacsSettings.defaults(),
         new TlsSettings(dir.resolve("server.pem"), dir.resolve("server.key"), null, List.of()))) {
       int port = app.start().port();
-      SSLContext client = client(dir, false);
-      java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-      java.util.concurrent.atomic.AtomicInteger ok = new java.util.concurrent.atomic.AtomicInteger();
-      java.util.concurrent.ConcurrentLinkedQueue<String> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
-      List<Thread> clients = new ArrayList<>();
-      for (int t = 0; t < 4; t++) {
-        clients.add(Thread.ofPlatform().start(() -> {
-          while (!stop.get()) {
-            try (LeanHttpClient c = new LeanHttpClient(URI.create("http://127.0.0.1:" + port), client)) {
-              byte[] get = ("GET /v1/models/ctnet HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
-              if (c.exchange(get) == 200) {
-                ok.incrementAndGet();
-              } else {
-                failures.add("status");
-              }
-            } catch (Exception e) {
-              failures.add(e.toString());
-            }
-          }
-        }));
-      }
+      byte[] get = ("GET /v1/models/ctnet HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+      Load load = new Load(URI.create("http://127.0.0.1:" + port), client(dir, false), get, false);
       for (int i = 0; i < n; i++) {
         String next = i % 2 == 0 ? "b" : "a";
         Thread.sleep(700);
@@ -139,12 +120,8 @@ public final class TlsBenchmark {
         Files.copy(dir.resolve(next + ".pem"), dir.resolve("server.pem"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       }
       Thread.sleep(1500);
-      stop.set(true);
-      for (Thread t : clients) {
-        t.join();
-      }
-      System.out.printf("%d certificate rotations under load: %d requests on new TLS connections answered, %d failed%s%n",
-          n, ok.get(), failures.size(), failures.isEmpty() ? "" : " (first: " + failures.peek() + ")");
+      System.out.printf("%d certificate rotations under load: requests on new TLS connections %s%n", n,
+          load.stopAndReport());
     }
   }
 
@@ -166,30 +143,8 @@ public final class TlsBenchmark {
     try (ServerApp app = new ServerApp(settings, PacsSettings.defaults(),
         new TlsSettings(dir.resolve("server.pem"), dir.resolve("server.key"), null, List.of()))) {
       URI uri = URI.create("http://127.0.0.1:" + app.start().port());
-      SSLContext client = client(dir, false);
       byte[] request = LeanHttpClient.post(uri, "/v1/models/ctnet:predict", body.getBytes(StandardCharsets.UTF_8));
-      java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-      java.util.concurrent.atomic.AtomicInteger ok = new java.util.concurrent.atomic.AtomicInteger();
-      java.util.concurrent.ConcurrentLinkedQueue<String> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
-      List<Thread> clients = new ArrayList<>();
-      for (int t = 0; t < 4; t++) {
-        clients.add(Thread.ofPlatform().start(() -> {
-          while (!stop.get()) {
-            try (LeanHttpClient c = new LeanHttpClient(uri, client)) {
-              while (!stop.get()) {
-                int status = c.exchange(request);
-                if (status == 200) {
-                  ok.incrementAndGet();
-                } else {
-                  failures.add("status " + status);
-                }
-              }
-            } catch (Exception e) {
-              failures.add(e.toString());
-            }
-          }
-        }));
-      }
+      Load load = new Load(uri, client(dir, false), request, true);
       java.util.Set<Long> served = new java.util.TreeSet<>();
       for (int v = 2; v <= n + 1; v++) {
         Thread.sleep(500);
@@ -206,12 +161,49 @@ public final class TlsBenchmark {
         deleteTree(base.resolve("ctnet").resolve(Long.toString(v - 1)));
       }
       Thread.sleep(1500);
+      System.out.printf("%d model swaps under TLS load: predictions %s; versions seen serving: %s%n", n,
+          load.stopAndReport(), served);
+    }
+  }
+
+  /**
+   * Four clients sending one request over and over until stopped, each request on a new TLS
+   * connection or all on one kept alive; counts the answers and the failures.
+   */
+  private static final class Load {
+    private final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicInteger ok = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.ConcurrentLinkedQueue<String> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final List<Thread> clients = new ArrayList<>();
+
+    Load(URI uri, SSLContext tls, byte[] request, boolean keepAlive) {
+      for (int t = 0; t < 4; t++) {
+        clients.add(Thread.ofPlatform().start(() -> {
+          while (!stop.get()) {
+            try (LeanHttpClient c = new LeanHttpClient(uri, tls)) {
+              do {
+                int status = c.exchange(request);
+                if (status == 200) {
+                  ok.incrementAndGet();
+                } else {
+                  failures.add("status " + status);
+                }
+              } while (keepAlive && !stop.get());
+            } catch (Exception e) {
+              failures.add(e.toString());
+            }
+          }
+        }));
+      }
+    }
+
+    String stopAndReport() throws InterruptedException {
       stop.set(true);
       for (Thread t : clients) {
         t.join();
       }
-      System.out.printf("%d model swaps under TLS load: %d predictions answered, %d failed%s; versions seen serving: %s%n",
-          n, ok.get(), failures.size(), failures.isEmpty() ? "" : " (first: " + failures.peek() + ")", served);
+      return String.format("%d answered, %d failed%s", ok.get(), failures.size(),
+          failures.isEmpty() ? "" : " (first: " + failures.peek() + ")");
     }
   }
 

@@ -1,5 +1,6 @@
 package org.ctnet.bench.graph;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -29,9 +30,11 @@ import org.tensorflow.types.TInt32;
  * Prints images/s and achieved GFLOP/s for forward, forward + Grad-CAM++ and a training step
  * (fp32 and bf16), per preset and batch size, with the machine's dense matmul GFLOP/s through
  * TensorFlow measured in the same run for scale. Configurations are timed in interleaved rounds
- * (this machine has spells of running ~1.7× slower) after warm-up; the median round is reported.
+ * (this machine has spells of running ~1.7× slower) after warm-up; the median round is reported. Where a PyTorch
+ * peer of the same network is on the machine ({@link Peers}), its rounds interleave with ours and each of our
+ * forward and training rows is printed as a ratio of GFLOP/s against the peer's best variant, round by round.
  *
- * <p>Usage: {@code ./dev bench [--presets ctnet,attention56] [--rounds 7]}
+ * <p>Usage: {@code ./dev bench [--presets ctnet,attention56] [--rounds 7] [--peers python,libtorch|none]}
  */
 public final class GraphBenchmark {
   private interface Work {
@@ -44,12 +47,18 @@ public final class GraphBenchmark {
     List<String> presets = List.of("ctnet", "attention56");
     int rounds = 7;
     boolean profile = false;
+    List<String> peerKinds = Peers.KINDS;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--presets" -> presets = Arrays.asList(args[++i].split(","));
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
         case "--profile" -> profile = true;
-        default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (use --presets, --rounds, --profile)");
+        case "--peers" -> {
+          String value = args[++i];
+          peerKinds = value.equals("none") ? List.of() : Arrays.asList(value.split(","));
+        }
+        default -> throw new IllegalArgumentException(
+            "unknown argument " + args[i] + " (use --presets, --rounds, --profile, --peers)");
       }
     }
     System.out.printf("CT-Net graph benchmark — %d cores, %s%n", Runtime.getRuntime().availableProcessors(),
@@ -89,7 +98,12 @@ public final class GraphBenchmark {
                   () -> bf16.trainStep(images, batch, labels, 1e-4f, null)));
             }
           }
-          run(configs, preset.equals("attention56") ? Math.max(3, rounds / 2) : rounds);
+          List<PeerProcess> peers = Peers.start(peerKinds, spec, Path.of("target", "bench-peers"), System.out);
+          try {
+            run(configs, preset.equals("attention56") ? Math.max(3, rounds / 2) : rounds, peers);
+          } finally {
+            peers.forEach(PeerProcess::close);
+          }
           if (profile) {
             profile(fp32, spec);
           }
@@ -132,7 +146,7 @@ public final class GraphBenchmark {
     }
   }
 
-  private static void run(List<Config> configs, int rounds) {
+  private static void run(List<Config> configs, int rounds, List<PeerProcess> peers) {
     Map<Config, List<Double>> times = new LinkedHashMap<>();
     for (Config c : configs) {
       times.put(c, new ArrayList<>());
@@ -140,6 +154,8 @@ public final class GraphBenchmark {
         c.work().run(); // warm-up: the first run of a fetch set carries one-off graph optimisation
       }
     }
+    Map<PeerProcess, List<Map<String, Double>>> peerTimes = new LinkedHashMap<>();
+    peers.forEach(p -> peerTimes.put(p, new ArrayList<>()));
     for (int round = 0; round < rounds; round++) {
       for (Config c : configs) {
         int reps = c.batch() == 1 ? 20 : 5;
@@ -149,25 +165,74 @@ public final class GraphBenchmark {
         }
         times.get(c).add((System.nanoTime() - start) / 1e6 / reps);
       }
+      peerTimes.forEach((peer, list) -> list.add(peer.round()));
     }
     // Each configuration's GFLOP/s as a fraction of the matmul's in the same round (this machine's speed
     // drifts by tens of percent between minutes): comparable across machines.
     Config matmul = configs.get(0);
-    System.out.printf("%-26s %5s %10s %10s %10s %10s %12s%n", "configuration", "batch", "ms/call", "min ms", "images/s",
-        "GFLOP/s", "of matmul");
+    double[] matmulRate = new double[rounds];
+    for (int round = 0; round < rounds; round++) {
+      matmulRate[round] = matmul.flopsPerCall() / times.get(matmul).get(round);
+    }
+    printHeader();
     for (var e : times.entrySet()) {
       Config c = e.getKey();
-      double[] t = e.getValue().stream().mapToDouble(Double::doubleValue).sorted().toArray();
-      double median = t[t.length / 2];
-      double[] fractions = new double[rounds];
-      for (int round = 0; round < rounds; round++) {
-        fractions[round] = (c.flopsPerCall() / e.getValue().get(round)) / (matmul.flopsPerCall() / times.get(matmul).get(round));
-      }
-      Arrays.sort(fractions);
-      System.out.printf("%-26s %5d %10.2f %10.2f %10.1f %10.1f %5.0f%% %2.0f-%2.0f%n", c.name(), c.batch(), median, t[0],
-          c.name().startsWith("matmul") ? Double.NaN : c.batch() * 1000 / median, c.flopsPerCall() / median / 1e6,
-          100 * fractions[rounds / 2], 100 * fractions[0], 100 * fractions[rounds - 1]);
+      printRow(c.name(), c.batch(), c.flopsPerCall(), e.getValue(), matmulRate, !c.name().startsWith("matmul"));
     }
+    peerTimes.forEach((peer, list) -> printPeer(peer, list, times, matmulRate));
+  }
+
+  /** The peer's rows (fractions of our matmul in the same round) and our GFLOP/s against its best variant. */
+  private static void printPeer(PeerProcess peer, List<Map<String, Double>> rounds, Map<Config, List<Double>> ours,
+      double[] matmulRate) {
+    System.out.printf("%npeer %s (%s), the same rounds; \"of matmul\" is TensorFlow's matmul above:%n", peer.label(),
+        peer.version());
+    printHeader();
+    peer.flops().forEach((key, flops) -> printRow(key.replaceAll("/\\d+$", ""), batchOf(key), flops,
+        rounds.stream().map(r -> r.get(key)).toList(), matmulRate, !key.equals("matmul")));
+    System.out.println("ours against this peer, GFLOP/s ratio round by round (median, range), peer at its best variant:");
+    for (var e : ours.entrySet()) {
+      Config c = e.getKey();
+      String kind = c.name().equals("forward") ? "forward" : c.name().equals("train step fp32") ? "train step" : null;
+      List<String> keys = kind == null ? List.of() : peer.flops().keySet().stream()
+          .filter(k -> k.startsWith(kind) && batchOf(k) == c.batch()).toList();
+      if (keys.isEmpty()) {
+        continue;
+      }
+      double[] ratios = new double[rounds.size()];
+      for (int r = 0; r < ratios.length; r++) {
+        int round = r;
+        double best = keys.stream().mapToDouble(k -> peer.flops().get(k) / rounds.get(round).get(k)).max().orElseThrow();
+        ratios[r] = (c.flopsPerCall() / e.getValue().get(r)) / best;
+      }
+      Arrays.sort(ratios);
+      System.out.printf("  %-22s batch %d: %.2fx (%.2f-%.2f)%n", c.name(), c.batch(), ratios[ratios.length / 2], ratios[0],
+          ratios[ratios.length - 1]);
+    }
+  }
+
+  private static int batchOf(String peerKey) {
+    int slash = peerKey.lastIndexOf('/');
+    return slash < 0 ? 1 : Integer.parseInt(peerKey.substring(slash + 1));
+  }
+
+  private static void printHeader() {
+    System.out.printf("%-28s %5s %10s %10s %10s %10s %12s%n", "configuration", "batch", "ms/call", "min ms", "images/s",
+        "GFLOP/s", "of matmul");
+  }
+
+  private static void printRow(String name, int batch, double flopsPerCall, List<Double> msPerRound, double[] matmulRate,
+      boolean images) {
+    double[] t = msPerRound.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    double median = t[t.length / 2];
+    double[] fractions = new double[msPerRound.size()];
+    for (int round = 0; round < fractions.length; round++) {
+      fractions[round] = (flopsPerCall / msPerRound.get(round)) / matmulRate[round];
+    }
+    Arrays.sort(fractions);
+    System.out.printf("%-28s %5d %10.2f %10.2f %10.1f %10.1f %5.0f%% %2.0f-%2.0f%n", name, batch, median, t[0],
+        images ? batch * 1000 / median : Double.NaN, flopsPerCall / median / 1e6, 100 * fractions[fractions.length / 2],
+        100 * fractions[0], 100 * fractions[fractions.length - 1]);
   }
 
   private static long parameters(NetworkSpec spec) {

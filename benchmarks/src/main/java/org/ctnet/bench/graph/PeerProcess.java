@@ -36,7 +36,13 @@ final class PeerProcess implements AutoCloseable {
     this.process = new ProcessBuilder(command).redirectError(log.toFile()).start();
     this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     this.in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-    JsonNode ready = readLine("ready");
+    JsonNode ready;
+    try {
+      ready = readLine("ready");
+    } catch (IOException | RuntimeException e) {
+      process.destroyForcibly(); // a peer that never became ready is not left running
+      throw e;
+    }
     this.version = ready.path("torch").asText() + ", " + ready.path("threads").asInt() + " threads";
     ready.path("flops").properties().forEach(e -> flops.put(e.getKey(), e.getValue().asDouble()));
   }

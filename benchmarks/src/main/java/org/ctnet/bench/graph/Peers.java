@@ -43,14 +43,19 @@ final class Peers {
     String threads = Integer.toString(Runtime.getRuntime().availableProcessors());
     for (String kind : kinds) {
       Path stderr = workDir.resolve(spec.name() + "-" + kind + ".log");
-      List<String> command = switch (kind) {
-        case "python" -> List.of(PYTHON, SCRIPT.toString(), "--preset", specFile.toString(), "--threads", threads);
-        case "libtorch" -> libtorchCommand(specFile, workDir, threads, log);
-        default -> throw new IllegalArgumentException("unknown peer " + kind + " (use " + String.join(",", KINDS) + ")");
-      };
-      if (command != null) {
-        log.printf("peer %s: starting (stderr in %s)%n", kind, stderr);
-        peers.add(PeerProcess.start(kind, command, stderr));
+      try {
+        List<String> command = switch (kind) {
+          case "python" -> List.of(PYTHON, SCRIPT.toString(), "--preset", specFile.toString(), "--threads", threads);
+          case "libtorch" -> libtorchCommand(specFile, workDir, threads, log);
+          default -> throw new IllegalArgumentException("unknown peer " + kind + " (use " + String.join(",", KINDS) + ")");
+        };
+        if (command != null) {
+          log.printf("peer %s: starting (stderr in %s)%n", kind, stderr);
+          peers.add(PeerProcess.start(kind, command, stderr));
+        }
+      } catch (IOException e) {
+        // One peer that cannot start does not cost the run the others, nor our own figures.
+        log.printf("peer %s: skipped (%s)%n", kind, e.getMessage());
       }
     }
     return peers;

@@ -1,5 +1,6 @@
 package org.ctnet.bench.graph;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,13 +10,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The peer protocol as the harness relies on it, against a real child process (a shell script speaking the
  * protocol, so the test runs without PyTorch): the ready line after library noise, one answer per round in
- * order, a peer that dies early reported with its exit code, and quit ending the process.
+ * order, a peer that dies early reported with its exit code, one that prints broken JSON stopped, and quit
+ * ending the process.
  */
 class PeerProcessTest {
   @TempDir Path dir;
@@ -51,6 +54,22 @@ class PeerProcessTest {
         () -> PeerProcess.start("fake", List.of("sh", script.toString()), dir.resolve("stderr.log")));
     assertTrue(e.getMessage().contains("ended before its 'ready' line (exit 3)"), e.getMessage());
     assertTrue(Files.readString(dir.resolve("stderr.log")).contains("no module named torch"), "stderr kept in the log");
+  }
+
+  @Test
+  void aPeerThatPrintsBrokenJsonIsRefusedAndStopped() throws Exception {
+    Path pidFile = dir.resolve("pid");
+    Path script = script("""
+        echo $$ > "%s"
+        echo '{"ready": tru'
+        sleep 60
+        """.formatted(pidFile));
+    assertThrows(IOException.class,
+        () -> PeerProcess.start("fake", List.of("sh", script.toString()), dir.resolve("stderr.log")));
+    long pid = Long.parseLong(Files.readString(pidFile).strip());
+    // Left running it would sleep for a minute; stopped, it is gone at once.
+    ProcessHandle.of(pid).ifPresent(p -> assertDoesNotThrow(() -> p.onExit().get(10, TimeUnit.SECONDS),
+        "the broken peer was stopped, not left running"));
   }
 
   @Test

@@ -37,17 +37,10 @@ public final class Int8ConvProbe {
   private enum Kind { IDENTITY, FP32, INT8_WITH_CONVERSIONS, INT8_CONV_AND_QUANTIZE, QUANTIZE_ONLY }
 
   public static void main(String[] args) {
-    String preset = "ctnet";
-    int batch = 8;
-    int rounds = 5;
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--preset" -> preset = args[++i];
-        case "--batch" -> batch = Integer.parseInt(args[++i]);
-        case "--rounds" -> rounds = Integer.parseInt(args[++i]);
-        default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (use --preset, --batch, --rounds)");
-      }
-    }
+    ProbeArgs a = ProbeArgs.parse(args);
+    String preset = a.preset();
+    int batch = a.batch();
+    int rounds = a.rounds();
     Map<ConvShape, Integer> shapes = inferenceConvolutions(SpecJson.preset(preset));
     System.out.printf("int8 probe — %s, batch %d, %d convolutions of %d shapes, %d rounds%n", preset, batch,
         shapes.values().stream().mapToInt(Integer::intValue).sum(), shapes.size(), rounds);

@@ -33,17 +33,10 @@ public final class Int8UnitProbe {
   }
 
   public static void main(String[] args) {
-    String preset = "ctnet";
-    int batch = 8;
-    int rounds = 5;
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--preset" -> preset = args[++i];
-        case "--batch" -> batch = Integer.parseInt(args[++i]);
-        case "--rounds" -> rounds = Integer.parseInt(args[++i]);
-        default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (use --preset, --batch, --rounds)");
-      }
-    }
+    ProbeArgs a = ProbeArgs.parse(args);
+    String preset = a.preset();
+    int batch = a.batch();
+    int rounds = a.rounds();
     Map<UnitShape, Integer> units = units(InferenceConvs.of(SpecJson.preset(preset)));
     System.out.printf("int8 unit probe — %s, batch %d, %d residual units of %d shapes, %d rounds%n", preset, batch,
         units.values().stream().mapToInt(Integer::intValue).sum(), units.size(), rounds);

@@ -34,7 +34,8 @@ import org.tensorflow.types.TInt32;
  * peer of the same network is on the machine ({@link Peers}), its rounds interleave with ours and each of our
  * forward and training rows is printed as a ratio of GFLOP/s against the peer's best variant, round by round.
  *
- * <p>Usage: {@code ./dev bench [--presets ctnet,attention56] [--rounds 7] [--peers python,libtorch|none]}
+ * <p>Usage: {@code ./dev bench [--presets ctnet,attention56,path/to/model.json] [--rounds 7]
+ * [--peers python,libtorch|none]}
  */
 public final class GraphBenchmark {
   private interface Work {
@@ -65,7 +66,8 @@ public final class GraphBenchmark {
         System.getProperty("java.vm.name") + " " + Runtime.version());
     try (MatMul matmul = new MatMul(1024)) {
       for (String preset : presets) {
-        NetworkSpec spec = SpecJson.preset(preset);
+        // A preset's name, or a spec file (a shipped model's assets.extra/model.json: the network as served).
+        NetworkSpec spec = preset.endsWith(".json") ? SpecJson.read(Path.of(preset)) : SpecJson.preset(preset);
         double forward = NetworkCost.forwardFlops(spec);
         System.out.printf("%n%s: %,d trainable parameters, %.3f GFLOP per 224x224x1 image (forward, 2 x MAC)%n",
             preset, parameters(spec), forward / 1e9);

@@ -32,6 +32,7 @@ abstract class FastJson {
   }
 
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
   final byte[] b;
   int pos;
@@ -142,6 +143,15 @@ abstract class FastJson {
         exponent -= 8;
         p += 8;
       }
+      // then four at once (a pixel written with 4 to 7 decimals, the usual case, never reaches eight)
+      int word;
+      if (digits <= 14 && p + 4 <= n && fourDigits(word = (int) INTS.get(b, p))) {
+        significand = significand * 10_000L + fourDigitsValue(word);
+        digits += 4;
+        exponent -= 4;
+        p += 4;
+      }
+
       while (p < n && (d = b[p] - '0') >= 0 && d <= 9) {
         if (digits < 18) {
           if (significand != 0 || d != 0) {
@@ -193,6 +203,18 @@ abstract class FastJson {
   private static boolean eightDigits(long word) {
     return ((word & 0xF0F0F0F0F0F0F0F0L) | (((word + 0x0606060606060606L) & 0xF0F0F0F0F0F0F0F0L) >>> 4))
         == 0x3333333333333333L;
+  }
+
+  /** True when all four bytes of a little-endian word are ASCII digits. */
+  private static boolean fourDigits(int word) {
+    return ((word & 0xF0F0F0F0) | (((word + 0x06060606) & 0xF0F0F0F0) >>> 4)) == 0x33333333;
+  }
+
+  /** The value of four ASCII digits, the first in the lowest byte (SWAR: two multiplies). */
+  private static int fourDigitsValue(int word) {
+    int v = word - 0x30303030;
+    v = (v * 10 + (v >>> 8)) & 0x00FF00FF;
+    return (v * 100 + (v >>> 16)) & 0xFFFF;
   }
 
   /** The value of eight ASCII digits, the first in the lowest byte (SWAR: three multiplies). */

@@ -67,46 +67,45 @@ public final class LibtorchPeer {
       NDArray labels = manager.create(new int[] {0, 1, 0, 1, 0, 1, 0, 1}).toType(DataType.INT64, false);
       NDArray a = manager.randomNormal(new Shape(1024, 1024));
       NDArray b = manager.randomNormal(new Shape(1024, 1024));
-      Trainer trainer = training.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-          .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(1e-4f)).build()));
-
-      Map<String, Config> configs = new LinkedHashMap<>();
-      configs.put("matmul", new Config(() -> a.matMul(b).close(), 5, 2.0 * 1024 * 1024 * 1024));
-      configs.put("forward/1", new Config(() -> block.forward(store, new NDList(one), false).close(), 20, flops));
-      configs.put("forward/8", new Config(() -> block.forward(store, new NDList(eight), false).close(), 5, 8 * flops));
-      configs.put("forward torchscript-frozen/1",
-          new Config(() -> frozenBlock.forward(store, new NDList(one), false).close(), 20, flops));
-      configs.put("forward torchscript-frozen/8",
-          new Config(() -> frozenBlock.forward(store, new NDList(eight), false).close(), 5, 8 * flops));
-      configs.put("train step/8", new Config(() -> trainStep(trainer, eight, labels), 3, 3 * 8 * flops));
-      for (Config c : configs.values()) {
-        for (int i = 0; i < 3; i++) {
-          c.work().run();
-        }
-      }
-      Map<String, Object> ready = new LinkedHashMap<>();
-      ready.put("ready", true);
-      ready.put("torch", "libtorch " + engine.getVersion() + " (DJL " + Engine.getDjlVersion() + ")");
-      ready.put("threads", Integer.parseInt(threads));
-      ready.put("forward_flops", flops);
-      Map<String, Double> flopsByName = new LinkedHashMap<>();
-      configs.forEach((name, c) -> flopsByName.put(name, c.flops()));
-      ready.put("flops", flopsByName);
-      out.println(json.writeValueAsString(ready));
-
-      BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-      for (String line; (line = in.readLine()) != null && line.strip().equals("round"); ) {
-        Map<String, Double> times = new LinkedHashMap<>();
-        configs.forEach((name, c) -> {
-          long start = System.nanoTime();
-          for (int i = 0; i < c.reps(); i++) {
+      try (Trainer trainer = training.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+          .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(1e-4f)).build()))) {
+        Map<String, Config> configs = new LinkedHashMap<>();
+        configs.put("matmul", new Config(() -> a.matMul(b).close(), 5, 2.0 * 1024 * 1024 * 1024));
+        configs.put("forward/1", new Config(() -> block.forward(store, new NDList(one), false).close(), 20, flops));
+        configs.put("forward/8", new Config(() -> block.forward(store, new NDList(eight), false).close(), 5, 8 * flops));
+        configs.put("forward torchscript-frozen/1",
+            new Config(() -> frozenBlock.forward(store, new NDList(one), false).close(), 20, flops));
+        configs.put("forward torchscript-frozen/8",
+            new Config(() -> frozenBlock.forward(store, new NDList(eight), false).close(), 5, 8 * flops));
+        configs.put("train step/8", new Config(() -> trainStep(trainer, eight, labels), 3, 3 * 8 * flops));
+        for (Config c : configs.values()) {
+          for (int i = 0; i < 3; i++) {
             c.work().run();
           }
-          times.put(name, (System.nanoTime() - start) / 1e6 / c.reps());
-        });
-        out.println(json.writeValueAsString(Map.of("round", times)));
+        }
+        Map<String, Object> ready = new LinkedHashMap<>();
+        ready.put("ready", true);
+        ready.put("torch", "libtorch " + engine.getVersion() + " (DJL " + Engine.getDjlVersion() + ")");
+        ready.put("threads", Integer.parseInt(threads));
+        ready.put("forward_flops", flops);
+        Map<String, Double> flopsByName = new LinkedHashMap<>();
+        configs.forEach((name, c) -> flopsByName.put(name, c.flops()));
+        ready.put("flops", flopsByName);
+        out.println(json.writeValueAsString(ready));
+
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line; (line = in.readLine()) != null && line.strip().equals("round"); ) {
+          Map<String, Double> times = new LinkedHashMap<>();
+          configs.forEach((name, c) -> {
+            long start = System.nanoTime();
+            for (int i = 0; i < c.reps(); i++) {
+              c.work().run();
+            }
+            times.put(name, (System.nanoTime() - start) / 1e6 / c.reps());
+          });
+          out.println(json.writeValueAsString(Map.of("round", times)));
+        }
       }
-      trainer.close();
     }
   }
 

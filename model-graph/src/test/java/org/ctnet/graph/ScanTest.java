@@ -163,6 +163,11 @@ class ScanTest {
     }
     org.junit.jupiter.api.Assertions.assertArrayEquals(contents.get(0),
         SeriesInputs.fromZip(storedBytes.toByteArray(), 10, 1 << 20).get(0).data());
+    // A stored entry has no check but its CRC-32: one flipped byte of its data is refused, not scored.
+    byte[] flipped = storedBytes.toByteArray();
+    flipped[30 + "one.dcm".length() + 500] ^= 0x01;
+    var damaged = assertThrows(ImageDecodeException.class, () -> SeriesInputs.fromZip(flipped, 10, 1 << 20));
+    assertTrue(damaged.getMessage().contains("one.dcm is damaged: its CRC-32"), damaged.getMessage());
 
     // The central directory's uncompressed size of the first entry, patched down and up.
     byte[] lying = deflated.clone();
@@ -179,6 +184,12 @@ class ScanTest {
       var e = assertThrows(ImageDecodeException.class, () -> SeriesInputs.fromZip(lying, 100, 10 << 20));
       assertTrue(e.getMessage().contains("does not inflate to its declared " + declared + " bytes"), e.getMessage());
     }
+    // A deflated entry whose directory CRC-32 does not match what it inflates to.
+    byte[] wrongCrc = deflated.clone();
+    java.nio.ByteBuffer.wrap(wrongCrc).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(central + 16,
+        java.nio.ByteBuffer.wrap(wrongCrc).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(central + 16) ^ 1);
+    var crcRefused = assertThrows(ImageDecodeException.class, () -> SeriesInputs.fromZip(wrongCrc, 100, 10 << 20));
+    assertTrue(crcRefused.getMessage().contains("CRC-32"), crcRefused.getMessage());
     // A directory entry pointing where no local header is, and deflated bytes that are not deflate.
     byte[] misplaced = deflated.clone();
     java.nio.ByteBuffer.wrap(misplaced).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(central + 42, 7);

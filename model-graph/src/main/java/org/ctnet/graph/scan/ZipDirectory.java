@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.zip.CRC32;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 import org.ctnet.graph.preprocess.ImageDecodeException;
@@ -16,8 +17,9 @@ import org.ctnet.graph.preprocess.ImageDecodeException;
  * one after another on one core was a large share of a scan's time over HTTP.
  *
  * <p>Sizes the archive declares only bound allocations (their sum is checked against the caller's
- * limit before anything is allocated); every entry must then inflate to exactly its declared size, so
- * a lying archive is refused, never trusted. Archives this reader does not handle (ZIP64, a comment
+ * limit before anything is allocated); every entry must then inflate to exactly its declared size and
+ * match its CRC-32 (as {@code ZipInputStream} checks it), so a lying or damaged archive is refused, never
+ * trusted: a stored entry has no other check. Archives this reader does not handle (ZIP64, a comment
  * that hides the end record, spanned) return empty, and the caller streams them instead.
  */
 final class ZipDirectory {
@@ -29,7 +31,7 @@ final class ZipDirectory {
   private static final int DEFLATED = 8;
 
   /** One file of the archive as its central directory describes it. */
-  record Entry(String name, int method, long compressedSize, long size, long localOffset, boolean encrypted) {
+  record Entry(String name, int method, long crc, long compressedSize, long size, long localOffset, boolean encrypted) {
     boolean isDirectory() {
       return name.endsWith("/");
     }
@@ -65,6 +67,7 @@ final class ZipDirectory {
       }
       int flags = b.getShort(p + 8) & 0xFFFF;
       int method = b.getShort(p + 10) & 0xFFFF;
+      long crc = b.getInt(p + 16) & 0xFFFFFFFFL;
       long compressed = b.getInt(p + 20) & 0xFFFFFFFFL;
       long size = b.getInt(p + 24) & 0xFFFFFFFFL;
       int nameLength = b.getShort(p + 28) & 0xFFFF;
@@ -76,13 +79,16 @@ final class ZipDirectory {
       }
       String name = new String(zip, p + 46, nameLength, (flags & 0x800) != 0 ? StandardCharsets.UTF_8
           : StandardCharsets.ISO_8859_1);
-      out.add(new Entry(name, method, compressed, size, local, (flags & 1) != 0));
+      out.add(new Entry(name, method, crc, compressed, size, local, (flags & 1) != 0));
       p += 46 + nameLength + extraLength + commentLength;
     }
     return Optional.of(out);
   }
 
-  /** The entry's bytes, inflated into an array of its declared size; refused when it inflates to any other size. */
+  /**
+   * The entry's bytes, inflated into an array of its declared size; refused when it inflates to any other
+   * size or its CRC-32 differs from the directory's.
+   */
   static byte[] read(byte[] zip, Entry e) throws ImageDecodeException {
     if (e.encrypted()) {
       throw new ImageDecodeException("zip entry " + e.name() + " is encrypted");
@@ -107,6 +113,11 @@ final class ZipDirectory {
       case DEFLATED -> inflate(zip, (int) start, (int) e.compressedSize(), out, e.name());
       default -> throw new ImageDecodeException("zip entry " + e.name() + " uses compression method " + e.method()
           + " (stored and deflated are read)");
+    }
+    CRC32 crc = new CRC32();
+    crc.update(out);
+    if (crc.getValue() != e.crc()) {
+      throw new ImageDecodeException("zip entry " + e.name() + " is damaged: its CRC-32 does not match the archive's");
     }
     return out;
   }
